@@ -1,0 +1,14 @@
+package dev.batchscore.models;
+
+import java.util.List;
+
+/**
+ * A record field a signature reads. For a plain signature there is one per input, named by the
+ * input key. For a signature that takes serialized {@code tf.Example} strings there is one per
+ * feature the graph parses (found from its ParseExample node).
+ *
+ * @param name the record field name
+ * @param dtype the element type the field is converted to
+ * @param rowShape the shape of one record's value; empty for a scalar
+ */
+public record FieldSpec(String name, DType dtype, List<Long> rowShape) {}
