@@ -1,0 +1,377 @@
+package dev.batchscore.models.reference;
+
+import com.google.protobuf.CodedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.index.Indices;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.strings.StringSplit;
+import org.tensorflow.proto.SavedModel;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
+
+/**
+ * Builds the two reference SavedModels batchscore demos and benchmarks with, using TensorFlow Java
+ * only (no Python). Weights are drawn from {@link java.util.Random} seeded by the caller and
+ * embedded in the graph as constants, so the same seed gives the same weights and the same scores;
+ * building either model takes well under a second.
+ *
+ * <p>Layout: a TensorFlow Serving base directory with version {@code 1}, e.g. {@code
+ * DIR/tabular/1/saved_model.pb}. The build methods return the version directory ({@code
+ * DIR/tabular/1}), which {@code SavedModelBundle.load}, {@code saved_model_cli} and {@code
+ * ModelRegistry.acquire} all accept; {@code ModelRegistry.acquire} also accepts the base ({@code
+ * DIR/tabular}). Both models have tag {@code serve} and one signature, {@code serving_default}:
+ *
+ * <pre>
+ * tabular  features DT_FLOAT [-1,64] -> dense 512 relu -> dense 512 relu -> dense 1 sigmoid
+ *          -> probability DT_FLOAT [-1]
+ * text     text DT_STRING [-1] -> lower -> punctuation to spaces -> split on whitespace
+ *          -> hash into 4096 buckets -> embedding (16) -> mean per row -> dense 1 sigmoid
+ *          -> sentiment DT_FLOAT [-1]
+ * </pre>
+ *
+ * <p>The text model is not trained, but the embeddings of a few sentiment words ({@link
+ * #POSITIVE_WORDS}, {@link #NEGATIVE_WORDS}) are set so that they push the score up or down, so
+ * demo output reads plausibly. A text without words scores exactly 0.5.
+ *
+ * <p>From the command line: {@code ReferenceModels tabular|text|all DIR [--seed N]}.
+ */
+public final class ReferenceModels {
+    private static final Logger LOG = LoggerFactory.getLogger(ReferenceModels.class);
+
+    public static final String TABULAR = "tabular";
+    public static final String TEXT = "text";
+    public static final long DEFAULT_SEED = 42L;
+    /** The version directory the models are written to under their base directory. */
+    public static final String VERSION = "1";
+
+    public static final String TABULAR_INPUT = "features";
+    public static final String TABULAR_OUTPUT = "probability";
+    public static final int TABULAR_FEATURES = 64;
+    static final int TABULAR_HIDDEN = 512;
+
+    public static final String TEXT_INPUT = "text";
+    public static final String TEXT_OUTPUT = "sentiment";
+    public static final long TEXT_BUCKETS = 4096;
+    static final int TEXT_EMBEDDING = 16;
+
+    /** Words whose embedding pushes the sentiment score towards 1. */
+    public static final List<String> POSITIVE_WORDS =
+            List.of(
+                    "good", "great", "love", "loved", "excellent", "amazing", "perfect", "happy",
+                    "best", "fantastic", "wonderful", "recommend", "nice", "awesome", "fast");
+    /** Words whose embedding pushes the sentiment score towards 0. */
+    public static final List<String> NEGATIVE_WORDS =
+            List.of(
+                    "bad", "broken", "terrible", "awful", "worst", "hate", "poor", "refund",
+                    "disappointed", "useless", "slow", "horrible", "defective", "waste", "not");
+
+    // How far one sentiment word moves the logit: a sentence of two words, one of them "great",
+    // scores sigmoid(SENTIMENT_WEIGHT / 2) ~ 0.95.
+    private static final float SENTIMENT_WEIGHT = 6f;
+
+    private ReferenceModels() {}
+
+    /**
+     * Writes the tabular model to {@code baseDir/tabular/1} and returns that directory. Fails if it
+     * already holds a model.
+     */
+    public static Path buildTabular(Path baseDir, long seed) {
+        Path exportDir = exportDir(baseDir, TABULAR);
+        Random random = new Random(seed);
+        // He initialisation keeps the activations' scale through the ReLU layers, so that for
+        // standard-normal features the probabilities spread over (0, 1) instead of saturating.
+        float[][] w1 = gaussian(random, TABULAR_FEATURES, TABULAR_HIDDEN, heStddev(TABULAR_FEATURES));
+        float[] b1 = gaussian(random, TABULAR_HIDDEN, 0.01);
+        float[][] w2 = gaussian(random, TABULAR_HIDDEN, TABULAR_HIDDEN, heStddev(TABULAR_HIDDEN));
+        float[] b2 = gaussian(random, TABULAR_HIDDEN, 0.01);
+        float[][] w3 = gaussian(random, TABULAR_HIDDEN, 1, Math.sqrt(1.0 / TABULAR_HIDDEN));
+        float[] b3 = {0f};
+
+        try (Graph graph = new Graph()) {
+            Ops tf = Ops.create(graph);
+            Placeholder<TFloat32> features =
+                    tf.withName(TABULAR_INPUT)
+                            .placeholder(
+                                    TFloat32.class,
+                                    Placeholder.shape(Shape.of(-1, TABULAR_FEATURES)));
+            Operand<TFloat32> h1 = dense(tf.withSubScope("dense_1"), features, w1, b1);
+            Operand<TFloat32> a1 = tf.nn.relu(h1);
+            Operand<TFloat32> h2 = dense(tf.withSubScope("dense_2"), a1, w2, b2);
+            Operand<TFloat32> a2 = tf.nn.relu(h2);
+            Operand<TFloat32> logit = dense(tf.withSubScope("dense_3"), a2, w3, b3);
+            Operand<TFloat32> probability =
+                    tf.withName(TABULAR_OUTPUT)
+                            .reshape(tf.math.sigmoid(logit), tf.constant(new int[] {-1}));
+            export(
+                    graph,
+                    exportDir,
+                    Signature.builder()
+                            .key(Signature.DEFAULT_KEY)
+                            .methodName("tensorflow/serving/predict")
+                            .input(TABULAR_INPUT, features)
+                            .output(TABULAR_OUTPUT, probability)
+                            .build());
+        }
+        LOG.info("Built reference model '{}' (seed {}) in {}", TABULAR, seed, exportDir);
+        return exportDir;
+    }
+
+    /**
+     * Writes the text sentiment model to {@code baseDir/text/1} and returns that directory. Fails
+     * if it already holds a model.
+     */
+    public static Path buildText(Path baseDir, long seed) {
+        Path exportDir = exportDir(baseDir, TEXT);
+        Random random = new Random(seed);
+        float[][] embedding = gaussian(random, (int) TEXT_BUCKETS, TEXT_EMBEDDING, 0.05);
+        float[][] weights = gaussian(random, TEXT_EMBEDDING, 1, 0.1);
+        float[] bias = {0f};
+        // Dimension 0 carries the sentiment: the sentiment words' buckets get +-1 there, every
+        // other bucket keeps a small random value, and the dense layer weighs dimension 0 heavily.
+        weights[0][0] = SENTIMENT_WEIGHT;
+        long[] positive = hashBuckets(POSITIVE_WORDS);
+        long[] negative = hashBuckets(NEGATIVE_WORDS);
+        for (long bucket : positive) {
+            embedding[(int) bucket][0] = 1f;
+        }
+        for (long bucket : negative) {
+            embedding[(int) bucket][0] = -1f;
+        }
+
+        try (Graph graph = new Graph()) {
+            Ops tf = Ops.create(graph);
+            Placeholder<TString> text =
+                    tf.withName(TEXT_INPUT)
+                            .placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
+            Ops tok = tf.withSubScope("tokenize");
+            Operand<TString> lower = tok.strings.lower(text);
+            Operand<TString> cleaned = tok.strings.regexReplace(
+                    lower, tok.constant("[^a-z0-9']+"), tok.constant(" "));
+            // An empty separator splits on runs of whitespace and drops empty tokens.
+            StringSplit split = tok.strings.stringSplit(cleaned, tok.constant(""));
+            Operand<TInt64> buckets = tok.strings.toHashBucketFast(split.values(), TEXT_BUCKETS);
+            Operand<TInt64> rowIds = tok.stridedSlice(split.indices(), Indices.all(), Indices.at(0));
+            Operand<TInt64> rows = tok.stridedSlice(tok.shape(text, TInt64.class), Indices.at(0));
+
+            Ops emb = tf.withSubScope("embedding");
+            Operand<TFloat32> vectors =
+                    emb.gather(emb.constant(embedding), buckets, emb.constant(0));
+            Operand<TFloat32> sums = emb.math.unsortedSegmentSum(vectors, rowIds, rows);
+            Operand<TFloat32> counts = emb.math.unsortedSegmentSum(
+                    emb.onesLike(emb.dtypes.cast(rowIds, TFloat32.class)), rowIds, rows);
+            // A row without tokens has a zero sum; dividing by max(count, 1) keeps it at zero
+            // (score 0.5) instead of 0/0 = NaN.
+            Operand<TFloat32> mean = emb.math.div(
+                    sums,
+                    emb.expandDims(emb.math.maximum(counts, emb.constant(1f)), emb.constant(1)));
+
+            Operand<TFloat32> logit = dense(tf.withSubScope("dense"), mean, weights, bias);
+            Operand<TFloat32> sentiment =
+                    tf.withName(TEXT_OUTPUT)
+                            .reshape(tf.math.sigmoid(logit), tf.constant(new int[] {-1}));
+            export(
+                    graph,
+                    exportDir,
+                    Signature.builder()
+                            .key(Signature.DEFAULT_KEY)
+                            .methodName("tensorflow/serving/predict")
+                            .input(TEXT_INPUT, text)
+                            .output(TEXT_OUTPUT, sentiment)
+                            .build());
+        }
+        LOG.info("Built reference model '{}' (seed {}) in {}", TEXT, seed, exportDir);
+        return exportDir;
+    }
+
+    /**
+     * {@code ReferenceModels tabular|text|all DIR [--seed N]}: builds the models under {@code DIR}
+     * and prints each model's version directory.
+     */
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /** The command-line entry without {@code System.exit}; returns the exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        String which = null;
+        Path dir = null;
+        long seed = DEFAULT_SEED;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                if (arg.equals("--help") || arg.equals("-h")) {
+                    out.print(usage());
+                    return 0;
+                } else if (arg.equals("--seed")) {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--seed needs a value, e.g. --seed 42");
+                    }
+                    seed = parseSeed(args[++i]);
+                } else if (arg.startsWith("--seed=")) {
+                    seed = parseSeed(arg.substring("--seed=".length()));
+                } else if (arg.startsWith("-")) {
+                    throw new IllegalArgumentException("unknown option '" + arg + "'; see --help");
+                } else if (which == null) {
+                    which = arg.toLowerCase(Locale.ROOT);
+                } else if (dir == null) {
+                    dir = Path.of(arg);
+                } else {
+                    throw new IllegalArgumentException("unexpected argument '" + arg + "'; see --help");
+                }
+            }
+            if (which == null || dir == null) {
+                throw new IllegalArgumentException(
+                        "expected a model (tabular, text or all) and a directory; see --help");
+            }
+            if (!List.of(TABULAR, TEXT, "all").contains(which)) {
+                throw new IllegalArgumentException(
+                        "unknown model '" + which + "'; expected tabular, text or all");
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
+        List<Path> built = new ArrayList<>();
+        if (which.equals(TABULAR) || which.equals("all")) {
+            built.add(buildTabular(dir, seed));
+        }
+        if (which.equals(TEXT) || which.equals("all")) {
+            built.add(buildText(dir, seed));
+        }
+        built.forEach(out::println);
+        return 0;
+    }
+
+    static String usage() {
+        return String.join(
+                System.lineSeparator(),
+                "usage: reference-models tabular|text|all DIR [--seed N]",
+                "  tabular|text|all  which reference model(s) to build",
+                "  DIR               base directory; a model goes to DIR/<name>/1",
+                "  --seed N          seed of the weights (default " + DEFAULT_SEED + ");"
+                        + " same seed, same scores",
+                "  --help            print this help",
+                "");
+    }
+
+    private static long parseSeed(String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--seed expects an integer, got '" + value + "'");
+        }
+    }
+
+    private static Path exportDir(Path baseDir, String name) {
+        Path dir = baseDir.resolve(name).resolve(VERSION);
+        if (Files.exists(dir.resolve("saved_model.pb"))) {
+            throw new IllegalArgumentException(
+                    "a model already exists in " + dir + "; remove it or choose another directory");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+        return dir;
+    }
+
+    private static void export(Graph graph, Path exportDir, Signature signature) {
+        try (Session session = new Session(graph)) {
+            SavedModelBundle.exporter(exportDir.toString())
+                    .withSession(session)
+                    .withSignature(signature)
+                    .export();
+            rewriteDeterministically(exportDir.resolve("saved_model.pb"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the SavedModel to " + exportDir, e);
+        }
+    }
+
+    /**
+     * The graph comes back from TensorFlow's C++ side with node attributes in hash-map order, so
+     * two exports of the same graph differ in bytes. Writing the proto again with sorted map keys
+     * makes the same seed give a byte-identical {@code saved_model.pb}, which checksums and caches
+     * can rely on.
+     */
+    private static void rewriteDeterministically(Path savedModelPb) throws IOException {
+        SavedModel proto = SavedModel.parseFrom(Files.readAllBytes(savedModelPb));
+        try (OutputStream file = Files.newOutputStream(savedModelPb)) {
+            CodedOutputStream coded = CodedOutputStream.newInstance(file);
+            coded.useDeterministicSerialization();
+            proto.writeTo(coded);
+            coded.flush();
+        }
+    }
+
+    private static Operand<TFloat32> dense(
+            Ops tf, Operand<TFloat32> input, float[][] weights, float[] bias) {
+        return tf.nn.biasAdd(
+                tf.linalg.matMul(input, tf.withName("kernel").constant(weights)),
+                tf.withName("bias").constant(bias));
+    }
+
+    /** The buckets TensorFlow's own StringToHashBucketFast puts these words in. */
+    private static long[] hashBuckets(List<String> words) {
+        try (Graph graph = new Graph();
+                Session session = new Session(graph)) {
+            Ops tf = Ops.create(graph);
+            Operand<TInt64> buckets = tf.strings.toHashBucketFast(
+                    tf.constant(StandardCharsets.UTF_8, words.toArray(String[]::new)), TEXT_BUCKETS);
+            try (Result result = session.runner().fetch(buckets).run()) {
+                TInt64 values = (TInt64) result.get(0);
+                long[] out = new long[words.size()];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = values.getLong(i);
+                }
+                return out;
+            }
+        }
+    }
+
+    private static double heStddev(int fanIn) {
+        return Math.sqrt(2.0 / fanIn);
+    }
+
+    private static float[][] gaussian(Random random, int rows, int cols, double stddev) {
+        float[][] values = new float[rows][cols];
+        for (float[] row : values) {
+            for (int j = 0; j < cols; j++) {
+                row[j] = (float) (random.nextGaussian() * stddev);
+            }
+        }
+        return values;
+    }
+
+    private static float[] gaussian(Random random, int size, double stddev) {
+        float[] values = new float[size];
+        for (int j = 0; j < size; j++) {
+            values[j] = (float) (random.nextGaussian() * stddev);
+        }
+        return values;
+    }
+}
