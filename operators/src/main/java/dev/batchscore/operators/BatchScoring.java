@@ -1,0 +1,192 @@
+package dev.batchscore.operators;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.api.java.typeutils.ListTypeInfo;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
+import org.apache.flink.streaming.api.windowing.assigners.GlobalWindows;
+import org.apache.flink.streaming.api.windowing.windows.GlobalWindow;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The scoring core of the job, as one static method over {@link DataStream}s so tests can feed it
+ * in-memory records.
+ *
+ * <pre>
+ *  records ──keyBy(bucket)──▶ micro-batch ──▶ score ──▶ split-errors ──▶ scored RowData
+ *  (KafkaRecord)              GlobalWindows    ScoringFunction   │
+ *                             + BatchTrigger   (List→ScoredBatch) └──side output ERRORS──▶ error RowData
+ * </pre>
+ *
+ * <p>Records are spread over {@code B} buckets (the spec's {@code buckets}, or 4 x parallelism),
+ * whose key values are chosen so that every subtask owns the same number of buckets; a record's
+ * bucket follows from its partition and offset, so a replay batches the same way.
+ */
+public final class BatchScoring {
+
+    /** Error rows, typed with {@link ScoredRows#errorRowType()}. */
+    public static final OutputTag<RowData> ERRORS =
+            new OutputTag<>("scoring-errors", InternalTypeInfo.of(ScoredRows.errorRowType()));
+
+    public static final String MICRO_BATCH = "micro-batch";
+    public static final String SCORE = "score";
+    public static final String SPLIT_ERRORS = "split-errors";
+
+    private BatchScoring() {}
+
+    /**
+     * Micro-batches and scores {@code records} with {@code parallelism} subtasks. The result holds
+     * the scored rows ({@link ScoredRows#scoredRowType}); {@code getSideOutput(ERRORS)} the error
+     * rows.
+     */
+    public static SingleOutputStreamOperator<RowData> score(
+            DataStream<KafkaRecord> records, ScoringSpec spec, int parallelism) {
+        // Fails fast, before the job starts, on a spec whose outputs cannot become columns.
+        InternalTypeInfo<RowData> scoredType = InternalTypeInfo.of(ScoredRows.scoredRowType(spec));
+
+        SingleOutputStreamOperator<ScoredBatch> scored =
+                microBatches(records, spec, parallelism)
+                        .map(new ScoringFunction(spec), ScoredBatch.typeInfo(spec))
+                        .setParallelism(parallelism)
+                        .uid(SCORE)
+                        .name(SCORE);
+
+        return scored.process(new SplitErrors(), scoredType)
+                .setParallelism(parallelism)
+                .uid(SPLIT_ERRORS)
+                .name(SPLIT_ERRORS);
+    }
+
+    /**
+     * The micro-batching half of {@link #score}: key into buckets, collect in {@link GlobalWindows}
+     * under a {@link BatchTrigger}, emit each batch as a list.
+     */
+    public static SingleOutputStreamOperator<List<KafkaRecord>> microBatches(
+            DataStream<KafkaRecord> records, ScoringSpec spec, int parallelism) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism is " + parallelism + "; it must be at least 1");
+        }
+        int buckets = spec.effectiveBuckets(parallelism);
+        if (buckets < parallelism) {
+            throw new IllegalArgumentException(
+                    "buckets is "
+                            + buckets
+                            + " but parallelism is "
+                            + parallelism
+                            + "; use at least one bucket per subtask (or 0 for 4 x parallelism)");
+        }
+        int configured = records.getExecutionEnvironment().getConfig().getMaxParallelism();
+        int maxParallelism =
+                configured > 0 ? configured : KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism);
+        if (maxParallelism < parallelism) {
+            throw new IllegalArgumentException(
+                    "max parallelism " + maxParallelism + " is below parallelism " + parallelism);
+        }
+        TypeInformation<KafkaRecord> recordType = TypeInformation.of(KafkaRecord.class);
+        BucketKeySelector selector =
+                new BucketKeySelector(bucketKeys(buckets, parallelism, maxParallelism));
+
+        SingleOutputStreamOperator<List<KafkaRecord>> batches =
+                records.keyBy(selector, Types.INT)
+                        .window(GlobalWindows.create())
+                        .trigger(BatchTrigger.of(spec.batchSize(), spec.maxDelay()))
+                        .process(new CollectBatch(), new ListTypeInfo<>(recordType));
+        return batches.setParallelism(parallelism)
+                // Pinned: the bucket keys were chosen for exactly this key-group layout.
+                .setMaxParallelism(maxParallelism)
+                .uid(MICRO_BATCH)
+                .name(MICRO_BATCH);
+    }
+
+    /**
+     * Key values for {@code buckets} buckets such that bucket {@code i} lands on subtask {@code i %
+     * parallelism}: every subtask owns the same number of buckets (give or take one).
+     */
+    static int[] bucketKeys(int buckets, int parallelism, int maxParallelism) {
+        List<List<Integer>> perSubtask = new ArrayList<>(parallelism);
+        int[] wanted = new int[parallelism];
+        for (int s = 0; s < parallelism; s++) {
+            perSubtask.add(new ArrayList<>());
+        }
+        for (int i = 0; i < buckets; i++) {
+            wanted[i % parallelism]++;
+        }
+        int missing = buckets;
+        for (int key = 0; missing > 0; key++) {
+            int subtask =
+                    KeyGroupRangeAssignment.assignKeyToParallelOperator(key, maxParallelism, parallelism);
+            if (perSubtask.get(subtask).size() < wanted[subtask]) {
+                perSubtask.get(subtask).add(key);
+                missing--;
+            }
+        }
+        int[] keys = new int[buckets];
+        for (int i = 0; i < buckets; i++) {
+            keys[i] = perSubtask.get(i % parallelism).get(i / parallelism);
+        }
+        return keys;
+    }
+
+    /** The bucket of a record: round robin over offsets, shifted per partition. */
+    static int bucketOf(int partition, long offset, int buckets) {
+        return (int) Math.floorMod(offset + partition, (long) buckets);
+    }
+
+    /** Maps a record to its bucket's key value. */
+    static final class BucketKeySelector implements KeySelector<KafkaRecord, Integer> {
+        private static final long serialVersionUID = 1L;
+        private final int[] keys;
+
+        BucketKeySelector(int[] keys) {
+            this.keys = keys;
+        }
+
+        @Override
+        public Integer getKey(KafkaRecord record) {
+            return keys[bucketOf(record.partition, record.offset, keys.length)];
+        }
+    }
+
+    /** Emits the window's contents as one batch. */
+    static final class CollectBatch
+            extends ProcessWindowFunction<KafkaRecord, List<KafkaRecord>, Integer, GlobalWindow> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void process(
+                Integer key, Context context, Iterable<KafkaRecord> elements, Collector<List<KafkaRecord>> out) {
+            List<KafkaRecord> batch = new ArrayList<>();
+            for (KafkaRecord r : elements) {
+                batch.add(r);
+            }
+            if (!batch.isEmpty()) {
+                out.collect(batch);
+            }
+        }
+    }
+
+    /** Scored rows to the main output, error rows to {@link #ERRORS}. */
+    static final class SplitErrors extends ProcessFunction<ScoredBatch, RowData> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void processElement(ScoredBatch batch, Context ctx, Collector<RowData> out) {
+            for (RowData row : batch.scored()) {
+                out.collect(row);
+            }
+            for (RowData row : batch.errors()) {
+                ctx.output(ERRORS, row);
+            }
+        }
+    }
+}

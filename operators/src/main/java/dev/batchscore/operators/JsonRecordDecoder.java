@@ -1,0 +1,187 @@
+package dev.batchscore.operators;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decodes a Kafka record value into a JSON object, strictly: the bytes must be valid UTF-8 (no
+ * replacement characters are substituted), hold exactly one JSON value, and that value must be an
+ * object with no duplicate keys. Anything else is a {@link DecodeException} whose {@link
+ * DecodeException.Kind kind} and message say what was wrong; callers turn it into a {@code DECODE}
+ * error row. Thread-safe.
+ */
+public final class JsonRecordDecoder {
+
+    private static final ObjectMapper MAPPER =
+            JsonMapper.builder()
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .disable(JsonParser.Feature.ALLOW_COMMENTS)
+                    .build();
+    private static final ObjectReader READER = MAPPER.readerFor(JsonNode.class);
+    private static final int MAX_SHOWN = 80;
+
+    private static final JsonRecordDecoder INSTANCE = new JsonRecordDecoder();
+
+    private JsonRecordDecoder() {}
+
+    public static JsonRecordDecoder get() {
+        return INSTANCE;
+    }
+
+    /** Decodes {@code value} into a JSON object. */
+    public ObjectNode decode(byte[] value) throws DecodeException {
+        if (value == null) {
+            throw new DecodeException(
+                    DecodeException.Kind.NULL_VALUE, "record value is null (a tombstone); expected a JSON object");
+        }
+        if (value.length == 0) {
+            throw new DecodeException(DecodeException.Kind.EMPTY, "record value is empty; expected a JSON object");
+        }
+        String text = decodeUtf8(value);
+        JsonNode node;
+        try {
+            node = READER.readValue(text);
+        } catch (JsonProcessingException e) {
+            throw new DecodeException(
+                    DecodeException.Kind.MALFORMED_JSON,
+                    "record value is not valid JSON: " + e.getOriginalMessage() + locationOf(e) + "; value starts "
+                            + shown(text));
+        }
+        if (node == null || node.isMissingNode()) {
+            throw new DecodeException(
+                    DecodeException.Kind.EMPTY, "record value holds no JSON value (only whitespace)");
+        }
+        if (!node.isObject()) {
+            throw new DecodeException(
+                    DecodeException.Kind.NOT_AN_OBJECT,
+                    "record value is a JSON " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+                            + ", expected an object; value starts " + shown(text));
+        }
+        return (ObjectNode) node;
+    }
+
+    /**
+     * A JSON value as the model runtime takes it: {@code Integer}/{@code Long}/{@code Double} (or
+     * {@code BigInteger}/{@code BigDecimal}), {@code Boolean}, {@code String}, {@code List} for
+     * arrays, {@code Map} for objects, {@code null} for JSON null.
+     */
+    public static Object toJava(JsonNode node) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        switch (node.getNodeType()) {
+            case NUMBER:
+                return node.numberValue();
+            case BOOLEAN:
+                return node.booleanValue();
+            case STRING:
+                return node.textValue();
+            case ARRAY:
+                List<Object> list = new ArrayList<>(node.size());
+                for (JsonNode element : node) {
+                    list.add(toJava(element));
+                }
+                return list;
+            case OBJECT:
+                Map<String, Object> map = new java.util.LinkedHashMap<>();
+                Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+                while (it.hasNext()) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    map.put(e.getKey(), toJava(e.getValue()));
+                }
+                return map;
+            default:
+                // BINARY and POJO nodes never come out of a text parser.
+                return node.asText();
+        }
+    }
+
+    /** The JSON text of {@code node}. */
+    public static String toJsonText(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            // Writing an in-memory tree to a String cannot fail on I/O.
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String decodeUtf8(byte[] value) throws DecodeException {
+        CharsetDecoder decoder =
+                StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(value);
+        CharBuffer out = CharBuffer.allocate(value.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (result.isUnderflow()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            int at = in.position();
+            throw new DecodeException(
+                    DecodeException.Kind.INVALID_UTF8,
+                    String.format(
+                            "record value is not valid UTF-8: %d malformed byte(s) at position %d (0x%02X)",
+                            result.length(), at, value[at] & 0xFF));
+        }
+        out.flip();
+        return out.toString();
+    }
+
+    private static String locationOf(JsonProcessingException e) {
+        if (e.getLocation() == null) {
+            return "";
+        }
+        return " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+    }
+
+    private static String shown(String text) {
+        String head = text.length() > MAX_SHOWN ? text.substring(0, MAX_SHOWN) + "..." : text;
+        return "'" + head.replace("\n", "\\n").replace("\r", "\\r") + "'";
+    }
+
+    /** Why a record value could not be decoded. */
+    public static final class DecodeException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        /** The kinds of decode failure. */
+        public enum Kind {
+            NULL_VALUE,
+            EMPTY,
+            INVALID_UTF8,
+            MALFORMED_JSON,
+            NOT_AN_OBJECT
+        }
+
+        private final Kind kind;
+
+        public DecodeException(Kind kind, String message) {
+            super(message, null, false, false);
+            this.kind = kind;
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+    }
+}

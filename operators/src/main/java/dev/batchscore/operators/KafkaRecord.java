@@ -1,0 +1,66 @@
+package dev.batchscore.operators;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One Kafka record with all the metadata batchscore keeps. A Flink POJO (public no-arg
+ * constructor, public mutable fields) so Flink serializes it with its POJO serializer, never Kryo.
+ * The pipeline's Kafka deserializer produces it; {@code value} may be {@code null} for a tombstone.
+ */
+public class KafkaRecord {
+    public String topic;
+    public int partition;
+    public long offset;
+    /** The Kafka record timestamp, epoch milliseconds. */
+    public long timestamp;
+
+    public byte[] value;
+
+    public KafkaRecord() {}
+
+    public KafkaRecord(String topic, int partition, long offset, long timestamp, byte[] value) {
+        this.topic = topic;
+        this.partition = partition;
+        this.offset = offset;
+        this.timestamp = timestamp;
+        this.value = value;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof KafkaRecord)) {
+            return false;
+        }
+        KafkaRecord that = (KafkaRecord) o;
+        return partition == that.partition
+                && offset == that.offset
+                && timestamp == that.timestamp
+                && Objects.equals(topic, that.topic)
+                && Arrays.equals(value, that.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(topic, partition, offset);
+    }
+
+    /** {@code topic-3@42}: how logs and error messages name a record. */
+    public String coordinates() {
+        return topic + "-" + partition + "@" + offset;
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaRecord{"
+                + coordinates()
+                + ", timestamp="
+                + timestamp
+                + ", value="
+                + (value == null ? "null" : value.length + " bytes")
+                + '}';
+    }
+}
