@@ -54,7 +54,8 @@ import org.tensorflow.types.TString;
  * #POSITIVE_WORDS}, {@link #NEGATIVE_WORDS}) are set so that they push the score up or down, so
  * demo output reads plausibly. A text without words scores exactly 0.5.
  *
- * <p>From the command line: {@code ReferenceModels tabular|text|all DIR [--seed N]}.
+ * <p>From the command line: {@code batchscore build-models tabular|text|all DIR [--seed N]}, or
+ * this class's {@code main} with the same arguments.
  */
 public final class ReferenceModels {
     private static final Logger LOG = LoggerFactory.getLogger(ReferenceModels.class);
@@ -68,7 +69,7 @@ public final class ReferenceModels {
     public static final String TABULAR_INPUT = "features";
     public static final String TABULAR_OUTPUT = "probability";
     public static final int TABULAR_FEATURES = 64;
-    static final int TABULAR_HIDDEN = 512;
+    public static final int TABULAR_HIDDEN = 512;
 
     public static final String TEXT_INPUT = "text";
     public static final String TEXT_OUTPUT = "sentiment";
@@ -209,51 +210,53 @@ public final class ReferenceModels {
      * and prints each model's version directory.
      */
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
-        if (code != 0) {
-            System.exit(code);
+        try {
+            run(args, System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
         }
     }
 
-    /** The command-line entry without {@code System.exit}; returns the exit code. */
-    public static int run(String[] args, PrintStream out, PrintStream err) {
+    /**
+     * The command-line entry ({@code batchscore build-models}): builds the models, prints each
+     * model's version directory to {@code out} and returns the exit code.
+     *
+     * @throws IllegalArgumentException with a one-line message when the arguments are wrong
+     */
+    public static int run(String[] args, PrintStream out) {
         String which = null;
         Path dir = null;
         long seed = DEFAULT_SEED;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                if (arg.equals("--help") || arg.equals("-h")) {
-                    out.print(usage());
-                    return 0;
-                } else if (arg.equals("--seed")) {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException("--seed needs a value, e.g. --seed 42");
-                    }
-                    seed = parseSeed(args[++i]);
-                } else if (arg.startsWith("--seed=")) {
-                    seed = parseSeed(arg.substring("--seed=".length()));
-                } else if (arg.startsWith("-")) {
-                    throw new IllegalArgumentException("unknown option '" + arg + "'; see --help");
-                } else if (which == null) {
-                    which = arg.toLowerCase(Locale.ROOT);
-                } else if (dir == null) {
-                    dir = Path.of(arg);
-                } else {
-                    throw new IllegalArgumentException("unexpected argument '" + arg + "'; see --help");
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                out.print(usage());
+                return 0;
+            } else if (arg.equals("--seed")) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("--seed needs a value, e.g. --seed 42");
                 }
+                seed = parseSeed(args[++i]);
+            } else if (arg.startsWith("--seed=")) {
+                seed = parseSeed(arg.substring("--seed=".length()));
+            } else if (arg.startsWith("-")) {
+                throw new IllegalArgumentException("unknown option '" + arg + "'; see --help");
+            } else if (which == null) {
+                which = arg.toLowerCase(Locale.ROOT);
+            } else if (dir == null) {
+                dir = Path.of(arg);
+            } else {
+                throw new IllegalArgumentException("unexpected argument '" + arg + "'; see --help");
             }
-            if (which == null || dir == null) {
-                throw new IllegalArgumentException(
-                        "expected a model (tabular, text or all) and a directory; see --help");
-            }
-            if (!List.of(TABULAR, TEXT, "all").contains(which)) {
-                throw new IllegalArgumentException(
-                        "unknown model '" + which + "'; expected tabular, text or all");
-            }
-        } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
-            return 2;
+        }
+        if (which == null || dir == null) {
+            throw new IllegalArgumentException(
+                    "expected a model (tabular, text or all) and a directory; see --help");
+        }
+        if (!List.of(TABULAR, TEXT, "all").contains(which)) {
+            throw new IllegalArgumentException(
+                    "unknown model '" + which + "'; expected tabular, text or all");
         }
         List<Path> built = new ArrayList<>();
         if (which.equals(TABULAR) || which.equals("all")) {
@@ -269,7 +272,7 @@ public final class ReferenceModels {
     static String usage() {
         return String.join(
                 System.lineSeparator(),
-                "usage: reference-models tabular|text|all DIR [--seed N]",
+                "usage: build-models tabular|text|all DIR [--seed N]",
                 "  tabular|text|all  which reference model(s) to build",
                 "  DIR               base directory; a model goes to DIR/<name>/1",
                 "  --seed N          seed of the weights (default " + DEFAULT_SEED + ");"

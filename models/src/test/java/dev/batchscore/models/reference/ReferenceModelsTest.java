@@ -132,27 +132,27 @@ class ReferenceModelsTest {
     @Test
     void commandLineBuildsAllAndRejectsBadArguments() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = ReferenceModels.run(
-                new String[] {"all", tmp.toString(), "--seed", "9"}, print(out), print(err));
+        int code = ReferenceModels.run(new String[] {"all", tmp.toString(), "--seed", "9"}, print(out));
         assertThat(code).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8).lines())
                 .containsExactly(
                         tmp.resolve("tabular/1").toString(), tmp.resolve("text/1").toString());
         assertThat(tmp.resolve("text/1/saved_model.pb")).isRegularFile();
 
-        assertThat(ReferenceModels.run(new String[] {"images", tmp.toString()}, print(out), print(err)))
-                .isEqualTo(2);
-        assertThat(ReferenceModels.run(new String[] {"text", "x", "--seed", "abc"}, print(out), print(err)))
-                .isEqualTo(2);
-        assertThat(ReferenceModels.run(new String[] {"text"}, print(out), print(err))).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8))
-                .contains("unknown model 'images'")
-                .contains("--seed expects an integer, got 'abc'")
-                .contains("expected a model");
+        PrintStream ignored = print(new ByteArrayOutputStream());
+        assertThatThrownBy(() -> ReferenceModels.run(new String[] {"images", "x"}, ignored))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unknown model 'images'; expected tabular, text or all");
+        assertThatThrownBy(
+                        () -> ReferenceModels.run(new String[] {"text", "x", "--seed", "abc"}, ignored))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--seed expects an integer, got 'abc'");
+        assertThatThrownBy(() -> ReferenceModels.run(new String[] {"text"}, ignored))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expected a model");
 
         ByteArrayOutputStream help = new ByteArrayOutputStream();
-        assertThat(ReferenceModels.run(new String[] {"--help"}, print(help), print(err))).isZero();
+        assertThat(ReferenceModels.run(new String[] {"--help"}, print(help))).isZero();
         assertThat(help.toString(StandardCharsets.UTF_8)).contains("--seed N").contains("DIR");
     }
 
