@@ -1,0 +1,312 @@
+package dev.batchscore.pipeline;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * Every option a batchscore job reads, as {@link ConfigOption} constants with kebab-case keys and
+ * a description each. The keys are the public interface: the YAML config file, the CLI's {@code
+ * --<key> <value>} flags, {@code --help} and the README options table all use them.
+ *
+ * <p>Options whose type is a map ({@link #PREFIX_OPTIONS}) are prefixes: every key under {@code
+ * <key>.} belongs to them, e.g. {@code source.kafka.properties.security.protocol: SSL}.
+ *
+ * <p>Values are resolved by {@link JobConfig}: CLI flag, then config file, then the default here.
+ */
+public final class BatchscoreOptions {
+    private BatchscoreOptions() {}
+
+    // ---------------------------------------------------------------- source
+
+    public static final ConfigOption<String> SOURCE_KAFKA_BOOTSTRAP_SERVERS =
+            ConfigOptions.key("source.kafka.bootstrap-servers")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Kafka bootstrap servers, host:port[,host:port...]. Required.");
+
+    public static final ConfigOption<List<String>> SOURCE_KAFKA_TOPIC =
+            ConfigOptions.key("source.kafka.topic")
+                    .stringType()
+                    .asList()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The topic to read, or a list of topics (YAML list or comma-separated)."
+                                    + " Required.");
+
+    public static final ConfigOption<String> SOURCE_KAFKA_GROUP_ID =
+            ConfigOptions.key("source.kafka.group-id")
+                    .stringType()
+                    .defaultValue("batchscore")
+                    .withDescription(
+                            "Kafka consumer group id; offsets are committed to it on checkpoints"
+                                    + " (what 'committed' starting offsets resume from).");
+
+    public static final ConfigOption<String> SOURCE_KAFKA_STARTING_OFFSETS =
+            ConfigOptions.key("source.kafka.starting-offsets")
+                    .stringType()
+                    .defaultValue("earliest")
+                    .withDescription(
+                            "Where to start reading: earliest, latest, committed (the group's"
+                                    + " offsets, earliest where it has none) or timestamp:<epoch ms>.");
+
+    public static final ConfigOption<Boolean> SOURCE_KAFKA_BOUNDED =
+            ConfigOptions.key("source.kafka.bounded")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Stop at the latest offsets seen when the job starts, so the job"
+                                    + " finishes; false keeps reading new records forever.");
+
+    public static final ConfigOption<Map<String, String>> SOURCE_KAFKA_PROPERTIES =
+            ConfigOptions.key("source.kafka.properties")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Prefix: any Kafka consumer property, passed to the client as is, e.g."
+                                    + " source.kafka.properties.security.protocol: SSL.");
+
+    // ---------------------------------------------------------------- model
+
+    public static final ConfigOption<String> MODEL_PATH =
+            ConfigOptions.key("model.path")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "SavedModel directory (with saved_model.pb), or a TensorFlow Serving"
+                                    + " base directory whose highest numeric version is used. Must be"
+                                    + " readable by the client and every TaskManager. Required.");
+
+    public static final ConfigOption<String> MODEL_SIGNATURE =
+            ConfigOptions.key("model.signature")
+                    .stringType()
+                    .defaultValue("serving_default")
+                    .withDescription("The signature to score with.");
+
+    public static final ConfigOption<List<String>> MODEL_TAGS =
+            ConfigOptions.key("model.tags")
+                    .stringType()
+                    .asList()
+                    .defaultValues("serve")
+                    .withDescription("The meta graph tag set to load.");
+
+    public static final ConfigOption<String> MODEL_NAME =
+            ConfigOptions.key("model.name")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The name written to the _model column. Default: the model"
+                                    + " directory's name (the base directory for a TF Serving layout).");
+
+    public static final ConfigOption<Map<String, String>> MODEL_INPUT =
+            ConfigOptions.key("model.input")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Prefix: model.input.<name>: <json field> reads the signature input (or"
+                                    + " tf.Example feature) <name> from that JSON field. Unmapped"
+                                    + " inputs read the field of their own name.");
+
+    public static final ConfigOption<Integer> MODEL_INTRA_OP_THREADS =
+            ConfigOptions.key("model.intra-op-threads")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription(
+                            "TensorFlow intra-op thread pool size per TaskManager; 0 lets"
+                                    + " TensorFlow choose.");
+
+    public static final ConfigOption<Integer> MODEL_INTER_OP_THREADS =
+            ConfigOptions.key("model.inter-op-threads")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription(
+                            "TensorFlow inter-op thread pool size; 0 lets TensorFlow choose.");
+
+    public static final ConfigOption<Integer> BATCH_SIZE =
+            ConfigOptions.key("batch.size")
+                    .intType()
+                    .defaultValue(256)
+                    .withDescription("Records per model call (a micro-batch fires when it is full).");
+
+    public static final ConfigOption<Duration> BATCH_MAX_DELAY =
+            ConfigOptions.key("batch.max-delay")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription(
+                            "A micro-batch that is not full fires this long after its first"
+                                    + " record.");
+
+    public static final ConfigOption<Integer> BATCH_BUCKETS =
+            ConfigOptions.key("batch.buckets")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription(
+                            "Number of keys records are spread over before micro-batching; 0"
+                                    + " means 4 x parallelism.");
+
+    public static final ConfigOption<List<String>> OUTPUT_PASSTHROUGH =
+            ConfigOptions.key("output.passthrough")
+                    .stringType()
+                    .asList()
+                    .noDefaultValue()
+                    .withDescription(
+                            "JSON fields copied to the table next to the model outputs, as name or"
+                                    + " name:type (string, long, double, boolean). Default: the"
+                                    + " existing table's non-output columns, else every top-level"
+                                    + " field of the first records of the topic that is not a model"
+                                    + " input.");
+
+    // ---------------------------------------------------------------- sink
+
+    public static final ConfigOption<String> SINK_ICEBERG_CATALOG_TYPE =
+            ConfigOptions.key("sink.iceberg.catalog.type")
+                    .stringType()
+                    .defaultValue("hadoop")
+                    .withDescription("Iceberg catalog type: hadoop, rest, hive or jdbc.");
+
+    public static final ConfigOption<String> SINK_ICEBERG_CATALOG_URI =
+            ConfigOptions.key("sink.iceberg.catalog.uri")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Catalog URI: the REST endpoint, the Hive metastore thrift URI or the"
+                                    + " JDBC URL. Required for rest, hive and jdbc.");
+
+    public static final ConfigOption<String> SINK_ICEBERG_CATALOG_WAREHOUSE =
+            ConfigOptions.key("sink.iceberg.catalog.warehouse")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Warehouse location (a path or URI). Required for hadoop and jdbc.");
+
+    public static final ConfigOption<Map<String, String>> SINK_ICEBERG_CATALOG_PROPERTIES =
+            ConfigOptions.key("sink.iceberg.catalog.properties")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Prefix: any Iceberg catalog property, e.g."
+                                    + " sink.iceberg.catalog.properties.io-impl.");
+
+    public static final ConfigOption<String> SINK_ICEBERG_TABLE =
+            ConfigOptions.key("sink.iceberg.table")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The table to write, namespace.table; created if missing. Required.");
+
+    public static final ConfigOption<String> SINK_ICEBERG_ERRORS_TABLE =
+            ConfigOptions.key("sink.iceberg.errors-table")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The dead-letter table for records that could not be decoded, encoded"
+                                    + " or scored. Default: <table>_errors.");
+
+    public static final ConfigOption<List<String>> SINK_ICEBERG_PARTITION_BY =
+            ConfigOptions.key("sink.iceberg.partition-by")
+                    .stringType()
+                    .asList()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Partition spec of a table created by the job: column names or"
+                                    + " transforms year(c), month(c), day(c), hour(c), bucket(N, c),"
+                                    + " truncate(W, c). Ignored for an existing table.");
+
+    public static final ConfigOption<Map<String, String>> SINK_ICEBERG_TABLE_PROPERTIES =
+            ConfigOptions.key("sink.iceberg.table-properties")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Prefix: Iceberg table properties for tables created by the job, e.g."
+                                    + " sink.iceberg.table-properties.write.format.default: orc.");
+
+    // ---------------------------------------------------------------- execution
+
+    public static final ConfigOption<String> EXECUTION_RUNTIME_MODE =
+            ConfigOptions.key("execution.runtime-mode")
+                    .stringType()
+                    .defaultValue("streaming")
+                    .withDescription(
+                            "streaming or batch. streaming (the default) commits to Iceberg on"
+                                    + " every checkpoint, so a failed run keeps what was committed and"
+                                    + " restarts from the checkpointed offsets; batch commits once at"
+                                    + " the end and needs a bounded source.");
+
+    public static final ConfigOption<Integer> PARALLELISM =
+            ConfigOptions.key("parallelism")
+                    .intType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Job parallelism. Default: the cluster's default (locally, the number"
+                                    + " of cores).");
+
+    public static final ConfigOption<Duration> EXECUTION_CHECKPOINTING_INTERVAL =
+            ConfigOptions.key("execution.checkpointing.interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription(
+                            "Checkpoint interval in streaming mode; each checkpoint commits an"
+                                    + " Iceberg snapshot. A bounded job ends with one more checkpoint,"
+                                    + " so this also bounds the wait after the last record.");
+
+    public static final ConfigOption<String> EXECUTION_CHECKPOINTING_DIR =
+            ConfigOptions.key("execution.checkpointing.dir")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Durable checkpoint storage (path or URI). Default: the JobManager's"
+                                    + " memory, which does not survive a JobManager failure.");
+
+    /** Every option, in the order {@code --help} and the README list them. */
+    public static final List<ConfigOption<?>> ALL =
+            List.of(
+                    SOURCE_KAFKA_BOOTSTRAP_SERVERS,
+                    SOURCE_KAFKA_TOPIC,
+                    SOURCE_KAFKA_GROUP_ID,
+                    SOURCE_KAFKA_STARTING_OFFSETS,
+                    SOURCE_KAFKA_BOUNDED,
+                    SOURCE_KAFKA_PROPERTIES,
+                    MODEL_PATH,
+                    MODEL_SIGNATURE,
+                    MODEL_TAGS,
+                    MODEL_NAME,
+                    MODEL_INPUT,
+                    MODEL_INTRA_OP_THREADS,
+                    MODEL_INTER_OP_THREADS,
+                    BATCH_SIZE,
+                    BATCH_MAX_DELAY,
+                    BATCH_BUCKETS,
+                    OUTPUT_PASSTHROUGH,
+                    SINK_ICEBERG_CATALOG_TYPE,
+                    SINK_ICEBERG_CATALOG_URI,
+                    SINK_ICEBERG_CATALOG_WAREHOUSE,
+                    SINK_ICEBERG_CATALOG_PROPERTIES,
+                    SINK_ICEBERG_TABLE,
+                    SINK_ICEBERG_ERRORS_TABLE,
+                    SINK_ICEBERG_PARTITION_BY,
+                    SINK_ICEBERG_TABLE_PROPERTIES,
+                    EXECUTION_RUNTIME_MODE,
+                    PARALLELISM,
+                    EXECUTION_CHECKPOINTING_INTERVAL,
+                    EXECUTION_CHECKPOINTING_DIR);
+
+    /** Options that own every key under {@code <key>.}. */
+    public static final Set<ConfigOption<Map<String, String>>> PREFIX_OPTIONS =
+            Set.of(
+                    SOURCE_KAFKA_PROPERTIES,
+                    MODEL_INPUT,
+                    SINK_ICEBERG_CATALOG_PROPERTIES,
+                    SINK_ICEBERG_TABLE_PROPERTIES);
+
+    /** Options without a default that every run needs (others are required conditionally). */
+    public static final List<ConfigOption<?>> REQUIRED =
+            List.of(SOURCE_KAFKA_BOOTSTRAP_SERVERS, SOURCE_KAFKA_TOPIC, MODEL_PATH, SINK_ICEBERG_TABLE);
+
+    /** The key as users write it: {@code source.kafka.properties.*} for a prefix option. */
+    public static String displayKey(ConfigOption<?> option) {
+        return PREFIX_OPTIONS.contains(option) ? option.key() + ".*" : option.key();
+    }
+}

@@ -1,0 +1,232 @@
+package dev.batchscore.pipeline;
+
+import static dev.batchscore.pipeline.BatchscoreOptions.*;
+
+import dev.batchscore.models.BatchScorer;
+import dev.batchscore.models.FieldSpec;
+import dev.batchscore.models.ModelException;
+import dev.batchscore.models.ModelRegistry;
+import dev.batchscore.models.SavedModel;
+import dev.batchscore.models.TensorSpec;
+import dev.batchscore.operators.PassthroughField;
+import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.operators.ScoringSpec;
+import dev.batchscore.pipeline.iceberg.IcebergTables;
+import dev.batchscore.pipeline.kafka.KafkaSources;
+import dev.batchscore.pipeline.kafka.TopicSampler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.flink.CatalogLoader;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A job validated against the world before it starts: the model was loaded once in the client to
+ * learn its outputs, the passthrough columns are known, and both Iceberg tables exist with a
+ * compatible schema. {@link ScoringJob} wires a plan into a Flink job graph.
+ *
+ * @param config the options the plan was made from
+ * @param spec what the scoring operators need, outputs resolved
+ * @param catalogLoader loads the Iceberg catalog in the sink's tasks
+ * @param table the scored table
+ * @param errorsTable the dead-letter table
+ * @param scoredRowType the scored table's row type
+ * @param errorRowType the errors table's row type
+ */
+public record JobPlan(
+        JobConfig config,
+        ScoringSpec spec,
+        CatalogLoader catalogLoader,
+        TableIdentifier table,
+        TableIdentifier errorsTable,
+        RowType scoredRowType,
+        RowType errorRowType) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobPlan.class);
+    private static final int SAMPLE_PER_PARTITION = 5;
+    private static final Duration SAMPLE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Set<String> METADATA_COLUMNS =
+            Set.of(
+                    ScoredRows.SOURCE_TOPIC,
+                    ScoredRows.SOURCE_PARTITION,
+                    ScoredRows.SOURCE_OFFSET,
+                    ScoredRows.SOURCE_TIMESTAMP,
+                    ScoredRows.MODEL,
+                    ScoredRows.MODEL_VERSION,
+                    ScoredRows.SCORED_AT);
+
+    /**
+     * Resolves {@code config} into a plan: loads the model (once, here in the client), checks the
+     * input mapping against the signature, settles the passthrough fields and creates or checks
+     * the tables. Throws {@link ConfigException} or {@link ModelException} naming what to fix.
+     */
+    public static JobPlan create(JobConfig config) {
+        String modelPath = config.get(MODEL_PATH);
+        if (!Files.exists(Path.of(modelPath))) {
+            throw new ConfigException(
+                    "model.path '" + modelPath + "' does not exist: point it at a SavedModel directory");
+        }
+        ScoringSpec.Builder builder =
+                ScoringSpec.builder()
+                        .modelPath(modelPath)
+                        .tags(config.get(MODEL_TAGS))
+                        .signature(config.get(MODEL_SIGNATURE))
+                        .inputMapping(config.prefixed(MODEL_INPUT))
+                        .intraOpThreads(config.get(MODEL_INTRA_OP_THREADS))
+                        .interOpThreads(config.get(MODEL_INTER_OP_THREADS))
+                        .batchSize(config.get(BATCH_SIZE))
+                        .maxDelay(config.get(BATCH_MAX_DELAY))
+                        .buckets(config.get(BATCH_BUCKETS));
+        config.getOptional(MODEL_NAME).ifPresent(builder::modelName);
+
+        // Outputs and input fields come from the model itself so the row type is fixed up front.
+        ScoringSpec draft = builder.build();
+        List<TensorSpec> outputs;
+        Set<String> inputFields = new LinkedHashSet<>();
+        try (SavedModel model = ModelRegistry.acquire(Path.of(modelPath), draft.modelOptions())) {
+            BatchScorer scorer = model.scorer(draft.signature());
+            outputs = scorer.signature().outputs();
+            Set<String> known = new HashSet<>();
+            for (FieldSpec field : scorer.fields()) {
+                known.add(field.name());
+                inputFields.add(draft.jsonFieldFor(field.name()));
+            }
+            for (String mapped : draft.inputMapping().keySet()) {
+                if (!known.contains(mapped)) {
+                    throw new ConfigException(
+                            "model.input."
+                                    + mapped
+                                    + ": signature '"
+                                    + draft.signature()
+                                    + "' has no input named '"
+                                    + mapped
+                                    + "'; its inputs are "
+                                    + known);
+                }
+            }
+        }
+        builder.outputs(outputs);
+        Set<String> outputNames = new HashSet<>();
+        outputs.forEach(o -> outputNames.add(o.key()));
+
+        CatalogLoader loader = IcebergTables.catalogLoader(config);
+        TableIdentifier tableId = IcebergTables.identifier(config.table());
+        TableIdentifier errorsId = IcebergTables.identifier(config.errorsTable());
+        Catalog catalog = loader.loadCatalog();
+        try {
+            Optional<Table> existing = IcebergTables.load(catalog, tableId);
+            builder.passthrough(
+                    passthrough(config, existing, inputFields, outputNames));
+            ScoringSpec spec = builder.build();
+            RowType scored = ScoredRows.scoredRowType(spec);
+            RowType errors = ScoredRows.errorRowType();
+            List<String> partitionBy = config.getOptional(SINK_ICEBERG_PARTITION_BY).orElse(List.of());
+            Map<String, String> tableProps = config.prefixed(SINK_ICEBERG_TABLE_PROPERTIES);
+            IcebergTables.ensureTable(catalog, tableId, scored, partitionBy, tableProps);
+            // The errors table has its own fixed columns: only partition it by them if it can be.
+            List<String> errorPartitions = new ArrayList<>();
+            for (String p : partitionBy) {
+                if (p.contains(ScoredRows.SOURCE_TIMESTAMP) || p.contains(ScoredRows.SOURCE_TOPIC)) {
+                    errorPartitions.add(p);
+                }
+            }
+            IcebergTables.ensureTable(catalog, errorsId, errors, errorPartitions, tableProps);
+            LOG.info("Planned job: {} -> {} (errors to {})", spec, tableId, errorsId);
+            return new JobPlan(config, spec, loader, tableId, errorsId, scored, errors);
+        } finally {
+            if (catalog instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    LOG.debug("Closing the catalog failed", e);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code output.passthrough} if set; else the existing table's columns that are neither model
+     * outputs nor metadata; else the fields of the first records of the topic, minus model inputs.
+     */
+    static List<PassthroughField> passthrough(
+            JobConfig config, Optional<Table> existing, Set<String> inputFields, Set<String> outputs) {
+        List<PassthroughField> fields = new ArrayList<>();
+        if (config.isSet(OUTPUT_PASSTHROUGH)) {
+            for (String text : config.get(OUTPUT_PASSTHROUGH)) {
+                try {
+                    fields.add(PassthroughField.parse(text));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("output.passthrough: " + e.getMessage(), e);
+                }
+            }
+        } else if (existing.isPresent()) {
+            for (Types.NestedField column : existing.get().schema().columns()) {
+                if (outputs.contains(column.name()) || METADATA_COLUMNS.contains(column.name())) {
+                    continue;
+                }
+                fields.add(new PassthroughField(column.name(), passthroughType(column)));
+            }
+        } else {
+            fields.addAll(
+                    TopicSampler.inferPassthrough(
+                            config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS),
+                            config.get(SOURCE_KAFKA_TOPIC),
+                            KafkaSources.clientProperties(config),
+                            SAMPLE_PER_PARTITION,
+                            inputFields,
+                            SAMPLE_TIMEOUT));
+        }
+        List<PassthroughField> kept = new ArrayList<>();
+        for (PassthroughField f : fields) {
+            if (outputs.contains(f.name()) || METADATA_COLUMNS.contains(f.name())) {
+                if (config.isSet(OUTPUT_PASSTHROUGH)) {
+                    throw new ConfigException(
+                            "output.passthrough field '"
+                                    + f.name()
+                                    + "' clashes with a model output or metadata column of that"
+                                    + " name: remove it from output.passthrough");
+                }
+                LOG.warn("Not passing through field '{}': a column of that name exists", f.name());
+                continue;
+            }
+            kept.add(f);
+        }
+        return kept;
+    }
+
+    private static PassthroughField.Type passthroughType(Types.NestedField column) {
+        Type.TypeID id = column.type().typeId();
+        return switch (id) {
+            case STRING -> PassthroughField.Type.STRING;
+            case LONG -> PassthroughField.Type.LONG;
+            case DOUBLE -> PassthroughField.Type.DOUBLE;
+            case BOOLEAN -> PassthroughField.Type.BOOLEAN;
+            default -> throw new ConfigException(
+                    "existing table column '"
+                            + column.name()
+                            + "' is "
+                            + column.type()
+                            + ", which a passthrough field cannot be (string, long, double,"
+                            + " boolean): set output.passthrough to the fields to copy");
+        };
+    }
+
+    /** The scoring parallelism: {@code parallelism} if set, else the environment's. */
+    public int parallelism(int environmentDefault) {
+        return config.getOptional(PARALLELISM).orElse(environmentDefault);
+    }
+}

@@ -1,0 +1,211 @@
+package dev.batchscore.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchscore.operators.BatchScoring;
+import dev.batchscore.pipeline.iceberg.IcebergTables;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@link JobPlan} on an embedded Flink MiniCluster in this JVM, prints progress from the
+ * cluster's REST API while it runs, and measures the result from the Iceberg snapshots the run
+ * committed (what is in the table, not what the operators think they sent).
+ */
+public final class LocalRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalRunner.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private LocalRunner() {}
+
+    /** What a run committed. {@code snapshotId} is the scored table's current snapshot, -1 if none. */
+    public record Result(
+            String table, long rows, String errorsTable, long errors, Duration elapsed, long snapshotId) {
+
+        public double rowsPerSecond() {
+            double seconds = Math.max(elapsed.toMillis(), 1) / 1000.0;
+            return (rows + errors) / seconds;
+        }
+
+        /** One line: rows written, errors, time, rows/s, snapshot id. */
+        public String summary() {
+            return String.format(
+                    Locale.ROOT,
+                    "wrote %,d rows to %s and %,d errors to %s in %.1f s (%,.0f rows/s), snapshot %s",
+                    rows,
+                    table,
+                    errors,
+                    errorsTable,
+                    elapsed.toMillis() / 1000.0,
+                    rowsPerSecond(),
+                    snapshotId < 0 ? "none" : Long.toString(snapshotId));
+        }
+    }
+
+    /**
+     * Runs {@code plan} and waits for it to finish.
+     *
+     * @param webUi serve the Flink Web UI (needs flink-runtime-web on the classpath)
+     * @param expectedRecords the record count progress is shown against, or -1 if unknown
+     * @param progress where progress lines go, or null for none
+     */
+    public static Result run(
+            JobPlan plan, boolean webUi, long expectedRecords, PrintStream progress) throws Exception {
+        Configuration conf = plan.config().flinkConfiguration();
+        int port = freePort();
+        conf.set(RestOptions.BIND_ADDRESS, "localhost");
+        conf.set(RestOptions.ADDRESS, "localhost");
+        conf.set(RestOptions.BIND_PORT, Integer.toString(port));
+        conf.set(RestOptions.PORT, port);
+        StreamExecutionEnvironment env =
+                webUi
+                        ? StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf)
+                        : StreamExecutionEnvironment.createLocalEnvironment(conf);
+        plan.config().getOptional(BatchscoreOptions.PARALLELISM).ifPresent(env::setParallelism);
+        ScoringJob.build(env, plan);
+
+        long scoredBefore;
+        long errorsBefore;
+        Catalog catalog = plan.catalogLoader().loadCatalog();
+        Table table = catalog.loadTable(plan.table());
+        Table errorsTable = catalog.loadTable(plan.errorsTable());
+        scoredBefore = IcebergTables.currentSnapshotId(table);
+        errorsBefore = IcebergTables.currentSnapshotId(errorsTable);
+
+        long start = System.nanoTime();
+        JobClient client = env.executeAsync(ScoringJob.jobName(plan));
+        String base = "http://localhost:" + port;
+        if (progress != null && webUi) {
+            progress.println("Flink Web UI: " + base + "/#/job/running/" + client.getJobID());
+        }
+        CompletableFuture<JobExecutionResult> done = client.getJobExecutionResult();
+        ProgressPoller poller = new ProgressPoller(base, client.getJobID().toString());
+        while (true) {
+            try {
+                done.get(2, TimeUnit.SECONDS);
+                break;
+            } catch (TimeoutException e) {
+                if (progress != null) {
+                    poller.poll(expectedRecords, start).ifPresent(progress::println);
+                }
+            }
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        long rows = IcebergTables.rowsAddedSince(table, scoredBefore);
+        long errors = IcebergTables.rowsAddedSince(errorsTable, errorsBefore);
+        if (catalog instanceof AutoCloseable c) {
+            c.close();
+        }
+        return new Result(
+                plan.table().toString(),
+                rows,
+                plan.errorsTable().toString(),
+                errors,
+                elapsed,
+                IcebergTables.currentSnapshotId(table));
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Reads record counts from the MiniCluster's REST API; best effort, never fails the run. */
+    private static final class ProgressPoller {
+        private final HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        private final String base;
+        private final String jobId;
+
+        ProgressPoller(String base, String jobId) {
+            this.base = base;
+            this.jobId = jobId;
+        }
+
+        java.util.Optional<String> poll(long expected, long startNanos) {
+            try {
+                JsonNode job = get("/jobs/" + jobId);
+                long read = 0;
+                long processed = -1;
+                for (JsonNode vertex : job.path("vertices")) {
+                    String name = vertex.path("name").asText();
+                    if (name.contains("kafka-source") || name.startsWith("Source")) {
+                        read += vertex.path("metrics").path("write-records").asLong();
+                    }
+                    if (name.contains(BatchScoring.SPLIT_ERRORS)) {
+                        long n = processed(vertex.path("id").asText());
+                        processed = processed < 0 ? n : processed + n;
+                    }
+                }
+                double seconds = (System.nanoTime() - startNanos) / 1e9;
+                long shown = processed >= 0 ? processed : read;
+                StringBuilder line = new StringBuilder();
+                line.append(String.format(Locale.ROOT, "  %6.1f s  read %,d", seconds, read));
+                if (expected > 0) {
+                    line.append(String.format(Locale.ROOT, " / %,d", expected));
+                }
+                if (processed >= 0) {
+                    line.append(String.format(Locale.ROOT, ", scored %,d", processed));
+                }
+                line.append(String.format(Locale.ROOT, " (%,.0f records/s)", shown / Math.max(seconds, 0.001)));
+                line.append("  [").append(job.path("state").asText()).append(']');
+                return java.util.Optional.of(line.toString());
+            } catch (Exception e) {
+                LOG.debug("Progress poll failed", e);
+                return java.util.Optional.empty();
+            }
+        }
+
+        /** Sum over subtasks of split-errors' numRecordsOut (scored rows and error rows). */
+        private long processed(String vertexId) throws Exception {
+            String path = "/jobs/" + jobId + "/vertices/" + vertexId + "/subtasks/metrics";
+            String metric = null;
+            for (JsonNode m : get(path)) {
+                String id = m.path("id").asText();
+                if (id.contains(BatchScoring.SPLIT_ERRORS) && id.endsWith(".numRecordsOut")) {
+                    metric = id;
+                    break;
+                }
+            }
+            if (metric == null) {
+                return 0;
+            }
+            JsonNode values =
+                    get(path + "?get=" + java.net.URLEncoder.encode(metric, java.nio.charset.StandardCharsets.UTF_8) + "&agg=sum");
+            for (JsonNode v : values) {
+                return (long) v.path("sum").asDouble();
+            }
+            return 0;
+        }
+
+        private JsonNode get(String path) throws Exception {
+            HttpResponse<String> response =
+                    http.send(
+                            HttpRequest.newBuilder(URI.create(base + path))
+                                    .timeout(Duration.ofSeconds(2))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(response.body());
+        }
+    }
+}

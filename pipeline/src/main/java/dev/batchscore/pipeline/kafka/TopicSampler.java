@@ -1,0 +1,170 @@
+package dev.batchscore.pipeline.kafka;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchscore.operators.PassthroughField;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Infers the passthrough columns from the first records of the topics: a few records per
+ * partition, read from the beginning with a short-lived consumer that commits nothing. A field is
+ * LONG when every sample holds an integral number, DOUBLE for numbers, BOOLEAN for booleans and
+ * STRING otherwise (including objects, arrays and mixed types).
+ */
+public final class TopicSampler {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicSampler.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TopicSampler() {}
+
+    /**
+     * The top-level JSON fields of up to {@code perPartition} records per partition, in order of
+     * first appearance, except {@code exclude}.
+     */
+    public static List<PassthroughField> inferPassthrough(
+            String bootstrapServers,
+            List<String> topics,
+            Properties clientProperties,
+            int perPartition,
+            Set<String> exclude,
+            Duration timeout) {
+        List<JsonNode> samples = sample(bootstrapServers, topics, clientProperties, perPartition, timeout);
+        Map<String, PassthroughField.Type> types = new LinkedHashMap<>();
+        for (JsonNode node : samples) {
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                if (exclude.contains(f.getKey())) {
+                    continue;
+                }
+                PassthroughField.Type seen = typeOf(f.getValue());
+                String name = f.getKey();
+                if (!types.containsKey(name)) {
+                    types.put(name, seen); // null: only JSON nulls seen so far
+                } else if (seen != null) {
+                    PassthroughField.Type before = types.get(name);
+                    types.put(name, before == null ? seen : merge(before, seen));
+                }
+            }
+        }
+        List<PassthroughField> out = new ArrayList<>();
+        types.forEach(
+                (name, type) ->
+                        out.add(new PassthroughField(name, type == null ? PassthroughField.Type.STRING : type)));
+        LOG.info("Inferred passthrough fields from {} sampled records: {}", samples.size(), out);
+        return out;
+    }
+
+    static PassthroughField.Type typeOf(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (value.isIntegralNumber()) {
+            return PassthroughField.Type.LONG;
+        }
+        if (value.isNumber()) {
+            return PassthroughField.Type.DOUBLE;
+        }
+        if (value.isBoolean()) {
+            return PassthroughField.Type.BOOLEAN;
+        }
+        return PassthroughField.Type.STRING;
+    }
+
+    static PassthroughField.Type merge(PassthroughField.Type a, PassthroughField.Type b) {
+        if (a == b) {
+            return a;
+        }
+        if ((a == PassthroughField.Type.LONG && b == PassthroughField.Type.DOUBLE)
+                || (a == PassthroughField.Type.DOUBLE && b == PassthroughField.Type.LONG)) {
+            return PassthroughField.Type.DOUBLE;
+        }
+        return PassthroughField.Type.STRING;
+    }
+
+    /** Reads up to {@code perPartition} JSON objects per partition from the earliest offsets. */
+    static List<JsonNode> sample(
+            String bootstrapServers,
+            List<String> topics,
+            Properties clientProperties,
+            int perPartition,
+            Duration timeout) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(Math.max(perPartition, 10)));
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        List<JsonNode> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+                if (infos == null || infos.isEmpty()) {
+                    throw new IllegalStateException(
+                            "topic '" + topic + "' does not exist on " + bootstrapServers
+                                    + ": check source.kafka.topic");
+                }
+                infos.forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+            Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, timeout);
+            Map<TopicPartition, Integer> wanted = new HashMap<>();
+            for (TopicPartition tp : partitions) {
+                long available = end.get(tp) - begin.get(tp);
+                if (available > 0) {
+                    wanted.put(tp, (int) Math.min(perPartition, available));
+                }
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!wanted.isEmpty() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    Integer left = wanted.get(tp);
+                    if (left == null) {
+                        continue;
+                    }
+                    parse(r.value()).ifPresent(out::add);
+                    if (left <= 1) {
+                        wanted.remove(tp);
+                        consumer.pause(List.of(tp));
+                    } else {
+                        wanted.put(tp, left - 1);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static java.util.Optional<JsonNode> parse(byte[] value) {
+        if (value == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            JsonNode node = JSON.readTree(value);
+            return node != null && node.isObject() ? java.util.Optional.of(node) : java.util.Optional.empty();
+        } catch (java.io.IOException e) {
+            return java.util.Optional.empty(); // bad records are the decoder's business, not ours
+        }
+    }
+}
