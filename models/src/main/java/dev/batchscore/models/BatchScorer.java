@@ -25,4 +25,13 @@ public interface BatchScorer {
      * {@code SCORE} error. Every tensor and result is closed before this returns.
      */
     ScoreResult score(List<? extends Map<String, ?>> records);
+
+    /**
+     * Whether records go to the model in batches. False once the model has rejected a batch while
+     * accepting single records (a signature declaring no batch dimension, e.g. TF2's {@code [1]}):
+     * from then on every record is its own model call, which is slower but correct.
+     */
+    default boolean batchesRecords() {
+        return true;
+    }
 }

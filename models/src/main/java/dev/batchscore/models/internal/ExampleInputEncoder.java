@@ -1,0 +1,268 @@
+package dev.batchscore.models.internal;
+
+import com.google.protobuf.ByteString;
+import dev.batchscore.models.DType;
+import dev.batchscore.models.FieldSpec;
+import dev.batchscore.models.TensorSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.tensorflow.Tensor;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.BytesList;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.Example;
+import org.tensorflow.proto.Features;
+import org.tensorflow.proto.FloatList;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.Int64List;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
+
+/**
+ * A DT_STRING input the graph parses as serialized {@code tf.Example}s (TF1 classify and regress
+ * signatures, TFX models): each record becomes one Example built from the fields named by the
+ * features the graph's ParseExample node reads.
+ */
+final class ExampleInputEncoder implements InputEncoder {
+
+    /** One feature the ParseExample node reads. */
+    record Feature(String key, DType dtype, List<Long> shape, boolean required) {}
+
+    private final TensorSpec input;
+    private final List<Feature> features;
+    private final List<FieldSpec> fields;
+
+    private ExampleInputEncoder(TensorSpec input, List<Feature> features) {
+        this.input = input;
+        this.features = features;
+        List<FieldSpec> f = new ArrayList<>();
+        for (Feature feature : features) {
+            f.add(new FieldSpec(feature.key(), feature.dtype(), feature.shape()));
+        }
+        this.fields = List.copyOf(f);
+    }
+
+    /** An encoder when the graph feeds this string input into ParseExample or ParseExampleV2. */
+    static Optional<ExampleInputEncoder> detect(TensorSpec input, GraphDef graph) {
+        if (input.dtype() != DType.STRING || input.tensorName().isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, NodeDef> nodes = new HashMap<>();
+        for (NodeDef n : graph.getNodeList()) {
+            nodes.put(n.getName(), n);
+        }
+        String target = TfTypes.opName(input.tensorName());
+        for (NodeDef n : graph.getNodeList()) {
+            if ((n.getOp().equals("ParseExample") || n.getOp().equals("ParseExampleV2")) && n.getInputCount() > 0
+                    && target.equals(resolveIdentity(n.getInput(0), nodes))) {
+                List<Feature> features = n.getOp().equals("ParseExample") ? parseV1(n, nodes) : parseV2(n, nodes);
+                if (features != null && !features.isEmpty()) {
+                    return Optional.of(new ExampleInputEncoder(input, features));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String resolveIdentity(String tensor, Map<String, NodeDef> nodes) {
+        String name = TfTypes.opName(tensor);
+        for (int hops = 0; hops < 10; hops++) {
+            NodeDef n = nodes.get(name);
+            if (n == null || !n.getOp().equals("Identity") || n.getInputCount() == 0) {
+                return name;
+            }
+            name = TfTypes.opName(n.getInput(0));
+        }
+        return name;
+    }
+
+    private static List<Feature> parseV1(NodeDef n, Map<String, NodeDef> nodes) {
+        int nSparse = (int) n.getAttrOrDefault("Nsparse", AttrValue.getDefaultInstance()).getI();
+        int nDense = (int) n.getAttrOrDefault("Ndense", AttrValue.getDefaultInstance()).getI();
+        List<String> inputs = dataInputs(n);
+        if (inputs.size() < 2 + nSparse + 2 * nDense) {
+            return null;
+        }
+        List<Feature> out = new ArrayList<>();
+        List<DataType> denseTypes = n.getAttrOrThrow("Tdense").getList().getTypeList();
+        List<TensorShapeProto> denseShapes = n.getAttrOrThrow("dense_shapes").getList().getShapeList();
+        for (int i = 0; i < nDense; i++) {
+            List<String> key = constStrings(inputs.get(2 + nSparse + i), nodes);
+            if (key == null || key.size() != 1) {
+                return null;
+            }
+            boolean required = isEmptyConst(inputs.get(2 + nSparse + nDense + i), nodes);
+            out.add(new Feature(key.get(0), TfTypes.dtype(denseTypes.get(i)), TfTypes.shape(denseShapes.get(i)),
+                    required));
+        }
+        List<DataType> sparseTypes = n.getAttrOrThrow("sparse_types").getList().getTypeList();
+        for (int i = 0; i < nSparse; i++) {
+            List<String> key = constStrings(inputs.get(2 + i), nodes);
+            if (key == null || key.size() != 1) {
+                return null;
+            }
+            out.add(new Feature(key.get(0), TfTypes.dtype(sparseTypes.get(i)), List.of(-1L), false));
+        }
+        return out;
+    }
+
+    private static List<Feature> parseV2(NodeDef n, Map<String, NodeDef> nodes) {
+        List<String> inputs = dataInputs(n);
+        if (inputs.size() < 5) {
+            return null;
+        }
+        List<String> sparseKeys = constStrings(inputs.get(2), nodes);
+        List<String> denseKeys = constStrings(inputs.get(3), nodes);
+        List<String> raggedKeys = constStrings(inputs.get(4), nodes);
+        if (sparseKeys == null || denseKeys == null || raggedKeys == null
+                || inputs.size() < 5 + denseKeys.size()) {
+            return null;
+        }
+        List<DataType> denseTypes = n.getAttrOrThrow("Tdense").getList().getTypeList();
+        List<TensorShapeProto> denseShapes = n.getAttrOrThrow("dense_shapes").getList().getShapeList();
+        List<Feature> out = new ArrayList<>();
+        for (int i = 0; i < denseKeys.size(); i++) {
+            boolean required = isEmptyConst(inputs.get(5 + i), nodes);
+            out.add(new Feature(denseKeys.get(i), TfTypes.dtype(denseTypes.get(i)),
+                    TfTypes.shape(denseShapes.get(i)), required));
+        }
+        List<DataType> sparseTypes = n.getAttrOrThrow("sparse_types").getList().getTypeList();
+        for (int i = 0; i < sparseKeys.size(); i++) {
+            out.add(new Feature(sparseKeys.get(i), TfTypes.dtype(sparseTypes.get(i)), List.of(-1L), false));
+        }
+        List<DataType> raggedTypes = n.getAttrOrDefault("ragged_value_types", AttrValue.getDefaultInstance())
+                .getList().getTypeList();
+        for (int i = 0; i < raggedKeys.size() && i < raggedTypes.size(); i++) {
+            out.add(new Feature(raggedKeys.get(i), TfTypes.dtype(raggedTypes.get(i)), List.of(-1L), false));
+        }
+        return out;
+    }
+
+    private static List<String> dataInputs(NodeDef n) {
+        List<String> out = new ArrayList<>();
+        for (String in : n.getInputList()) {
+            if (!in.startsWith("^")) {
+                out.add(in);
+            }
+        }
+        return out;
+    }
+
+    private static List<String> constStrings(String tensor, Map<String, NodeDef> nodes) {
+        NodeDef n = nodes.get(TfTypes.opName(tensor));
+        if (n == null || !n.getOp().equals("Const") || !n.containsAttr("value")) {
+            return null;
+        }
+        TensorProto t = n.getAttrOrThrow("value").getTensor();
+        List<String> out = new ArrayList<>();
+        for (ByteString b : t.getStringValList()) {
+            out.add(b.toStringUtf8());
+        }
+        long count = 1;
+        for (TensorShapeProto.Dim d : t.getTensorShape().getDimList()) {
+            count *= d.getSize();
+        }
+        // TensorFlow stores a constant filled with one repeated value only once.
+        if (out.size() == 1 && count > 1) {
+            return null;
+        }
+        return out;
+    }
+
+    /** A dense feature without a default (an empty constant) must be in every Example. */
+    private static boolean isEmptyConst(String tensor, Map<String, NodeDef> nodes) {
+        NodeDef n = nodes.get(TfTypes.opName(tensor));
+        if (n == null || !n.getOp().equals("Const") || !n.containsAttr("value")) {
+            return false;
+        }
+        for (TensorShapeProto.Dim d : n.getAttrOrThrow("value").getTensor().getTensorShape().getDimList()) {
+            if (d.getSize() == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public TensorSpec input() {
+        return input;
+    }
+
+    @Override
+    public List<FieldSpec> fields() {
+        return fields;
+    }
+
+    List<Feature> features() {
+        return features;
+    }
+
+    @Override
+    public boolean declaresBatch() {
+        // ParseExample takes a vector of serialized Examples: batching is what it is for.
+        return true;
+    }
+
+    @Override
+    public boolean variableShape() {
+        return false;
+    }
+
+    @Override
+    public RowValue read(Map<String, ?> record) throws EncodeException {
+        Features.Builder fb = Features.newBuilder();
+        for (Feature f : features) {
+            String prefix = "model input '" + input.key() + "' parses tf.Example feature '" + f.key() + "' as "
+                    + TfTypes.rawName(f.dtype()) + " " + TfTypes.shapeString(f.shape()) + "; field '" + f.key() + "'";
+            Object v = record.get(f.key());
+            if (v == null) {
+                if (f.required()) {
+                    throw new EncodeException(prefix + (record.containsKey(f.key()) ? " is null" : " is missing"));
+                }
+                continue;
+            }
+            RowValue value = ValueReader.read(v, f.dtype(), f.shape(), prefix);
+            fb.putFeature(f.key(), toFeature(value, f.dtype()));
+        }
+        byte[] serialized = Example.newBuilder().setFeatures(fb).build().toByteArray();
+        return new RowValue(new long[0], new byte[][] {serialized});
+    }
+
+    private static org.tensorflow.proto.Feature toFeature(RowValue v, DType dtype) {
+        org.tensorflow.proto.Feature.Builder b = org.tensorflow.proto.Feature.newBuilder();
+        switch (dtype) {
+            case FLOAT: {
+                FloatList.Builder l = FloatList.newBuilder();
+                for (float x : (float[]) v.data()) {
+                    l.addValue(x);
+                }
+                return b.setFloatList(l).build();
+            }
+            case INT64: {
+                Int64List.Builder l = Int64List.newBuilder();
+                for (long x : (long[]) v.data()) {
+                    l.addValue(x);
+                }
+                return b.setInt64List(l).build();
+            }
+            default: {
+                BytesList.Builder l = BytesList.newBuilder();
+                for (byte[] x : (byte[][]) v.data()) {
+                    l.addValue(ByteString.copyFrom(x));
+                }
+                return b.setBytesList(l).build();
+            }
+        }
+    }
+
+    @Override
+    public Tensor build(List<RowValue> rows, boolean batched) {
+        List<Long> s = input.shape();
+        long[] shape = batched || s == null || !s.isEmpty() ? new long[] {rows.size()} : new long[0];
+        return Tensors.of(DType.STRING, shape, rows);
+    }
+}

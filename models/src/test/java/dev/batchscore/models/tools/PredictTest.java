@@ -1,0 +1,173 @@
+package dev.batchscore.models.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchscore.models.reference.ReferenceModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PredictTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir Path tmp;
+
+    private final Fixtures.Capture out = new Fixtures.Capture();
+    private final Fixtures.Capture err = new Fixtures.Capture();
+
+    private int predict(String stdin, String... args) {
+        return Predict.run(args, Fixtures.stdin(stdin), out.stream, err.stream);
+    }
+
+    // ---- arguments and help: no model needed
+
+    @Test
+    void helpListsEveryOption() {
+        assertThat(predict("", "--help")).isZero();
+        assertThat(out.text())
+                .startsWith("usage: predict --model MODEL_DIR")
+                .contains("--model MODEL_DIR", "--signature NAME", "--tags TAGS", "--batch-size N")
+                .contains("--input FILE|-", "--help");
+        assertThat(out.text().lines().skip(1)).allSatisfy(line -> assertThat(line).matches("  --\\S.*\\S  +\\S.*"));
+    }
+
+    @Test
+    void missingOrWrongArgumentsAreOneLineErrors() {
+        assertThatThrownBy(() -> predict("", "--input", "-"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("predict needs --model, e.g. --model models/tabular");
+        assertThatThrownBy(() -> predict("", "--model", "m"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("predict needs --input");
+        assertThatThrownBy(() -> predict("", "--model", "m", "--input", "-", "--batch-size", "0"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--batch-size must be a positive integer, got '0'");
+        assertThatThrownBy(() -> predict("", "--model", "m", "--input", "-", "--batch-size=x"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--batch-size expects an integer, got 'x'");
+        assertThatThrownBy(() -> predict("", "--model", "m", "--inptu", "-"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("unknown option '--inptu' for predict; known: ");
+        assertThatThrownBy(() -> predict("", "--model", "m", "--input"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--input FILE|- needs a value; see predict --help");
+        assertThatThrownBy(() -> predict("", "--model", "m", "--input", "-", "extra"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("unexpected argument 'extra'");
+    }
+
+    @Test
+    void missingInputFileIsReportedBeforeTheModelIsLoaded() {
+        Path absent = tmp.resolve("absent.jsonl");
+        assertThatThrownBy(() -> predict("", "--model", tmp.resolve("no-model").toString(), "--input", absent.toString()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--input " + absent + " does not exist; give a JSON Lines file or - for stdin");
+    }
+
+    @Test
+    void parseRefusesWhatIsNotOneJsonObject() {
+        assertThat(Predict.parse("{\"x\": 1.5, \"id\": \"a\"}")).containsEntry("x", 1.5).containsEntry("id", "a");
+        assertThatThrownBy(() -> Predict.parse("[1, 2]")).hasMessage("expected a JSON object, got array");
+        assertThatThrownBy(() -> Predict.parse("{\"x\": 1} {\"x\": 2}")).hasMessageStartingWith("not valid JSON: ");
+        assertThatThrownBy(() -> Predict.parse("{\"x\": ")).hasMessageStartingWith("not valid JSON: ");
+    }
+
+    // ---- end to end, through the real runtime and TensorFlow
+
+    @Test
+    void scoresHalfPlusTwoAndPrintsFloatsExactly() throws Exception {
+        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        int code = predict("{\"id\": \"a\", \"x\": 1}\n\n{\"id\": \"b\", \"x\": 0.1}\n{\"id\": \"c\", \"x\": [3.0]}\n",
+                "--model", model.toString(), "--input", "-", "--batch-size", "2");
+        assertThat(err.text()).isEmpty();
+        assertThat(code).isZero();
+        List<String> lines = out.text().lines().toList();
+        assertThat(lines).hasSize(3);
+        // Input fields first, in input order, then the outputs; 0.5f * 0.1f + 2 is the float 2.05.
+        assertThat(lines.get(0)).isEqualTo("{\"id\":\"a\",\"x\":1,\"y\":2.5}");
+        assertThat(lines.get(1)).isEqualTo("{\"id\":\"b\",\"x\":0.1,\"y\":2.05}");
+        assertThat(JSON.readTree(lines.get(2)).get("y").floatValue()).isEqualTo(3.5f);
+    }
+
+    @Test
+    void badLinesGetAnErrorLineAndExitCodeOneWhileTheRestIsScored() throws Exception {
+        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path input = tmp.resolve("in.jsonl");
+        Files.writeString(input, String.join("\n",
+                "{\"x\": 1}",
+                "{\"x\": ",
+                "{\"x\": \"not a number\"}",
+                "{\"x\": 2}",
+                ""));
+        int code = predict("", "--model", model.toString(), "--input", input.toString());
+        assertThat(code).isEqualTo(1);
+        List<JsonNode> lines = readLines(out.text());
+        assertThat(lines).hasSize(4);
+        assertThat(lines.get(0).get("y").floatValue()).isEqualTo(2.5f);
+        assertThat(lines.get(1).get("_line").intValue()).isEqualTo(2);
+        assertThat(lines.get(1).get("_error").textValue()).startsWith("decode: not valid JSON");
+        assertThat(lines.get(2).get("_line").intValue()).isEqualTo(3);
+        assertThat(lines.get(2).get("_error").textValue()).startsWith("encode: ");
+        assertThat(lines.get(3).get("y").floatValue()).isEqualTo(3.0f);
+        assertThat(err.text())
+                .contains("warning: line 2: decode: ")
+                .contains("warning: line 3: encode: ")
+                .contains("2 of 4 records failed");
+    }
+
+    @Test
+    void scoresTfExampleSignaturesFromRecordFields() throws Exception {
+        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        assertThat(predict("{\"x\": 1}\n{\"x\": 3}\n",
+                "--model", model.toString(), "--signature", "regress_x_to_y", "--input", "-")).isZero();
+        assertThat(readLines(out.text())).extracting(n -> n.get("outputs").floatValue()).containsExactly(2.5f, 3.5f);
+
+        Fixtures.Capture classify = new Fixtures.Capture();
+        assertThat(Predict.run(new String[] {"--model", model.toString(), "--signature", "classify_x_to_y", "--input", "-"},
+                Fixtures.stdin("{\"x\": 1}\n"), classify.stream, err.stream)).isZero();
+        assertThat(readLines(classify.text()).get(0).get("scores").floatValue()).isEqualTo(2.5f);
+    }
+
+    @Test
+    void scoresTheTf2Export() throws Exception {
+        Path model = Fixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
+        assertThat(predict("{\"x\": 1}\n{\"x\": 5}\n", "--model", model.toString(), "--input", "-")).isZero();
+        assertThat(readLines(out.text())).extracting(n -> n.get("y").floatValue()).containsExactly(2.5f, 4.5f);
+    }
+
+    @Test
+    void unknownSignatureIsAModelError() {
+        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        assertThatThrownBy(() -> predict("{\"x\": 1}\n", "--model", model.toString(), "--signature", "nope", "--input", "-"))
+                .isInstanceOf(dev.batchscore.models.ModelException.class)
+                .hasMessageContaining("nope");
+    }
+
+    @Test
+    void scoresTheReferenceTextModel() throws Exception {
+        Path model = ReferenceModels.buildText(tmp, ReferenceModels.DEFAULT_SEED);
+        int code = predict("{\"text\": \"Great product, love it!\"}\n{\"text\": \"arrived broken, terrible\"}\n{\"text\": \"\"}\n",
+                "--model", tmp.resolve("text").toString(), "--input", "-");
+        assertThat(code).isZero();
+        List<JsonNode> lines = readLines(out.text());
+        assertThat(lines.get(0).get("sentiment").floatValue()).isGreaterThan(0.8f);
+        assertThat(lines.get(1).get("sentiment").floatValue()).isLessThan(0.2f);
+        assertThat(lines.get(2).get("sentiment").floatValue()).isEqualTo(0.5f);
+        assertThat(model).isEqualTo(tmp.resolve("text/1"));
+    }
+
+    private static List<JsonNode> readLines(String text) {
+        return text.lines().map(line -> {
+            try {
+                return JSON.readTree(line);
+            } catch (Exception e) {
+                throw new AssertionError("not JSON: " + line, e);
+            }
+        }).toList();
+    }
+}
