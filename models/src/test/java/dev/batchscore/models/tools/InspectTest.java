@@ -78,9 +78,9 @@ class InspectTest {
         // The classify signature takes serialized tf.Examples; its record field is the feature x.
         String classify = section(text, "classify_x_to_y");
         assertThat(classify)
-                .containsPattern("inputs:\n    inputs  DT_STRING \\[\\]\n")
+                .containsPattern("inputs:\n    inputs  DT_STRING \\(unknown rank\\)\n")
                 .containsPattern("outputs:\n    scores  DT_FLOAT \\[-1,1\\]\n")
-                .containsPattern("record fields:\n    x  DT_FLOAT");
+                .containsPattern("record fields:\n    x +DT_FLOAT \\[1\\]\n");
         // Without --verbose, graph tensor names stay out.
         assertThat(text).doesNotContain("tf_example:0");
     }
