@@ -56,6 +56,10 @@ public final class JsonRecordDecoder {
             throw new DecodeException(DecodeException.Kind.EMPTY, "record value is empty; expected a JSON object");
         }
         String text = decodeUtf8(value);
+        if (text.isBlank()) {
+            throw new DecodeException(
+                    DecodeException.Kind.EMPTY, "record value holds only whitespace; expected a JSON object");
+        }
         JsonNode node;
         try {
             node = READER.readValue(text);
@@ -65,14 +69,10 @@ public final class JsonRecordDecoder {
                     "record value is not valid JSON: " + e.getOriginalMessage() + locationOf(e) + "; value starts "
                             + shown(text));
         }
-        if (node == null || node.isMissingNode()) {
-            throw new DecodeException(
-                    DecodeException.Kind.EMPTY, "record value holds no JSON value (only whitespace)");
-        }
-        if (!node.isObject()) {
+        if (node == null || !node.isObject()) {
             throw new DecodeException(
                     DecodeException.Kind.NOT_AN_OBJECT,
-                    "record value is a JSON " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+                    "record value is a JSON " + (node == null ? "null" : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT))
                             + ", expected an object; value starts " + shown(text));
         }
         return (ObjectNode) node;
