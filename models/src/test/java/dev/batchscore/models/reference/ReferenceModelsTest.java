@@ -114,6 +114,23 @@ class ReferenceModelsTest {
     }
 
     @Test
+    void commonWordsStayNeutral() {
+        // A hash-bucket collision between a common word and a sentiment word would make ordinary
+        // sentences read as strongly positive or negative in the demo.
+        String[] neutral = {
+            "would you buy this product again", "two of them got here", "get it",
+            "the order was a box", "it is what it is", "they said we could use the item"
+        };
+        Path dir = ReferenceModels.buildText(tmp, ReferenceModels.DEFAULT_SEED);
+        try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), "serve")) {
+            float[] s = scoreText(bundle, neutral);
+            for (int i = 0; i < s.length; i++) {
+                assertThat(s[i]).as(neutral[i]).isBetween(0.3f, 0.7f);
+            }
+        }
+    }
+
+    @Test
     void textAcceptsAnEmptyBatch() {
         Path dir = ReferenceModels.buildText(tmp, 1);
         try (SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), "serve")) {
