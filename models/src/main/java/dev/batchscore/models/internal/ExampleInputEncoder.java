@@ -166,11 +166,35 @@ final class ExampleInputEncoder implements InputEncoder {
         for (TensorShapeProto.Dim d : t.getTensorShape().getDimList()) {
             count *= d.getSize();
         }
+        if (out.isEmpty() && count > 0 && !t.getTensorContent().isEmpty()) {
+            return decodeStringContent(t.getTensorContent(), count);
+        }
         // TensorFlow stores a constant filled with one repeated value only once.
         if (out.size() == 1 && count > 1) {
             return null;
         }
         return out;
+    }
+
+    /**
+     * Graphs built outside Python (TF Java among them) store string constants in {@code
+     * tensor_content}: first every string's length as a varint, then the bytes one after another.
+     */
+    private static List<String> decodeStringContent(ByteString content, long count) {
+        try {
+            com.google.protobuf.CodedInputStream in = content.newCodedInput();
+            int[] lengths = new int[Math.toIntExact(count)];
+            for (int i = 0; i < lengths.length; i++) {
+                lengths[i] = in.readRawVarint32();
+            }
+            List<String> out = new ArrayList<>(lengths.length);
+            for (int len : lengths) {
+                out.add(new String(in.readRawBytes(len), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return out;
+        } catch (java.io.IOException | ArithmeticException e) {
+            return null;
+        }
     }
 
     /** A dense feature without a default (an empty constant) must be in every Example. */

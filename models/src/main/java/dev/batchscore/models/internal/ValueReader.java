@@ -44,7 +44,7 @@ final class ValueReader {
         }
         long[] shape = matchShape(seen, value.getClass().isArray() && !(value instanceof Object[]), expected, prefix,
                 value);
-        return new RowValue(shape, convert(leaves, dtype, shape.length > 0 || seen.length > 0, prefix));
+        return new RowValue(shape, convert(leaves, dtype, seen.length > 0, prefix));
     }
 
     private static boolean isScalar(Object v, DType dtype) {
