@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -76,6 +77,9 @@ public final class LocalRunner {
         conf.set(RestOptions.ADDRESS, "localhost");
         conf.set(RestOptions.BIND_PORT, Integer.toString(port));
         conf.set(RestOptions.PORT, port);
+        // The REST API serves metrics from a cache refreshed every 10 s by default: too stale for
+        // progress lines every 2 s.
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         StreamExecutionEnvironment env =
                 webUi
                         ? StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf)
@@ -94,8 +98,13 @@ public final class LocalRunner {
         long start = System.nanoTime();
         JobClient client = env.executeAsync(ScoringJob.jobName(plan));
         String base = "http://localhost:" + port;
-        if (progress != null && webUi) {
-            progress.println("Flink Web UI: " + base + "/#/job/running/" + client.getJobID());
+        if (progress != null) {
+            progress.printf(
+                    Locale.ROOT,
+                    "  job %s submitted in %.1f s%s%n",
+                    client.getJobID(),
+                    (System.nanoTime() - start) / 1e9,
+                    webUi ? "; Flink Web UI: " + base + "/#/job/running/" + client.getJobID() : "");
         }
         CompletableFuture<JobExecutionResult> done = client.getJobExecutionResult();
         ProgressPoller poller = new ProgressPoller(base, client.getJobID().toString());
@@ -136,6 +145,8 @@ public final class LocalRunner {
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         private final String base;
         private final String jobId;
+        private long lastNanos;
+        private long lastCount;
 
         ProgressPoller(String base, String jobId) {
             this.base = base;
@@ -157,17 +168,25 @@ public final class LocalRunner {
                         processed = processed < 0 ? n : processed + n;
                     }
                 }
-                double seconds = (System.nanoTime() - startNanos) / 1e9;
+                long now = System.nanoTime();
+                double seconds = (now - startNanos) / 1e9;
                 long shown = processed >= 0 ? processed : read;
+                double rate =
+                        lastNanos == 0 ? 0 : (shown - lastCount) / Math.max((now - lastNanos) / 1e9, 0.001);
+                lastNanos = now;
+                lastCount = shown;
                 StringBuilder line = new StringBuilder();
-                line.append(String.format(Locale.ROOT, "  %6.1f s  read %,d", seconds, read));
+                line.append(
+                        String.format(
+                                Locale.ROOT,
+                                "  %6.1f s  %s %,d",
+                                seconds,
+                                processed >= 0 ? "scored" : "read",
+                                shown));
                 if (expected > 0) {
                     line.append(String.format(Locale.ROOT, " / %,d", expected));
                 }
-                if (processed >= 0) {
-                    line.append(String.format(Locale.ROOT, ", scored %,d", processed));
-                }
-                line.append(String.format(Locale.ROOT, " (%,.0f records/s)", shown / Math.max(seconds, 0.001)));
+                line.append(String.format(Locale.ROOT, " (%,.0f records/s)", rate));
                 line.append("  [").append(job.path("state").asText()).append(']');
                 return java.util.Optional.of(line.toString());
             } catch (Exception e) {
