@@ -1,17 +1,7 @@
 package dev.batchscore.models.reference;
 
 import com.google.protobuf.CodedOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Random;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -29,6 +19,18 @@ import org.tensorflow.proto.SavedModel;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
 
 /**
  * Builds the two reference SavedModels batchscore demos and benchmarks with, using TensorFlow Java
@@ -63,6 +65,7 @@ public final class ReferenceModels {
     public static final String TABULAR = "tabular";
     public static final String TEXT = "text";
     public static final long DEFAULT_SEED = 42L;
+
     /** The version directory the models are written to under their base directory. */
     public static final String VERSION = "1";
 
@@ -81,13 +84,40 @@ public final class ReferenceModels {
     /** Words whose embedding pushes the sentiment score towards 1. */
     public static final List<String> POSITIVE_WORDS =
             List.of(
-                    "good", "great", "love", "loved", "excellent", "amazing", "perfect", "happy",
-                    "best", "fantastic", "wonderful", "recommend", "nice", "awesome", "fast");
+                    "good",
+                    "great",
+                    "love",
+                    "loved",
+                    "excellent",
+                    "amazing",
+                    "perfect",
+                    "happy",
+                    "best",
+                    "fantastic",
+                    "wonderful",
+                    "recommend",
+                    "nice",
+                    "awesome",
+                    "fast");
+
     /** Words whose embedding pushes the sentiment score towards 0. */
     public static final List<String> NEGATIVE_WORDS =
             List.of(
-                    "bad", "broken", "terrible", "awful", "worst", "hate", "poor", "refund",
-                    "disappointed", "useless", "slow", "horrible", "defective", "waste", "not");
+                    "bad",
+                    "broken",
+                    "terrible",
+                    "awful",
+                    "worst",
+                    "hate",
+                    "poor",
+                    "refund",
+                    "disappointed",
+                    "useless",
+                    "slow",
+                    "horrible",
+                    "defective",
+                    "waste",
+                    "not");
 
     // How far one sentiment word moves the logit: a sentence of two words, one of them "great",
     // scores sigmoid(SENTIMENT_WEIGHT / 2) ~ 0.95.
@@ -104,7 +134,8 @@ public final class ReferenceModels {
         Random random = new Random(seed);
         // He initialisation keeps the activations' scale through the ReLU layers, so that for
         // standard-normal features the probabilities spread over (0, 1) instead of saturating.
-        float[][] w1 = gaussian(random, TABULAR_FEATURES, TABULAR_HIDDEN, heStddev(TABULAR_FEATURES));
+        float[][] w1 =
+                gaussian(random, TABULAR_FEATURES, TABULAR_HIDDEN, heStddev(TABULAR_FEATURES));
         float[] b1 = gaussian(random, TABULAR_HIDDEN, 0.01);
         float[][] w2 = gaussian(random, TABULAR_HIDDEN, TABULAR_HIDDEN, heStddev(TABULAR_HIDDEN));
         float[] b2 = gaussian(random, TABULAR_HIDDEN, 0.01);
@@ -169,25 +200,29 @@ public final class ReferenceModels {
                             .placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
             Ops tok = tf.withSubScope("tokenize");
             Operand<TString> lower = tok.strings.lower(text);
-            Operand<TString> cleaned = tok.strings.regexReplace(
-                    lower, tok.constant("[^a-z0-9']+"), tok.constant(" "));
+            Operand<TString> cleaned =
+                    tok.strings.regexReplace(lower, tok.constant("[^a-z0-9']+"), tok.constant(" "));
             // An empty separator splits on runs of whitespace and drops empty tokens.
             StringSplit split = tok.strings.stringSplit(cleaned, tok.constant(""));
             Operand<TInt64> buckets = tok.strings.toHashBucketFast(split.values(), TEXT_BUCKETS);
-            Operand<TInt64> rowIds = tok.stridedSlice(split.indices(), Indices.all(), Indices.at(0));
+            Operand<TInt64> rowIds =
+                    tok.stridedSlice(split.indices(), Indices.all(), Indices.at(0));
             Operand<TInt64> rows = tok.stridedSlice(tok.shape(text, TInt64.class), Indices.at(0));
 
             Ops emb = tf.withSubScope("embedding");
             Operand<TFloat32> vectors =
                     emb.gather(emb.constant(embedding), buckets, emb.constant(0));
             Operand<TFloat32> sums = emb.math.unsortedSegmentSum(vectors, rowIds, rows);
-            Operand<TFloat32> counts = emb.math.unsortedSegmentSum(
-                    emb.onesLike(emb.dtypes.cast(rowIds, TFloat32.class)), rowIds, rows);
+            Operand<TFloat32> counts =
+                    emb.math.unsortedSegmentSum(
+                            emb.onesLike(emb.dtypes.cast(rowIds, TFloat32.class)), rowIds, rows);
             // A row without tokens has a zero sum; dividing by max(count, 1) keeps it at zero
             // (score 0.5) instead of 0/0 = NaN.
-            Operand<TFloat32> mean = emb.math.div(
-                    sums,
-                    emb.expandDims(emb.math.maximum(counts, emb.constant(1f)), emb.constant(1)));
+            Operand<TFloat32> mean =
+                    emb.math.div(
+                            sums,
+                            emb.expandDims(
+                                    emb.math.maximum(counts, emb.constant(1f)), emb.constant(1)));
 
             Operand<TFloat32> logit = dense(tf.withSubScope("dense"), mean, weights, bias);
             Operand<TFloat32> sentiment =
@@ -277,7 +312,9 @@ public final class ReferenceModels {
                 "usage: build-models tabular|text|all DIR [--seed N]",
                 "  tabular|text|all  which reference model(s) to build",
                 "  DIR               base directory; a model goes to DIR/<name>/1",
-                "  --seed N          seed of the weights (default " + DEFAULT_SEED + ");"
+                "  --seed N          seed of the weights (default "
+                        + DEFAULT_SEED
+                        + ");"
                         + " same seed, same scores",
                 "  --help            print this help",
                 "");
@@ -345,8 +382,10 @@ public final class ReferenceModels {
         try (Graph graph = new Graph();
                 Session session = new Session(graph)) {
             Ops tf = Ops.create(graph);
-            Operand<TInt64> buckets = tf.strings.toHashBucketFast(
-                    tf.constant(StandardCharsets.UTF_8, words.toArray(String[]::new)), TEXT_BUCKETS);
+            Operand<TInt64> buckets =
+                    tf.strings.toHashBucketFast(
+                            tf.constant(StandardCharsets.UTF_8, words.toArray(String[]::new)),
+                            TEXT_BUCKETS);
             try (Result result = session.runner().fetch(buckets).run()) {
                 TInt64 values = (TInt64) result.get(0);
                 long[] out = new long[words.size()];

@@ -7,6 +7,10 @@ import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
 import dev.batchscore.models.reference.ReferenceModels;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -19,15 +23,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code bench-model [--seed N] [--seconds S] [--batch-sizes 1,32,512]}: how much batching buys.
  * Builds the reference tabular model in a temporary directory, loads it through {@link
- * ModelRegistry}, warms up, then scores random records through {@link BatchScorer#score} for
- * {@code S} seconds at each batch size and prints rows/s and the ratio to the largest batch size.
- * The figures are information for choosing the job's batch size, not a test.
+ * ModelRegistry}, warms up, then scores random records through {@link BatchScorer#score} for {@code
+ * S} seconds at each batch size and prints rows/s and the ratio to the largest batch size. The
+ * figures are information for choosing the job's batch size, not a test.
  */
 public final class BenchModel {
     private static final Logger LOG = LoggerFactory.getLogger(BenchModel.class);
@@ -37,7 +39,9 @@ public final class BenchModel {
     static final int MAX_BATCH_SIZE = 1 << 20;
 
     static final ToolArgs ARGS =
-            new ToolArgs("bench-model", "bench-model [--seed N] [--seconds S] [--batch-sizes 1,32,512]")
+            new ToolArgs(
+                            "bench-model",
+                            "bench-model [--seed N] [--seconds S] [--batch-sizes 1,32,512]")
                     .option(
                             "seed",
                             "N",
@@ -53,7 +57,9 @@ public final class BenchModel {
                     .option(
                             "batch-sizes",
                             "LIST",
-                            "comma-separated batch sizes to measure (default " + DEFAULT_BATCH_SIZES + ")");
+                            "comma-separated batch sizes to measure (default "
+                                    + DEFAULT_BATCH_SIZES
+                                    + ")");
 
     private BenchModel() {}
 
@@ -138,8 +144,10 @@ public final class BenchModel {
             }
             if (size < 1 || size > MAX_BATCH_SIZE) {
                 throw new IllegalArgumentException(
-                        "--batch-sizes: each size must be between 1 and " + MAX_BATCH_SIZE
-                                + ", got " + size);
+                        "--batch-sizes: each size must be between 1 and "
+                                + MAX_BATCH_SIZE
+                                + ", got "
+                                + size);
             }
             if (!sizes.contains(size)) {
                 sizes.add(size);
@@ -153,21 +161,23 @@ public final class BenchModel {
         Measurement reference =
                 results.stream().max(Comparator.comparingInt(Measurement::batchSize)).orElseThrow();
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(
-                Locale.ROOT,
-                "%10s %14s %10s %10s%n",
-                "batch size",
-                "rows/s",
-                "batches",
-                "vs " + reference.batchSize()));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "%10s %14s %10s %10s%n",
+                        "batch size",
+                        "rows/s",
+                        "batches",
+                        "vs " + reference.batchSize()));
         for (Measurement m : results) {
-            sb.append(String.format(
-                    Locale.ROOT,
-                    "%10d %,14.0f %10d %9.3fx%n",
-                    m.batchSize(),
-                    m.rowsPerSecond(),
-                    m.batches(),
-                    m.rowsPerSecond() / reference.rowsPerSecond()));
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%10d %,14.0f %10d %9.3fx%n",
+                            m.batchSize(),
+                            m.rowsPerSecond(),
+                            m.batches(),
+                            m.rowsPerSecond() / reference.rowsPerSecond()));
         }
         return sb.toString();
     }
@@ -185,7 +195,9 @@ public final class BenchModel {
             for (int i = 0; i < result.size(); i++) {
                 if (!result.ok(i)) {
                     throw new ModelException(
-                            "bench-model: the reference model refused record " + i + ": "
+                            "bench-model: the reference model refused record "
+                                    + i
+                                    + ": "
                                     + result.error(i).message());
                 }
             }

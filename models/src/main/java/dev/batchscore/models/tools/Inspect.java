@@ -9,6 +9,9 @@ import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.SignatureSpec;
 import dev.batchscore.models.TensorSpec;
+
+import org.tensorflow.proto.MetaGraphDef;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -18,14 +21,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.tensorflow.proto.MetaGraphDef;
 
 /**
- * {@code inspect MODEL_DIR [--tags serve] [--verbose]}: what a SavedModel offers, in the spirit
- * of {@code saved_model_cli show --all}: the version loaded (and the others in a TensorFlow
- * Serving base directory), the tag sets, and for every signature its method, inputs and outputs
- * with dtype and shape, plus the record fields batchscore will read for it (for a signature that
- * takes serialized {@code tf.Example}s, the features its graph parses).
+ * {@code inspect MODEL_DIR [--tags serve] [--verbose]}: what a SavedModel offers, in the spirit of
+ * {@code saved_model_cli show --all}: the version loaded (and the others in a TensorFlow Serving
+ * base directory), the tag sets, and for every signature its method, inputs and outputs with dtype
+ * and shape, plus the record fields batchscore will read for it (for a signature that takes
+ * serialized {@code tf.Example}s, the features its graph parses).
  *
  * <pre>{@code
  * signature 'regress_x_to_y' (tensorflow/serving/regress)
@@ -43,8 +45,12 @@ public final class Inspect {
             new ToolArgs("inspect", "inspect MODEL_DIR [--tags serve] [--verbose]")
                     .positional(
                             "MODEL_DIR",
-                            "a SavedModel directory, or a TF Serving base directory (highest version)")
-                    .option("tags", "TAGS", "comma-separated meta graph tag set to load (default serve)")
+                            "a SavedModel directory, or a TF Serving base directory (highest"
+                                    + " version)")
+                    .option(
+                            "tags",
+                            "TAGS",
+                            "comma-separated meta graph tag set to load (default serve)")
                     .flag("verbose", "also print each tensor's graph name");
 
     private Inspect() {}
@@ -63,7 +69,8 @@ public final class Inspect {
         }
         if (parsed.positionals().isEmpty()) {
             throw new IllegalArgumentException(
-                    "inspect needs a model directory, e.g. inspect models/tabular; see inspect --help");
+                    "inspect needs a model directory, e.g. inspect models/tabular; see inspect"
+                            + " --help");
         }
         parsed.expectPositionals(1, "one model directory");
         Path path = Path.of(parsed.positionals().get(0));
@@ -92,13 +99,21 @@ public final class Inspect {
         if (versions.size() > 1) {
             out.println(
                     "versions:  "
-                            + versions.stream().map(String::valueOf).collect(Collectors.joining(", "))
-                            + (given.toAbsolutePath().normalize().equals(
-                                            description.exportDir().toAbsolutePath().normalize())
+                            + versions.stream()
+                                    .map(String::valueOf)
+                                    .collect(Collectors.joining(", "))
+                            + (given.toAbsolutePath()
+                                            .normalize()
+                                            .equals(
+                                                    description
+                                                            .exportDir()
+                                                            .toAbsolutePath()
+                                                            .normalize())
                                     ? ""
                                     : " (the highest is loaded from a base directory)"));
         }
-        out.println("tags:      " + String.join(",", description.tags().stream().sorted().toList()));
+        out.println(
+                "tags:      " + String.join(",", description.tags().stream().sorted().toList()));
         List<String> tagSets = tagSets(description.exportDir());
         if (!tagSets.isEmpty()) {
             out.println("tag sets:  " + String.join("; ", tagSets));
@@ -120,14 +135,17 @@ public final class Inspect {
         int typeWidth = tensors.stream().mapToInt(t -> t.describeType().length()).max().orElse(0);
         for (TensorSpec t : tensors) {
             String line = "    " + pad(t.key(), keyWidth) + "  ";
-            line += verbose ? pad(t.describeType(), typeWidth) + "  " + t.tensorName() : t.describeType();
+            line +=
+                    verbose
+                            ? pad(t.describeType(), typeWidth) + "  " + t.tensorName()
+                            : t.describeType();
             out.println(line);
         }
     }
 
     /**
-     * The fields come from a scorer, which is refused for a signature batchscore cannot feed
-     * (e.g. a DT_HALF input); that is worth saying here rather than failing the whole inspect.
+     * The fields come from a scorer, which is refused for a signature batchscore cannot feed (e.g.
+     * a DT_HALF input); that is worth saying here rather than failing the whole inspect.
      */
     private static void printFields(SavedModel model, String key, PrintStream out) {
         List<FieldSpec> fields;
@@ -175,9 +193,9 @@ public final class Inspect {
     }
 
     /**
-     * Every tag set saved_model.pb holds, not only the loaded one, so that a user who asked for
-     * the wrong tags sees which exist. Best effort: the model has already loaded, so a read
-     * problem here only drops this line.
+     * Every tag set saved_model.pb holds, not only the loaded one, so that a user who asked for the
+     * wrong tags sees which exist. Best effort: the model has already loaded, so a read problem
+     * here only drops this line.
      */
     private static List<String> tagSets(Path exportDir) {
         Path pb = exportDir.resolve("saved_model.pb");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+
 import dev.batchscore.models.BatchScorer;
 import dev.batchscore.models.ModelException;
 import dev.batchscore.models.ModelOptions;
@@ -12,6 +13,7 @@ import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.RecordError;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,12 +36,12 @@ import java.util.Map;
  * FILE|-}: scores a JSON Lines file locally, without Flink, through the same {@link BatchScorer}
  * the job uses.
  *
- * <p>Each input line is one JSON object whose fields are named by the signature's inputs (or, for
- * a signature that takes serialized {@code tf.Example}s, by the features it parses). Each
- * produces exactly one output line, in input order: the input's fields followed by every output of
- * the signature (an output replaces an input field of the same name). Vectors are JSON arrays;
- * {@code DT_FLOAT} values are printed as the shortest decimal that reads back as the same float,
- * so {@code 0.5 * 1 + 2} prints {@code 2.5}. Blank lines are skipped.
+ * <p>Each input line is one JSON object whose fields are named by the signature's inputs (or, for a
+ * signature that takes serialized {@code tf.Example}s, by the features it parses). Each produces
+ * exactly one output line, in input order: the input's fields followed by every output of the
+ * signature (an output replaces an input field of the same name). Vectors are JSON arrays; {@code
+ * DT_FLOAT} values are printed as the shortest decimal that reads back as the same float, so {@code
+ * 0.5 * 1 + 2} prints {@code 2.5}. Blank lines are skipped.
  *
  * <p>A line that cannot be scored is data, not a crash: its output line is {@code {"_error":
  * "<stage>: <reason>", "_line": n}} (stage {@code decode} for bad JSON, {@code encode} or {@code
@@ -60,16 +62,22 @@ public final class Predict {
                     .option(
                             "model",
                             "MODEL_DIR",
-                            "a SavedModel directory, or a TF Serving base directory (highest version)")
+                            "a SavedModel directory, or a TF Serving base directory (highest"
+                                    + " version)")
                     .option(
                             "signature",
                             "NAME",
-                            "the signature to score with (default " + ModelOptions.DEFAULT_SIGNATURE + ")")
-                    .option("tags", "TAGS", "comma-separated meta graph tag set to load (default serve)")
+                            "the signature to score with (default "
+                                    + ModelOptions.DEFAULT_SIGNATURE
+                                    + ")")
+                    .option(
+                            "tags",
+                            "TAGS",
+                            "comma-separated meta graph tag set to load (default serve)")
                     .option(
                             "batch-size",
                             "N",
-                            "records per model call (default " + DEFAULT_BATCH_SIZE + ")")
+                            "at most N records per model call (default " + DEFAULT_BATCH_SIZE + ")")
                     .option(
                             "input",
                             "FILE|-",
@@ -127,7 +135,8 @@ public final class Predict {
             }
             return 0;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read --input " + input + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot read --input " + input + ": " + e.getMessage(), e);
         }
     }
 
@@ -167,17 +176,23 @@ public final class Predict {
                 return;
             }
             total++;
-            Map<String, Object> record;
+            Map<String, Object> record = null;
+            String reason = null;
             try {
                 record = parse(line);
             } catch (IllegalArgumentException e) {
-                String reason = RecordError.Stage.DECODE.label() + ": " + e.getMessage();
-                pending.add(new Pending(lineNumber, null, reason));
-                return;
+                reason = RecordError.Stage.DECODE.label() + ": " + e.getMessage();
             }
-            pending.add(new Pending(lineNumber, record, null));
-            batch.add(record);
-            if (batch.size() >= batchSize) {
+            if (record == null) {
+                pending.add(new Pending(lineNumber, null, reason));
+            } else {
+                pending.add(new Pending(lineNumber, record, null));
+                batch.add(record);
+            }
+            // Bad lines wait for the records ahead of them so that output keeps input order.
+            // Counting them towards the batch bounds what is held to N lines; with no record
+            // waiting, an error line is printed at once.
+            if (pending.size() >= batchSize || batch.isEmpty()) {
                 flush();
             }
         }
@@ -226,7 +241,8 @@ public final class Predict {
                     "not valid JSON: " + e.getOriginalMessage().replaceAll("\\s+", " ").strip());
         }
         if (node == null || !node.isObject()) {
-            String seen = node == null ? "nothing" : node.getNodeType().name().toLowerCase(Locale.ROOT);
+            String seen =
+                    node == null ? "nothing" : node.getNodeType().name().toLowerCase(Locale.ROOT);
             throw new IllegalArgumentException("expected a JSON object, got " + seen);
         }
         return JSON.convertValue(node, LinkedHashMap.class);

@@ -58,7 +58,8 @@ final class ToolArgs {
         }
         rows.add(new String[] {"--help", "print this help"});
         int width = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0);
-        StringBuilder sb = new StringBuilder("usage: ").append(usage).append(System.lineSeparator());
+        StringBuilder sb =
+                new StringBuilder("usage: ").append(usage).append(System.lineSeparator());
         for (String[] row : rows) {
             sb.append("  ")
                     .append(String.format("%-" + width + "s", row[0]))
@@ -118,11 +119,17 @@ final class ToolArgs {
         Set<String> known = new TreeSet<>();
         options.forEach(o -> known.add("--" + o.name()));
         throw new IllegalArgumentException(
-                "unknown option '--" + name + "' for " + command + "; known: " + String.join(", ", known));
+                "unknown option '--"
+                        + name
+                        + "' for "
+                        + command
+                        + "; known: "
+                        + String.join(", ", known));
     }
 
     /** Parsed arguments with typed getters whose errors name the option and the value seen. */
-    record Parsed(String command, Map<String, String> values, List<String> positionals, boolean help) {
+    record Parsed(
+            String command, Map<String, String> values, List<String> positionals, boolean help) {
 
         String get(String name, String defaultValue) {
             return values.getOrDefault(name, defaultValue);
@@ -158,7 +165,11 @@ final class ToolArgs {
             long value = getLong(name, defaultValue);
             if (value < 1 || value > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(
-                        "--" + name + " must be a positive integer, got '" + values.get(name) + "'");
+                        "--"
+                                + name
+                                + " must be a positive integer, got '"
+                                + values.get(name)
+                                + "'");
             }
             return (int) value;
         }
@@ -196,8 +207,15 @@ final class ToolArgs {
         void expectPositionals(int count, String what) {
             if (positionals.size() > count) {
                 throw new IllegalArgumentException(
-                        "unexpected argument '" + positionals.get(count) + "'; " + command
-                                + " takes " + what + "; see " + command + " --help");
+                        "unexpected argument '"
+                                + positionals.get(count)
+                                + "'; "
+                                + command
+                                + " takes "
+                                + what
+                                + "; see "
+                                + command
+                                + " --help");
             }
         }
     }

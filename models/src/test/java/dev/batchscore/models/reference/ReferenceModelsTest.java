@@ -3,13 +3,6 @@ package dev.batchscore.models.reference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Result;
@@ -21,6 +14,14 @@ import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
 
 /**
  * Loads the reference models with plain {@link SavedModelBundle}, independent of batchscore's own
@@ -93,14 +94,15 @@ class ReferenceModelsTest {
             assertThat(dims(sig.getInputsOrThrow("text"))).containsExactly(-1L);
             assertThat(dims(sig.getOutputsOrThrow("sentiment"))).containsExactly(-1L);
 
-            float[] s = scoreText(
-                    bundle,
-                    "Great product, I LOVE it!",
-                    "the box arrived on tuesday",
-                    "Terrible. Arrived broken, want a refund",
-                    "",
-                    "   ",
-                    "!!!");
+            float[] s =
+                    scoreText(
+                            bundle,
+                            "Great product, I LOVE it!",
+                            "the box arrived on tuesday",
+                            "Terrible. Arrived broken, want a refund",
+                            "",
+                            "   ",
+                            "!!!");
             assertThat(s).hasSize(6);
             assertThat(s[0]).isGreaterThan(0.8f);
             assertThat(s[2]).isLessThan(0.2f);
@@ -149,7 +151,9 @@ class ReferenceModelsTest {
     @Test
     void commandLineBuildsAllAndRejectsBadArguments() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = ReferenceModels.run(new String[] {"all", tmp.toString(), "--seed", "9"}, print(out));
+        int code =
+                ReferenceModels.run(
+                        new String[] {"all", tmp.toString(), "--seed", "9"}, print(out));
         assertThat(code).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8).lines())
                 .containsExactly(
@@ -161,7 +165,9 @@ class ReferenceModelsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("unknown model 'images'; expected tabular, text or all");
         assertThatThrownBy(
-                        () -> ReferenceModels.run(new String[] {"text", "x", "--seed", "abc"}, ignored))
+                        () ->
+                                ReferenceModels.run(
+                                        new String[] {"text", "x", "--seed", "abc"}, ignored))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("--seed expects an integer, got 'abc'");
         assertThatThrownBy(() -> ReferenceModels.run(new String[] {"text"}, ignored))
@@ -199,8 +205,10 @@ class ReferenceModelsTest {
     }
 
     private static float[] scoreText(SavedModelBundle bundle, String... texts) {
-        try (TString input = TString.tensorOf(Shape.of(texts.length),
-                        org.tensorflow.ndarray.buffer.DataBuffers.of(texts, false, false));
+        try (TString input =
+                        TString.tensorOf(
+                                Shape.of(texts.length),
+                                org.tensorflow.ndarray.buffer.DataBuffers.of(texts, false, false));
                 Result result = bundle.call(Map.<String, Tensor>of("text", input))) {
             return toArray((TFloat32) result.get("sentiment").orElseThrow());
         }

@@ -1,5 +1,7 @@
 package dev.batchscore.models.tools;
 
+import org.junit.jupiter.api.Assumptions;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -7,7 +9,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 
 /** The TF Serving SavedModels under {@code batchscore.shared.dir}, and captured tool output. */
 final class Fixtures {
@@ -18,10 +19,12 @@ final class Fixtures {
         String shared = System.getProperty("batchscore.shared.dir");
         Assumptions.assumeTrue(
                 shared != null && !shared.isBlank(),
-                "system property batchscore.shared.dir is not set (Surefire sets it to <repo>/../shared)");
+                "system property batchscore.shared.dir is not set (Surefire sets it to"
+                        + " <repo>/../shared)");
         Path dir = Path.of(shared, "fixtures", "tf-serving-savedmodels", name);
         Assumptions.assumeTrue(
-                Files.isDirectory(dir), "fixture " + dir + " is absent; batchscore.shared.dir=" + shared);
+                Files.isDirectory(dir),
+                "fixture " + dir + " is absent; batchscore.shared.dir=" + shared);
         return dir;
     }
 

@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.batchscore.models.DType;
 import dev.batchscore.models.FieldSpec;
 import dev.batchscore.models.reference.ReferenceModels;
-import java.nio.file.Path;
-import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
 
 class InspectTest {
 
@@ -43,15 +45,22 @@ class InspectTest {
 
     @Test
     void fieldsAreDescribedLikeTensors() {
-        assertThat(Inspect.describe(new FieldSpec("x", DType.FLOAT, List.of(1L)))).isEqualTo("DT_FLOAT [1]");
-        assertThat(Inspect.describe(new FieldSpec("t", DType.STRING, List.of()))).isEqualTo("DT_STRING scalar");
-        assertThat(Inspect.describe(new FieldSpec("m", DType.INT64, List.of(2L, 3L)))).isEqualTo("DT_INT64 [2,3]");
+        assertThat(Inspect.describe(new FieldSpec("x", DType.FLOAT, List.of(1L))))
+                .isEqualTo("DT_FLOAT [1]");
+        assertThat(Inspect.describe(new FieldSpec("t", DType.STRING, List.of())))
+                .isEqualTo("DT_STRING scalar");
+        assertThat(Inspect.describe(new FieldSpec("m", DType.INT64, List.of(2L, 3L))))
+                .isEqualTo("DT_INT64 [2,3]");
     }
 
     @Test
     void describesTheReferenceTextModel() {
         ReferenceModels.buildText(tmp, 1);
-        assertThat(Inspect.run(new String[] {tmp.resolve("text").toString(), "--verbose"}, out.stream)).isZero();
+        assertThat(
+                        Inspect.run(
+                                new String[] {tmp.resolve("text").toString(), "--verbose"},
+                                out.stream))
+                .isZero();
         assertThat(out.text())
                 .contains("model:     " + tmp.resolve("text/1"))
                 .contains("version:   1\n")

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.batchscore.models.reference.ReferenceModels;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class PredictTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -33,7 +36,8 @@ class PredictTest {
                 .startsWith("usage: predict --model MODEL_DIR")
                 .contains("--model MODEL_DIR", "--signature NAME", "--tags TAGS", "--batch-size N")
                 .contains("--input FILE|-", "--help");
-        assertThat(out.text().lines().skip(1)).allSatisfy(line -> assertThat(line).matches("  --\\S.*\\S  +\\S.*"));
+        assertThat(out.text().lines().skip(1))
+                .allSatisfy(line -> assertThat(line).matches("  --\\S.*\\S  +\\S.*"));
     }
 
     @Test
@@ -64,17 +68,32 @@ class PredictTest {
     @Test
     void missingInputFileIsReportedBeforeTheModelIsLoaded() {
         Path absent = tmp.resolve("absent.jsonl");
-        assertThatThrownBy(() -> predict("", "--model", tmp.resolve("no-model").toString(), "--input", absent.toString()))
+        assertThatThrownBy(
+                        () ->
+                                predict(
+                                        "",
+                                        "--model",
+                                        tmp.resolve("no-model").toString(),
+                                        "--input",
+                                        absent.toString()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("--input " + absent + " does not exist; give a JSON Lines file or - for stdin");
+                .hasMessage(
+                        "--input "
+                                + absent
+                                + " does not exist; give a JSON Lines file or - for stdin");
     }
 
     @Test
     void parseRefusesWhatIsNotOneJsonObject() {
-        assertThat(Predict.parse("{\"x\": 1.5, \"id\": \"a\"}")).containsEntry("x", 1.5).containsEntry("id", "a");
-        assertThatThrownBy(() -> Predict.parse("[1, 2]")).hasMessage("expected a JSON object, got array");
-        assertThatThrownBy(() -> Predict.parse("{\"x\": 1} {\"x\": 2}")).hasMessageStartingWith("not valid JSON: ");
-        assertThatThrownBy(() -> Predict.parse("{\"x\": ")).hasMessageStartingWith("not valid JSON: ");
+        assertThat(Predict.parse("{\"x\": 1.5, \"id\": \"a\"}"))
+                .containsEntry("x", 1.5)
+                .containsEntry("id", "a");
+        assertThatThrownBy(() -> Predict.parse("[1, 2]"))
+                .hasMessage("expected a JSON object, got array");
+        assertThatThrownBy(() -> Predict.parse("{\"x\": 1} {\"x\": 2}"))
+                .hasMessageStartingWith("not valid JSON: ");
+        assertThatThrownBy(() -> Predict.parse("{\"x\": "))
+                .hasMessageStartingWith("not valid JSON: ");
     }
 
     // ---- end to end, through the real runtime and TensorFlow
@@ -82,8 +101,17 @@ class PredictTest {
     @Test
     void scoresHalfPlusTwoAndPrintsFloatsExactly() throws Exception {
         Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
-        int code = predict("{\"id\": \"a\", \"x\": 1}\n\n{\"id\": \"b\", \"x\": 0.1}\n{\"id\": \"c\", \"x\": [3.0]}\n",
-                "--model", model.toString(), "--input", "-", "--batch-size", "2");
+        int code =
+                predict(
+                        "{\"id\": \"a\", \"x\": 1}\n\n"
+                                + "{\"id\": \"b\", \"x\": 0.1}\n"
+                                + "{\"id\": \"c\", \"x\": [3.0]}\n",
+                        "--model",
+                        model.toString(),
+                        "--input",
+                        "-",
+                        "--batch-size",
+                        "2");
         assertThat(err.text()).isEmpty();
         assertThat(code).isZero();
         List<String> lines = out.text().lines().toList();
@@ -98,12 +126,15 @@ class PredictTest {
     void badLinesGetAnErrorLineAndExitCodeOneWhileTheRestIsScored() throws Exception {
         Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
         Path input = tmp.resolve("in.jsonl");
-        Files.writeString(input, String.join("\n",
-                "{\"x\": 1}",
-                "{\"x\": ",
-                "{\"x\": \"not a number\"}",
-                "{\"x\": 2}",
-                ""));
+        Files.writeString(
+                input,
+                String.join(
+                        "\n",
+                        "{\"x\": 1}",
+                        "{\"x\": ",
+                        "{\"x\": \"not a number\"}",
+                        "{\"x\": 2}",
+                        ""));
         int code = predict("", "--model", model.toString(), "--input", input.toString());
         assertThat(code).isEqualTo(1);
         List<JsonNode> lines = readLines(out.text());
@@ -121,29 +152,96 @@ class PredictTest {
     }
 
     @Test
+    void outputKeepsInputOrderWhenBadLinesAreInterleavedAcrossBatches() throws Exception {
+        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        String input =
+                String.join(
+                        "\n",
+                        "bad",
+                        "{\"x\": 0}",
+                        "bad",
+                        "{\"x\": 2}",
+                        "{\"x\": 4}",
+                        "bad",
+                        "bad",
+                        "bad",
+                        "{\"x\": 6}",
+                        "bad",
+                        "");
+        int code = predict(input, "--model", model.toString(), "--input", "-", "--batch-size", "2");
+        assertThat(code).isEqualTo(1);
+        List<String> order =
+                readLines(out.text()).stream()
+                        .map(
+                                n ->
+                                        n.has("_line")
+                                                ? "line " + n.get("_line").intValue()
+                                                : "y=" + n.get("y").floatValue())
+                        .toList();
+        assertThat(order)
+                .containsExactly(
+                        "line 1", "y=2.0", "line 3", "y=3.0", "y=4.0", "line 6", "line 7", "line 8",
+                        "y=5.0", "line 10");
+    }
+
+    @Test
     void scoresTfExampleSignaturesFromRecordFields() throws Exception {
         Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
-        assertThat(predict("{\"x\": 1}\n{\"x\": 3}\n",
-                "--model", model.toString(), "--signature", "regress_x_to_y", "--input", "-")).isZero();
-        assertThat(readLines(out.text())).extracting(n -> n.get("outputs").floatValue()).containsExactly(2.5f, 3.5f);
+        assertThat(
+                        predict(
+                                "{\"x\": 1}\n{\"x\": 3}\n",
+                                "--model",
+                                model.toString(),
+                                "--signature",
+                                "regress_x_to_y",
+                                "--input",
+                                "-"))
+                .isZero();
+        assertThat(readLines(out.text()))
+                .extracting(n -> n.get("outputs").floatValue())
+                .containsExactly(2.5f, 3.5f);
 
         Fixtures.Capture classify = new Fixtures.Capture();
-        assertThat(Predict.run(new String[] {"--model", model.toString(), "--signature", "classify_x_to_y", "--input", "-"},
-                Fixtures.stdin("{\"x\": 1}\n"), classify.stream, err.stream)).isZero();
+        assertThat(
+                        Predict.run(
+                                new String[] {
+                                    "--model",
+                                    model.toString(),
+                                    "--signature",
+                                    "classify_x_to_y",
+                                    "--input",
+                                    "-"
+                                },
+                                Fixtures.stdin("{\"x\": 1}\n"),
+                                classify.stream,
+                                err.stream))
+                .isZero();
         assertThat(readLines(classify.text()).get(0).get("scores").floatValue()).isEqualTo(2.5f);
     }
 
     @Test
     void scoresTheTf2Export() throws Exception {
         Path model = Fixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
-        assertThat(predict("{\"x\": 1}\n{\"x\": 5}\n", "--model", model.toString(), "--input", "-")).isZero();
-        assertThat(readLines(out.text())).extracting(n -> n.get("y").floatValue()).containsExactly(2.5f, 4.5f);
+        assertThat(predict("{\"x\": 1}\n{\"x\": 5}\n", "--model", model.toString(), "--input", "-"))
+                .isZero();
+        assertThat(readLines(out.text()))
+                .extracting(n -> n.get("y").floatValue())
+                .containsExactly(2.5f, 4.5f);
     }
 
     @Test
     void unknownSignatureIsAModelError() {
         Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
-        assertThatThrownBy(() -> predict("{\"x\": 1}\n", "--model", model.toString(), "--signature", "nope", "--input", "-"))
+        assertThatThrownBy(
+                        () ->
+                                predict(
+                                        "{\"x\": 1}\n",
+                                        "--model",
+                                        model.toString(),
+                                        "--signature",
+                                        "nope",
+                                        "--input",
+                                        "-"))
                 .isInstanceOf(dev.batchscore.models.ModelException.class)
                 .hasMessageContaining("nope");
     }
@@ -151,8 +249,15 @@ class PredictTest {
     @Test
     void scoresTheReferenceTextModel() throws Exception {
         Path model = ReferenceModels.buildText(tmp, ReferenceModels.DEFAULT_SEED);
-        int code = predict("{\"text\": \"Great product, love it!\"}\n{\"text\": \"arrived broken, terrible\"}\n{\"text\": \"\"}\n",
-                "--model", tmp.resolve("text").toString(), "--input", "-");
+        int code =
+                predict(
+                        "{\"text\": \"Great product, love it!\"}\n"
+                                + "{\"text\": \"arrived broken, terrible\"}\n"
+                                + "{\"text\": \"\"}\n",
+                        "--model",
+                        tmp.resolve("text").toString(),
+                        "--input",
+                        "-");
         assertThat(code).isZero();
         List<JsonNode> lines = readLines(out.text());
         assertThat(lines.get(0).get("sentiment").floatValue()).isGreaterThan(0.8f);
@@ -162,12 +267,15 @@ class PredictTest {
     }
 
     private static List<JsonNode> readLines(String text) {
-        return text.lines().map(line -> {
-            try {
-                return JSON.readTree(line);
-            } catch (Exception e) {
-                throw new AssertionError("not JSON: " + line, e);
-            }
-        }).toList();
+        return text.lines()
+                .map(
+                        line -> {
+                            try {
+                                return JSON.readTree(line);
+                            } catch (Exception e) {
+                                throw new AssertionError("not JSON: " + line, e);
+                            }
+                        })
+                .toList();
     }
 }
