@@ -22,6 +22,11 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -47,10 +52,14 @@ class ScoringITCase {
     private static final int GOOD = 601;
     private static final int BATCH_SIZE = 32;
 
+    /** Keeps the metrics of finished tasks, so they can be read after the job. */
+    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
     @RegisterExtension
     static final MiniClusterExtension MINI_CLUSTER =
             new MiniClusterExtension(
                     new MiniClusterResourceConfiguration.Builder()
+                            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
                             .setNumberTaskManagers(1)
                             .setNumberSlotsPerTaskManager(PARALLELISM)
                             .build());
@@ -187,6 +196,27 @@ class ScoringITCase {
         assertThat(good).isEqualTo(GOOD);
         assertThat(stages).isEqualTo(BAD);
         assertThat(seen).hasSize(input.size());
+
+        assertThat(counterSum(job, "recordsScored")).isEqualTo(GOOD);
+        assertThat(counterSum(job, "recordsFailed")).isEqualTo(BAD.size());
+        long batches = counterSum(job, "batchesScored");
+        assertThat(batches).isGreaterThanOrEqualTo((long) Math.ceil(input.size() / (double) BATCH_SIZE));
+        long histogramCount = 0;
+        for (Metric m : METRICS.findMetrics(job.getJobID(), "batchSize").values()) {
+            histogramCount += ((Histogram) m).getCount();
+            assertThat(((Histogram) m).getStatistics().getMax()).isLessThanOrEqualTo(BATCH_SIZE);
+        }
+        assertThat(histogramCount).isEqualTo(batches);
+        assertThat(METRICS.findMetrics(job.getJobID(), "inferenceLatencyMs")).hasSize(PARALLELISM);
+        assertThat(METRICS.findMetrics(job.getJobID(), "modelLoadTimeMs").values())
+                .hasSize(PARALLELISM)
+                .allSatisfy(g -> assertThat(((Number) ((Gauge<?>) g).getValue()).longValue()).isNotNegative());
+    }
+
+    private static long counterSum(JobClient job, String name) {
+        Map<String, Metric> found = METRICS.findMetrics(job.getJobID(), name);
+        assertThat(found).as("metric %s", name).hasSize(PARALLELISM);
+        return found.values().stream().mapToLong(m -> ((Counter) m).getCount()).sum();
     }
 
     /** Keeps the POJO type explicit for {@code fromData}. */
