@@ -1,0 +1,67 @@
+package dev.batchscore.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+import org.junit.jupiter.api.Test;
+
+class OptionsTableTest {
+    private static final String START = "<!-- options:start -->";
+    private static final String END = "<!-- options:end -->";
+
+    @Test
+    void everyOptionConstantIsListedOnceWithADescription() throws Exception {
+        List<ConfigOption<?>> constants = new ArrayList<>();
+        for (Field f : BatchscoreOptions.class.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == ConfigOption.class) {
+                constants.add((ConfigOption<?>) f.get(null));
+            }
+        }
+        assertThat(BatchscoreOptions.ALL).containsExactlyInAnyOrderElementsOf(constants);
+        for (ConfigOption<?> option : BatchscoreOptions.ALL) {
+            assertThat(OptionsTable.description(option)).as(option.key()).isNotBlank();
+            assertThat(option.key()).matches("[a-z0-9.-]+");
+        }
+    }
+
+    @Test
+    void markdownHasARowPerOption() {
+        String table = OptionsTable.markdown();
+        assertThat(table.lines().count()).isEqualTo(BatchscoreOptions.ALL.size() + 2L);
+        assertThat(table)
+                .contains("| `batch.size` | `256` |")
+                .contains("| `source.kafka.properties.*` |")
+                .contains("| `batch.max-delay` | `1 s` |");
+    }
+
+    @Test
+    void helpListsEveryKey() {
+        String help = RunCommand.usage();
+        for (ConfigOption<?> option : BatchscoreOptions.ALL) {
+            assertThat(help).contains("--" + BatchscoreOptions.displayKey(option));
+        }
+    }
+
+    /** The README's options table is generated from the constants; this keeps it from drifting. */
+    @Test
+    void readmeTableMatchesTheConstants() throws Exception {
+        Path readme = Paths.get("..", "README.md");
+        assumeTrue(Files.isRegularFile(readme), "no ../README.md yet");
+        String text = Files.readString(readme);
+        int start = text.indexOf(START);
+        int end = text.indexOf(END);
+        assumeTrue(start >= 0 && end > start, "README.md has no " + START + " ... " + END + " block yet");
+        String block = text.substring(start + START.length(), end).strip();
+        assertThat(block)
+                .as("README.md options table; regenerate it from OptionsTable.markdown()")
+                .isEqualTo(OptionsTable.markdown().strip());
+    }
+}
