@@ -51,6 +51,13 @@ public final class BatchScoring {
      */
     public static SingleOutputStreamOperator<RowData> score(
             DataStream<KafkaRecord> records, ScoringSpec spec, int parallelism) {
+        if (spec.outputs().isEmpty()) {
+            throw new IllegalArgumentException(
+                    "the scoring spec lists no model outputs, so the scored row type is unknown; resolve them"
+                            + " from signature '"
+                            + spec.signature()
+                            + "' (ScoringSpec.Builder#outputs) before building the job");
+        }
         // Fails fast, before the job starts, on a spec whose outputs cannot become columns.
         InternalTypeInfo<RowData> scoredType = InternalTypeInfo.of(ScoredRows.scoredRowType(spec));
 

@@ -100,6 +100,19 @@ class JobGraphTypesTest {
     }
 
     @Test
+    void aSpecWithoutOutputsIsRejectedBeforeTheJobStarts() {
+        StreamExecutionEnvironment env = envWithoutGenericTypes();
+        DataStream<KafkaRecord> records = env.fromData(new KafkaRecord("t", 0, 0L, 0L, "{}".getBytes()));
+        ScoringSpec noOutputs = spec().toBuilder().outputs(List.of()).build();
+
+        assertThatThrownBy(() -> BatchScoring.score(records, noOutputs, 2))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no model outputs");
+        assertThatThrownBy(() -> BatchScoring.score(records, spec().toBuilder().buckets(1).build(), 2))
+                .hasMessageContaining("buckets is 1 but parallelism is 2");
+    }
+
+    @Test
     void theCheckWouldCatchAKryoType() {
         StreamExecutionEnvironment env = envWithoutGenericTypes();
         env.fromData(new KafkaRecord("t", 0, 0L, 0L, "{}".getBytes()))
