@@ -44,7 +44,7 @@ import org.apache.kafka.common.test.TestKitNodes;
  * Web UI, then reads {@code demo.scored_reviews} back from the Hadoop catalog at DIR.
  */
 public final class DemoCommand {
-    static final String TOPIC = "reviews";
+    public static final String TOPIC = "reviews";
     static final String TABLE = "demo.scored_reviews";
     static final int PARTITIONS = 4;
 
@@ -147,7 +147,11 @@ public final class DemoCommand {
         throw new ConfigException("option " + option + " is '" + value + "': expected a positive number");
     }
 
-    static KafkaClusterTestKit startKafka(Path dir) throws Exception {
+    /**
+     * Starts a single-node (combined broker and controller) KRaft cluster on a free loopback port,
+     * with its logs under {@code dir}; the caller closes it.
+     */
+    public static KafkaClusterTestKit startKafka(Path dir) throws Exception {
         Files.createDirectories(dir);
         TestKitNodes nodes =
                 new TestKitNodes.Builder()
@@ -179,7 +183,8 @@ public final class DemoCommand {
         }
     }
 
-    private static void produce(String bootstrap, long records) throws Exception {
+    /** Creates the demo topic and writes {@code records} reviews, one in a thousand malformed. */
+    public static void produce(String bootstrap, long records) throws Exception {
         Properties admin = new Properties();
         admin.put("bootstrap.servers", bootstrap);
         try (Admin client = Admin.create(admin)) {

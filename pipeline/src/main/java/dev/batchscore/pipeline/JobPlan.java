@@ -91,7 +91,7 @@ public record JobPlan(
                         .batchSize(config.get(BATCH_SIZE))
                         .maxDelay(config.get(BATCH_MAX_DELAY))
                         .buckets(config.get(BATCH_BUCKETS));
-        config.getOptional(MODEL_NAME).ifPresent(builder::modelName);
+        builder.modelName(config.getOptional(MODEL_NAME).orElseGet(() -> defaultModelName(modelPath)));
 
         // Outputs and input fields come from the model itself so the row type is fixed up front.
         ScoringSpec draft = builder.build();
@@ -223,6 +223,22 @@ public record JobPlan(
                             + ", which a passthrough field cannot be (string, long, double,"
                             + " boolean): set output.passthrough to the fields to copy");
         };
+    }
+
+    /**
+     * The model directory's name; for a TF Serving version directory ({@code .../sentiment/3}) the
+     * base directory's name, since "3" says nothing in the {@code _model} column.
+     */
+    static String defaultModelName(String modelPath) {
+        Path path = Path.of(modelPath).toAbsolutePath().normalize();
+        Path name = path.getFileName();
+        if (name == null) {
+            return modelPath;
+        }
+        if (name.toString().matches("\\d+") && path.getParent() != null && path.getParent().getFileName() != null) {
+            return path.getParent().getFileName().toString();
+        }
+        return name.toString();
     }
 
     /** The scoring parallelism: {@code parallelism} if set, else the environment's. */

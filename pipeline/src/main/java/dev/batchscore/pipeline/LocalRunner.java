@@ -186,7 +186,9 @@ public final class LocalRunner {
                 if (expected > 0) {
                     line.append(String.format(Locale.ROOT, " / %,d", expected));
                 }
-                line.append(String.format(Locale.ROOT, " (%,.0f records/s)", rate));
+                if (rate > 0) {
+                    line.append(String.format(Locale.ROOT, " (%,.0f records/s)", rate));
+                }
                 line.append("  [").append(job.path("state").asText()).append(']');
                 return java.util.Optional.of(line.toString());
             } catch (Exception e) {

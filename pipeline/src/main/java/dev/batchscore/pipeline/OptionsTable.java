@@ -32,6 +32,11 @@ public final class OptionsTable {
         return sb.toString();
     }
 
+    /** Prints {@link #markdown()}: how the README's options block is regenerated. */
+    public static void main(String[] args) {
+        System.out.print(markdown());
+    }
+
     /** The option list for {@code --help}. */
     public static String plainText() {
         StringBuilder sb = new StringBuilder();

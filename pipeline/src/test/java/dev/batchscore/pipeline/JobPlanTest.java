@@ -1,0 +1,81 @@
+package dev.batchscore.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.batchscore.operators.PassthroughField;
+import dev.batchscore.operators.PassthroughField.Type;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobPlanTest {
+    @TempDir Path dir;
+
+    private static JobConfig config(Map<String, Object> extra) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source.kafka.bootstrap-servers", "localhost:9092");
+        m.put("source.kafka.topic", "reviews");
+        m.put("model.path", "/models/text");
+        m.put("sink.iceberg.table", "demo.scored");
+        m.put("sink.iceberg.catalog.warehouse", "/tmp/wh");
+        m.putAll(extra);
+        return JobConfig.of(Map.of(), "", m);
+    }
+
+    @Test
+    void modelNameSkipsTfServingVersionDirectories() {
+        assertThat(JobPlan.defaultModelName("/models/sentiment/3")).isEqualTo("sentiment");
+        assertThat(JobPlan.defaultModelName("/models/sentiment")).isEqualTo("sentiment");
+        assertThat(JobPlan.defaultModelName("/models/half_plus_two_v2/")).isEqualTo("half_plus_two_v2");
+    }
+
+    @Test
+    void explicitPassthroughIsParsedAndMustNotShadowOutputs() {
+        JobConfig config = config(Map.of("output.passthrough", "id, price:double, ok:boolean"));
+        assertThat(JobPlan.passthrough(config, Optional.empty(), Set.of("text"), Set.of("sentiment")))
+                .containsExactly(
+                        new PassthroughField("id", Type.STRING),
+                        new PassthroughField("price", Type.DOUBLE),
+                        new PassthroughField("ok", Type.BOOLEAN));
+
+        JobConfig clash = config(Map.of("output.passthrough", "id, sentiment"));
+        assertThatThrownBy(() -> JobPlan.passthrough(clash, Optional.empty(), Set.of(), Set.of("sentiment")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'sentiment' clashes");
+
+        JobConfig badType = config(Map.of("output.passthrough", "id:date"));
+        assertThatThrownBy(() -> JobPlan.passthrough(badType, Optional.empty(), Set.of(), Set.of()))
+                .hasMessageContaining("output.passthrough")
+                .hasMessageContaining("unknown type 'date'");
+    }
+
+    @Test
+    void passthroughDefaultsToTheExistingTablesOtherColumns() throws Exception {
+        try (HadoopCatalog catalog =
+                new HadoopCatalog(new org.apache.hadoop.conf.Configuration(), dir.toString())) {
+            Schema schema =
+                    new Schema(
+                            Types.NestedField.optional(1, "review_id", Types.StringType.get()),
+                            Types.NestedField.optional(2, "rating", Types.LongType.get()),
+                            Types.NestedField.optional(3, "sentiment", Types.FloatType.get()),
+                            Types.NestedField.required(4, "_source_offset", Types.LongType.get()));
+            Table table = catalog.createTable(TableIdentifier.parse("demo.scored"), schema);
+
+            assertThat(JobPlan.passthrough(config(Map.of()), Optional.of(table), Set.of(), Set.of("sentiment")))
+                    .containsExactly(
+                            new PassthroughField("review_id", Type.STRING),
+                            new PassthroughField("rating", Type.LONG));
+        }
+    }
+}
