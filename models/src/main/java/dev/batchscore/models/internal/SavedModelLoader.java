@@ -283,7 +283,7 @@ public final class SavedModelLoader {
             try (var result = runner.run()) {
                 // targets only: nothing fetched
             }
-        } catch (TensorFlowException | IllegalArgumentException e) {
+        } catch (TensorFlowException | IllegalArgumentException | UnsupportedOperationException e) {
             String tfMessage = TfTypes.firstLine(e.getMessage());
             String hint = tfMessage.startsWith("Cannot assign a device")
                     ? (options.softPlacement()

@@ -194,15 +194,16 @@ final class TfBatchScorer implements BatchScorer {
         Batching mode = batching;
         if (!valid.isEmpty()) {
             if (mode == Batching.REJECTED) {
+                Runs runs = new Runs();
                 for (int i : valid) {
-                    runBisect(List.of(i), false, rows, outputs, errors);
+                    runBisect(List.of(i), false, rows, outputs, errors, runs);
                 }
             } else {
                 valid = agreeOnShapes(valid, rows, errors);
                 if (mode == Batching.UNTRIED) {
                     tryBatch(valid, rows, outputs, errors);
                 } else {
-                    runBisect(valid, true, rows, outputs, errors);
+                    runBisect(valid, true, rows, outputs, errors, new Runs());
                 }
             }
         }
@@ -258,54 +259,72 @@ final class TfBatchScorer implements BatchScorer {
     }
 
     /**
-     * The signature declares no batch dimension: try a batch. When every row fails in batch form but
-     * some row works alone, the model takes no batches and all later calls go one row at a time.
+     * The signature declares no batch dimension: try a batch. The model accepts batches when a run of
+     * two or more rows works. When only single rows work, it takes no batches: from then on every
+     * record is its own run, fed in the signature's declared shape.
      */
     private void tryBatch(List<Integer> valid, RowValue[][] rows, Object[] outputs, RecordError[] errors) {
         RecordError[] batchErrors = new RecordError[errors.length];
-        int ok = runBisect(valid, true, rows, outputs, batchErrors);
-        if (ok > 0) {
-            if (batching == Batching.UNTRIED && valid.size() > 1) {
+        Runs batched = new Runs();
+        runBisect(valid, true, rows, outputs, batchErrors, batched);
+        if (batched.largest >= 2) {
+            if (batching == Batching.UNTRIED) {
                 batching = Batching.ACCEPTED;
                 LOG.info("Signature '{}' of {} declares no batch dimension but accepts batches; scoring in batches",
                         signature.key(), model.exportDir());
             }
-            for (int i : valid) {
-                if (batchErrors[i] != null) {
-                    errors[i] = batchErrors[i];
-                }
-            }
+            copyErrors(valid, batchErrors, errors);
             return;
         }
-        int singleOk = 0;
+        if (valid.size() < 2 && batched.scored > 0) {
+            // One row tells nothing about batches.
+            copyErrors(valid, batchErrors, errors);
+            return;
+        }
+        List<Integer> failed = new ArrayList<>();
+        for (int i : valid) {
+            if (batchErrors[i] != null) {
+                failed.add(i);
+            }
+        }
         RecordError[] singleErrors = new RecordError[errors.length];
-        for (int i : valid) {
-            singleOk += runBisect(List.of(i), false, rows, outputs, singleErrors);
+        Runs single = new Runs();
+        for (int i : failed) {
+            runBisect(List.of(i), false, rows, outputs, singleErrors, single);
         }
-        RecordError[] chosen = singleOk > 0 ? singleErrors : batchErrors;
-        for (int i : valid) {
-            errors[i] = chosen[i];
+        if (batched.scored + single.scored == 0) {
+            copyErrors(valid, batchErrors, errors);
+            return;
         }
-        if (singleOk > 0 && batching != Batching.REJECTED) {
+        for (int i : valid) {
+            errors[i] = failed.contains(i) ? singleErrors[i] : null;
+        }
+        if (batching != Batching.REJECTED) {
             batching = Batching.REJECTED;
             LOG.warn("Signature '{}' of {} rejects batches ({}); scoring one record per model call from now on,"
                             + " which is much slower: re-export the model with a batch dimension (-1) on its inputs",
-                    signature.key(), model.exportDir(), firstError(batchErrors, valid));
+                    signature.key(), model.exportDir(), batched.firstFailure);
         }
     }
 
-    private static String firstError(RecordError[] errors, List<Integer> rows) {
+    private static void copyErrors(List<Integer> rows, RecordError[] from, RecordError[] to) {
         for (int i : rows) {
-            if (errors[i] != null) {
-                return errors[i].message();
+            if (from[i] != null) {
+                to[i] = from[i];
             }
         }
-        return "no message";
     }
 
-    /** Runs these rows; on rejection splits them in halves down to single rows. Returns rows scored. */
-    private int runBisect(List<Integer> idx, boolean batched, RowValue[][] rows, Object[] outputs,
-            RecordError[] errors) {
+    /** What a bisecting run achieved: rows scored and the largest run that worked. */
+    private static final class Runs {
+        int scored;
+        int largest;
+        String firstFailure;
+    }
+
+    /** Runs these rows; on rejection splits them in halves down to single rows. */
+    private void runBisect(List<Integer> idx, boolean batched, RowValue[][] rows, Object[] outputs,
+            RecordError[] errors, Runs runs) {
         try {
             Object[][] decoded = run(idx, batched, rows);
             for (int k = 0; k < idx.size(); k++) {
@@ -315,16 +334,22 @@ final class TfBatchScorer implements BatchScorer {
                 }
                 outputs[idx.get(k)] = Collections.unmodifiableMap(m);
             }
-            return idx.size();
-        } catch (TensorFlowException | OutputDecoder.NoBatchDimension e) {
+            runs.scored += idx.size();
+            runs.largest = Math.max(runs.largest, idx.size());
+        } catch (TensorFlowException | IllegalArgumentException | UnsupportedOperationException
+                | OutputDecoder.NoBatchDimension e) {
+            // TensorFlow reports bad input as TFInvalidArgumentException, an IllegalArgumentException.
+            if (runs.firstFailure == null) {
+                runs.firstFailure = TfTypes.firstLine(e.getMessage());
+            }
             if (idx.size() == 1) {
                 errors[idx.get(0)] = new RecordError(RecordError.Stage.SCORE, "signature '" + signature.key()
                         + "' failed on this record: " + TfTypes.firstLine(e.getMessage()));
-                return 0;
+                return;
             }
             int mid = idx.size() / 2;
-            return runBisect(idx.subList(0, mid), batched, rows, outputs, errors)
-                    + runBisect(idx.subList(mid, idx.size()), batched, rows, outputs, errors);
+            runBisect(idx.subList(0, mid), batched, rows, outputs, errors, runs);
+            runBisect(idx.subList(mid, idx.size()), batched, rows, outputs, errors, runs);
         }
     }
 
