@@ -19,7 +19,6 @@ import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
@@ -250,10 +249,5 @@ public final class IcebergTables {
             s = s.parentId() == null ? null : table.snapshot(s.parentId());
         }
         return rows;
-    }
-
-    /** {@code namespace} of an identifier, for messages. */
-    static Namespace namespace(TableIdentifier id) {
-        return id.namespace();
     }
 }
