@@ -12,7 +12,11 @@ import java.util.List;
  */
 public record TensorSpec(String key, String tensorName, DType dtype, String rawDtype, List<Long> shape) {
 
-    /** The shape of one row: the declared shape without its first (batch) dimension. */
+    /**
+     * The declared shape without its first dimension. Not always what a record holds: a TF2 export
+     * may declare {@code [1]} for a scalar feature with no batch dimension at all; {@link
+     * BatchScorer#fields()} gives the shape records must have.
+     */
     public List<Long> rowShape() {
         if (shape == null || shape.isEmpty()) {
             return List.of();

@@ -15,6 +15,7 @@ import org.tensorflow.proto.BytesList;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.Example;
 import org.tensorflow.proto.Features;
+import org.tensorflow.proto.FunctionDef;
 import org.tensorflow.proto.FloatList;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.Int64List;
@@ -46,38 +47,81 @@ final class ExampleInputEncoder implements InputEncoder {
         this.fields = List.copyOf(f);
     }
 
-    /** An encoder when the graph feeds this string input into ParseExample or ParseExampleV2. */
+    /**
+     * An encoder when the graph feeds this string input into ParseExample or ParseExampleV2,
+     * directly, through Identity ops, or inside the functions a TF2 export calls.
+     */
     static Optional<ExampleInputEncoder> detect(TensorSpec input, GraphDef graph) {
         if (input.dtype() != DType.STRING || input.tensorName().isEmpty()) {
             return Optional.empty();
         }
-        Map<String, NodeDef> nodes = new HashMap<>();
-        for (NodeDef n : graph.getNodeList()) {
-            nodes.put(n.getName(), n);
+        Map<String, FunctionDef> library = new HashMap<>();
+        for (FunctionDef f : graph.getLibrary().getFunctionList()) {
+            library.put(f.getSignature().getName(), f);
         }
-        String target = TfTypes.opName(input.tensorName());
-        for (NodeDef n : graph.getNodeList()) {
-            if ((n.getOp().equals("ParseExample") || n.getOp().equals("ParseExampleV2")) && n.getInputCount() > 0
-                    && target.equals(resolveIdentity(n.getInput(0), nodes))) {
-                List<Feature> features = n.getOp().equals("ParseExample") ? parseV1(n, nodes) : parseV2(n, nodes);
-                if (features != null && !features.isEmpty()) {
-                    return Optional.of(new ExampleInputEncoder(input, features));
+        List<Feature> features = find(graph.getNodeList(), nodeName(input.tensorName()), library, 0);
+        return features == null || features.isEmpty()
+                ? Optional.empty()
+                : Optional.of(new ExampleInputEncoder(input, features));
+    }
+
+    private static final int MAX_DEPTH = 8;
+
+    /** The features parsed from {@code target} (a node, or a function argument) within {@code nodes}. */
+    private static List<Feature> find(List<NodeDef> nodes, String target, Map<String, FunctionDef> library,
+            int depth) {
+        if (depth > MAX_DEPTH) {
+            return null;
+        }
+        Map<String, NodeDef> byName = new HashMap<>();
+        for (NodeDef n : nodes) {
+            byName.put(n.getName(), n);
+        }
+        for (NodeDef n : nodes) {
+            List<String> inputs = dataInputs(n);
+            for (int k = 0; k < inputs.size(); k++) {
+                if (!nodeName(inputs.get(k)).equals(target)) {
+                    continue;
+                }
+                List<Feature> found = null;
+                switch (n.getOp()) {
+                    case "ParseExample":
+                        found = k == 0 ? parseV1(n, byName) : null;
+                        break;
+                    case "ParseExampleV2":
+                        found = k == 0 ? parseV2(n, byName) : null;
+                        break;
+                    case "Identity":
+                        found = find(nodes, n.getName(), library, depth + 1);
+                        break;
+                    case "StatefulPartitionedCall":
+                    case "PartitionedCall":
+                        FunctionDef f = n.containsAttr("f") ? library.get(n.getAttrOrThrow("f").getFunc().getName())
+                                : null;
+                        if (f != null && k < f.getSignature().getInputArgCount()) {
+                            found = find(f.getNodeDefList(), f.getSignature().getInputArg(k).getName(), library,
+                                    depth + 1);
+                        }
+                        break;
+                    default:
+                        break;
+                }
+                if (found != null && !found.isEmpty()) {
+                    return found;
                 }
             }
         }
-        return Optional.empty();
+        return null;
     }
 
-    private static String resolveIdentity(String tensor, Map<String, NodeDef> nodes) {
-        String name = TfTypes.opName(tensor);
-        for (int hops = 0; hops < 10; hops++) {
-            NodeDef n = nodes.get(name);
-            if (n == null || !n.getOp().equals("Identity") || n.getInputCount() == 0) {
-                return name;
-            }
-            name = TfTypes.opName(n.getInput(0));
-        }
-        return name;
+    /**
+     * The node a tensor reference names: {@code x:0} in a graph, {@code x:output:0} inside a
+     * function; node names never contain a colon.
+     */
+    private static String nodeName(String ref) {
+        String r = ref.startsWith("^") ? ref.substring(1) : ref;
+        int colon = r.indexOf(':');
+        return colon < 0 ? r : r.substring(0, colon);
     }
 
     private static List<Feature> parseV1(NodeDef n, Map<String, NodeDef> nodes) {
@@ -153,7 +197,7 @@ final class ExampleInputEncoder implements InputEncoder {
     }
 
     private static List<String> constStrings(String tensor, Map<String, NodeDef> nodes) {
-        NodeDef n = nodes.get(TfTypes.opName(tensor));
+        NodeDef n = nodes.get(nodeName(tensor));
         if (n == null || !n.getOp().equals("Const") || !n.containsAttr("value")) {
             return null;
         }
@@ -199,7 +243,7 @@ final class ExampleInputEncoder implements InputEncoder {
 
     /** A dense feature without a default (an empty constant) must be in every Example. */
     private static boolean isEmptyConst(String tensor, Map<String, NodeDef> nodes) {
-        NodeDef n = nodes.get(TfTypes.opName(tensor));
+        NodeDef n = nodes.get(nodeName(tensor));
         if (n == null || !n.getOp().equals("Const") || !n.containsAttr("value")) {
             return false;
         }

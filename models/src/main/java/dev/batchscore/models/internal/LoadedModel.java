@@ -35,7 +35,7 @@ public final class LoadedModel implements AutoCloseable {
     private final Map<String, SignatureDef> signatureDefs;
     private final Map<String, TfBatchScorer> scorers = new ConcurrentHashMap<>();
     private int references;
-    private boolean closed;
+    private volatile boolean closed;
 
     LoadedModel(ExportLocator.Export export, Set<String> tags, ModelOptions options, MetaGraphDef metaGraph,
             Graph graph, Session session) {
@@ -136,7 +136,7 @@ public final class LoadedModel implements AutoCloseable {
         return references;
     }
 
-    public synchronized boolean isClosed() {
+    public boolean isClosed() {
         return closed;
     }
 

@@ -169,6 +169,10 @@ final class TfBatchScorer implements BatchScorer {
 
     @Override
     public ScoreResult score(List<? extends Map<String, ?>> records) {
+        if (model.isClosed()) {
+            throw new IllegalStateException("model " + model.exportDir() + " is closed: every handle on it was"
+                    + " closed; a scorer is usable while a handle from ModelRegistry.acquire is open");
+        }
         int n = records.size();
         Object[] outputs = new Object[n];
         RecordError[] errors = new RecordError[n];
