@@ -73,9 +73,16 @@ public final class SavedModelLoader {
                 throw new ModelException("cannot import the graph of " + dir + ": "
                         + TfTypes.firstLine(e.getMessage()), e);
             }
-            // autoInit off: the imported graph has no Java-side initializers; the SavedModel's own
-            // init op is run below, after the variables are restored, as TensorFlow's loader does.
             session = new Session(graph, false, configProto(options));
+            // Graphs exported by TF Java carry their variable initializers, which Graph registers on
+            // import; a session refuses to run before they ran. They run first, so the checkpoint
+            // restored next overwrites them. (Python exports register none: this does nothing.)
+            try {
+                session.initialize();
+            } catch (TensorFlowException | IllegalArgumentException e) {
+                throw new ModelException("cannot run the variable initializers of " + dir + ": "
+                        + TfTypes.firstLine(e.getMessage()), e);
+            }
             Map<String, String> assets = assetFeeds(dir, metaGraph);
             restoreVariables(dir, metaGraph, session, graph, assets, options);
             runInitOp(dir, metaGraph, session, graph, assets, options);
