@@ -49,6 +49,15 @@ class LoadErrorsTest {
     }
 
     @Test
+    void pathToTheSavedModelFileNamesItsDirectory() throws Exception {
+        Path pb = plusOne().resolve("saved_model.pb");
+        assertThatThrownBy(() -> ModelRegistry.acquire(pb, ModelOptions.defaults()))
+                .isInstanceOf(ModelException.class)
+                .hasMessage("model path " + pb + " is a file, not a directory; pass the directory that holds"
+                        + " saved_model.pb (" + pb.getParent() + ")");
+    }
+
+    @Test
     void tagSetNotFoundListsTheTagSetsFound() throws Exception {
         Path dir = plusOne();
         assertThatThrownBy(() -> ModelRegistry.acquire(dir, ModelOptions.defaults().withTags(Set.of("serve", "gpu"))))

@@ -91,6 +91,34 @@ class ScoringBehaviourTest {
     }
 
     @Test
+    void concurrentAcquiresLoadTheModelOnce() throws Exception {
+        Path dir = TinyModel.export(tmp.resolve("concurrent"), (m, tf) ->
+                m.output("y", tf.math.add(m.input("x", TFloat32.class, -1), tf.constant(1f))));
+        int before = ModelRegistry.loadedCount();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<SavedModel> handles = new ArrayList<>();
+        try {
+            List<Future<SavedModel>> futures = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                futures.add(pool.submit(() -> ModelRegistry.acquire(dir, ModelOptions.defaults())));
+            }
+            for (Future<SavedModel> f : futures) {
+                handles.add(f.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(ModelRegistry.loadedCount()).isEqualTo(before + 1);
+            for (SavedModel h : handles.subList(0, 7)) {
+                h.close();
+            }
+            assertThat(handles.get(7).scorer("serving_default").score(List.of(Map.of("x", 2))).outputs(0))
+                    .containsEntry("y", 3f);
+        } finally {
+            handles.forEach(SavedModel::close);
+            pool.shutdownNow();
+        }
+        assertThat(ModelRegistry.loadedCount()).isEqualTo(before);
+    }
+
+    @Test
     void threadsScoringOneModelGetTheirOwnResults() throws Exception {
         Path dir = TinyModel.export(tmp.resolve("threads"), (m, tf) -> m.output("y",
                 tf.reduceSum(tf.math.mul(m.input("x", TFloat32.class, -1, 16), tf.constant(0.5f)), tf.constant(1))));
