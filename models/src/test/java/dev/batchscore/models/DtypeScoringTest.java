@@ -129,7 +129,8 @@ class DtypeScoringTest {
                 m.output("y", tf.math.mul(m.input("x", TFloat64.class, (long[]) null), tf.constant(3d))));
         try (SavedModel model = ModelRegistry.acquire(dir, ModelOptions.defaults())) {
             BatchScorer scorer = model.scorer("serving_default");
-            assertThat(scorer.fields().get(0).rowShape()).isNull();
+            assertThat(scorer.fields().get(0).rowShape()).isEmpty();
+            assertThat(scorer.signature().inputs().get(0).shape()).isNull();
             ScoreResult scalars = scorer.score(List.of(Map.of("x", 1), Map.of("x", 2)));
             assertThat(scalars.outputs(0)).containsEntry("y", 3.0);
             assertThat(scalars.outputs(1)).containsEntry("y", 6.0);

@@ -56,7 +56,9 @@ final class PlainInputEncoder implements InputEncoder {
 
     @Override
     public List<FieldSpec> fields() {
-        return List.of(new FieldSpec(input.key(), input.dtype(), rowShape));
+        // Unknown rank is reported as a scalar, the usual case, so that rowShape is never null;
+        // the encoder still takes any shape.
+        return List.of(new FieldSpec(input.key(), input.dtype(), rowShape == null ? List.of() : rowShape));
     }
 
     @Override
