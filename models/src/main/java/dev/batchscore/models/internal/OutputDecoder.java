@@ -1,6 +1,5 @@
 package dev.batchscore.models.internal;
 
-import dev.batchscore.models.DType;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.DataType;
@@ -95,9 +94,5 @@ final class OutputDecoder {
                 throw new IllegalStateException("output '" + key + "' is " + t.dataType() + ", which batchscore"
                         + " cannot decode");
         }
-    }
-
-    static boolean decodable(DType dtype) {
-        return dtype != DType.UNSUPPORTED;
     }
 }

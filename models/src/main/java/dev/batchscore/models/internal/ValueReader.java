@@ -240,7 +240,7 @@ final class ValueReader {
     }
 
     static double toDouble(Object v, String prefix) throws EncodeException {
-        if (!(v instanceof Number num) || v instanceof java.util.concurrent.atomic.AtomicBoolean) {
+        if (!(v instanceof Number num)) {
             throw wrongType(prefix, v);
         }
         double d = num.doubleValue();
