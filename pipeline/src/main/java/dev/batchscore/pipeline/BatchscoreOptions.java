@@ -1,15 +1,16 @@
 package dev.batchscore.pipeline;
 
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.ConfigOptions;
 
 /**
- * Every option a batchscore job reads, as {@link ConfigOption} constants with kebab-case keys and
- * a description each. The keys are the public interface: the YAML config file, the CLI's {@code
+ * Every option a batchscore job reads, as {@link ConfigOption} constants with kebab-case keys and a
+ * description each. The keys are the public interface: the YAML config file, the CLI's {@code
  * --<key> <value>} flags, {@code --help} and the README options table all use them.
  *
  * <p>Options whose type is a map ({@link #PREFIX_OPTIONS}) are prefixes: every key under {@code
@@ -26,7 +27,8 @@ public final class BatchscoreOptions {
             ConfigOptions.key("source.kafka.bootstrap-servers")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Kafka bootstrap servers, host:port[,host:port...]. Required.");
+                    .withDescription(
+                            "Kafka bootstrap servers, host:port[,host:port...]. Required.");
 
     public static final ConfigOption<List<String>> SOURCE_KAFKA_TOPIC =
             ConfigOptions.key("source.kafka.topic")
@@ -51,7 +53,7 @@ public final class BatchscoreOptions {
                     .defaultValue("earliest")
                     .withDescription(
                             "Where to start reading: earliest, latest, committed (the group's"
-                                    + " offsets, earliest where it has none) or timestamp:<epoch ms>.");
+                                + " offsets, earliest where it has none) or timestamp:<epoch ms>.");
 
     public static final ConfigOption<Boolean> SOURCE_KAFKA_BOUNDED =
             ConfigOptions.key("source.kafka.bounded")
@@ -77,8 +79,8 @@ public final class BatchscoreOptions {
                     .noDefaultValue()
                     .withDescription(
                             "SavedModel directory (with saved_model.pb), or a TensorFlow Serving"
-                                    + " base directory whose highest numeric version is used. Must be"
-                                    + " readable by the client and every TaskManager. Required.");
+                                + " base directory whose highest numeric version is used. Must be"
+                                + " readable by the client and every TaskManager. Required.");
 
     public static final ConfigOption<String> MODEL_SIGNATURE =
             ConfigOptions.key("model.signature")
@@ -98,8 +100,8 @@ public final class BatchscoreOptions {
                     .stringType()
                     .noDefaultValue()
                     .withDescription(
-                            "The name written to the _model column. Default: the model"
-                                    + " directory's name (the base directory for a TF Serving layout).");
+                            "The name written to the _model column. Default: the model directory's"
+                                + " name (the base directory for a TF Serving layout).");
 
     public static final ConfigOption<Map<String, String>> MODEL_INPUT =
             ConfigOptions.key("model.input")
@@ -129,7 +131,8 @@ public final class BatchscoreOptions {
             ConfigOptions.key("batch.size")
                     .intType()
                     .defaultValue(256)
-                    .withDescription("Records per model call (a micro-batch fires when it is full).");
+                    .withDescription(
+                            "Records per model call (a micro-batch fires when it is full).");
 
     public static final ConfigOption<Duration> BATCH_MAX_DELAY =
             ConfigOptions.key("batch.max-delay")
@@ -212,8 +215,8 @@ public final class BatchscoreOptions {
                     .noDefaultValue()
                     .withDescription(
                             "Partition spec of a table created by the job: column names or"
-                                    + " transforms year(c), month(c), day(c), hour(c), bucket(N, c),"
-                                    + " truncate(W, c). Ignored for an existing table.");
+                                + " transforms year(c), month(c), day(c), hour(c), bucket(N, c),"
+                                + " truncate(W, c). Ignored for an existing table.");
 
     public static final ConfigOption<Map<String, String>> SINK_ICEBERG_TABLE_PROPERTIES =
             ConfigOptions.key("sink.iceberg.table-properties")
@@ -231,9 +234,9 @@ public final class BatchscoreOptions {
                     .defaultValue("streaming")
                     .withDescription(
                             "streaming or batch. streaming (the default) commits to Iceberg on"
-                                    + " every checkpoint, so a failed run keeps what was committed and"
-                                    + " restarts from the checkpointed offsets; batch commits once at"
-                                    + " the end and needs a bounded source.");
+                                + " every checkpoint, so a failed run keeps what was committed and"
+                                + " restarts from the checkpointed offsets; batch commits once at"
+                                + " the end and needs a bounded source.");
 
     public static final ConfigOption<Integer> PARALLELISM =
             ConfigOptions.key("parallelism")
@@ -249,8 +252,8 @@ public final class BatchscoreOptions {
                     .defaultValue(Duration.ofSeconds(10))
                     .withDescription(
                             "Checkpoint interval in streaming mode; each checkpoint commits an"
-                                    + " Iceberg snapshot. A bounded job ends with one more checkpoint,"
-                                    + " so this also bounds the wait after the last record.");
+                                + " Iceberg snapshot. A bounded job ends with one more checkpoint,"
+                                + " so this also bounds the wait after the last record.");
 
     public static final ConfigOption<String> EXECUTION_CHECKPOINTING_DIR =
             ConfigOptions.key("execution.checkpointing.dir")
@@ -303,7 +306,11 @@ public final class BatchscoreOptions {
 
     /** Options without a default that every run needs (others are required conditionally). */
     public static final List<ConfigOption<?>> REQUIRED =
-            List.of(SOURCE_KAFKA_BOOTSTRAP_SERVERS, SOURCE_KAFKA_TOPIC, MODEL_PATH, SINK_ICEBERG_TABLE);
+            List.of(
+                    SOURCE_KAFKA_BOOTSTRAP_SERVERS,
+                    SOURCE_KAFKA_TOPIC,
+                    MODEL_PATH,
+                    SINK_ICEBERG_TABLE);
 
     /** The key as users write it: {@code source.kafka.properties.*} for a prefix option. */
     public static String displayKey(ConfigOption<?> option) {

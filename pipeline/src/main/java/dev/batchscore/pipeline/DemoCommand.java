@@ -5,22 +5,7 @@ import static dev.batchscore.pipeline.BatchscoreOptions.*;
 import dev.batchscore.models.reference.ReferenceModels;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.demo.ReviewGenerator;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
-import java.util.stream.Stream;
+
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -35,6 +20,22 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
 
 /**
  * {@code batchscore demo [--records N] [--warehouse DIR]}: the whole job on real components in this
@@ -59,10 +60,12 @@ public final class DemoCommand {
             if (arg.equals("--help")) {
                 out.println(
                         "usage: batchscore demo [--records N] [--warehouse DIR] [--parallelism P]\n"
-                                + "  --records N      reviews to write to the embedded Kafka topic (default 100000)\n"
-                                + "  --warehouse DIR  Hadoop catalog warehouse for demo.scored_reviews"
-                                + " (default ./demo-warehouse; the demo tables in it are replaced)\n"
-                                + "  --parallelism P  Flink parallelism (default: the number of cores)");
+                            + "  --records N      reviews to write to the embedded Kafka topic"
+                            + " (default 100000)\n"
+                            + "  --warehouse DIR  Hadoop catalog warehouse for demo.scored_reviews"
+                            + " (default ./demo-warehouse; the demo tables in it are replaced)\n"
+                            + "  --parallelism P  Flink parallelism (default: the number of"
+                            + " cores)");
                 return 0;
             }
             if (i + 1 >= args.length) {
@@ -73,8 +76,11 @@ public final class DemoCommand {
                 case "--records" -> records = parsePositive(arg, value);
                 case "--warehouse" -> warehouse = Paths.get(value);
                 case "--parallelism" -> parallelism = (int) parsePositive(arg, value);
-                default -> throw new ConfigException(
-                        "unknown demo option '" + arg + "'; use --records, --warehouse or --parallelism");
+                default ->
+                        throw new ConfigException(
+                                "unknown demo option '"
+                                        + arg
+                                        + "'; use --records, --warehouse or --parallelism");
             }
         }
         warehouse = warehouse.toAbsolutePath().normalize();
@@ -93,7 +99,9 @@ public final class DemoCommand {
                     PARTITIONS,
                     (System.nanoTime() - produceStart) / 1e9);
 
-            Path model = ReferenceModels.buildText(scratch.resolve("models"), ReferenceModels.DEFAULT_SEED);
+            Path model =
+                    ReferenceModels.buildText(
+                            scratch.resolve("models"), ReferenceModels.DEFAULT_SEED);
             Path modelBase = model.getParent(); // TF Serving layout: <base>/1
             out.println("  built the reference text sentiment model at " + modelBase);
 
@@ -104,15 +112,18 @@ public final class DemoCommand {
             cli.put(MODEL_PATH.key(), modelBase.toString());
             cli.put(MODEL_NAME.key(), "review-sentiment");
             cli.put(MODEL_INPUT.key() + "." + ReferenceModels.TEXT_INPUT, "review_text");
-            // Keep the review text next to its score (a model input is not passed through by default).
+            // Keep the review text next to its score (a model input is not passed through by
+            // default).
             cli.put(
                     OUTPUT_PASSTHROUGH.key(),
                     "review_id, product_id, product, user_id:long, rating:long, price:double,"
-                            + " helpful_votes:long, verified_purchase:boolean, created_at, review_text");
+                        + " helpful_votes:long, verified_purchase:boolean, created_at,"
+                        + " review_text");
             cli.put(SINK_ICEBERG_CATALOG_TYPE.key(), "hadoop");
             cli.put(SINK_ICEBERG_CATALOG_WAREHOUSE.key(), warehouse.toString());
             cli.put(SINK_ICEBERG_TABLE.key(), TABLE);
-            // A short interval: the bounded job ends with one more checkpoint, which commits the tail.
+            // A short interval: the bounded job ends with one more checkpoint, which commits the
+            // tail.
             cli.put(EXECUTION_CHECKPOINTING_INTERVAL.key(), "2 s");
             if (parallelism != null) {
                 cli.put(PARALLELISM.key(), parallelism);
@@ -123,7 +134,15 @@ public final class DemoCommand {
             JobPlan plan = JobPlan.create(config);
             out.println(
                     "  passthrough columns: "
-                            + plan.spec().passthrough().stream().map(f -> f.name() + ":" + f.type().name().toLowerCase(Locale.ROOT)).toList());
+                            + plan.spec().passthrough().stream()
+                                    .map(
+                                            f ->
+                                                    f.name()
+                                                            + ":"
+                                                            + f.type()
+                                                                    .name()
+                                                                    .toLowerCase(Locale.ROOT))
+                                    .toList());
             out.println("  running the job on a local Flink MiniCluster...");
             LocalRunner.Result result = LocalRunner.run(plan, true, records, out);
             out.println("  " + result.summary());
@@ -144,7 +163,8 @@ public final class DemoCommand {
         } catch (NumberFormatException e) {
             // fall through to the message below
         }
-        throw new ConfigException("option " + option + " is '" + value + "': expected a positive number");
+        throw new ConfigException(
+                "option " + option + " is '" + value + "': expected a positive number");
     }
 
     /**
@@ -201,10 +221,14 @@ public final class DemoCommand {
             for (long i = 0; i < records; i++) {
                 String json = generator.next(i);
                 if (i % 1000 == 999) {
-                    json = json.substring(0, json.length() / 2); // a truncated write, for the errors table
+                    json =
+                            json.substring(
+                                    0,
+                                    json.length() / 2); // a truncated write, for the errors table
                 }
                 byte[] key = String.valueOf(i).getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(TOPIC, key, json.getBytes(StandardCharsets.UTF_8)));
+                producer.send(
+                        new ProducerRecord<>(TOPIC, key, json.getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
         }
@@ -212,7 +236,8 @@ public final class DemoCommand {
 
     /** The demo replaces its own tables so that a second run shows the same numbers. */
     private static void dropDemoTables(JobConfig config) throws Exception {
-        Catalog catalog = dev.batchscore.pipeline.iceberg.IcebergTables.catalogLoader(config).loadCatalog();
+        Catalog catalog =
+                dev.batchscore.pipeline.iceberg.IcebergTables.catalogLoader(config).loadCatalog();
         try {
             for (String name : List.of(config.table(), config.errorsTable())) {
                 TableIdentifier id = TableIdentifier.parse(name);
@@ -227,7 +252,8 @@ public final class DemoCommand {
         }
     }
 
-    private static void readBack(JobPlan plan, LocalRunner.Result run, PrintStream out) throws Exception {
+    private static void readBack(JobPlan plan, LocalRunner.Result run, PrintStream out)
+            throws Exception {
         Catalog catalog = plan.catalogLoader().loadCatalog();
         try {
             Table table = catalog.loadTable(plan.table());
@@ -254,21 +280,29 @@ public final class DemoCommand {
                     IcebergGenerics.read(catalog.loadTable(plan.errorsTable())).build()) {
                 for (Record r : records) {
                     if (firstError == null) {
-                        firstError = r.getField(ScoredRows.STAGE) + ": " + r.getField(ScoredRows.ERROR_MESSAGE);
+                        firstError =
+                                r.getField(ScoredRows.STAGE)
+                                        + ": "
+                                        + r.getField(ScoredRows.ERROR_MESSAGE);
                     }
                     errors++;
                 }
             }
             out.printf(
                     Locale.ROOT,
-                    "read back %s: %,d rows in %.1f s (%,.0f rows/s), snapshot %d, mean sentiment %.3f%n",
+                    "read back %s: %,d rows in %.1f s (%,.0f rows/s), snapshot %d, mean sentiment"
+                        + " %.3f%n",
                     plan.table(),
                     rows,
                     seconds,
                     rows / Math.max(seconds, 0.001),
                     table.currentSnapshot() == null ? -1 : table.currentSnapshot().snapshotId(),
                     rows == 0 ? Double.NaN : sentimentSum / rows);
-            out.printf(Locale.ROOT, "read back %s: %,d rows%s%n", plan.errorsTable(), errors,
+            out.printf(
+                    Locale.ROOT,
+                    "read back %s: %,d rows%s%n",
+                    plan.errorsTable(),
+                    errors,
                     firstError == null ? "" : ", e.g. " + abbreviate(firstError, 110));
             out.println("a few scored rows:");
             for (Record r : sample) {
@@ -277,7 +311,9 @@ public final class DemoCommand {
                         "  %s  rating %s  sentiment %.3f  \"%s\"%n",
                         r.getField("review_id"),
                         r.getField("rating"),
-                        r.getField(ReferenceModels.TEXT_OUTPUT) instanceof Number n ? n.doubleValue() : Double.NaN,
+                        r.getField(ReferenceModels.TEXT_OUTPUT) instanceof Number n
+                                ? n.doubleValue()
+                                : Double.NaN,
                         abbreviate(String.valueOf(r.getField("review_text")), 70));
             }
             out.println("the table is at " + table.location());

@@ -2,6 +2,14 @@ package dev.batchscore.pipeline;
 
 import static dev.batchscore.pipeline.BatchscoreOptions.*;
 
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.YamlParserUtils;
+
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.CoreOptions;
-import org.apache.flink.configuration.ExecutionOptions;
-import org.apache.flink.configuration.YamlParserUtils;
-import org.apache.flink.api.common.RuntimeExecutionMode;
 
 /**
  * The resolved configuration of one job: the one place where precedence is decided. A value comes
@@ -52,6 +53,7 @@ public final class JobConfig {
 
     /** Normalized values: lists are joined with ';', the list separator Flink parses. */
     private final Configuration values;
+
     /** Where each explicitly set key came from, for error messages. */
     private final Map<String, String> origins;
 
@@ -119,7 +121,9 @@ public final class JobConfig {
     static Map<String, Object> loadYaml(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new ConfigException(
-                    "config file '" + file + "' does not exist: pass --config <path to a YAML file>");
+                    "config file '"
+                            + file
+                            + "' does not exist: pass --config <path to a YAML file>");
         }
         try {
             Map<String, Object> doc = YamlParserUtils.loadYamlFile(new File(file.toString()));
@@ -197,7 +201,9 @@ public final class JobConfig {
                 batchMode() ? RuntimeExecutionMode.BATCH : RuntimeExecutionMode.STREAMING);
         getOptional(PARALLELISM).ifPresent(p -> conf.set(CoreOptions.DEFAULT_PARALLELISM, p));
         if (!batchMode()) {
-            conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, get(EXECUTION_CHECKPOINTING_INTERVAL));
+            conf.set(
+                    CheckpointingOptions.CHECKPOINTING_INTERVAL,
+                    get(EXECUTION_CHECKPOINTING_INTERVAL));
         }
         getOptional(EXECUTION_CHECKPOINTING_DIR)
                 .ifPresent(dir -> conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir));
@@ -267,9 +273,10 @@ public final class JobConfig {
         notNegative(MODEL_INTER_OP_THREADS);
         getOptional(PARALLELISM)
                 .filter(p -> p <= 0)
-                .ifPresent(p -> {
-                    throw invalid(PARALLELISM, "expected a positive number");
-                });
+                .ifPresent(
+                        p -> {
+                            throw invalid(PARALLELISM, "expected a positive number");
+                        });
         Duration interval = get(EXECUTION_CHECKPOINTING_INTERVAL);
         if (interval.isNegative() || interval.isZero()) {
             throw invalid(
@@ -332,7 +339,8 @@ public final class JobConfig {
                         + "' (from "
                         + origins.getOrDefault(option.key(), "default")
                         + ") is '"
-                        + values.toMap().getOrDefault(option.key(), String.valueOf(option.defaultValue()))
+                        + values.toMap()
+                                .getOrDefault(option.key(), String.valueOf(option.defaultValue()))
                         + "': "
                         + expected);
     }
@@ -363,7 +371,8 @@ public final class JobConfig {
     static boolean isKnown(String key) {
         for (ConfigOption<?> option : ALL) {
             if (PREFIX_OPTIONS.contains(option)) {
-                if (key.startsWith(option.key() + ".") && key.length() > option.key().length() + 1) {
+                if (key.startsWith(option.key() + ".")
+                        && key.length() > option.key().length() + 1) {
                     return true;
                 }
             } else if (option.key().equals(key)) {

@@ -14,6 +14,17 @@ import dev.batchscore.operators.ScoringSpec;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.kafka.TopicSampler;
+
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.flink.CatalogLoader;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,15 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.flink.table.types.logical.RowType;
-import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.flink.CatalogLoader;
-import org.apache.iceberg.types.Type;
-import org.apache.iceberg.types.Types;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A job validated against the world before it starts: the model was loaded once in the client to
@@ -71,14 +73,16 @@ public record JobPlan(
 
     /**
      * Resolves {@code config} into a plan: loads the model (once, here in the client), checks the
-     * input mapping against the signature, settles the passthrough fields and creates or checks
-     * the tables. Throws {@link ConfigException} or {@link ModelException} naming what to fix.
+     * input mapping against the signature, settles the passthrough fields and creates or checks the
+     * tables. Throws {@link ConfigException} or {@link ModelException} naming what to fix.
      */
     public static JobPlan create(JobConfig config) {
         String modelPath = config.get(MODEL_PATH);
         if (!Files.exists(Path.of(modelPath))) {
             throw new ConfigException(
-                    "model.path '" + modelPath + "' does not exist: point it at a SavedModel directory");
+                    "model.path '"
+                            + modelPath
+                            + "' does not exist: point it at a SavedModel directory");
         }
         ScoringSpec.Builder builder =
                 ScoringSpec.builder()
@@ -91,7 +95,8 @@ public record JobPlan(
                         .batchSize(config.get(BATCH_SIZE))
                         .maxDelay(config.get(BATCH_MAX_DELAY))
                         .buckets(config.get(BATCH_BUCKETS));
-        builder.modelName(config.getOptional(MODEL_NAME).orElseGet(() -> defaultModelName(modelPath)));
+        builder.modelName(
+                config.getOptional(MODEL_NAME).orElseGet(() -> defaultModelName(modelPath)));
 
         // Outputs and input fields come from the model itself so the row type is fixed up front.
         ScoringSpec draft = builder.build();
@@ -129,18 +134,19 @@ public record JobPlan(
         Catalog catalog = loader.loadCatalog();
         try {
             Optional<Table> existing = IcebergTables.load(catalog, tableId);
-            builder.passthrough(
-                    passthrough(config, existing, inputFields, outputNames));
+            builder.passthrough(passthrough(config, existing, inputFields, outputNames));
             ScoringSpec spec = builder.build();
             RowType scored = ScoredRows.scoredRowType(spec);
             RowType errors = ScoredRows.errorRowType();
-            List<String> partitionBy = config.getOptional(SINK_ICEBERG_PARTITION_BY).orElse(List.of());
+            List<String> partitionBy =
+                    config.getOptional(SINK_ICEBERG_PARTITION_BY).orElse(List.of());
             Map<String, String> tableProps = config.prefixed(SINK_ICEBERG_TABLE_PROPERTIES);
             IcebergTables.ensureTable(catalog, tableId, scored, partitionBy, tableProps);
             // The errors table has its own fixed columns: only partition it by them if it can be.
             List<String> errorPartitions = new ArrayList<>();
             for (String p : partitionBy) {
-                if (p.contains(ScoredRows.SOURCE_TIMESTAMP) || p.contains(ScoredRows.SOURCE_TOPIC)) {
+                if (p.contains(ScoredRows.SOURCE_TIMESTAMP)
+                        || p.contains(ScoredRows.SOURCE_TOPIC)) {
                     errorPartitions.add(p);
                 }
             }
@@ -163,7 +169,10 @@ public record JobPlan(
      * outputs nor metadata; else the fields of the first records of the topic, minus model inputs.
      */
     static List<PassthroughField> passthrough(
-            JobConfig config, Optional<Table> existing, Set<String> inputFields, Set<String> outputs) {
+            JobConfig config,
+            Optional<Table> existing,
+            Set<String> inputFields,
+            Set<String> outputs) {
         List<PassthroughField> fields = new ArrayList<>();
         if (config.isSet(OUTPUT_PASSTHROUGH)) {
             for (String text : config.get(OUTPUT_PASSTHROUGH)) {
@@ -215,13 +224,14 @@ public record JobPlan(
             case LONG -> PassthroughField.Type.LONG;
             case DOUBLE -> PassthroughField.Type.DOUBLE;
             case BOOLEAN -> PassthroughField.Type.BOOLEAN;
-            default -> throw new ConfigException(
-                    "existing table column '"
-                            + column.name()
-                            + "' is "
-                            + column.type()
-                            + ", which a passthrough field cannot be (string, long, double,"
-                            + " boolean): set output.passthrough to the fields to copy");
+            default ->
+                    throw new ConfigException(
+                            "existing table column '"
+                                    + column.name()
+                                    + "' is "
+                                    + column.type()
+                                    + ", which a passthrough field cannot be (string, long, double,"
+                                    + " boolean): set output.passthrough to the fields to copy");
         };
     }
 
@@ -235,7 +245,9 @@ public record JobPlan(
         if (name == null) {
             return modelPath;
         }
-        if (name.toString().matches("\\d+") && path.getParent() != null && path.getParent().getFileName() != null) {
+        if (name.toString().matches("\\d+")
+                && path.getParent() != null
+                && path.getParent().getFileName() != null) {
             return path.getParent().getFileName().toString();
         }
         return name.toString();

@@ -2,20 +2,10 @@ package dev.batchscore.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
@@ -28,6 +18,19 @@ import org.apache.iceberg.catalog.Catalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
 /**
  * Runs a {@link JobPlan} on an embedded Flink MiniCluster in this JVM, prints progress from the
  * cluster's REST API while it runs, and measures the result from the Iceberg snapshots the run
@@ -39,9 +42,16 @@ public final class LocalRunner {
 
     private LocalRunner() {}
 
-    /** What a run committed. {@code snapshotId} is the scored table's current snapshot, -1 if none. */
+    /**
+     * What a run committed. {@code snapshotId} is the scored table's current snapshot, -1 if none.
+     */
     public record Result(
-            String table, long rows, String errorsTable, long errors, Duration elapsed, long snapshotId) {
+            String table,
+            long rows,
+            String errorsTable,
+            long errors,
+            Duration elapsed,
+            long snapshotId) {
 
         public double rowsPerSecond() {
             double seconds = Math.max(elapsed.toMillis(), 1) / 1000.0;
@@ -52,7 +62,8 @@ public final class LocalRunner {
         public String summary() {
             return String.format(
                     Locale.ROOT,
-                    "wrote %,d rows to %s and %,d errors to %s in %.1f s (%,.0f rows/s), snapshot %s",
+                    "wrote %,d rows to %s and %,d errors to %s in %.1f s (%,.0f rows/s), snapshot"
+                        + " %s",
                     rows,
                     table,
                     errors,
@@ -71,7 +82,8 @@ public final class LocalRunner {
      * @param progress where progress lines go, or null for none
      */
     public static Result run(
-            JobPlan plan, boolean webUi, long expectedRecords, PrintStream progress) throws Exception {
+            JobPlan plan, boolean webUi, long expectedRecords, PrintStream progress)
+            throws Exception {
         Configuration conf = plan.config().flinkConfiguration();
         int port = freePort();
         conf.set(RestOptions.BIND_ADDRESS, "localhost");
@@ -178,7 +190,9 @@ public final class LocalRunner {
                 double seconds = (now - startNanos) / 1e9;
                 long shown = processed >= 0 ? processed : read;
                 double rate =
-                        lastNanos == 0 ? 0 : (shown - lastCount) / Math.max((now - lastNanos) / 1e9, 0.001);
+                        lastNanos == 0
+                                ? 0
+                                : (shown - lastCount) / Math.max((now - lastNanos) / 1e9, 0.001);
                 lastNanos = now;
                 lastCount = shown;
                 StringBuilder line = new StringBuilder();
@@ -218,7 +232,12 @@ public final class LocalRunner {
                 return 0;
             }
             JsonNode values =
-                    get(path + "?get=" + java.net.URLEncoder.encode(metric, java.nio.charset.StandardCharsets.UTF_8) + "&agg=sum");
+                    get(
+                            path
+                                    + "?get="
+                                    + java.net.URLEncoder.encode(
+                                            metric, java.nio.charset.StandardCharsets.UTF_8)
+                                    + "&agg=sum");
             for (JsonNode v : values) {
                 return (long) v.path("sum").asDouble();
             }

@@ -4,9 +4,9 @@ import java.io.PrintStream;
 import java.util.Arrays;
 
 /**
- * {@code batchscore run --config job.yaml [--<key> <value> ...]}: validates the configuration,
- * the model and the tables, then runs the job on an embedded Flink MiniCluster and prints a
- * one-line summary (rows written, errors, time, rows/s, snapshot id).
+ * {@code batchscore run --config job.yaml [--<key> <value> ...]}: validates the configuration, the
+ * model and the tables, then runs the job on an embedded Flink MiniCluster and prints a one-line
+ * summary (rows written, errors, time, rows/s, snapshot id).
  */
 public final class RunCommand {
     private RunCommand() {}
@@ -35,10 +35,12 @@ public final class RunCommand {
     /** The usage text with every option, generated from {@link BatchscoreOptions}. */
     public static String usage() {
         return "usage: batchscore run --config job.yaml [--<key> <value> ...]\n\n"
-                + "Runs a bounded scoring job on an embedded Flink MiniCluster. Options come from the\n"
-                + "command line, else the YAML config file (flat a.b.c: v keys or nested maps), else\n"
-                + "their defaults. On a cluster: flink run batchscore.jar --config job.yaml\n\n"
-                + "options:\n"
+                   + "Runs a bounded scoring job on an embedded Flink MiniCluster. Options come"
+                   + " from the\n"
+                   + "command line, else the YAML config file (flat a.b.c: v keys or nested maps),"
+                   + " else\n"
+                   + "their defaults. On a cluster: flink run batchscore.jar --config job.yaml\n\n"
+                   + "options:\n"
                 + OptionsTable.plainText();
     }
 }

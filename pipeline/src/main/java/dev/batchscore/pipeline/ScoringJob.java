@@ -3,7 +3,7 @@ package dev.batchscore.pipeline;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.operators.KafkaRecord;
 import dev.batchscore.pipeline.kafka.KafkaSources;
-import java.util.Map;
+
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
@@ -11,10 +11,12 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.types.logical.RowType;
+import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.flink.TableLoader;
 import org.apache.iceberg.flink.sink.IcebergSink;
-import org.apache.iceberg.catalog.TableIdentifier;
+
+import java.util.Map;
 
 /**
  * The batchscore job: Kafka records scored in micro-batches into an Iceberg table, with records
@@ -63,12 +65,23 @@ public final class ScoringJob {
         SingleOutputStreamOperator<RowData> scored =
                 BatchScoring.score(records, plan.spec(), parallelism);
         DataStream<RowData> errors = scored.getSideOutput(BatchScoring.ERRORS);
-        Map<String, String> snapshotProps =
-                Map.of("batchscore.model", plan.spec().modelName());
+        Map<String, String> snapshotProps = Map.of("batchscore.model", plan.spec().modelName());
         DataStreamSink<RowData> scoredSink =
-                icebergSink(scored, plan, plan.table(), plan.scoredRowType(), SCORED_SINK_UID, snapshotProps);
+                icebergSink(
+                        scored,
+                        plan,
+                        plan.table(),
+                        plan.scoredRowType(),
+                        SCORED_SINK_UID,
+                        snapshotProps);
         DataStreamSink<RowData> errorsSink =
-                icebergSink(errors, plan, plan.errorsTable(), plan.errorRowType(), ERRORS_SINK_UID, snapshotProps);
+                icebergSink(
+                        errors,
+                        plan,
+                        plan.errorsTable(),
+                        plan.errorRowType(),
+                        ERRORS_SINK_UID,
+                        snapshotProps);
         return new Sinks(scoredSink, errorsSink);
     }
 

@@ -1,15 +1,10 @@
 package dev.batchscore.pipeline;
 
 import static dev.batchscore.pipeline.BatchscoreOptions.*;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -17,6 +12,13 @@ import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 class JobConfigTest {
 
@@ -55,7 +57,9 @@ class JobConfigTest {
                                 ""));
         JobConfig config =
                 JobConfig.fromArgs(
-                        new String[] {"--batch.size", "64", "--config", file.toString(), "--parallelism=3"});
+                        new String[] {
+                            "--batch.size", "64", "--config", file.toString(), "--parallelism=3"
+                        });
 
         assertThat(config.get(BATCH_SIZE)).isEqualTo(64); // CLI, even before --config
         assertThat(config.get(BATCH_MAX_DELAY)).isEqualTo(Duration.ofSeconds(5)); // file
@@ -83,12 +87,14 @@ class JobConfigTest {
                                 "sink.iceberg:",
                                 "  table: demo.scored",
                                 "  catalog.warehouse: /tmp/wh",
-                                "  partition-by: [\"day(_source_timestamp)\", \"bucket(16, review_id)\"]",
+                                "  partition-by: [\"day(_source_timestamp)\", \"bucket(16,"
+                                    + " review_id)\"]",
                                 ""));
         JobConfig config = JobConfig.fromArgs(new String[] {"--config", file.toString()});
 
         assertThat(config.get(SOURCE_KAFKA_TOPIC)).containsExactly("reviews", "returns");
-        assertThat(config.prefixed(SOURCE_KAFKA_PROPERTIES)).containsEntry("security.protocol", "SSL");
+        assertThat(config.prefixed(SOURCE_KAFKA_PROPERTIES))
+                .containsEntry("security.protocol", "SSL");
         assertThat(config.prefixed(MODEL_INPUT)).isEqualTo(Map.of("text", "review_text"));
         assertThat(config.get(SINK_ICEBERG_PARTITION_BY))
                 .containsExactly("day(_source_timestamp)", "bucket(16, review_id)");
@@ -103,7 +109,8 @@ class JobConfigTest {
         JobConfig config = JobConfig.of(Map.of(), "", cli);
 
         assertThat(config.get(SOURCE_KAFKA_TOPIC)).containsExactly("a", "b");
-        assertThat(config.get(SINK_ICEBERG_PARTITION_BY)).containsExactly("bucket(16, id)", "day(ts)");
+        assertThat(config.get(SINK_ICEBERG_PARTITION_BY))
+                .containsExactly("bucket(16, id)", "day(ts)");
         assertThat(config.get(OUTPUT_PASSTHROUGH)).containsExactly("id", "price:double");
     }
 
@@ -197,7 +204,8 @@ class JobConfigTest {
 
     @Test
     void errorsTableDefaultsToTableWithSuffix() {
-        assertThat(JobConfig.of(Map.of(), "", required()).errorsTable()).isEqualTo("demo.scored_errors");
+        assertThat(JobConfig.of(Map.of(), "", required()).errorsTable())
+                .isEqualTo("demo.scored_errors");
         Map<String, Object> cli = required();
         cli.put("sink.iceberg.errors-table", "dlq.scored");
         assertThat(JobConfig.of(Map.of(), "", cli).errorsTable()).isEqualTo("dlq.scored");
@@ -211,15 +219,21 @@ class JobConfigTest {
         cli.put("parallelism", "2");
         Configuration conf = JobConfig.of(Map.of(), "", cli).flinkConfiguration();
 
-        assertThat(conf.get(ExecutionOptions.RUNTIME_MODE)).isEqualTo(RuntimeExecutionMode.STREAMING);
-        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL)).isEqualTo(Duration.ofSeconds(3));
-        assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isEqualTo("file:///tmp/cp");
+        assertThat(conf.get(ExecutionOptions.RUNTIME_MODE))
+                .isEqualTo(RuntimeExecutionMode.STREAMING);
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL))
+                .isEqualTo(Duration.ofSeconds(3));
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY))
+                .isEqualTo("file:///tmp/cp");
         assertThat(conf.get(CheckpointingOptions.ENABLE_CHECKPOINTS_AFTER_TASKS_FINISH)).isTrue();
         assertThat(conf.get(CoreOptions.DEFAULT_PARALLELISM)).isEqualTo(2);
 
         Map<String, Object> batch = required();
         batch.put("execution.runtime-mode", "BATCH");
-        assertThat(JobConfig.of(Map.of(), "", batch).flinkConfiguration().get(ExecutionOptions.RUNTIME_MODE))
+        assertThat(
+                        JobConfig.of(Map.of(), "", batch)
+                                .flinkConfiguration()
+                                .get(ExecutionOptions.RUNTIME_MODE))
                 .isEqualTo(RuntimeExecutionMode.BATCH);
     }
 
@@ -229,7 +243,12 @@ class JobConfigTest {
                 .hasMessageContaining("unexpected argument 'job.yaml'");
         assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--batch.size"}))
                 .hasMessageContaining("--batch.size needs a value");
-        assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--config", dir.resolve("nope.yaml").toString()}))
+        assertThatThrownBy(
+                        () ->
+                                JobConfig.fromArgs(
+                                        new String[] {
+                                            "--config", dir.resolve("nope.yaml").toString()
+                                        }))
                 .hasMessageContaining("does not exist");
     }
 }

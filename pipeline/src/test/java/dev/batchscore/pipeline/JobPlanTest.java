@@ -5,12 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.PassthroughField.Type;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
+
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -18,6 +13,12 @@ import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 class JobPlanTest {
     @TempDir Path dir;
@@ -37,20 +38,26 @@ class JobPlanTest {
     void modelNameSkipsTfServingVersionDirectories() {
         assertThat(JobPlan.defaultModelName("/models/sentiment/3")).isEqualTo("sentiment");
         assertThat(JobPlan.defaultModelName("/models/sentiment")).isEqualTo("sentiment");
-        assertThat(JobPlan.defaultModelName("/models/half_plus_two_v2/")).isEqualTo("half_plus_two_v2");
+        assertThat(JobPlan.defaultModelName("/models/half_plus_two_v2/"))
+                .isEqualTo("half_plus_two_v2");
     }
 
     @Test
     void explicitPassthroughIsParsedAndMustNotShadowOutputs() {
         JobConfig config = config(Map.of("output.passthrough", "id, price:double, ok:boolean"));
-        assertThat(JobPlan.passthrough(config, Optional.empty(), Set.of("text"), Set.of("sentiment")))
+        assertThat(
+                        JobPlan.passthrough(
+                                config, Optional.empty(), Set.of("text"), Set.of("sentiment")))
                 .containsExactly(
                         new PassthroughField("id", Type.STRING),
                         new PassthroughField("price", Type.DOUBLE),
                         new PassthroughField("ok", Type.BOOLEAN));
 
         JobConfig clash = config(Map.of("output.passthrough", "id, sentiment"));
-        assertThatThrownBy(() -> JobPlan.passthrough(clash, Optional.empty(), Set.of(), Set.of("sentiment")))
+        assertThatThrownBy(
+                        () ->
+                                JobPlan.passthrough(
+                                        clash, Optional.empty(), Set.of(), Set.of("sentiment")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("'sentiment' clashes");
 
@@ -72,7 +79,12 @@ class JobPlanTest {
                             Types.NestedField.required(4, "_source_offset", Types.LongType.get()));
             Table table = catalog.createTable(TableIdentifier.parse("demo.scored"), schema);
 
-            assertThat(JobPlan.passthrough(config(Map.of()), Optional.of(table), Set.of(), Set.of("sentiment")))
+            assertThat(
+                            JobPlan.passthrough(
+                                    config(Map.of()),
+                                    Optional.of(table),
+                                    Set.of(),
+                                    Set.of("sentiment")))
                     .containsExactly(
                             new PassthroughField("review_id", Type.STRING),
                             new PassthroughField("rating", Type.LONG));

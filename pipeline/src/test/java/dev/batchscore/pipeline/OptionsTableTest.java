@@ -3,6 +3,9 @@ package dev.batchscore.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import org.apache.flink.configuration.ConfigOption;
+import org.junit.jupiter.api.Test;
+
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -10,8 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.configuration.ConfigOption;
-import org.junit.jupiter.api.Test;
 
 class OptionsTableTest {
     private static final String START = "<!-- options:start -->";
@@ -58,7 +59,9 @@ class OptionsTableTest {
         String text = Files.readString(readme);
         int start = text.indexOf(START);
         int end = text.indexOf(END);
-        assumeTrue(start >= 0 && end > start, "README.md has no " + START + " ... " + END + " block yet");
+        assumeTrue(
+                start >= 0 && end > start,
+                "README.md has no " + START + " ... " + END + " block yet");
         String block = text.substring(start + START.length(), end).strip();
         assertThat(block)
                 .as("README.md options table; regenerate it from OptionsTable.markdown()")

@@ -2,7 +2,9 @@ package dev.batchscore.pipeline.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.batchscore.models.reference.ReferenceModels;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,15 +19,55 @@ public final class ReviewGenerator {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> PRODUCTS =
             List.of(
-                    "headphones", "kettle", "backpack", "phone case", "desk lamp", "keyboard",
-                    "running shoes", "coffee grinder", "yoga mat", "water bottle", "charger",
+                    "headphones",
+                    "kettle",
+                    "backpack",
+                    "phone case",
+                    "desk lamp",
+                    "keyboard",
+                    "running shoes",
+                    "coffee grinder",
+                    "yoga mat",
+                    "water bottle",
+                    "charger",
                     "blender");
     private static final List<String> FILLER =
             List.of(
-                    "the", "it", "this", "was", "arrived", "on", "time", "and", "quality", "is",
-                    "for", "the", "price", "my", "daughter", "uses", "it", "every", "day", "battery",
-                    "packaging", "size", "fits", "color", "after", "two", "weeks", "works", "as",
-                    "described", "would", "buy", "again", "seller", "delivery");
+                    "the",
+                    "it",
+                    "this",
+                    "was",
+                    "arrived",
+                    "on",
+                    "time",
+                    "and",
+                    "quality",
+                    "is",
+                    "for",
+                    "the",
+                    "price",
+                    "my",
+                    "daughter",
+                    "uses",
+                    "it",
+                    "every",
+                    "day",
+                    "battery",
+                    "packaging",
+                    "size",
+                    "fits",
+                    "color",
+                    "after",
+                    "two",
+                    "weeks",
+                    "works",
+                    "as",
+                    "described",
+                    "would",
+                    "buy",
+                    "again",
+                    "seller",
+                    "delivery");
     private static final long START = Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();
     private static final long YEAR_MS = 365L * 24 * 3600 * 1000;
 
@@ -38,10 +80,7 @@ public final class ReviewGenerator {
     /** The JSON of review number {@code i}. */
     public String next(long i) {
         int tone = random.nextInt(10); // 0-5 positive, 6-8 negative, 9 neutral
-        int rating =
-                tone < 6
-                        ? 4 + random.nextInt(2)
-                        : tone < 9 ? 1 + random.nextInt(2) : 3;
+        int rating = tone < 6 ? 4 + random.nextInt(2) : tone < 9 ? 1 + random.nextInt(2) : 3;
         String product = PRODUCTS.get(random.nextInt(PRODUCTS.size()));
         ObjectNode review = JSON.createObjectNode();
         review.put("review_id", String.format("r-%08d", i));
@@ -53,7 +92,9 @@ public final class ReviewGenerator {
         review.put("helpful_votes", random.nextInt(4) == 0 ? random.nextInt(50) : 0);
         review.put("verified_purchase", random.nextInt(5) != 0);
         review.put("review_text", text(product, tone));
-        review.put("created_at", Instant.ofEpochMilli(START + (long) (random.nextDouble() * YEAR_MS)).toString());
+        review.put(
+                "created_at",
+                Instant.ofEpochMilli(START + (long) (random.nextDouble() * YEAR_MS)).toString());
         return review.toString();
     }
 
@@ -73,7 +114,9 @@ public final class ReviewGenerator {
             }
         }
         String sentence = String.join(" ", words);
-        return Character.toUpperCase(sentence.charAt(0)) + sentence.substring(1) + (tone < 6 ? "!" : ".");
+        return Character.toUpperCase(sentence.charAt(0))
+                + sentence.substring(1)
+                + (tone < 6 ? "!" : ".");
     }
 
     private String pick(List<String> words) {

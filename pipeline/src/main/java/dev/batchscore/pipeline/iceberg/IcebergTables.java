@@ -4,14 +4,7 @@ import static dev.batchscore.pipeline.BatchscoreOptions.*;
 
 import dev.batchscore.pipeline.ConfigException;
 import dev.batchscore.pipeline.JobConfig;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
 import org.apache.flink.table.types.logical.RowType;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.PartitionSpec;
@@ -27,6 +20,15 @@ import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.types.Types;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Iceberg side of a job: the catalog from the {@code sink.iceberg.*} options, and the scored
@@ -47,7 +49,8 @@ public final class IcebergTables {
         Map<String, String> props = new HashMap<>(config.prefixed(SINK_ICEBERG_CATALOG_PROPERTIES));
         config.getOptional(SINK_ICEBERG_CATALOG_WAREHOUSE)
                 .ifPresent(w -> props.put(CatalogProperties.WAREHOUSE_LOCATION, w));
-        config.getOptional(SINK_ICEBERG_CATALOG_URI).ifPresent(u -> props.put(CatalogProperties.URI, u));
+        config.getOptional(SINK_ICEBERG_CATALOG_URI)
+                .ifPresent(u -> props.put(CatalogProperties.URI, u));
         org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
         switch (type) {
             case "hadoop":
@@ -149,11 +152,13 @@ public final class IcebergTables {
                     case "hour", "hours" -> builder.hour(column);
                     case "bucket" -> builder.bucket(column, requireArg(text, arg));
                     case "truncate" -> builder.truncate(column, requireArg(text, arg));
-                    default -> throw partitionError(
-                            text,
-                            "unknown transform '"
-                                    + transform
-                                    + "'; use year, month, day, hour, bucket(N, c) or truncate(W, c)");
+                    default ->
+                            throw partitionError(
+                                    text,
+                                    "unknown transform '"
+                                            + transform
+                                            + "'; use year, month, day, hour, bucket(N, c) or"
+                                            + " truncate(W, c)");
                 }
             } catch (IllegalArgumentException | UnsupportedOperationException e) {
                 if (e instanceof ConfigException ce) {
@@ -177,9 +182,10 @@ public final class IcebergTables {
     }
 
     /**
-     * Fails with one message listing every column of {@code written} the table cannot take: missing,
-     * of another type, required in the table but nullable here, or out of order (the Iceberg sink
-     * writes columns in table order), plus required table columns the job does not write.
+     * Fails with one message listing every column of {@code written} the table cannot take:
+     * missing, of another type, required in the table but nullable here, or out of order (the
+     * Iceberg sink writes columns in table order), plus required table columns the job does not
+     * write.
      */
     public static void checkCompatible(Table table, Schema written, String name) {
         Schema tableSchema = table.schema();
@@ -212,12 +218,13 @@ public final class IcebergTables {
         }
         for (Types.NestedField existing : tableSchema.columns()) {
             if (existing.isRequired() && written.findField(existing.name()) == null) {
-                problems.add(
-                        "required column '" + existing.name() + "' is not written by the job");
+                problems.add("required column '" + existing.name() + "' is not written by the job");
             }
         }
         if (problems.isEmpty() && !ordered) {
-            problems.add("its columns are in another order than the job writes them: " + written.columns());
+            problems.add(
+                    "its columns are in another order than the job writes them: "
+                            + written.columns());
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(

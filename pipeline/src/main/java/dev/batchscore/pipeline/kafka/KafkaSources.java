@@ -4,12 +4,14 @@ import static dev.batchscore.pipeline.BatchscoreOptions.*;
 
 import dev.batchscore.operators.KafkaRecord;
 import dev.batchscore.pipeline.JobConfig;
-import java.util.Locale;
-import java.util.Properties;
+
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+import java.util.Locale;
+import java.util.Properties;
 
 /** Builds the job's {@link KafkaSource} from the {@code source.kafka.*} options. */
 public final class KafkaSources {
@@ -24,7 +26,8 @@ public final class KafkaSources {
                         .setBootstrapServers(config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS))
                         .setTopics(config.get(SOURCE_KAFKA_TOPIC))
                         .setGroupId(config.get(SOURCE_KAFKA_GROUP_ID))
-                        .setStartingOffsets(startingOffsets(config.get(SOURCE_KAFKA_STARTING_OFFSETS)))
+                        .setStartingOffsets(
+                                startingOffsets(config.get(SOURCE_KAFKA_STARTING_OFFSETS)))
                         .setDeserializer(new KafkaRecordDeserializer())
                         .setProperties(clientProperties(config));
         if (config.get(SOURCE_KAFKA_BOUNDED)) {
@@ -42,7 +45,9 @@ public final class KafkaSources {
         return props;
     }
 
-    /** Parses earliest | latest | committed | timestamp:&lt;ms&gt; (already validated by JobConfig). */
+    /**
+     * Parses earliest | latest | committed | timestamp:&lt;ms&gt; (already validated by JobConfig).
+     */
     @SuppressWarnings("deprecation") // the connector's committedOffsets still takes the old enum
     public static OffsetsInitializer startingOffsets(String text) {
         String value = text.trim().toLowerCase(Locale.ROOT);

@@ -2,16 +2,9 @@ package dev.batchscore.pipeline.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.batchscore.operators.PassthroughField;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
+
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -21,11 +14,21 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
 /**
- * Infers the passthrough columns from the first records of the topics: a few records per
- * partition, read from the beginning with a short-lived consumer that commits nothing. A field is
- * LONG when every sample holds an integral number, DOUBLE for numbers, BOOLEAN for booleans and
- * STRING otherwise (including objects, arrays and mixed types).
+ * Infers the passthrough columns from the first records of the topics: a few records per partition,
+ * read from the beginning with a short-lived consumer that commits nothing. A field is LONG when
+ * every sample holds an integral number, DOUBLE for numbers, BOOLEAN for booleans and STRING
+ * otherwise (including objects, arrays and mixed types).
  */
 public final class TopicSampler {
     private static final Logger LOG = LoggerFactory.getLogger(TopicSampler.class);
@@ -44,7 +47,8 @@ public final class TopicSampler {
             int perPartition,
             Set<String> exclude,
             Duration timeout) {
-        List<JsonNode> samples = sample(bootstrapServers, topics, clientProperties, perPartition, timeout);
+        List<JsonNode> samples =
+                sample(bootstrapServers, topics, clientProperties, perPartition, timeout);
         Map<String, PassthroughField.Type> types = new LinkedHashMap<>();
         for (JsonNode node : samples) {
             Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
@@ -66,7 +70,9 @@ public final class TopicSampler {
         List<PassthroughField> out = new ArrayList<>();
         types.forEach(
                 (name, type) ->
-                        out.add(new PassthroughField(name, type == null ? PassthroughField.Type.STRING : type)));
+                        out.add(
+                                new PassthroughField(
+                                        name, type == null ? PassthroughField.Type.STRING : type)));
         LOG.info("Inferred passthrough fields from {} sampled records: {}", samples.size(), out);
         return out;
     }
@@ -109,17 +115,22 @@ public final class TopicSampler {
         props.putAll(clientProperties);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(Math.max(perPartition, 10)));
+        props.put(
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(Math.max(perPartition, 10)));
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         List<JsonNode> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {
                 List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
                 if (infos == null || infos.isEmpty()) {
                     throw new IllegalStateException(
-                            "topic '" + topic + "' does not exist on " + bootstrapServers
+                            "topic '"
+                                    + topic
+                                    + "' does not exist on "
+                                    + bootstrapServers
                                     + ": check source.kafka.topic");
                 }
                 infos.forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
@@ -162,7 +173,9 @@ public final class TopicSampler {
         }
         try {
             JsonNode node = JSON.readTree(value);
-            return node != null && node.isObject() ? java.util.Optional.of(node) : java.util.Optional.empty();
+            return node != null && node.isObject()
+                    ? java.util.Optional.of(node)
+                    : java.util.Optional.empty();
         } catch (java.io.IOException e) {
             return java.util.Optional.empty(); // bad records are the decoder's business, not ours
         }

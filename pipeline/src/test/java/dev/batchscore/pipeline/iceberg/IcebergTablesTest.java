@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchscore.pipeline.ConfigException;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
+
 import org.apache.flink.table.types.logical.BigIntType;
 import org.apache.flink.table.types.logical.FloatType;
 import org.apache.flink.table.types.logical.IntType;
@@ -21,6 +19,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /** Table creation and compatibility checks against a real Hadoop catalog on local disk. */
 class IcebergTablesTest {
@@ -39,7 +41,8 @@ class IcebergTablesTest {
 
     @BeforeEach
     void open() {
-        catalog = new HadoopCatalog(new org.apache.hadoop.conf.Configuration(), warehouse.toString());
+        catalog =
+                new HadoopCatalog(new org.apache.hadoop.conf.Configuration(), warehouse.toString());
     }
 
     @AfterEach
@@ -91,14 +94,19 @@ class IcebergTablesTest {
     @Test
     void partitionSpecErrorsNameTheEntry() {
         var schema = IcebergTables.schemaOf(ROWS);
-        assertThat(IcebergTables.partitionSpec(schema, List.of())).isEqualTo(PartitionSpec.unpartitioned());
-        assertThat(IcebergTables.partitionSpec(schema, List.of("id", "truncate(4, id)")).fields()).hasSize(2);
+        assertThat(IcebergTables.partitionSpec(schema, List.of()))
+                .isEqualTo(PartitionSpec.unpartitioned());
+        assertThat(IcebergTables.partitionSpec(schema, List.of("id", "truncate(4, id)")).fields())
+                .hasSize(2);
         assertThatThrownBy(() -> IcebergTables.partitionSpec(schema, List.of("day(nope)")))
                 .hasMessageContaining("'day(nope)'")
                 .hasMessageContaining("no column 'nope'");
         assertThatThrownBy(() -> IcebergTables.partitionSpec(schema, List.of("bucket(id)")))
                 .hasMessageContaining("needs a number");
-        assertThatThrownBy(() -> IcebergTables.partitionSpec(schema, List.of("week(_source_timestamp)")))
+        assertThatThrownBy(
+                        () ->
+                                IcebergTables.partitionSpec(
+                                        schema, List.of("week(_source_timestamp)")))
                 .hasMessageContaining("unknown transform 'week'");
     }
 }

@@ -4,9 +4,11 @@ import static dev.batchscore.operators.PassthroughField.Type.BOOLEAN;
 import static dev.batchscore.operators.PassthroughField.Type.DOUBLE;
 import static dev.batchscore.operators.PassthroughField.Type.LONG;
 import static dev.batchscore.operators.PassthroughField.Type.STRING;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import org.junit.jupiter.api.Test;
 
 class TopicSamplerTest {
@@ -14,7 +16,9 @@ class TopicSamplerTest {
 
     @Test
     void infersColumnTypesFromJsonValues() throws Exception {
-        var node = JSON.readTree("{\"a\":1,\"b\":1.5,\"c\":true,\"d\":\"x\",\"e\":{\"k\":1},\"f\":[1],\"g\":null}");
+        var node =
+                JSON.readTree(
+                        "{\"a\":1,\"b\":1.5,\"c\":true,\"d\":\"x\",\"e\":{\"k\":1},\"f\":[1],\"g\":null}");
         assertThat(TopicSampler.typeOf(node.get("a"))).isEqualTo(LONG);
         assertThat(TopicSampler.typeOf(node.get("b"))).isEqualTo(DOUBLE);
         assertThat(TopicSampler.typeOf(node.get("c"))).isEqualTo(BOOLEAN);
