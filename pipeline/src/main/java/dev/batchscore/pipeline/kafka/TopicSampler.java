@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.batchscore.operators.PassthroughField;
+import dev.batchscore.pipeline.ConfigException;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -124,9 +125,23 @@ public final class TopicSampler {
                         props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {
-                List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+                List<PartitionInfo> infos;
+                try {
+                    infos = consumer.partitionsFor(topic, timeout);
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    throw new ConfigException(
+                            "no answer from Kafka at "
+                                    + bootstrapServers
+                                    + " within "
+                                    + timeout.toSeconds()
+                                    + " s while sampling topic '"
+                                    + topic
+                                    + "' for output.passthrough: check"
+                                    + " source.kafka.bootstrap-servers (or set output.passthrough)",
+                            e);
+                }
                 if (infos == null || infos.isEmpty()) {
-                    throw new IllegalStateException(
+                    throw new ConfigException(
                             "topic '"
                                     + topic
                                     + "' does not exist on "
