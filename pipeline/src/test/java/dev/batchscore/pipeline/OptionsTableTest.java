@@ -1,7 +1,6 @@
 package dev.batchscore.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.junit.jupiter.api.Test;
@@ -55,13 +54,14 @@ class OptionsTableTest {
     @Test
     void readmeTableMatchesTheConstants() throws Exception {
         Path readme = Paths.get("..", "README.md");
-        assumeTrue(Files.isRegularFile(readme), "no ../README.md yet");
+        assertThat(readme).as("the project README").isRegularFile();
         String text = Files.readString(readme);
         int start = text.indexOf(START);
         int end = text.indexOf(END);
-        assumeTrue(
-                start >= 0 && end > start,
-                "README.md has no " + START + " ... " + END + " block yet");
+        assertThat(end)
+                .as("README.md holds the options table between " + START + " and " + END)
+                .isGreaterThan(start)
+                .isPositive();
         String block = text.substring(start + START.length(), end).strip();
         assertThat(block)
                 .as("README.md options table; regenerate it from OptionsTable.markdown()")
