@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
 public final class ModelRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
 
-    private record Key(Path exportDir, Set<String> tags) {}
+    // The non-finite policy is in the key because scorers (and their encoders) are cached per loaded
+    // model: sharing a model across policies would silently apply the first holder's.
+    private record Key(Path exportDir, Set<String> tags, boolean allowNonFinite) {}
 
     private static final Map<Key, LoadedModel> LOADED = new HashMap<>();
 
@@ -52,7 +54,7 @@ public final class ModelRegistry {
             throw new ModelException("no meta graph tags given; load with ModelOptions.withTags, usually [serve]");
         }
         ExportLocator.Export export = ExportLocator.locate(path);
-        Key key = new Key(export.dir(), Set.copyOf(new TreeSet<>(opts.tags())));
+        Key key = new Key(export.dir(), Set.copyOf(new TreeSet<>(opts.tags())), opts.allowNonFinite());
         synchronized (LOADED) {
             LoadedModel model = LOADED.get(key);
             if (model == null) {

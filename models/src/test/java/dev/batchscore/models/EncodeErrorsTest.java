@@ -23,10 +23,11 @@ class EncodeErrorsTest {
 
     static SavedModel model;
     static BatchScorer scorer;
+    static Path dir;
 
     @BeforeAll
     static void load() throws Exception {
-        Path dir = TinyModel.export(tmp.resolve("m"), (m, tf) -> {
+        dir = TinyModel.export(tmp.resolve("m"), (m, tf) -> {
             m.output("y", tf.math.add(m.input("x", TFloat32.class, -1, 1), tf.constant(1f)));
             m.output("n2", tf.identity(m.input("n", TInt32.class, -1)));
             m.output("big2", tf.identity(m.input("big", TInt64.class, -1)));
@@ -124,6 +125,26 @@ class EncodeErrorsTest {
         assertThat(errorOf(with("x", Double.POSITIVE_INFINITY))).contains("field 'x' is Infinity; non-finite");
         assertThat(errorOf(with("v", new float[] {1, Float.NEGATIVE_INFINITY, 3})))
                 .contains("field 'v' element 1 is -Infinity; non-finite");
+    }
+
+    @Test
+    void nonFiniteFloatsScoreWhenAllowedAndTheOtherRangeChecksStay() {
+        try (SavedModel allowing = ModelRegistry.acquire(dir, ModelOptions.defaults().withAllowNonFinite(true))) {
+            BatchScorer lenient = allowing.scorer("serving_default");
+            ScoreResult r = lenient.score(List.of(
+                    with("x", Double.NaN),
+                    with("x", Double.NEGATIVE_INFINITY),
+                    with("v", new float[] {1, Float.POSITIVE_INFINITY, 3}),
+                    with("x", 1e40)));
+            assertThat(r.ok(0)).as("%s", r.error(0)).isTrue();
+            assertThat((Float) r.outputs(0).get("y")).isNaN();
+            assertThat(r.outputs(1)).containsEntry("y", Float.NEGATIVE_INFINITY);
+            assertThat(r.ok(2)).as("%s", r.error(2)).isTrue();
+            assertThat(r.ok(3)).isFalse();
+            assertThat(r.error(3).message()).contains("out of range for DT_FLOAT");
+            // The rejecting holder's scorer is a different one: policies do not leak between holders.
+            assertThat(errorOf(with("x", Double.NaN))).contains("non-finite values are rejected");
+        }
     }
 
     @Test

@@ -36,9 +36,11 @@ final class ExampleInputEncoder implements InputEncoder {
     private final TensorSpec input;
     private final List<Feature> features;
     private final List<FieldSpec> fields;
+    private final boolean allowNonFinite;
 
-    private ExampleInputEncoder(TensorSpec input, List<Feature> features) {
+    private ExampleInputEncoder(TensorSpec input, List<Feature> features, boolean allowNonFinite) {
         this.input = input;
+        this.allowNonFinite = allowNonFinite;
         this.features = features;
         List<FieldSpec> f = new ArrayList<>();
         for (Feature feature : features) {
@@ -52,6 +54,11 @@ final class ExampleInputEncoder implements InputEncoder {
      * directly, through Identity ops, or inside the functions a TF2 export calls.
      */
     static Optional<ExampleInputEncoder> detect(TensorSpec input, GraphDef graph) {
+        return detect(input, graph, false);
+    }
+
+    /** As {@link #detect(TensorSpec, GraphDef)}; {@code allowNonFinite} lets NaN/Infinity through. */
+    static Optional<ExampleInputEncoder> detect(TensorSpec input, GraphDef graph, boolean allowNonFinite) {
         if (input.dtype() != DType.STRING || input.tensorName().isEmpty()) {
             return Optional.empty();
         }
@@ -62,7 +69,7 @@ final class ExampleInputEncoder implements InputEncoder {
         List<Feature> features = find(graph.getNodeList(), nodeName(input.tensorName()), library, 0);
         return features == null || features.isEmpty()
                 ? Optional.empty()
-                : Optional.of(new ExampleInputEncoder(input, features));
+                : Optional.of(new ExampleInputEncoder(input, features, allowNonFinite));
     }
 
     private static final int MAX_DEPTH = 8;
@@ -293,7 +300,7 @@ final class ExampleInputEncoder implements InputEncoder {
                 }
                 continue;
             }
-            RowValue value = ValueReader.read(v, f.dtype(), f.shape(), prefix);
+            RowValue value = ValueReader.read(v, f.dtype(), f.shape(), prefix, allowNonFinite);
             fb.putFeature(f.key(), toFeature(value, f.dtype()));
         }
         byte[] serialized = Example.newBuilder().setFeatures(fb).build().toByteArray();

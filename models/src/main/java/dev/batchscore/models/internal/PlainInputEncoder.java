@@ -20,9 +20,15 @@ final class PlainInputEncoder implements InputEncoder {
     private final boolean declaresBatch;
     private final boolean leadingOne;
     private final String prefix;
+    private final boolean allowNonFinite;
 
     PlainInputEncoder(TensorSpec input) {
+        this(input, false);
+    }
+
+    PlainInputEncoder(TensorSpec input, boolean allowNonFinite) {
         this.input = input;
+        this.allowNonFinite = allowNonFinite;
         List<Long> s = input.shape();
         if (s == null) {
             rowShape = null;
@@ -77,7 +83,7 @@ final class PlainInputEncoder implements InputEncoder {
         if (v == null && !record.containsKey(input.key())) {
             throw new EncodeException(prefix + " is missing");
         }
-        return ValueReader.read(v, input.dtype(), rowShape, prefix);
+        return ValueReader.read(v, input.dtype(), rowShape, prefix, allowNonFinite);
     }
 
     @Override

@@ -88,9 +88,10 @@ final class TfBatchScorer implements BatchScorer {
         }
         List<InputEncoder> encoders = new ArrayList<>();
         for (TensorSpec in : spec.inputs()) {
-            encoders.add(ExampleInputEncoder.detect(in, model.metaGraph().getGraphDef())
+            boolean allowNonFinite = model.options().allowNonFinite();
+            encoders.add(ExampleInputEncoder.detect(in, model.metaGraph().getGraphDef(), allowNonFinite)
                     .<InputEncoder>map(e -> e)
-                    .orElseGet(() -> new PlainInputEncoder(in)));
+                    .orElseGet(() -> new PlainInputEncoder(in, allowNonFinite)));
         }
         return new TfBatchScorer(model, spec, List.copyOf(encoders));
     }

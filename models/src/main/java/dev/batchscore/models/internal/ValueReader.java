@@ -25,10 +25,19 @@ final class ValueReader {
      *     field 'x'}
      */
     static RowValue read(Object value, DType dtype, List<Long> expected, String prefix) throws EncodeException {
+        return read(value, dtype, expected, prefix, false);
+    }
+
+    /**
+     * As {@link #read(Object, DType, List, String)}; {@code allowNonFinite} lets NaN and
+     * +/-Infinity through to DT_FLOAT and DT_DOUBLE inputs instead of rejecting the record.
+     */
+    static RowValue read(Object value, DType dtype, List<Long> expected, String prefix, boolean allowNonFinite)
+            throws EncodeException {
         if (value == null) {
             throw new EncodeException(prefix + " is null");
         }
-        RowValue fast = fastPath(value, dtype, expected, prefix);
+        RowValue fast = fastPath(value, dtype, expected, prefix, allowNonFinite);
         if (fast != null) {
             return fast;
         }
@@ -44,7 +53,7 @@ final class ValueReader {
         }
         long[] shape = matchShape(seen, value.getClass().isArray() && !(value instanceof Object[]), expected, prefix,
                 value);
-        return new RowValue(shape, convert(leaves, dtype, seen.length > 0, prefix));
+        return new RowValue(shape, convert(leaves, dtype, seen.length > 0, prefix, allowNonFinite));
     }
 
     private static boolean isScalar(Object v, DType dtype) {
@@ -55,18 +64,18 @@ final class ValueReader {
     }
 
     /** Primitive arrays of the model's own type: no boxing, the row-major data as given. */
-    private static RowValue fastPath(Object value, DType dtype, List<Long> expected, String prefix)
-            throws EncodeException {
+    private static RowValue fastPath(Object value, DType dtype, List<Long> expected, String prefix,
+            boolean allowNonFinite) throws EncodeException {
         int len;
         if (value instanceof float[] f && dtype == DType.FLOAT) {
-            for (int i = 0; i < f.length; i++) {
+            for (int i = 0; i < f.length && !allowNonFinite; i++) {
                 if (!Float.isFinite(f[i])) {
                     throw new EncodeException(prefix + " element " + i + " is " + f[i] + nonFiniteReason());
                 }
             }
             len = f.length;
         } else if (value instanceof double[] d && dtype == DType.DOUBLE) {
-            for (int i = 0; i < d.length; i++) {
+            for (int i = 0; i < d.length && !allowNonFinite; i++) {
                 if (!Double.isFinite(d[i])) {
                     throw new EncodeException(prefix + " element " + i + " is " + d[i] + nonFiniteReason());
                 }
@@ -158,21 +167,21 @@ final class ValueReader {
         throw new EncodeException(prefix + " is a list of shape " + TfTypes.shapeString(seen) + ", expected " + want);
     }
 
-    private static Object convert(List<Object> leaves, DType dtype, boolean indexed, String prefix)
-            throws EncodeException {
+    private static Object convert(List<Object> leaves, DType dtype, boolean indexed, String prefix,
+            boolean allowNonFinite) throws EncodeException {
         int n = leaves.size();
         switch (dtype) {
             case FLOAT: {
                 float[] out = new float[n];
                 for (int i = 0; i < n; i++) {
-                    out[i] = toFloat(leaves.get(i), where(prefix, indexed, i));
+                    out[i] = toFloat(leaves.get(i), where(prefix, indexed, i), allowNonFinite);
                 }
                 return out;
             }
             case DOUBLE: {
                 double[] out = new double[n];
                 for (int i = 0; i < n; i++) {
-                    out[i] = toDouble(leaves.get(i), where(prefix, indexed, i));
+                    out[i] = toDouble(leaves.get(i), where(prefix, indexed, i), allowNonFinite);
                 }
                 return out;
             }
@@ -225,14 +234,18 @@ final class ValueReader {
     }
 
     static float toFloat(Object v, String prefix) throws EncodeException {
+        return toFloat(v, prefix, false);
+    }
+
+    static float toFloat(Object v, String prefix, boolean allowNonFinite) throws EncodeException {
         if (v instanceof Float f) {
-            if (!Float.isFinite(f)) {
+            if (!Float.isFinite(f) && !allowNonFinite) {
                 throw new EncodeException(prefix + " is " + f + nonFiniteReason());
             }
             return f;
         }
-        double d = toDouble(v, prefix);
-        if (Math.abs(d) > Float.MAX_VALUE) {
+        double d = toDouble(v, prefix, allowNonFinite);
+        if (Double.isFinite(d) && Math.abs(d) > Float.MAX_VALUE) {
             throw new EncodeException(prefix + " is " + v + ", out of range for DT_FLOAT (largest magnitude "
                     + Float.MAX_VALUE + "); the model needs a DT_DOUBLE input for it");
         }
@@ -240,11 +253,19 @@ final class ValueReader {
     }
 
     static double toDouble(Object v, String prefix) throws EncodeException {
+        return toDouble(v, prefix, false);
+    }
+
+    static double toDouble(Object v, String prefix, boolean allowNonFinite) throws EncodeException {
         if (!(v instanceof Number num)) {
             throw wrongType(prefix, v);
         }
         double d = num.doubleValue();
-        if (Double.isNaN(d) || (Double.isInfinite(d) && (v instanceof Double || v instanceof Float))) {
+        boolean nonFiniteValue = Double.isNaN(d) || (Double.isInfinite(d) && (v instanceof Double || v instanceof Float));
+        if (nonFiniteValue && allowNonFinite) {
+            return d;
+        }
+        if (nonFiniteValue) {
             throw new EncodeException(prefix + " is " + d + nonFiniteReason());
         }
         if (Double.isInfinite(d)) {
