@@ -1,0 +1,74 @@
+package dev.batchscore.pipeline.runs;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One run of a pipeline: what it reads and with which model. Every snapshot the run commits
+ * carries {@link #lineage()} in its summary.
+ *
+ * @param pipelineId {@code pipeline.id}: who writes; positions are kept per pipeline
+ * @param runId {@code pipeline.run-id}, or a UUID; the same for a run resumed from a savepoint
+ * @param startingOffsets the {@code source.kafka.starting-offsets} the run was planned with
+ * @param start the first position read per partition, or {@code null} when Kafka resolves it when
+ *     the job starts (earliest, latest, committed, timestamp)
+ * @param end the position the bounded run stops before, per partition; {@code null} when unbounded
+ *     or resolved by Kafka when the job starts
+ * @param model the {@code _model} name
+ * @param modelVersion the {@code _model_version} the client saw when planning
+ * @param modelSignature the signature scored with
+ */
+public record Run(
+        String pipelineId,
+        String runId,
+        String startingOffsets,
+        SourcePositions start,
+        SourcePositions end,
+        String model,
+        String modelVersion,
+        String modelSignature)
+        implements Serializable {
+
+    public Run {
+        Objects.requireNonNull(pipelineId, "pipelineId");
+        Objects.requireNonNull(runId, "runId");
+    }
+
+    /** Whether the run reads exactly {@link #start} to {@link #end}. */
+    public boolean explicitPositions() {
+        return start != null && end != null;
+    }
+
+    /** The snapshot summary properties every commit of this run carries. */
+    public Map<String, String> lineage() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put(RunLedger.PIPELINE_ID, pipelineId);
+        props.put(RunLedger.RUN_ID, runId);
+        props.put(RunLedger.MODEL, model);
+        props.put(RunLedger.MODEL_VERSION, modelVersion);
+        props.put(RunLedger.MODEL_SIGNATURE, modelSignature);
+        props.put(RunLedger.STARTING_OFFSETS, startingOffsets);
+        props.put(RunLedger.START_POSITIONS, start == null ? startingOffsets : start.format());
+        props.put(RunLedger.END_POSITIONS, end == null ? "latest-at-start" : end.format());
+        props.values().removeIf(Objects::isNull);
+        return props;
+    }
+
+    /** Reads a run back from a snapshot summary written with {@link #lineage()}. */
+    static Run fromSummary(Map<String, String> summary) {
+        String start = summary.get(RunLedger.START_POSITIONS);
+        String end = summary.get(RunLedger.END_POSITIONS);
+        String mode = summary.getOrDefault(RunLedger.STARTING_OFFSETS, "");
+        return new Run(
+                summary.get(RunLedger.PIPELINE_ID),
+                summary.get(RunLedger.RUN_ID),
+                mode,
+                start == null || start.equals(mode) ? null : SourcePositions.parse(start),
+                end == null || end.equals("latest-at-start") ? null : SourcePositions.parse(end),
+                summary.get(RunLedger.MODEL),
+                summary.get(RunLedger.MODEL_VERSION),
+                summary.get(RunLedger.MODEL_SIGNATURE));
+    }
+}

@@ -1,0 +1,123 @@
+package dev.batchscore.pipeline.runs;
+
+import org.apache.kafka.common.TopicPartition;
+
+import java.io.Serializable;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Kafka positions per (topic, partition): the offset of the next record, as Kafka and {@code
+ * OffsetsInitializer.offsets} mean it. Written to snapshot summaries as {@code
+ * topic:partition=offset,...} (topic names cannot contain ':', '=' or ',').
+ */
+public final class SourcePositions implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private static final Comparator<TopicPartition> ORDER =
+            Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
+
+    private final TreeMap<TopicPartition, Long> offsets;
+
+    private SourcePositions(Map<TopicPartition, Long> offsets) {
+        this.offsets = new TreeMap<>(ORDER);
+        this.offsets.putAll(offsets);
+    }
+
+    public static SourcePositions of(Map<TopicPartition, Long> offsets) {
+        return new SourcePositions(offsets);
+    }
+
+    public static SourcePositions empty() {
+        return new SourcePositions(Map.of());
+    }
+
+    /** Parses {@link #format()}; throws {@link IllegalArgumentException} naming the bad entry. */
+    public static SourcePositions parse(String text) {
+        Map<TopicPartition, Long> out = new TreeMap<>(ORDER);
+        if (text == null || text.isBlank()) {
+            return new SourcePositions(out);
+        }
+        for (String entry : text.split(",")) {
+            String e = entry.trim();
+            int colon = e.lastIndexOf(':');
+            int eq = e.lastIndexOf('=');
+            if (colon <= 0 || eq < colon + 2 || eq == e.length() - 1) {
+                throw new IllegalArgumentException(
+                        "source position '" + e + "' is not topic:partition=offset");
+            }
+            try {
+                out.put(
+                        new TopicPartition(
+                                e.substring(0, colon),
+                                Integer.parseInt(e.substring(colon + 1, eq))),
+                        Long.parseLong(e.substring(eq + 1)));
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException(
+                        "source position '" + e + "' is not topic:partition=offset", ex);
+            }
+        }
+        return new SourcePositions(out);
+    }
+
+    /** {@code topic:partition=offset,...} in topic, partition order. */
+    public String format() {
+        StringBuilder text = new StringBuilder();
+        offsets.forEach(
+                (tp, offset) -> {
+                    if (text.length() > 0) {
+                        text.append(',');
+                    }
+                    text.append(tp.topic())
+                            .append(':')
+                            .append(tp.partition())
+                            .append('=')
+                            .append(offset);
+                });
+        return text.toString();
+    }
+
+    public Map<TopicPartition, Long> asMap() {
+        return Collections.unmodifiableMap(offsets);
+    }
+
+    /** The offset for {@code tp}, or {@code null} if these positions do not know it. */
+    public Long get(TopicPartition tp) {
+        return offsets.get(tp);
+    }
+
+    public boolean isEmpty() {
+        return offsets.isEmpty();
+    }
+
+    /** The smallest offset over all partitions, or 0 when empty. */
+    public long min() {
+        return offsets.values().stream().mapToLong(Long::longValue).min().orElse(0);
+    }
+
+    /** Records between {@code this} (start) and {@code end}, over the partitions of {@code end}. */
+    public long countUntil(SourcePositions end) {
+        long n = 0;
+        for (Map.Entry<TopicPartition, Long> e : end.offsets.entrySet()) {
+            n += Math.max(0, e.getValue() - offsets.getOrDefault(e.getKey(), e.getValue()));
+        }
+        return n;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SourcePositions other && offsets.equals(other.offsets);
+    }
+
+    @Override
+    public int hashCode() {
+        return offsets.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return format();
+    }
+}
