@@ -2,6 +2,7 @@ package dev.batchscore.operators;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +24,8 @@ import java.util.Map;
 /**
  * Decodes a Kafka record value into a JSON object, strictly: the bytes must be valid UTF-8 (no
  * replacement characters are substituted), hold exactly one JSON value, and that value must be an
- * object with no duplicate keys. Anything else is a {@link DecodeException} whose {@link
+ * object with no duplicate keys. The one leniency: the tokens {@code NaN}, {@code Infinity} and
+ * {@code -Infinity} are numbers (whether a model may see them is the encoder's policy). Anything else is a {@link DecodeException} whose {@link
  * DecodeException.Kind kind} and message say what was wrong; callers turn it into a {@code DECODE}
  * error row. Thread-safe.
  */
@@ -34,6 +36,9 @@ public final class JsonRecordDecoder {
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                     .disable(JsonParser.Feature.ALLOW_COMMENTS)
+                    // Python's json.dumps writes NaN and Infinity by default. They decode to doubles
+                    // so that errors.non-finite, not the parser, decides whether the model sees them.
+                    .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
                     .build();
     private static final ObjectReader READER = MAPPER.readerFor(JsonNode.class);
     private static final int MAX_SHOWN = 80;

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.metrics.Counter;
@@ -42,14 +43,28 @@ import org.slf4j.LoggerFactory;
  * BatchScorer#score} call and returns the scored rows ({@link ScoredRows#scoredRowType}) and the
  * error rows ({@link ScoredRows#errorRowType}): a bad record is data, never a job failure.
  *
- * <p>Metrics on the operator's group: counters {@code recordsScored}, {@code recordsFailed},
- * {@code batchesScored}; histograms {@code batchSize}, {@code inferenceLatencyMs}; gauge {@code
- * modelLoadTimeMs}.
+ * <p>What happens to a bad record follows the spec's {@link ErrorPolicy}: an error row (the
+ * default), a skip (counted only), or a {@link BadRecordsException} that fails the job. Each subtask
+ * also fails the job when, after {@link ErrorPolicy#minRecords()} records, the share of bad records
+ * it has read exceeds {@link ErrorPolicy#maxRatio()}.
+ *
+ * <p>Metrics on the operator's group: counters {@code recordsRead}, {@code recordsScored}, {@code
+ * recordsDeadLettered}, {@code recordsSkipped} (the last three add up to the first), {@code
+ * batchesScored}; histograms {@code batchSize}, {@code inferenceLatencyMs}; gauge {@code
+ * modelLoadTimeMs}. The same four counts are Flink accumulators ({@link #ACC_READ} ...), which the
+ * client reads from the job result for the run summary.
  */
 public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBatch> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ScoringFunction.class);
     private static final int HISTOGRAM_WINDOW = 1024;
+
+    /** Accumulator names: summed over subtasks in the job result. */
+    public static final String ACC_READ = "batchscore.recordsRead";
+
+    public static final String ACC_SCORED = "batchscore.recordsScored";
+    public static final String ACC_DEAD_LETTERED = "batchscore.recordsDeadLettered";
+    public static final String ACC_SKIPPED = "batchscore.recordsSkipped";
 
     private final ScoringSpec spec;
 
@@ -64,8 +79,18 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     private transient int scoredArity;
     private transient JsonRecordDecoder decoder;
 
+    private transient ErrorPolicy policy;
+    private transient Counter recordsRead;
     private transient Counter recordsScored;
-    private transient Counter recordsFailed;
+    private transient Counter recordsDeadLettered;
+    private transient Counter recordsSkipped;
+    private transient LongCounter readAcc;
+    private transient LongCounter scoredAcc;
+    private transient LongCounter deadLetteredAcc;
+    private transient LongCounter skippedAcc;
+    // This subtask's counts since it (re)started, for errors.max-ratio.
+    private transient long subtaskRead;
+    private transient long subtaskBad;
     private transient Counter batchesScored;
     private transient Histogram batchSize;
     private transient Histogram inferenceLatencyMs;
@@ -78,6 +103,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     @Override
     public void open(OpenContext openContext) {
         decoder = JsonRecordDecoder.get();
+        policy = spec.errorPolicy();
         RowType scoredType = ScoredRows.scoredRowType(spec);
         scoredArity = scoredType.getFieldCount();
 
@@ -114,8 +140,14 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                                 : "unversioned");
 
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
+        recordsRead = metrics.counter("recordsRead");
         recordsScored = metrics.counter("recordsScored");
-        recordsFailed = metrics.counter("recordsFailed");
+        recordsDeadLettered = metrics.counter("recordsDeadLettered");
+        recordsSkipped = metrics.counter("recordsSkipped");
+        readAcc = accumulator(ACC_READ);
+        scoredAcc = accumulator(ACC_SCORED);
+        deadLetteredAcc = accumulator(ACC_DEAD_LETTERED);
+        skippedAcc = accumulator(ACC_SKIPPED);
         batchesScored = metrics.counter("batchesScored");
         batchSize = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         inferenceLatencyMs =
@@ -131,6 +163,12 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                 modelLoadTimeMs,
                 inputNames,
                 jsonFields);
+    }
+
+    private LongCounter accumulator(String name) {
+        LongCounter counter = new LongCounter();
+        getRuntimeContext().addAccumulator(name, counter);
+        return counter;
     }
 
     /** The spec's outputs fixed the row type before the job started; the model must still match. */
@@ -173,12 +211,22 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         List<KafkaRecord> decodedRecords = new ArrayList<>(batch.size());
         List<ObjectNode> decoded = new ArrayList<>(batch.size());
         List<Map<String, Object>> inputs = new ArrayList<>(batch.size());
+        long[] skipped = {0};
         for (KafkaRecord record : batch) {
+            if (record.value != null && record.value.length > policy.maxRecordBytes()) {
+                // Checked before parsing: an oversize value is a producer bug, and parsing it would
+                // cost memory and time for a record that cannot be trusted.
+                bad(record, RecordError.Stage.DECODE,
+                        "record value is " + record.value.length + " bytes, over errors.max-record-bytes ("
+                                + policy.maxRecordBytes() + "); raise it if such records are legitimate",
+                        now, errors, skipped);
+                continue;
+            }
             ObjectNode json;
             try {
                 json = decoder.decode(record.value);
             } catch (JsonRecordDecoder.DecodeException e) {
-                errors.add(errorRow(record, RecordError.Stage.DECODE, e.getMessage(), now));
+                bad(record, RecordError.Stage.DECODE, e.getMessage(), now, errors, skipped);
                 continue;
             }
             decodedRecords.add(record);
@@ -200,16 +248,46 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                     scored.add(scoredRow(record, decoded.get(i), result.outputs(i), now));
                 } else {
                     RecordError error = result.error(i);
-                    errors.add(errorRow(record, error.stage(), error.message(), now));
+                    bad(record, error.stage(), error.message(), now, errors, skipped);
                 }
             }
         }
 
+        recordsRead.inc(batch.size());
         recordsScored.inc(scored.size());
-        recordsFailed.inc(errors.size());
+        recordsDeadLettered.inc(errors.size());
+        recordsSkipped.inc(skipped[0]);
+        readAcc.add(batch.size());
+        scoredAcc.add(scored.size());
+        deadLetteredAcc.add(errors.size());
+        skippedAcc.add(skipped[0]);
         batchesScored.inc();
         batchSize.update(batch.size());
+        subtaskRead += batch.size();
+        subtaskBad += errors.size() + skipped[0];
+        if (policy.ratioExceeded(subtaskBad, subtaskRead)) {
+            throw new BadRecordsException(String.format(java.util.Locale.ROOT,
+                    "errors.max-ratio exceeded: %d of the %d records scoring subtask %d read were bad (%.3f > %s),"
+                            + " e.g. %s; check source.kafka.topic and the producer, or raise errors.max-ratio",
+                    subtaskBad, subtaskRead, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                    subtaskBad / (double) subtaskRead, policy.maxRatio(), lastBad));
+        }
         return new ScoredBatch(scored, errors);
+    }
+
+    private transient String lastBad;
+
+    /** Routes one bad record by the error policy: an error row, a skip, or a job failure. */
+    private void bad(KafkaRecord record, RecordError.Stage stage, String message, TimestampData now,
+            List<RowData> errors, long[] skipped) {
+        String where = record.topic + "-" + record.partition + "@" + record.offset;
+        lastBad = where + " failed at " + stage.label() + ": " + message;
+        switch (policy.mode()) {
+            case DEAD_LETTER -> errors.add(errorRow(record, stage, message, now));
+            case SKIP -> skipped[0]++;
+            case FAIL -> throw new BadRecordsException("record " + lastBad
+                    + " (errors.mode is fail: fix the record, or set errors.mode to dead-letter or skip)");
+        }
     }
 
     private Map<String, Object> modelInput(ObjectNode json) {

@@ -51,6 +51,7 @@ public final class ScoringSpec implements Serializable {
     private final int buckets;
     // TensorSpec is not Serializable (models knows nothing of Flink), so outputs travel as OutputSpec.
     private final List<OutputSpec> outputs;
+    private final ErrorPolicy errorPolicy;
 
     private ScoringSpec(Builder b) {
         this.modelPath = b.modelPath;
@@ -69,6 +70,7 @@ public final class ScoringSpec implements Serializable {
             outs.add(OutputSpec.of(t));
         }
         this.outputs = Collections.unmodifiableList(outs);
+        this.errorPolicy = b.errorPolicy;
     }
 
     public static Builder builder() {
@@ -89,7 +91,8 @@ public final class ScoringSpec implements Serializable {
                 .batchSize(batchSize)
                 .maxDelay(maxDelay)
                 .buckets(buckets)
-                .outputs(outputs());
+                .outputs(outputs())
+                .errorPolicy(errorPolicy);
     }
 
     public String modelPath() {
@@ -158,11 +161,17 @@ public final class ScoringSpec implements Serializable {
         return Collections.unmodifiableList(specs);
     }
 
+    /** What happens to records that cannot be decoded, encoded or scored. */
+    public ErrorPolicy errorPolicy() {
+        return errorPolicy;
+    }
+
     /** How {@code ModelRegistry.acquire} should load the model. */
     public ModelOptions modelOptions() {
         return ModelOptions.defaults()
                 .withTags(new java.util.LinkedHashSet<>(tags))
-                .withThreads(intraOpThreads, interOpThreads);
+                .withThreads(intraOpThreads, interOpThreads)
+                .withAllowNonFinite(errorPolicy.allowNonFinite());
     }
 
     @Override
@@ -191,6 +200,8 @@ public final class ScoringSpec implements Serializable {
                 + buckets
                 + ", outputs="
                 + outputs
+                + ", errorPolicy="
+                + errorPolicy
                 + '}';
     }
 
@@ -231,6 +242,7 @@ public final class ScoringSpec implements Serializable {
         private Duration maxDelay = DEFAULT_MAX_DELAY;
         private int buckets;
         private List<TensorSpec> outputs = List.of();
+        private ErrorPolicy errorPolicy = ErrorPolicy.defaults();
 
         private Builder() {}
 
@@ -293,6 +305,12 @@ public final class ScoringSpec implements Serializable {
 
         public Builder outputs(List<TensorSpec> outputs) {
             this.outputs = List.copyOf(outputs);
+            return this;
+        }
+
+        /** What happens to bad records; {@link ErrorPolicy#defaults()} dead-letters them. */
+        public Builder errorPolicy(ErrorPolicy errorPolicy) {
+            this.errorPolicy = Objects.requireNonNull(errorPolicy, "errorPolicy");
             return this;
         }
 

@@ -79,7 +79,6 @@ class JsonRecordDecoderTest {
                 "{\"a\":1,}",
                 "{\"a\":1} {\"b\":2}",
                 "{\"a\":1} trailing",
-                "{\"a\":NaN}",
                 "{\"a\":1 /* comment */}",
                 "{\"a\":1,\"a\":2}",
                 "\uFEFF{\"a\":1}"
@@ -88,6 +87,14 @@ class JsonRecordDecoderTest {
         DecodeException e = failure(utf8(text));
         assertThat(e.kind()).isEqualTo(Kind.MALFORMED_JSON);
         assertThat(e).hasMessageStartingWith("record value is not valid JSON");
+    }
+
+    @Test
+    void nanAndInfinityTokensDecodeToDoublesForTheNonFinitePolicyToJudge() throws Exception {
+        ObjectNode node = JsonRecordDecoder.get().decode(utf8("{\"a\":NaN,\"b\":-Infinity,\"c\":[1,Infinity]}"));
+        assertThat(node.get("a").doubleValue()).isNaN();
+        assertThat(node.get("b").doubleValue()).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(node.get("c").get(1).doubleValue()).isEqualTo(Double.POSITIVE_INFINITY);
     }
 
     @ParameterizedTest

@@ -198,7 +198,9 @@ class ScoringITCase {
         assertThat(seen).hasSize(input.size());
 
         assertThat(counterSum(job, "recordsScored")).isEqualTo(GOOD);
-        assertThat(counterSum(job, "recordsFailed")).isEqualTo(BAD.size());
+        assertThat(counterSum(job, "recordsDeadLettered")).isEqualTo(BAD.size());
+        assertThat(counterSum(job, "recordsSkipped")).isZero();
+        assertThat(counterSum(job, "recordsRead")).isEqualTo(input.size());
         long batches = counterSum(job, "batchesScored");
         assertThat(batches).isGreaterThanOrEqualTo((long) Math.ceil(input.size() / (double) BATCH_SIZE));
         long histogramCount = 0;
