@@ -3,7 +3,6 @@ package dev.batchscore.pipeline.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.batchscore.models.reference.ReferenceModels;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,43 +30,32 @@ public final class ReviewGenerator {
                     "water bottle",
                     "charger",
                     "blender");
-    private static final List<String> FILLER =
+    // Sentence templates: {p} is the product. Positive and negative ones use the reference text
+    // model's sentiment words, so its scores follow the tone; neutral ones use none of them.
+    private static final List<String> POSITIVE =
             List.of(
-                    "the",
-                    "it",
-                    "this",
-                    "was",
-                    "arrived",
-                    "on",
-                    "time",
-                    "and",
-                    "quality",
-                    "is",
-                    "for",
-                    "the",
-                    "price",
-                    "my",
-                    "daughter",
-                    "uses",
-                    "it",
-                    "every",
-                    "day",
-                    "battery",
-                    "packaging",
-                    "size",
-                    "fits",
-                    "color",
-                    "after",
-                    "two",
-                    "weeks",
-                    "works",
-                    "as",
-                    "described",
-                    "would",
-                    "buy",
-                    "again",
-                    "seller",
-                    "delivery");
+                    "Great {p}, I love it.",
+                    "The {p} works perfectly and the quality is excellent.",
+                    "Amazing value for the price, would buy again.",
+                    "My daughter loved the {p}, it is perfect for school.",
+                    "Good {p}, fast delivery and great packaging.",
+                    "Excellent build quality, best {p} I have owned.");
+    private static final List<String> NEGATIVE =
+            List.of(
+                    "The {p} arrived broken.",
+                    "Terrible quality, it stopped working after two weeks.",
+                    "Awful battery life, I hate it.",
+                    "Poor packaging and the {p} was damaged.",
+                    "Worst {p} I have bought, asked for a refund.",
+                    "Bad fit and the color is not as described.");
+    private static final List<String> NEUTRAL =
+            List.of(
+                    "The {p} arrived on Tuesday.",
+                    "It does what the description says.",
+                    "Bought the {p} as a gift for my brother.",
+                    "Size is as listed on the page.",
+                    "I use the {p} every day at work.",
+                    "Came in a brown box with a manual.");
     private static final long START = Instant.parse("2025-01-01T00:00:00Z").toEpochMilli();
     private static final long YEAR_MS = 365L * 24 * 3600 * 1000;
 
@@ -98,25 +86,15 @@ public final class ReviewGenerator {
         return review.toString();
     }
 
+    /** Two to four sentences: mostly in the review's tone, with some neutral ones mixed in. */
     private String text(String product, int tone) {
-        List<String> words = new ArrayList<>();
-        words.add("the");
-        words.add(product);
-        int length = 6 + random.nextInt(18);
-        for (int w = 0; w < length; w++) {
-            int pick = random.nextInt(10);
-            if (pick < 2 && tone < 6) {
-                words.add(pick(ReferenceModels.POSITIVE_WORDS));
-            } else if (pick < 2 && tone < 9) {
-                words.add(pick(ReferenceModels.NEGATIVE_WORDS));
-            } else {
-                words.add(pick(FILLER));
-            }
+        List<String> toned = tone < 6 ? POSITIVE : tone < 9 ? NEGATIVE : NEUTRAL;
+        int sentences = 2 + random.nextInt(3);
+        List<String> text = new ArrayList<>();
+        for (int n = 0; n < sentences; n++) {
+            text.add(pick(n == 0 || random.nextInt(3) > 0 ? toned : NEUTRAL).replace("{p}", product));
         }
-        String sentence = String.join(" ", words);
-        return Character.toUpperCase(sentence.charAt(0))
-                + sentence.substring(1)
-                + (tone < 6 ? "!" : ".");
+        return String.join(" ", text);
     }
 
     private String pick(List<String> words) {
