@@ -25,7 +25,7 @@ import org.apache.flink.table.types.logical.VarCharType;
  * <p>Scored row columns, in order: the passthrough fields, one column per model output (named by
  * the output key), then the NOT NULL metadata columns {@code _source_topic STRING,
  * _source_partition INT, _source_offset BIGINT, _source_timestamp TIMESTAMP_LTZ(3), _model STRING,
- * _model_version STRING, _scored_at TIMESTAMP_LTZ(6)}.
+ * _model_version STRING, _scored_at TIMESTAMP_LTZ(6), _pipeline_id STRING, _run_id STRING}.
  *
  * <p>Output column types follow the tensor dtype (FLOAT, DOUBLE, INT32 to INT, INT64 to BIGINT,
  * BOOL to BOOLEAN, STRING); a per-row scalar or {@code [1]} is a scalar column, any other per-row
@@ -39,6 +39,10 @@ public final class ScoredRows {
     public static final String MODEL = "_model";
     public static final String MODEL_VERSION = "_model_version";
     public static final String SCORED_AT = "_scored_at";
+    /** The {@code pipeline.id} that wrote the row: runs and positions are kept per pipeline. */
+    public static final String PIPELINE_ID = "_pipeline_id";
+    /** The run that wrote the row (see the scored table's snapshot summaries for its lineage). */
+    public static final String RUN_ID = "_run_id";
 
     public static final String RAW_VALUE = "raw_value";
     public static final String STAGE = "stage";
@@ -46,7 +50,7 @@ public final class ScoredRows {
     public static final String FAILED_AT = "_failed_at";
 
     /** The number of metadata columns at the end of a scored row. */
-    public static final int METADATA_COLUMNS = 7;
+    public static final int METADATA_COLUMNS = 9;
 
     private ScoredRows() {}
 
@@ -70,13 +74,16 @@ public final class ScoredRows {
         addUnique(fields, names, new RowField(MODEL, new VarCharType(false, VarCharType.MAX_LENGTH)), "metadata");
         addUnique(fields, names, new RowField(MODEL_VERSION, new VarCharType(false, VarCharType.MAX_LENGTH)), "metadata");
         addUnique(fields, names, new RowField(SCORED_AT, new LocalZonedTimestampType(false, 6)), "metadata");
+        addUnique(fields, names, new RowField(PIPELINE_ID, new VarCharType(false, VarCharType.MAX_LENGTH)), "metadata");
+        addUnique(fields, names, new RowField(RUN_ID, new VarCharType(false, VarCharType.MAX_LENGTH)), "metadata");
         return new RowType(false, fields);
     }
 
     /**
      * The dead-letter row type: {@code _source_topic STRING, _source_partition INT, _source_offset
      * BIGINT, _source_timestamp TIMESTAMP_LTZ(3), raw_value BYTES, stage STRING, error_message
-     * STRING, _model STRING, _model_version STRING, _failed_at TIMESTAMP_LTZ(6)}; only {@code
+     * STRING, _model STRING, _model_version STRING, _failed_at TIMESTAMP_LTZ(6), _pipeline_id STRING,
+     * _run_id STRING}; only {@code
      * raw_value} is nullable (a Kafka tombstone has no value).
      */
     public static RowType errorRowType() {
@@ -92,7 +99,9 @@ public final class ScoredRows {
                     new VarCharType(false, VarCharType.MAX_LENGTH),
                     new VarCharType(false, VarCharType.MAX_LENGTH),
                     new VarCharType(false, VarCharType.MAX_LENGTH),
-                    new LocalZonedTimestampType(false, 6)
+                    new LocalZonedTimestampType(false, 6),
+                    new VarCharType(false, VarCharType.MAX_LENGTH),
+                    new VarCharType(false, VarCharType.MAX_LENGTH)
                 },
                 new String[] {
                     SOURCE_TOPIC,
@@ -104,7 +113,9 @@ public final class ScoredRows {
                     ERROR_MESSAGE,
                     MODEL,
                     MODEL_VERSION,
-                    FAILED_AT
+                    FAILED_AT,
+                    PIPELINE_ID,
+                    RUN_ID
                 });
     }
 

@@ -76,6 +76,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     private transient List<String> outputKeys;
     private transient StringData modelName;
     private transient StringData modelVersion;
+    private transient StringData pipelineId;
+    private transient StringData runId;
     private transient int scoredArity;
     private transient JsonRecordDecoder decoder;
 
@@ -133,6 +135,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             outputConverters.add(Columns.outputConverter(out.key(), scoredType.getTypeAt(column++)));
         }
         modelName = StringData.fromString(spec.modelName());
+        pipelineId = StringData.fromString(spec.pipelineId());
+        runId = StringData.fromString(spec.runId());
         modelVersion =
                 StringData.fromString(
                         model.describe().version().isPresent()
@@ -317,7 +321,9 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         row.setField(pos++, TimestampData.fromEpochMillis(record.timestamp));
         row.setField(pos++, modelName);
         row.setField(pos++, modelVersion);
-        row.setField(pos, now);
+        row.setField(pos++, now);
+        row.setField(pos++, pipelineId);
+        row.setField(pos, runId);
         return row;
     }
 
@@ -332,7 +338,9 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                 StringData.fromString(message == null ? stage.label() + " failed" : message),
                 modelName,
                 modelVersion,
-                now);
+                now,
+                pipelineId,
+                runId);
     }
 
     @Override

@@ -52,6 +52,8 @@ public final class ScoringSpec implements Serializable {
     // TensorSpec is not Serializable (models knows nothing of Flink), so outputs travel as OutputSpec.
     private final List<OutputSpec> outputs;
     private final ErrorPolicy errorPolicy;
+    private final String pipelineId;
+    private final String runId;
 
     private ScoringSpec(Builder b) {
         this.modelPath = b.modelPath;
@@ -71,6 +73,8 @@ public final class ScoringSpec implements Serializable {
         }
         this.outputs = Collections.unmodifiableList(outs);
         this.errorPolicy = b.errorPolicy;
+        this.pipelineId = b.pipelineId;
+        this.runId = b.runId;
     }
 
     public static Builder builder() {
@@ -92,7 +96,9 @@ public final class ScoringSpec implements Serializable {
                 .maxDelay(maxDelay)
                 .buckets(buckets)
                 .outputs(outputs())
-                .errorPolicy(errorPolicy);
+                .errorPolicy(errorPolicy)
+                .pipelineId(pipelineId)
+                .runId(runId);
     }
 
     public String modelPath() {
@@ -166,6 +172,16 @@ public final class ScoringSpec implements Serializable {
         return errorPolicy;
     }
 
+    /** The value of the {@code _pipeline_id} column; empty outside a pipeline. */
+    public String pipelineId() {
+        return pipelineId;
+    }
+
+    /** The value of the {@code _run_id} column; empty outside a pipeline. */
+    public String runId() {
+        return runId;
+    }
+
     /** How {@code ModelRegistry.acquire} should load the model. */
     public ModelOptions modelOptions() {
         return ModelOptions.defaults()
@@ -202,6 +218,10 @@ public final class ScoringSpec implements Serializable {
                 + outputs
                 + ", errorPolicy="
                 + errorPolicy
+                + ", pipelineId="
+                + pipelineId
+                + ", runId="
+                + runId
                 + '}';
     }
 
@@ -243,6 +263,8 @@ public final class ScoringSpec implements Serializable {
         private int buckets;
         private List<TensorSpec> outputs = List.of();
         private ErrorPolicy errorPolicy = ErrorPolicy.defaults();
+        private String pipelineId = "";
+        private String runId = "";
 
         private Builder() {}
 
@@ -311,6 +333,18 @@ public final class ScoringSpec implements Serializable {
         /** What happens to bad records; {@link ErrorPolicy#defaults()} dead-letters them. */
         public Builder errorPolicy(ErrorPolicy errorPolicy) {
             this.errorPolicy = Objects.requireNonNull(errorPolicy, "errorPolicy");
+            return this;
+        }
+
+        /** Written to every row's {@code _pipeline_id}. */
+        public Builder pipelineId(String pipelineId) {
+            this.pipelineId = Objects.requireNonNull(pipelineId, "pipelineId");
+            return this;
+        }
+
+        /** Written to every row's {@code _run_id}. */
+        public Builder runId(String runId) {
+            this.runId = Objects.requireNonNull(runId, "runId");
             return this;
         }
 

@@ -54,7 +54,8 @@ class ScoredRowsTest {
                                 + "`_source_topic` VARCHAR(2147483647) NOT NULL, `_source_partition` INT NOT NULL, "
                                 + "`_source_offset` BIGINT NOT NULL, `_source_timestamp` TIMESTAMP(3) WITH LOCAL TIME ZONE NOT NULL, "
                                 + "`_model` VARCHAR(2147483647) NOT NULL, `_model_version` VARCHAR(2147483647) NOT NULL, "
-                                + "`_scored_at` TIMESTAMP(6) WITH LOCAL TIME ZONE NOT NULL> NOT NULL");
+                                + "`_scored_at` TIMESTAMP(6) WITH LOCAL TIME ZONE NOT NULL, "
+                                + "`_pipeline_id` VARCHAR(2147483647) NOT NULL, `_run_id` VARCHAR(2147483647) NOT NULL> NOT NULL");
     }
 
     @Test
@@ -66,7 +67,8 @@ class ScoredRowsTest {
                                 + "`raw_value` VARBINARY(2147483647), `stage` VARCHAR(2147483647) NOT NULL, "
                                 + "`error_message` VARCHAR(2147483647) NOT NULL, `_model` VARCHAR(2147483647) NOT NULL, "
                                 + "`_model_version` VARCHAR(2147483647) NOT NULL, "
-                                + "`_failed_at` TIMESTAMP(6) WITH LOCAL TIME ZONE NOT NULL> NOT NULL");
+                                + "`_failed_at` TIMESTAMP(6) WITH LOCAL TIME ZONE NOT NULL, "
+                                + "`_pipeline_id` VARCHAR(2147483647) NOT NULL, `_run_id` VARCHAR(2147483647) NOT NULL> NOT NULL");
     }
 
     @Test
