@@ -105,6 +105,19 @@ public final class TopicSampler {
         return PassthroughField.Type.STRING;
     }
 
+    /**
+     * Up to {@code perPartition} records per partition from the earliest offsets, those that parse
+     * as JSON objects (bad records are skipped: they are the decoder's business).
+     */
+    public static List<JsonNode> sampleRecords(
+            String bootstrapServers,
+            List<String> topics,
+            Properties clientProperties,
+            int perPartition,
+            Duration timeout) {
+        return sample(bootstrapServers, topics, clientProperties, perPartition, timeout);
+    }
+
     /** Reads up to {@code perPartition} JSON objects per partition from the earliest offsets. */
     static List<JsonNode> sample(
             String bootstrapServers,
