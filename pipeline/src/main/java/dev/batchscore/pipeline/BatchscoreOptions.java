@@ -2,7 +2,6 @@ package dev.batchscore.pipeline;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
-import org.apache.flink.configuration.MemorySize;
 
 import java.time.Duration;
 import java.util.List;
@@ -54,7 +53,10 @@ public final class BatchscoreOptions {
                     .defaultValue("earliest")
                     .withDescription(
                             "Where to start reading: earliest, latest, committed (the group's"
-                                + " offsets, earliest where it has none) or timestamp:<epoch ms>.");
+                                + " offsets, earliest where it has none), timestamp:<epoch ms>, or"
+                                + " resume: exactly after the source positions this pipeline.id"
+                                + " last committed to the table, so scheduled runs read every"
+                                + " record once (needs source.kafka.bounded: true).");
 
     public static final ConfigOption<Boolean> SOURCE_KAFKA_BOUNDED =
             ConfigOptions.key("source.kafka.bounded")
@@ -71,6 +73,28 @@ public final class BatchscoreOptions {
                     .withDescription(
                             "Prefix: any Kafka consumer property, passed to the client as is, e.g."
                                     + " source.kafka.properties.security.protocol: SSL.");
+
+    // ---------------------------------------------------------------- pipeline
+
+    public static final ConfigOption<String> PIPELINE_ID =
+            ConfigOptions.key("pipeline.id")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Who writes: rows, the run ledger and 'resume' positions are kept per"
+                                + " pipeline id, so several pipelines can write one table. Default:"
+                                + " <table>:<topics joined by +>:<model name>, stable across runs;"
+                                + " set it when any of those change but the pipeline should go on.");
+
+    public static final ConfigOption<String> PIPELINE_RUN_ID =
+            ConfigOptions.key("pipeline.run-id")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Id of this run (the _run_id column). Default: a new UUID, or the"
+                                + " interrupted run's id when resuming from a savepoint. Set it to"
+                                + " the schedule slot so a slot that runs twice reads the same"
+                                + " positions and writes nothing the second time.");
 
     // ---------------------------------------------------------------- model
 
@@ -227,50 +251,6 @@ public final class BatchscoreOptions {
                             "Prefix: Iceberg table properties for tables created by the job, e.g."
                                     + " sink.iceberg.table-properties.write.format.default: orc.");
 
-    // ---------------------------------------------------------------- errors
-
-    public static final ConfigOption<String> ERRORS_MODE =
-            ConfigOptions.key("errors.mode")
-                    .stringType()
-                    .defaultValue("dead-letter")
-                    .withDescription(
-                            "What happens to a record that cannot be decoded, encoded or scored:"
-                                    + " dead-letter writes it with the reason to the errors table,"
-                                    + " skip only counts it, fail fails the run at the first one.");
-
-    public static final ConfigOption<Double> ERRORS_MAX_RATIO =
-            ConfigOptions.key("errors.max-ratio")
-                    .doubleType()
-                    .defaultValue(1.0)
-                    .withDescription(
-                            "Fail the run when more than this share of the records read is bad"
-                                + " (dead-lettered or skipped), e.g. 0.05; 1 never fails. Each scoring"
-                                + " subtask checks its own share once it has read errors.min-records"
-                                + " records; the run's total is checked when the input ends.");
-
-    public static final ConfigOption<Long> ERRORS_MIN_RECORDS =
-            ConfigOptions.key("errors.min-records")
-                    .longType()
-                    .defaultValue(1000L)
-                    .withDescription(
-                            "Records a scoring subtask reads before it applies errors.max-ratio.");
-
-    public static final ConfigOption<String> ERRORS_NON_FINITE =
-            ConfigOptions.key("errors.non-finite")
-                    .stringType()
-                    .defaultValue("reject")
-                    .withDescription(
-                            "NaN and Infinity (JSON tokens NaN, Infinity, -Infinity) for a float"
-                                    + " input: reject makes the record an encode error, allow feeds"
-                                    + " them to the model.");
-
-    public static final ConfigOption<MemorySize> ERRORS_MAX_RECORD_BYTES =
-            ConfigOptions.key("errors.max-record-bytes")
-                    .memoryType()
-                    .defaultValue(MemorySize.ofMebiBytes(1))
-                    .withDescription(
-                            "A record value larger than this is a decode error, not parsed.");
-
     // ---------------------------------------------------------------- execution
 
     public static final ConfigOption<String> EXECUTION_RUNTIME_MODE =
@@ -317,6 +297,8 @@ public final class BatchscoreOptions {
                     SOURCE_KAFKA_STARTING_OFFSETS,
                     SOURCE_KAFKA_BOUNDED,
                     SOURCE_KAFKA_PROPERTIES,
+                    PIPELINE_ID,
+                    PIPELINE_RUN_ID,
                     MODEL_PATH,
                     MODEL_SIGNATURE,
                     MODEL_TAGS,
@@ -336,11 +318,6 @@ public final class BatchscoreOptions {
                     SINK_ICEBERG_ERRORS_TABLE,
                     SINK_ICEBERG_PARTITION_BY,
                     SINK_ICEBERG_TABLE_PROPERTIES,
-                    ERRORS_MODE,
-                    ERRORS_MAX_RATIO,
-                    ERRORS_MIN_RECORDS,
-                    ERRORS_NON_FINITE,
-                    ERRORS_MAX_RECORD_BYTES,
                     EXECUTION_RUNTIME_MODE,
                     PARALLELISM,
                     EXECUTION_CHECKPOINTING_INTERVAL,

@@ -249,11 +249,17 @@ public final class JobConfig {
                             + " source.kafka.bounded: true");
         }
         String offsets = get(SOURCE_KAFKA_STARTING_OFFSETS).trim().toLowerCase(Locale.ROOT);
-        if (!Set.of("earliest", "latest", "committed").contains(offsets)) {
+        if (offsets.equals("resume") && !get(SOURCE_KAFKA_BOUNDED)) {
+            throw new ConfigException(
+                    "source.kafka.starting-offsets 'resume' reads up to the offsets seen when the"
+                            + " run starts, but source.kafka.bounded is false: set"
+                            + " source.kafka.bounded: true");
+        }
+        if (!Set.of("earliest", "latest", "committed", "resume").contains(offsets)) {
             if (!offsets.startsWith("timestamp:")) {
                 throw invalid(
                         SOURCE_KAFKA_STARTING_OFFSETS,
-                        "expected earliest, latest, committed or timestamp:<epoch ms>");
+                        "expected earliest, latest, committed, resume or timestamp:<epoch ms>");
             }
             try {
                 Long.parseLong(offsets.substring("timestamp:".length()).trim());
@@ -301,7 +307,6 @@ public final class JobConfig {
                             + catalog
                             + " catalog needs a URI; pass --sink.iceberg.catalog.uri <uri>");
         }
-        ErrorOptions.policy(this); // errors.* values, checked with the rest of the configuration
         checkTableName(SINK_ICEBERG_TABLE, table());
         checkTableName(SINK_ICEBERG_ERRORS_TABLE, errorsTable());
         if (errorsTable().equals(table())) {

@@ -3,6 +3,14 @@ package dev.batchscore.pipeline;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.operators.KafkaRecord;
 import dev.batchscore.pipeline.kafka.KafkaSources;
+import dev.batchscore.pipeline.runs.RunLedger;
+import dev.batchscore.pipeline.runs.SkipCommitted;
+
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.iceberg.catalog.Catalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -23,7 +31,7 @@ import java.util.Map;
  * that fail into a second (dead-letter) table.
  *
  * <pre>
- *   kafka-source ──keyBy(bucket)──> micro-batch ──> score ──> split-errors ──> IcebergSink iceberg-scored
+ *   kafka-source ─> skip-committed ──keyBy(bucket)──> micro-batch ──> score ──> split-errors ──> IcebergSink iceberg-scored
  *   (KafkaRecord)                   (GlobalWindows              │  (RowData)
  *                                    + BatchTrigger)            └─ side output ERRORS ──> IcebergSink iceberg-errors
  * </pre>
@@ -38,6 +46,8 @@ public final class ScoringJob {
 
     public static final String ERRORS_SINK_UID = "iceberg-errors";
 
+    private static final Logger LOG = LoggerFactory.getLogger(ScoringJob.class);
+
     private ScoringJob() {}
 
     public static void main(String[] args) throws Exception {
@@ -46,17 +56,81 @@ public final class ScoringJob {
                 StreamExecutionEnvironment.getExecutionEnvironment(config.flinkConfiguration());
         JobPlan plan = JobPlan.create(config);
         build(env, plan);
-        env.execute(jobName(plan));
+        execute(env, plan);
+    }
+
+    /**
+     * Runs the built job as one run of its pipeline: commits the run's {@code started} marker,
+     * executes, and commits the {@code complete} marker if the job ended because its input ended
+     * (not stopped with a savepoint). Returns the job's result.
+     */
+    public static JobExecutionResult execute(StreamExecutionEnvironment env, JobPlan plan)
+            throws Exception {
+        markStarted(plan);
+        JobExecutionResult result = env.execute(jobName(plan));
+        markEnded(plan, result);
+        return result;
+    }
+
+    /** Commits the run's {@code started} marker to the scored table; call before submitting. */
+    public static void markStarted(JobPlan plan) {
+        withLedger(plan, ledger -> ledger.markStarted(plan.run()));
+    }
+
+    /**
+     * Commits the run's {@code complete} marker if every source subtask reached the end of its
+     * input; returns whether it did. A detached submission has no accumulators: the run is then
+     * left incomplete, which costs the next {@code resume} run a longer scan, never a duplicate.
+     */
+    public static boolean markEnded(JobPlan plan, JobExecutionResult result) {
+        boolean ended;
+        try {
+            ended = SkipCommitted.inputEnded(result);
+        } catch (RuntimeException e) {
+            LOG.warn("Cannot tell whether run {} read all its input: {}", plan.run().runId(), e.toString());
+            return false;
+        }
+        if (ended) {
+            withLedger(plan, ledger -> ledger.markComplete(plan.run()));
+        } else {
+            LOG.info(
+                    "Run {} of pipeline {} ended before the end of its input (stopped with a"
+                            + " savepoint?): not marked complete",
+                    plan.run().runId(),
+                    plan.run().pipelineId());
+        }
+        return ended;
+    }
+
+    private static void withLedger(JobPlan plan, java.util.function.Consumer<RunLedger> action) {
+        Catalog catalog = plan.catalogLoader().loadCatalog();
+        try {
+            action.accept(new RunLedger(catalog.loadTable(plan.table())));
+        } finally {
+            if (catalog instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    LOG.debug("Closing the catalog failed", e);
+                }
+            }
+        }
     }
 
     /** Adds the Kafka source and the rest of the job to {@code env}. */
     public static Sinks build(StreamExecutionEnvironment env, JobPlan plan) {
         DataStream<KafkaRecord> records =
                 env.fromSource(
-                                KafkaSources.create(plan.config()),
+                                KafkaSources.create(plan.config(), plan.run()),
                                 WatermarkStrategy.noWatermarks(),
                                 KafkaSources.UID)
-                        .uid(KafkaSources.UID);
+                        .uid(KafkaSources.UID)
+                        // Drops what this pipeline already committed; counts the end of input.
+                        .transform(
+                                SkipCommitted.UID,
+                                TypeInformation.of(KafkaRecord.class),
+                                new SkipCommitted(plan.committed()))
+                        .uid(SkipCommitted.UID);
         return wire(records, plan, plan.parallelism(env.getParallelism()));
     }
 
@@ -65,7 +139,8 @@ public final class ScoringJob {
         SingleOutputStreamOperator<RowData> scored =
                 BatchScoring.score(records, plan.spec(), parallelism);
         DataStream<RowData> errors = scored.getSideOutput(BatchScoring.ERRORS);
-        Map<String, String> snapshotProps = Map.of("batchscore.model", plan.spec().modelName());
+        // Lineage: every snapshot of the run says who wrote it, with which model, from where.
+        Map<String, String> snapshotProps = plan.run().lineage();
         DataStreamSink<RowData> scoredSink =
                 icebergSink(
                         scored,

@@ -4,6 +4,7 @@ import static dev.batchscore.pipeline.BatchscoreOptions.*;
 
 import dev.batchscore.operators.KafkaRecord;
 import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.runs.Run;
 
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
@@ -21,19 +22,33 @@ public final class KafkaSources {
     private KafkaSources() {}
 
     public static KafkaSource<KafkaRecord> create(JobConfig config) {
+        return create(config, null);
+    }
+
+    /**
+     * The KafkaSource; a {@code run} with explicit positions ({@code resume}, bounded {@code
+     * earliest}) reads exactly from its start to its end positions.
+     */
+    public static KafkaSource<KafkaRecord> create(JobConfig config, Run run) {
         KafkaSourceBuilder<KafkaRecord> builder =
                 KafkaSource.<KafkaRecord>builder()
                         .setBootstrapServers(config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS))
                         .setTopics(config.get(SOURCE_KAFKA_TOPIC))
                         .setGroupId(config.get(SOURCE_KAFKA_GROUP_ID))
                         .setStartingOffsets(
-                                startingOffsets(config.get(SOURCE_KAFKA_STARTING_OFFSETS)))
+                                run != null && run.start() != null
+                                        ? OffsetsInitializer.offsets(run.start().asMap())
+                                        : startingOffsets(
+                                                config.get(SOURCE_KAFKA_STARTING_OFFSETS)))
                         .setDeserializer(new KafkaRecordDeserializer())
                         .setProperties(clientProperties(config));
         if (config.get(SOURCE_KAFKA_BOUNDED)) {
             // "latest" is resolved once when the enumerator starts: records produced later are
             // left for the next run, which is what makes the job finish.
-            builder.setBounded(OffsetsInitializer.latest());
+            builder.setBounded(
+                    run != null && run.end() != null
+                            ? OffsetsInitializer.offsets(run.end().asMap())
+                            : OffsetsInitializer.latest());
         }
         return builder.build();
     }
@@ -58,6 +73,10 @@ public final class KafkaSources {
                 return OffsetsInitializer.latest();
             case "committed":
                 return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+            case "resume":
+                throw new IllegalArgumentException(
+                        "starting offsets 'resume' are planned per run (JobPlan.create): build the"
+                                + " source with KafkaSources.create(config, plan.run())");
             default:
                 return OffsetsInitializer.timestamp(
                         Long.parseLong(value.substring("timestamp:".length()).trim()));
