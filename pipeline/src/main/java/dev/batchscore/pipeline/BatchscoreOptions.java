@@ -2,6 +2,7 @@ package dev.batchscore.pipeline;
 
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
 
 import java.time.Duration;
 import java.util.List;
@@ -251,6 +252,50 @@ public final class BatchscoreOptions {
                             "Prefix: Iceberg table properties for tables created by the job, e.g."
                                     + " sink.iceberg.table-properties.write.format.default: orc.");
 
+    // ---------------------------------------------------------------- errors
+
+    public static final ConfigOption<String> ERRORS_MODE =
+            ConfigOptions.key("errors.mode")
+                    .stringType()
+                    .defaultValue("dead-letter")
+                    .withDescription(
+                            "What happens to a record that cannot be decoded, encoded or scored:"
+                                    + " dead-letter writes it with the reason to the errors table,"
+                                    + " skip only counts it, fail fails the run at the first one.");
+
+    public static final ConfigOption<Double> ERRORS_MAX_RATIO =
+            ConfigOptions.key("errors.max-ratio")
+                    .doubleType()
+                    .defaultValue(1.0)
+                    .withDescription(
+                            "Fail the run when more than this share of the records read is bad"
+                                + " (dead-lettered or skipped), e.g. 0.05; 1 never fails. Each scoring"
+                                + " subtask checks its own share once it has read errors.min-records"
+                                + " records; the run's total is checked when the input ends.");
+
+    public static final ConfigOption<Long> ERRORS_MIN_RECORDS =
+            ConfigOptions.key("errors.min-records")
+                    .longType()
+                    .defaultValue(1000L)
+                    .withDescription(
+                            "Records a scoring subtask reads before it applies errors.max-ratio.");
+
+    public static final ConfigOption<String> ERRORS_NON_FINITE =
+            ConfigOptions.key("errors.non-finite")
+                    .stringType()
+                    .defaultValue("reject")
+                    .withDescription(
+                            "NaN and Infinity (JSON tokens NaN, Infinity, -Infinity) for a float"
+                                    + " input: reject makes the record an encode error, allow feeds"
+                                    + " them to the model.");
+
+    public static final ConfigOption<MemorySize> ERRORS_MAX_RECORD_BYTES =
+            ConfigOptions.key("errors.max-record-bytes")
+                    .memoryType()
+                    .defaultValue(MemorySize.ofMebiBytes(1))
+                    .withDescription(
+                            "A record value larger than this is a decode error, not parsed.");
+
     // ---------------------------------------------------------------- execution
 
     public static final ConfigOption<String> EXECUTION_RUNTIME_MODE =
@@ -318,6 +363,11 @@ public final class BatchscoreOptions {
                     SINK_ICEBERG_ERRORS_TABLE,
                     SINK_ICEBERG_PARTITION_BY,
                     SINK_ICEBERG_TABLE_PROPERTIES,
+                    ERRORS_MODE,
+                    ERRORS_MAX_RATIO,
+                    ERRORS_MIN_RECORDS,
+                    ERRORS_NON_FINITE,
+                    ERRORS_MAX_RECORD_BYTES,
                     EXECUTION_RUNTIME_MODE,
                     PARALLELISM,
                     EXECUTION_CHECKPOINTING_INTERVAL,

@@ -307,6 +307,7 @@ public final class JobConfig {
                             + catalog
                             + " catalog needs a URI; pass --sink.iceberg.catalog.uri <uri>");
         }
+        ErrorOptions.policy(this); // errors.* values, checked with the rest of the configuration
         checkTableName(SINK_ICEBERG_TABLE, table());
         checkTableName(SINK_ICEBERG_ERRORS_TABLE, errorsTable());
         if (errorsTable().equals(table())) {

@@ -12,6 +12,8 @@ import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.operators.ScoringSpec;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
+import dev.batchscore.pipeline.iceberg.WarehouseProbe;
+import dev.batchscore.pipeline.kafka.KafkaChecks;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.kafka.TopicSampler;
 import dev.batchscore.pipeline.runs.CommittedPositions;
@@ -35,6 +37,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -68,6 +71,8 @@ public record JobPlan(
     private static final Logger LOG = LoggerFactory.getLogger(JobPlan.class);
     private static final int SAMPLE_PER_PARTITION = 5;
     private static final Duration SAMPLE_TIMEOUT = Duration.ofSeconds(30);
+    /** How long the pre-flight check waits for a Kafka broker to answer. */
+    public static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(10);
     private static final Set<String> METADATA_COLUMNS =
             Set.of(
                     ScoredRows.SOURCE_TOPIC,
@@ -81,9 +86,13 @@ public record JobPlan(
                     ScoredRows.RUN_ID);
 
     /**
-     * Resolves {@code config} into a plan: loads the model (once, here in the client), checks the
-     * input mapping against the signature, settles the passthrough fields and creates or checks the
-     * tables. Throws {@link ConfigException} or {@link ModelException} naming what to fix.
+     * Resolves {@code config} into a plan, checking everything that can be checked before the first
+     * record is read, in an order that creates nothing until every check has passed: the
+     * configuration (in {@link JobConfig}), the model (directory, tags, signature, input mapping
+     * names), Kafka (brokers answer within {@link #KAFKA_TIMEOUT}, topics exist), the mapping's value
+     * types on sampled records, the warehouse (writable), the existing tables (compatible schemas)
+     * and the partition spec; only then are missing tables created. Throws {@link ConfigException}
+     * or {@link ModelException}, each one line naming what to fix.
      */
     public static JobPlan create(JobConfig config) {
         String modelPath = config.get(MODEL_PATH);
@@ -103,7 +112,8 @@ public record JobPlan(
                         .interOpThreads(config.get(MODEL_INTER_OP_THREADS))
                         .batchSize(config.get(BATCH_SIZE))
                         .maxDelay(config.get(BATCH_MAX_DELAY))
-                        .buckets(config.get(BATCH_BUCKETS));
+                        .buckets(config.get(BATCH_BUCKETS))
+                        .errorPolicy(ErrorOptions.policy(config));
         builder.modelName(
                 config.getOptional(MODEL_NAME).orElseGet(() -> defaultModelName(modelPath)));
 
@@ -111,6 +121,7 @@ public record JobPlan(
         ScoringSpec draft = builder.build();
         List<TensorSpec> outputs;
         String modelVersion;
+        List<FieldSpec> modelFields;
         Set<String> inputFields = new LinkedHashSet<>();
         try (SavedModel model = ModelRegistry.acquire(Path.of(modelPath), draft.modelOptions())) {
             BatchScorer scorer = model.scorer(draft.signature());
@@ -119,6 +130,7 @@ public record JobPlan(
                     model.describe().version().isPresent()
                             ? Long.toString(model.describe().version().getAsLong())
                             : "unversioned";
+            modelFields = scorer.fields();
             Set<String> known = new HashSet<>();
             for (FieldSpec field : scorer.fields()) {
                 known.add(field.name());
@@ -142,18 +154,55 @@ public record JobPlan(
         Set<String> outputNames = new HashSet<>();
         outputs.forEach(o -> outputNames.add(o.key()));
 
+        String servers = config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS);
+        List<String> topics = config.get(SOURCE_KAFKA_TOPIC);
+        KafkaChecks.check(servers, topics, KafkaSources.clientProperties(config), KAFKA_TIMEOUT);
+        InputTypeCheck.check(
+                modelFields,
+                draft,
+                TopicSampler.sampleRecords(
+                        servers,
+                        topics,
+                        KafkaSources.clientProperties(config),
+                        SAMPLE_PER_PARTITION,
+                        SAMPLE_TIMEOUT));
+
+        String catalogType = config.get(SINK_ICEBERG_CATALOG_TYPE).trim().toLowerCase(Locale.ROOT);
+        if (catalogType.equals("hadoop") || catalogType.equals("jdbc")) {
+            // Before the catalog is touched: a Hadoop catalog over an unwritable path fails later
+            // with a less telling error, or half way through creating the tables.
+            WarehouseProbe.check(config.get(SINK_ICEBERG_CATALOG_WAREHOUSE));
+        }
         CatalogLoader loader = IcebergTables.catalogLoader(config);
         TableIdentifier tableId = IcebergTables.identifier(config.table());
         TableIdentifier errorsId = IcebergTables.identifier(config.errorsTable());
-        Catalog catalog = loader.loadCatalog();
+        Catalog catalog;
+        Optional<Table> existing;
+        Optional<Table> existingErrors;
         try {
-            Optional<Table> existing = IcebergTables.load(catalog, tableId);
+            catalog = loader.loadCatalog();
+            existing = IcebergTables.load(catalog, tableId);
+            existingErrors = IcebergTables.load(catalog, errorsId);
+        } catch (RuntimeException e) {
+            throw new ConfigException(
+                    "the Iceberg catalog ("
+                            + catalogType
+                            + " at "
+                            + config.getOptional(SINK_ICEBERG_CATALOG_URI)
+                                    .or(() -> config.getOptional(SINK_ICEBERG_CATALOG_WAREHOUSE))
+                                    .orElse("?")
+                            + ") cannot be reached: "
+                            + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                            + "; check sink.iceberg.catalog.*",
+                    e);
+        }
+        try {
             // Before the tables are touched: a resumed run takes its id from the ledger.
             RunPlanner.Planned planned =
                     RunPlanner.plan(
                             config,
                             existing,
-                            IcebergTables.load(catalog, errorsId),
+                            existingErrors,
                             draft.modelName(),
                             modelVersion,
                             draft.signature(),
@@ -166,7 +215,6 @@ public record JobPlan(
             List<String> partitionBy =
                     config.getOptional(SINK_ICEBERG_PARTITION_BY).orElse(List.of());
             Map<String, String> tableProps = config.prefixed(SINK_ICEBERG_TABLE_PROPERTIES);
-            IcebergTables.ensureTable(catalog, tableId, scored, partitionBy, tableProps);
             // The errors table has its own fixed columns: only partition it by them if it can be.
             List<String> errorPartitions = new ArrayList<>();
             for (String p : partitionBy) {
@@ -175,6 +223,20 @@ public record JobPlan(
                     errorPartitions.add(p);
                 }
             }
+            // Every check that can fail, for both tables, before either is created.
+            if (existing.isPresent()) {
+                IcebergTables.checkCompatible(
+                        existing.get(), IcebergTables.schemaOf(scored), tableId.toString());
+            } else {
+                IcebergTables.partitionSpec(IcebergTables.schemaOf(scored), partitionBy);
+            }
+            if (existingErrors.isPresent()) {
+                IcebergTables.checkCompatible(
+                        existingErrors.get(), IcebergTables.schemaOf(errors), errorsId.toString());
+            } else {
+                IcebergTables.partitionSpec(IcebergTables.schemaOf(errors), errorPartitions);
+            }
+            IcebergTables.ensureTable(catalog, tableId, scored, partitionBy, tableProps);
             IcebergTables.ensureTable(catalog, errorsId, errors, errorPartitions, tableProps);
             LOG.info("Planned job: {} -> {} (errors to {})", spec, tableId, errorsId);
             return new JobPlan(
