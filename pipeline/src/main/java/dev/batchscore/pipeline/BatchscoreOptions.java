@@ -333,6 +333,31 @@ public final class BatchscoreOptions {
                             "Durable checkpoint storage (path or URI). Default: the JobManager's"
                                     + " memory, which does not survive a JobManager failure.");
 
+    public static final ConfigOption<Integer> EXECUTION_RESTART_MAX_ATTEMPTS =
+            ConfigOptions.key("execution.restart.max-attempts")
+                    .intType()
+                    .defaultValue(3)
+                    .withDescription(
+                            "How often a failed job is restarted (from the last checkpoint in"
+                                    + " streaming mode, the failed tasks in batch mode) before the"
+                                    + " run fails; 0 fails at the first error.");
+
+    public static final ConfigOption<Duration> EXECUTION_RESTART_DELAY =
+            ConfigOptions.key("execution.restart.delay")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(2))
+                    .withDescription("The wait before each restart.");
+
+    public static final ConfigOption<String> EXECUTION_STATE_RECOVERY_PATH =
+            ConfigOptions.key("execution.state-recovery.path")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Savepoint (or retained checkpoint) to resume the run from; also"
+                                + " --resume-from. The resumed run reads on from the saved source"
+                                + " positions and finishes at the stopping offsets of the original"
+                                + " run.");
+
     /** Every option, in the order {@code --help} and the README list them. */
     public static final List<ConfigOption<?>> ALL =
             List.of(
@@ -371,7 +396,10 @@ public final class BatchscoreOptions {
                     EXECUTION_RUNTIME_MODE,
                     PARALLELISM,
                     EXECUTION_CHECKPOINTING_INTERVAL,
-                    EXECUTION_CHECKPOINTING_DIR);
+                    EXECUTION_CHECKPOINTING_DIR,
+                    EXECUTION_RESTART_MAX_ATTEMPTS,
+                    EXECUTION_RESTART_DELAY,
+                    EXECUTION_STATE_RECOVERY_PATH);
 
     /** Options that own every key under {@code <key>.}. */
     public static final Set<ConfigOption<Map<String, String>>> PREFIX_OPTIONS =

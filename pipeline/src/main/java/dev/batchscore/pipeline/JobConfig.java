@@ -8,6 +8,8 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.YamlParserUtils;
 
 import java.io.File;
@@ -48,6 +50,9 @@ public final class JobConfig {
                     MODEL_TAGS.key(),
                     OUTPUT_PASSTHROUGH.key(),
                     SINK_ICEBERG_PARTITION_BY.key());
+
+    /** {@code --resume-from SAVEPOINT}: the short spelling of execution.state-recovery.path. */
+    public static final String RESUME_FROM_FLAG = "resume-from";
 
     private static final Set<String> CATALOG_TYPES = Set.of("hadoop", "rest", "hive", "jdbc");
 
@@ -90,6 +95,8 @@ public final class JobConfig {
             }
             if (key.equals("config")) {
                 configFile = Paths.get(value);
+            } else if (key.equals(RESUME_FROM_FLAG)) {
+                cli.put(EXECUTION_STATE_RECOVERY_PATH.key(), value);
             } else {
                 cli.put(key, value);
             }
@@ -207,6 +214,18 @@ public final class JobConfig {
         }
         getOptional(EXECUTION_CHECKPOINTING_DIR)
                 .ifPresent(dir -> conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir));
+        // Flink's default with checkpointing is to restart forever: a deterministic failure would
+        // hang the run instead of failing it. A bounded number of restarts rides out a lost
+        // TaskManager; the exactly-once guarantee comes from checkpoints, not from this number.
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
+                get(EXECUTION_RESTART_MAX_ATTEMPTS));
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                get(EXECUTION_RESTART_DELAY));
+        getOptional(EXECUTION_STATE_RECOVERY_PATH)
+                .ifPresent(path -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, path));
         // Without the final checkpoint after the source finishes, the Iceberg committer never sees
         // the rows written since the last periodic checkpoint: they would be lost.
         conf.set(CheckpointingOptions.ENABLE_CHECKPOINTS_AFTER_TASKS_FINISH, true);
@@ -275,6 +294,10 @@ public final class JobConfig {
             throw invalid(BATCH_MAX_DELAY, "expected a positive duration such as 500 ms or 2 s");
         }
         notNegative(BATCH_BUCKETS);
+        notNegative(EXECUTION_RESTART_MAX_ATTEMPTS);
+        if (get(EXECUTION_RESTART_DELAY).isNegative()) {
+            throw invalid(EXECUTION_RESTART_DELAY, "expected 0 s or a positive duration");
+        }
         notNegative(MODEL_INTRA_OP_THREADS);
         notNegative(MODEL_INTER_OP_THREADS);
         getOptional(PARALLELISM)

@@ -6,13 +6,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 
-import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
+import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
+import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
+import org.apache.flink.runtime.jobmaster.JobResult;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.slf4j.Logger;
@@ -25,6 +32,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -51,7 +60,14 @@ public final class LocalRunner {
             String errorsTable,
             long errors,
             Duration elapsed,
-            long snapshotId) {
+            long snapshotId,
+            String jobId,
+            String savepoint) {
+
+        /** True when the job was stopped with a savepoint before the end of its input. */
+        public boolean stoppedWithSavepoint() {
+            return savepoint != null;
+        }
 
         public double rowsPerSecond() {
             double seconds = Math.max(elapsed.toMillis(), 1) / 1000.0;
@@ -93,17 +109,14 @@ public final class LocalRunner {
         // The REST API serves metrics from a cache refreshed every 10 s by default: too stale for
         // progress lines every 2 s.
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
-        // With checkpointing on, Flink's default is to restart forever: a local run with a
-        // deterministic failure would hang instead of reporting it. Retry a little, then fail.
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
-        StreamExecutionEnvironment env =
-                webUi
-                        ? StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf)
-                        : StreamExecutionEnvironment.createLocalEnvironment(conf);
+        // The restart strategy (execution.restart.*) comes with plan.config().
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
         plan.config().getOptional(BatchscoreOptions.PARALLELISM).ifPresent(env::setParallelism);
         ScoringJob.build(env, plan);
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(ScoringJob.jobName(plan));
+        int slots =
+                graph.getStreamNodes().stream().mapToInt(StreamNode::getParallelism).max().orElse(1);
 
         long scoredBefore;
         long errorsBefore;
@@ -114,26 +127,57 @@ public final class LocalRunner {
         errorsBefore = IcebergTables.currentSnapshotId(errorsTable);
 
         long start = System.nanoTime();
-        JobClient client = env.executeAsync(ScoringJob.jobName(plan));
         String base = "http://localhost:" + port;
-        if (progress != null) {
-            progress.printf(
-                    Locale.ROOT,
-                    "  job %s submitted in %.1f s%s%n",
-                    client.getJobID(),
-                    (System.nanoTime() - start) / 1e9,
-                    webUi ? "; Flink Web UI: " + base + "/#/job/running/" + client.getJobID() : "");
-        }
-        CompletableFuture<JobExecutionResult> done = client.getJobExecutionResult();
-        ProgressPoller poller = new ProgressPoller(base, client.getJobID().toString());
-        while (true) {
+        String savepoint;
+        JobID jobId;
+        // Our own MiniCluster rather than env.executeAsync(), whose per-job cluster shuts down the
+        // moment the job ends: we still need the job's checkpoint history then, to tell a finished
+        // run from one stopped with a savepoint (by ./batchscore stop or Flink's flink stop).
+        try (MiniCluster cluster =
+                new MiniCluster(
+                        new MiniClusterConfiguration.Builder()
+                                .setConfiguration(conf)
+                                .setNumTaskManagers(1)
+                                .setNumSlotsPerTaskManager(slots)
+                                .build())) {
+            cluster.start();
+            jobId = cluster.submitJob(graph).get().getJobID();
+            Path urlFile = jobUrlFile(jobId.toString());
+            writeJobUrl(urlFile, base);
             try {
-                done.get(2, TimeUnit.SECONDS);
-                break;
-            } catch (TimeoutException e) {
                 if (progress != null) {
-                    poller.poll(expectedRecords, start).ifPresent(progress::println);
+                    progress.printf(
+                            Locale.ROOT,
+                            "  job %s submitted in %.1f s; REST %s%s%n",
+                            jobId,
+                            (System.nanoTime() - start) / 1e9,
+                            base,
+                            webUi ? "; Flink Web UI: " + base + "/#/job/running/" + jobId : "");
+                    if (!plan.config().batchMode()) {
+                        progress.printf(
+                                "  stop it with a savepoint: ./batchscore stop %s --savepoint-dir"
+                                        + " <dir>%n",
+                                jobId);
+                    }
                 }
+                CompletableFuture<JobResult> done = cluster.requestJobResult(jobId);
+                ProgressPoller poller = new ProgressPoller(base, jobId.toString());
+                JobResult jobResult;
+                while (true) {
+                    try {
+                        jobResult = done.get(2, TimeUnit.SECONDS);
+                        break;
+                    } catch (TimeoutException e) {
+                        if (progress != null) {
+                            poller.poll(expectedRecords, start).ifPresent(progress::println);
+                        }
+                    }
+                }
+                // Throws the job's failure, as env.execute() would.
+                jobResult.toJobExecutionResult(LocalRunner.class.getClassLoader());
+                savepoint = stopSavepoint(cluster.getArchivedExecutionGraph(jobId).get());
+            } finally {
+                Files.deleteIfExists(urlFile);
             }
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
@@ -148,7 +192,45 @@ public final class LocalRunner {
                 plan.errorsTable().toString(),
                 errors,
                 elapsed,
-                IcebergTables.currentSnapshotId(table));
+                IcebergTables.currentSnapshotId(table),
+                jobId.toString(),
+                savepoint);
+    }
+
+    /**
+     * The path of the savepoint the job was stopped with, or null if it ran to its end. A stop
+     * with savepoint is a synchronous savepoint that is the job's last completed checkpoint.
+     */
+    public static String stopSavepoint(AccessExecutionGraph graph) {
+        CheckpointStatsSnapshot stats = graph.getCheckpointStatsSnapshot();
+        if (stats == null || graph.getState() != JobStatus.FINISHED) {
+            return null;
+        }
+        CompletedCheckpointStats savepoint = stats.getHistory().getLatestSavepoint();
+        CompletedCheckpointStats checkpoint = stats.getHistory().getLatestCompletedCheckpoint();
+        if (savepoint == null
+                || !savepoint.getProperties().isSynchronous()
+                || (checkpoint != null && checkpoint.getCheckpointId() > savepoint.getCheckpointId())) {
+            return null;
+        }
+        return savepoint.getExternalPath();
+    }
+
+    /**
+     * Where a local run publishes its REST URL while it runs, so {@code ./batchscore stop
+     * <job-id>} finds it without --rest-url.
+     */
+    public static Path jobUrlFile(String jobId) {
+        return Path.of(System.getProperty("java.io.tmpdir"), "batchscore-jobs", jobId + ".url");
+    }
+
+    private static void writeJobUrl(Path file, String url) {
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, url + "\n");
+        } catch (IOException e) {
+            LOG.warn("Could not write {}; stop this run with --rest-url {}", file, url, e);
+        }
     }
 
     static int freePort() throws IOException {

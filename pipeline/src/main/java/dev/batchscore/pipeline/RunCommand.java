@@ -1,7 +1,9 @@
 package dev.batchscore.pipeline;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * {@code batchscore run --config job.yaml [--<key> <value> ...]}: validates the configuration, the
@@ -28,8 +30,42 @@ public final class RunCommand {
                         + ") into "
                         + plan.table());
         LocalRunner.Result result = LocalRunner.run(plan, false, -1, out);
+        if (result.stoppedWithSavepoint()) {
+            // Not a success: the input is not all scored. Exit 3 so schedulers do not mark the
+            // slot done; the rows so far are committed and the savepoint holds the rest.
+            out.println(
+                    "stopped with savepoint "
+                            + result.savepoint()
+                            + " before the end of the input; "
+                            + result.summary().replaceFirst("^wrote", "committed"));
+            out.println("resume: ./batchscore run " + resumeArgs(args, result.savepoint()));
+            return STOPPED_EXIT_CODE;
+        }
         out.println(result.summary());
         return 0;
+    }
+
+    /** Exit code of a run stopped with a savepoint (by batchscore stop or flink stop). */
+    public static final int STOPPED_EXIT_CODE = 3;
+
+    /** {@code args} with any earlier --resume-from replaced by {@code savepoint}, shell-quoted. */
+    static String resumeArgs(String[] args, String savepoint) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String flag = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (flag.equals("--" + JobConfig.RESUME_FROM_FLAG)
+                    || flag.equals("--" + BatchscoreOptions.EXECUTION_STATE_RECOVERY_PATH.key())) {
+                if (!a.contains("=")) {
+                    i++;
+                }
+                continue;
+            }
+            out.add(a.matches("[A-Za-z0-9_./:=@%+,-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        out.add("--" + JobConfig.RESUME_FROM_FLAG);
+        out.add(savepoint);
+        return String.join(" ", out);
     }
 
     /** The usage text with every option, generated from {@link BatchscoreOptions}. */
@@ -39,7 +75,9 @@ public final class RunCommand {
                    + " from the\n"
                    + "command line, else the YAML config file (flat a.b.c: v keys or nested maps),"
                    + " else\n"
-                   + "their defaults. On a cluster: flink run batchscore.jar --config job.yaml\n\n"
+                   + "their defaults. On a cluster: flink run batchscore.jar --config job.yaml\n"
+                   + "--resume-from SAVEPOINT resumes a run stopped with batchscore stop (exit code"
+                   + " 3).\n\n"
                    + "options:\n"
                 + OptionsTable.plainText();
     }

@@ -6,6 +6,7 @@ import dev.batchscore.models.tools.Inspect;
 import dev.batchscore.models.tools.Predict;
 import dev.batchscore.pipeline.DemoCommand;
 import dev.batchscore.pipeline.RunCommand;
+import dev.batchscore.pipeline.StopCommand;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +26,7 @@ public final class Main {
                     "commands:",
                     "  demo          run the whole job on embedded Kafka, Flink and Iceberg with a reference model",
                     "  run           run a scoring job on an embedded Flink MiniCluster: run --config job.yaml [--<key> <value> ...]",
+                    "  stop          stop a running job with a savepoint: stop <job-id> --savepoint-dir DIR [--rest-url URL] [--drain]",
                     "  inspect       describe a SavedModel: versions, tags, signatures, inputs and outputs",
                     "  predict       score a JSON Lines file locally with a SavedModel",
                     "  bench-model   rows/s of the reference tabular model at several batch sizes",
@@ -61,6 +63,7 @@ public final class Main {
             return switch (command) {
                 case "demo" -> DemoCommand.run(commandArgs, out, err);
                 case "run" -> RunCommand.run(commandArgs, out, err);
+                case "stop" -> StopCommand.run(commandArgs, out, err);
                 case "inspect" -> Inspect.run(commandArgs, out);
                 case "predict" -> Predict.run(commandArgs, System.in, out, err);
                 case "bench-model" -> BenchModel.run(commandArgs, out);

@@ -6,9 +6,12 @@ import dev.batchscore.operators.KafkaRecord;
 import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.runs.Run;
 
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumState;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.util.Locale;
@@ -21,15 +24,31 @@ public final class KafkaSources {
 
     private KafkaSources() {}
 
-    public static KafkaSource<KafkaRecord> create(JobConfig config) {
+    /**
+     * The job's source: the KafkaSource, wrapped so that a bounded run resumed from a savepoint or
+     * restarted from a checkpoint still finishes (see {@link BoundedRestoreSource}).
+     */
+    public static Source<KafkaRecord, KafkaPartitionSplit, KafkaSourceEnumState> create(
+            JobConfig config) {
         return create(config, null);
     }
 
+    /** As {@link #create(JobConfig)}, reading exactly the run's positions when it has them. */
+    public static Source<KafkaRecord, KafkaPartitionSplit, KafkaSourceEnumState> create(
+            JobConfig config, Run run) {
+        return new BoundedRestoreSource<>(kafkaSource(config, run));
+    }
+
+    /** The plain KafkaSource built from the {@code source.kafka.*} options. */
+    public static KafkaSource<KafkaRecord> kafkaSource(JobConfig config) {
+        return kafkaSource(config, null);
+    }
+
     /**
-     * The KafkaSource; a {@code run} with explicit positions ({@code resume}, bounded {@code
+     * The plain KafkaSource; a {@code run} with explicit positions ({@code resume}, bounded {@code
      * earliest}) reads exactly from its start to its end positions.
      */
-    public static KafkaSource<KafkaRecord> create(JobConfig config, Run run) {
+    public static KafkaSource<KafkaRecord> kafkaSource(JobConfig config, Run run) {
         KafkaSourceBuilder<KafkaRecord> builder =
                 KafkaSource.<KafkaRecord>builder()
                         .setBootstrapServers(config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS))
