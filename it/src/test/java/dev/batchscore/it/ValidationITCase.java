@@ -1,0 +1,227 @@
+package dev.batchscore.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchscore.pipeline.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.types.Types;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every validation failure of {@code ./batchscore run}, through {@link Main#run} as users meet it:
+ * a non-zero exit, one line on stderr naming the key or input, the value seen and the fix, and
+ * nothing written to the warehouse (no table, no metadata, no probe left behind).
+ */
+class ValidationITCase {
+    private static final String TOPIC = "validation";
+
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+
+    @TempDir static Path shared;
+    @TempDir Path scratch;
+
+    private static Path model;
+    private Path warehouse;
+
+    @BeforeAll
+    static void modelAndTopic() throws Exception {
+        model = BadInputModel.build(shared.resolve("model"));
+        List<String> records = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            records.add("{\"id\":" + i + ",\"x\":" + i + ",\"n\":1,\"v\":[1,2,3],\"s\":\"1\",\"label\":\"l" + i + "\"}");
+        }
+        KAFKA.createTopic(TOPIC, 2);
+        KAFKA.produce(TOPIC, 2, records);
+    }
+
+    @BeforeEach
+    void freshWarehouse() {
+        warehouse = scratch.resolve("warehouse");
+    }
+
+    /** A valid configuration; each test breaks one thing. */
+    private Map<String, String> valid() {
+        Map<String, String> args = new LinkedHashMap<>();
+        args.put("source.kafka.bootstrap-servers", KAFKA.bootstrapServers());
+        args.put("source.kafka.topic", TOPIC);
+        args.put("model.path", model.toString());
+        args.put("sink.iceberg.catalog.warehouse", warehouse.toUri().toString());
+        args.put("sink.iceberg.table", "it.scored");
+        args.put("execution.checkpointing.interval", "300 ms");
+        return args;
+    }
+
+    @Test
+    void unknownKeyNamesTheClosestKnownKey() throws Exception {
+        Map<String, String> args = valid();
+        args.put("batch.sise", "16");
+        assertRefused(args, "unknown option 'batch.sise' (from --batch.sise); did you mean 'batch.size'?");
+    }
+
+    @Test
+    void missingRequiredOptionNamesTheKeyAndHowToSetIt() throws Exception {
+        Map<String, String> args = valid();
+        args.remove("sink.iceberg.table");
+        assertRefused(args, "missing required option 'sink.iceberg.table': set it in the config file or pass"
+                + " --sink.iceberg.table <value>");
+    }
+
+    @Test
+    void invalidErrorsModeNamesTheChoices() throws Exception {
+        Map<String, String> args = valid();
+        args.put("errors.mode", "deadletter");
+        assertRefused(args, "option 'errors.mode' is 'deadletter': expected dead-letter, skip or fail");
+    }
+
+    @Test
+    void unreachableBrokerNamesTheServers() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort(); // closed again: nothing listens there
+        }
+        Map<String, String> args = valid();
+        args.put("source.kafka.bootstrap-servers", "localhost:" + port);
+        assertRefused(args, "source.kafka.bootstrap-servers 'localhost:" + port + "': no Kafka broker answered within 10 s",
+                "check the host:port list and that the brokers are running");
+    }
+
+    @Test
+    void missingTopicIsNamedWithTheExistingOnes() throws Exception {
+        Map<String, String> args = valid();
+        args.put("source.kafka.topic", "validaton");
+        assertRefused(args, "source.kafka.topic 'validaton' does not exist on " + KAFKA.bootstrapServers()
+                + "; existing topics: ", TOPIC, "fix the name or create the topic");
+    }
+
+    @Test
+    void missingModelDirectory() throws Exception {
+        Map<String, String> args = valid();
+        args.put("model.path", scratch.resolve("no-such-model").toString());
+        assertRefused(args, "model.path '" + scratch.resolve("no-such-model") + "' does not exist");
+    }
+
+    @Test
+    void directoryWithoutASavedModel() throws Exception {
+        Path empty = Files.createDirectories(scratch.resolve("empty-model"));
+        Map<String, String> args = valid();
+        args.put("model.path", empty.toString());
+        assertRefused(args, empty.toString());
+    }
+
+    @Test
+    void badModelTag() throws Exception {
+        Map<String, String> args = valid();
+        args.put("model.tags", "gpu");
+        assertRefused(args, "gpu", "serve");
+    }
+
+    @Test
+    void badSignatureListsTheSignaturesFound() throws Exception {
+        Map<String, String> args = valid();
+        args.put("model.signature", "predict");
+        assertRefused(args, "signature 'predict' not found", "signatures found: serving_default");
+    }
+
+    @Test
+    void mappingToAFieldOfTheWrongTypeNamesInputFieldAndValue() throws Exception {
+        Map<String, String> args = valid();
+        args.put("model.input.x", "label");
+        assertRefused(args, "model input 'x' (model.input.x is 'label') expects DT_FLOAT but every one of the",
+                "holds a string there, e.g. \"l", "set model.input.x to a field of that type");
+    }
+
+    @Test
+    void mappingToAFieldNoRecordHas() throws Exception {
+        Map<String, String> args = valid();
+        args.put("model.input.x", "lable");
+        assertRefused(args, "model.input.x is 'lable', but none of the", "fields seen: [id, label, n, s, v, x]");
+    }
+
+    @Test
+    void existingTableWithAnIncompatibleSchemaIsNotTouched() throws Exception {
+        HadoopCatalog catalog = new HadoopCatalog(new Configuration(), warehouse.toUri().toString());
+        catalog.createNamespace(Namespace.of("it"));
+        catalog.createTable(
+                TableIdentifier.of("it", "scored"),
+                new Schema(Types.NestedField.required(1, "y", Types.StringType.get())));
+        catalog.close();
+        Set<Path> before = files(warehouse);
+        assertThat(before).isNotEmpty();
+
+        Map<String, String> args = valid();
+        assertRefused(before, args, "existing Iceberg table it.scored does not fit the job's output: column 'y' is"
+                + " string but the job writes float");
+    }
+
+    @Test
+    void warehouseThatCannotBeWritten() throws Exception {
+        // A path under a regular file: no directory can ever be made there, whoever runs the test.
+        Path file = Files.writeString(scratch.resolve("not-a-dir"), "x");
+        warehouse = file.resolve("warehouse");
+        Map<String, String> args = valid();
+        assertRefused(Set.of(), args, "sink.iceberg.catalog.warehouse '" + warehouse.toUri() + "' cannot be written (",
+                "point it at a writable directory or fix its permissions");
+        assertThat(Files.readString(file)).isEqualTo("x");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void assertRefused(Map<String, String> args, String... fragments) throws Exception {
+        assertRefused(Set.of(), args, fragments);
+    }
+
+    private void assertRefused(Set<Path> filesBefore, Map<String, String> args, String... fragments) throws Exception {
+        List<String> argv = new ArrayList<>(List.of("run"));
+        args.forEach((k, v) -> {
+            argv.add("--" + k);
+            argv.add(v);
+        });
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Main.run(argv.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String stderr = err.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as("exit code; stderr: %s", stderr).isNotZero();
+        List<String> lines = stderr.lines().collect(Collectors.toList());
+        assertThat(lines).as("stderr").hasSize(1);
+        assertThat(lines.get(0)).startsWith("batchscore run: ");
+        for (String fragment : fragments) {
+            assertThat(lines.get(0)).contains(fragment);
+        }
+        assertThat(files(warehouse)).as("files in the warehouse after the refused run").isEqualTo(filesBefore);
+        assertThat(out.toString(StandardCharsets.UTF_8)).as("stdout").doesNotContain("wrote");
+    }
+
+    /** Every file and directory under {@code dir} (none when it does not exist or is not a directory). */
+    private static Set<Path> files(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return Set.of();
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(p -> !p.equals(dir)).collect(Collectors.toSet());
+        }
+    }
+
+}
