@@ -223,5 +223,4 @@ class ValidationITCase {
             return walk.filter(p -> !p.equals(dir)).collect(Collectors.toSet());
         }
     }
-
 }
