@@ -297,10 +297,11 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     private Map<String, Object> modelInput(ObjectNode json) {
         Map<String, Object> input = new HashMap<>();
         for (int i = 0; i < inputNames.size(); i++) {
-            Object value = JsonRecordDecoder.toJava(json.get(jsonFields.get(i)));
-            // A JSON null counts as missing: the model runtime names the field in its error.
-            if (value != null) {
-                input.put(inputNames.get(i), value);
+            com.fasterxml.jackson.databind.JsonNode node = json.get(jsonFields.get(i));
+            // A present JSON null stays a null entry, so the error says "is null", not "is missing":
+            // the two point at different producer bugs.
+            if (node != null) {
+                input.put(inputNames.get(i), JsonRecordDecoder.toJava(node));
             }
         }
         return input;
