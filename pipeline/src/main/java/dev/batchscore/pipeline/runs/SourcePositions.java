@@ -3,7 +3,7 @@ package dev.batchscore.pipeline.runs;
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.Serializable;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,8 +16,7 @@ import java.util.TreeMap;
 public final class SourcePositions implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    private static final Comparator<TopicPartition> ORDER =
-            Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
+    private static final Comparator<TopicPartition> ORDER = new TopicPartitionOrder();
 
     private final TreeMap<TopicPartition, Long> offsets;
 
@@ -79,8 +78,9 @@ public final class SourcePositions implements Serializable {
         return text.toString();
     }
 
+    /** A plain copy (it travels in the job graph inside the source's offsets initializers). */
     public Map<TopicPartition, Long> asMap() {
-        return Collections.unmodifiableMap(offsets);
+        return new HashMap<>(offsets);
     }
 
     /** The offset for {@code tp}, or {@code null} if these positions do not know it. */
@@ -104,6 +104,18 @@ public final class SourcePositions implements Serializable {
             n += Math.max(0, e.getValue() - offsets.getOrDefault(e.getKey(), e.getValue()));
         }
         return n;
+    }
+
+    /** Topic, then partition; serializable, since the positions travel in the job graph. */
+    private static final class TopicPartitionOrder
+            implements Comparator<TopicPartition>, Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public int compare(TopicPartition a, TopicPartition b) {
+            int byTopic = a.topic().compareTo(b.topic());
+            return byTopic != 0 ? byTopic : Integer.compare(a.partition(), b.partition());
+        }
     }
 
     @Override

@@ -1,0 +1,437 @@
+package dev.batchscore.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.runs.RunLedger;
+import dev.batchscore.pipeline.runs.SkipCommitted;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.consumer.ConsumerInterceptor;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Scheduled incremental runs ({@code source.kafka.starting-offsets: resume}) against a real KRaft
+ * broker, a Flink MiniCluster, an Iceberg Hadoop catalog and TF Serving's half_plus_two (y = 0.5x +
+ * 2 exactly). Every test asserts, per pipeline id: rows = records produced, distinct (topic,
+ * partition, offset) = rows, every y equals 0.5x + 2 of its record, and lineage on every data
+ * snapshot.
+ */
+class IncrementalRunsITCase {
+    private static final int BATCH_SIZE = 16;
+
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(4)
+                            .build());
+
+    @TempDir static Path scratch;
+
+    private static Path model;
+
+    @BeforeAll
+    static void fixture() {
+        String shared = System.getProperty("batchscore.shared.dir");
+        model =
+                shared == null
+                        ? null
+                        : Path.of(
+                                shared,
+                                "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
+        Assumptions.assumeTrue(
+                model != null && Files.isDirectory(model),
+                "skipped: ../shared/fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu is"
+                        + " absent (set -Dbatchscore.shared.dir)");
+    }
+
+    /**
+     * Five scheduled runs with new records produced before each; a partition is added to the topic
+     * after the third run and must be read from its start. STREAMING and BATCH, two seeds.
+     */
+    @ParameterizedTest(name = "seed {0}, {1} mode")
+    @CsvSource({"11, streaming", "12, batch"})
+    void fiveIncrementalRunsReadEveryRecordOnce(long seed, String mode) throws Exception {
+        Random random = new Random(seed);
+        String topic = "five-runs-" + seed;
+        Scenario s = new Scenario(topic, 2, "it.five_runs_" + seed, mode);
+        for (int run = 1; run <= 5; run++) {
+            if (run == 4) {
+                s.addPartitions(3);
+            }
+            s.produce(20 + random.nextInt(200));
+            Ran ran = s.run();
+            assertThat(ran.inputEnded()).as("run %d ended at the end of its input", run).isTrue();
+            assertThat(new RunLedger(s.table()).isComplete(s.pipelineId(ran), ran.runId()))
+                    .as("run %d has its complete marker", run)
+                    .isTrue();
+            assertThat(SkipCommitted.skipped(ran.result)).isZero();
+            s.assertExactlyOnce(s.pipelineId(ran));
+        }
+        assertThat(s.rows(null))
+                .as("rows from the added partition")
+                .anyMatch(r -> (Integer) r.getField(ScoredRows.SOURCE_PARTITION) == 2);
+        s.assertLineage();
+    }
+
+    /**
+     * A run is interrupted after it committed part of its range (the job cancelled once its first
+     * checkpoint reached the table), or its client dies after the job finished and before the
+     * complete marker: the next run reads the whole range again, skips exactly what was
+     * committed, and adds the new records.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"cancel-after-first-commit", "client-died-before-marker"})
+    void aCrashBetweenACommitAndTheNextRunNeitherDuplicatesNorDrops(String crash)
+            throws Exception {
+        String topic = "crash-" + crash;
+        Scenario s = new Scenario(topic, 2, "it.crash_" + crash.replace('-', '_'), "streaming");
+        s.produce(crash.startsWith("cancel") ? 1200 : 300);
+
+        long committedByCrashedRun;
+        if (crash.startsWith("cancel")) {
+            // A consumer that sleeps on every poll keeps the run going long enough to cancel it
+            // between its first and its last commit.
+            JobPlan plan =
+                    s.plan(
+                            "--source.kafka.properties.interceptor.classes",
+                            SlowConsumer.class.getName(),
+                            "--source.kafka.properties.max.poll.records",
+                            "10");
+            StreamExecutionEnvironment env = s.env(plan);
+            ScoringJob.build(env, plan);
+            ScoringJob.markStarted(plan);
+            JobClient client = env.executeAsync("it crashing run");
+            String runId = plan.run().runId();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (rowsCommittedBy(s.table(), runId) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            try {
+                client.cancel().get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                // Finished before the cancel arrived on a slow machine: the next run must then
+                // skip everything, which is still checked below.
+            }
+            JobStatus status = client.getJobStatus().get();
+            while (!status.isGloballyTerminalState()) {
+                Thread.sleep(50);
+                status = client.getJobStatus().get();
+            }
+            committedByCrashedRun = rowsCommittedBy(s.table(), runId);
+            assertThat(committedByCrashedRun).as("the cancelled run committed some rows").isPositive();
+            assertThat(status).isIn(JobStatus.CANCELED, JobStatus.FINISHED);
+        } else {
+            JobPlan plan = s.plan();
+            StreamExecutionEnvironment env = s.env(plan);
+            ScoringJob.build(env, plan);
+            ScoringJob.markStarted(plan);
+            env.execute("it run whose client dies"); // no ScoringJob.markEnded: the client "died"
+            committedByCrashedRun = rowsCommittedBy(s.table(), plan.run().runId());
+            assertThat(committedByCrashedRun).isEqualTo(300);
+        }
+
+        s.produce(250);
+        Ran next = s.run();
+        assertThat(SkipCommitted.skipped(next.result))
+                .as("records the interrupted run had committed, skipped at the source")
+                .isEqualTo(committedByCrashedRun);
+        s.assertExactlyOnce(s.pipelineId(next));
+        s.assertLineage();
+    }
+
+    /**
+     * The same schedule slot ({@code pipeline.run-id}) run twice: the second run covers the same
+     * positions, finds them committed and writes no data file, even when new records arrived in
+     * between; a run for the next slot then picks those up.
+     */
+    @Test
+    void theSameScheduledRunTwiceWritesNothingTheSecondTime() throws Exception {
+        Scenario s = new Scenario("same-slot", 2, "it.same_slot", "streaming");
+        s.produce(400);
+        Ran first = s.run("--pipeline.run-id", "2026-11-22T10:00");
+        s.assertExactlyOnce(s.pipelineId(first));
+        long files = dataFiles(s.table());
+
+        s.produce(50);
+        Ran again = s.run("--pipeline.run-id", "2026-11-22T10:00");
+        assertThat(again.runId()).isEqualTo(first.runId());
+        assertThat(dataFiles(s.table())).as("data files after the rerun").isEqualTo(files);
+        assertThat(SkipCommitted.skipped(again.result)).isEqualTo(400);
+        assertThat(s.rows(s.pipelineId(first))).hasSize(400);
+
+        Ran nextSlot = s.run("--pipeline.run-id", "2026-11-22T11:00");
+        assertThat(SkipCommitted.skipped(nextSlot.result)).isZero();
+        s.assertExactlyOnce(s.pipelineId(nextSlot));
+
+        long filesAfterNext = dataFiles(s.table());
+        Ran noSlot = s.run(); // nothing new: a run with an empty range
+        assertThat(dataFiles(s.table())).isEqualTo(filesAfterNext);
+        assertThat(noSlot.inputEnded()).isTrue();
+        s.assertExactlyOnce(s.pipelineId(noSlot));
+        s.assertLineage();
+    }
+
+    /** Two pipeline ids write one table; each reads every record once, on its own schedule. */
+    @Test
+    void twoPipelinesWriteOneTableIndependently() throws Exception {
+        Scenario s = new Scenario("two-pipelines", 2, "it.two_pipelines", "streaming");
+        s.produce(300);
+        s.run("--pipeline.id", "nightly");
+        s.run("--pipeline.id", "audit");
+        s.assertExactlyOnce("nightly");
+        s.assertExactlyOnce("audit");
+
+        s.produce(120);
+        Ran nightly = s.run("--pipeline.id", "nightly");
+        assertThat(s.rows("nightly")).hasSize(420);
+        assertThat(s.rows("audit")).hasSize(300);
+        assertThat(SkipCommitted.skipped(nightly.result)).isZero();
+        s.run("--pipeline.id", "audit");
+        s.assertExactlyOnce("nightly");
+        s.assertExactlyOnce("audit");
+        s.assertLineage();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private record Ran(JobPlan plan, JobExecutionResult result) {
+        String runId() {
+            return plan.run().runId();
+        }
+
+        boolean inputEnded() {
+            return SkipCommitted.inputEnded(result);
+        }
+    }
+
+    /** One topic, one table, one warehouse, and the records produced so far (by id). */
+    private static final class Scenario {
+        final String topic;
+        final String table;
+        final String mode;
+        final Path warehouse;
+        int partitions;
+        int produced;
+
+        Scenario(String topic, int partitions, String table, String mode) throws Exception {
+            this.topic = topic;
+            this.partitions = partitions;
+            this.table = table;
+            this.mode = mode;
+            this.warehouse = scratch.resolve("warehouse-" + topic);
+            KAFKA.createTopic(topic, partitions);
+        }
+
+        /** Records {@code {"x": id / 4, "id": id}}, ids continuing from the last call. */
+        void produce(int count) {
+            List<String> values = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int id = produced + i;
+                values.add("{\"x\":" + (id * 0.25) + ",\"id\":" + id + "}");
+            }
+            KAFKA.produce(topic, partitions, values);
+            produced += count;
+        }
+
+        void addPartitions(int total) throws Exception {
+            Properties props = new Properties();
+            props.put("bootstrap.servers", KAFKA.bootstrapServers());
+            try (Admin admin = Admin.create(props)) {
+                admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(total))).all().get();
+            }
+            partitions = total;
+        }
+
+        JobPlan plan(String... extra) {
+            List<String> args =
+                    new ArrayList<>(
+                            List.of(
+                                    "--source.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
+                                    "--source.kafka.topic", topic,
+                                    "--source.kafka.starting-offsets", "resume",
+                                    "--model.path", model.toString(),
+                                    "--sink.iceberg.catalog.type", "hadoop",
+                                    "--sink.iceberg.catalog.warehouse", warehouse.toUri().toString(),
+                                    "--sink.iceberg.table", table,
+                                    "--execution.runtime-mode", mode,
+                                    "--execution.checkpointing.interval", "300 ms",
+                                    "--parallelism", "2",
+                                    "--batch.size", Integer.toString(BATCH_SIZE),
+                                    "--batch.max-delay", "100 ms"));
+            Collections.addAll(args, extra);
+            return JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
+        }
+
+        StreamExecutionEnvironment env(JobPlan plan) {
+            return StreamExecutionEnvironment.getExecutionEnvironment(
+                    plan.config().flinkConfiguration());
+        }
+
+        /** One scheduled run, as the CLI does it: plan, build, started marker, execute, marker. */
+        Ran run(String... extra) throws Exception {
+            JobPlan plan = plan(extra);
+            StreamExecutionEnvironment env = env(plan);
+            ScoringJob.build(env, plan);
+            return new Ran(plan, ScoringJob.execute(env, plan));
+        }
+
+        String pipelineId(Ran ran) {
+            return ran.plan.run().pipelineId();
+        }
+
+        Table table() {
+            return new org.apache.iceberg.hadoop.HadoopCatalog(
+                            new org.apache.hadoop.conf.Configuration(), warehouse.toUri().toString())
+                    .loadTable(org.apache.iceberg.catalog.TableIdentifier.parse(table));
+        }
+
+        /** Rows of {@code pipelineId}, or of every pipeline for null. */
+        List<Record> rows(String pipelineId) throws Exception {
+            List<Record> rows = new ArrayList<>();
+            var scan = IcebergGenerics.read(table());
+            if (pipelineId != null) {
+                scan = scan.where(Expressions.equal(ScoredRows.PIPELINE_ID, pipelineId));
+            }
+            try (CloseableIterable<Record> it = scan.build()) {
+                it.forEach(rows::add);
+            }
+            return rows;
+        }
+
+        /** Rows = produced, distinct positions = rows, ids 0..produced-1 once, y = 0.5x + 2. */
+        void assertExactlyOnce(String pipelineId) throws Exception {
+            List<Record> rows = rows(pipelineId);
+            assertThat(rows).as("rows of pipeline %s", pipelineId).hasSize(produced);
+            Set<String> positions = new HashSet<>();
+            Set<Long> ids = new HashSet<>();
+            for (Record r : rows) {
+                positions.add(
+                        r.getField(ScoredRows.SOURCE_TOPIC)
+                                + "/"
+                                + r.getField(ScoredRows.SOURCE_PARTITION)
+                                + "@"
+                                + r.getField(ScoredRows.SOURCE_OFFSET));
+                long id = (Long) r.getField("id");
+                ids.add(id);
+                assertThat((Float) r.getField("y"))
+                        .as("y of record %d", id)
+                        .isEqualTo((float) (0.5 * (id * 0.25) + 2));
+                assertThat(r.getField(ScoredRows.PIPELINE_ID)).isEqualTo(pipelineId);
+            }
+            assertThat(positions).as("distinct (topic, partition, offset)").hasSize(produced);
+            assertThat(ids).as("distinct ids").hasSize(produced);
+        }
+
+        /** Every snapshot that added data says who wrote it, with which model, from where. */
+        void assertLineage() {
+            Table t = table();
+            int dataSnapshots = 0;
+            for (Snapshot snap : t.snapshots()) {
+                Map<String, String> summary = snap.summary();
+                if (Long.parseLong(summary.getOrDefault("added-data-files", "0")) == 0) {
+                    continue;
+                }
+                dataSnapshots++;
+                assertThat(summary)
+                        .as("lineage of snapshot %d", snap.snapshotId())
+                        .containsKeys(
+                                RunLedger.PIPELINE_ID,
+                                RunLedger.RUN_ID,
+                                RunLedger.MODEL_VERSION,
+                                RunLedger.MODEL_SIGNATURE,
+                                RunLedger.START_POSITIONS,
+                                RunLedger.END_POSITIONS)
+                        .containsEntry(RunLedger.MODEL, "saved_model_half_plus_two_cpu")
+                        .containsEntry(RunLedger.MODEL_VERSION, "123")
+                        .containsEntry(RunLedger.MODEL_SIGNATURE, "serving_default");
+                assertThat(summary.get(RunLedger.END_POSITIONS)).contains(topic + ":0=");
+            }
+            assertThat(dataSnapshots).isPositive();
+        }
+    }
+
+    /** Rows committed by snapshots of {@code runId}. */
+    private static long rowsCommittedBy(Table table, String runId) {
+        table.refresh();
+        long rows = 0;
+        for (Snapshot snap : table.snapshots()) {
+            if (runId.equals(snap.summary().get(RunLedger.RUN_ID))) {
+                rows += Long.parseLong(snap.summary().getOrDefault("added-records", "0"));
+            }
+        }
+        return rows;
+    }
+
+    private static long dataFiles(Table table) {
+        table.refresh();
+        return Long.parseLong(table.currentSnapshot().summary().getOrDefault("total-data-files", "0"));
+    }
+
+    /**
+     * A real Kafka consumer interceptor that sleeps on every non-empty poll: slows the source
+     * down so a run can be interrupted in the middle.
+     */
+    public static final class SlowConsumer implements ConsumerInterceptor<byte[], byte[]> {
+        @Override
+        public ConsumerRecords<byte[], byte[]> onConsume(ConsumerRecords<byte[], byte[]> records) {
+            if (!records.isEmpty()) {
+                try {
+                    Thread.sleep(40);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return records;
+        }
+
+        @Override
+        public void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {}
+
+        @Override
+        public void close() {}
+
+        @Override
+        public void configure(Map<String, ?> configs) {}
+    }
+}
