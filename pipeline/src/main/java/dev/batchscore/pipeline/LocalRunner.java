@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -141,6 +142,7 @@ public final class LocalRunner {
                                 .setNumSlotsPerTaskManager(slots)
                                 .build())) {
             cluster.start();
+            ScoringJob.markStarted(plan);
             jobId = cluster.submitJob(graph).get().getJobID();
             Path urlFile = jobUrlFile(jobId.toString());
             writeJobUrl(urlFile, base);
@@ -174,7 +176,10 @@ public final class LocalRunner {
                     }
                 }
                 // Throws the job's failure, as env.execute() would.
-                jobResult.toJobExecutionResult(LocalRunner.class.getClassLoader());
+                JobExecutionResult executionResult =
+                        jobResult.toJobExecutionResult(LocalRunner.class.getClassLoader());
+                // The run's complete marker, only if its input ended (not a savepoint stop).
+                ScoringJob.markEnded(plan, executionResult);
                 savepoint = stopSavepoint(cluster.getArchivedExecutionGraph(jobId).get());
             } finally {
                 Files.deleteIfExists(urlFile);
