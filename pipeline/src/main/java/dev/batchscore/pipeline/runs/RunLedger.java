@@ -148,6 +148,17 @@ public final class RunLedger {
         return false;
     }
 
+    /** Whether any run of {@code pipelineId} has a complete marker. */
+    public boolean hasCompleteRun(String pipelineId) {
+        for (Snapshot s : history()) {
+            if (pipelineId.equals(s.summary().get(PIPELINE_ID))
+                    && COMPLETE.equals(s.summary().get(RUN_EVENT))) {
+                return true;
+            }
+        }
+        return table.properties().containsKey(LAST_COMPLETE_PROPERTY + pipelineId);
+    }
+
     /** The current snapshot and its ancestors, newest first. */
     public List<Snapshot> history() {
         table.refresh();

@@ -85,6 +85,17 @@ public final class RunPlanner {
             earlier = ledger.get().find(pipelineId, runId.get());
         } else if (resumingFromSavepoint && ledger.isPresent()) {
             earlier = ledger.get().latestIncomplete(pipelineId);
+            if (earlier.isEmpty() && ledger.get().hasCompleteRun(pipelineId)) {
+                // The savepoint's splits would re-read a range that later runs committed, and the
+                // client cannot see that range to skip it.
+                throw new ConfigException(
+                        "execution.state-recovery.path: pipeline '"
+                                + pipelineId
+                                + "' has no interrupted run to resume (its latest run completed),"
+                                + " so this savepoint belongs to a superseded run; drop"
+                                + " --resume-from and start a new run (starting-offsets: resume"
+                                + " continues after the last complete run)");
+            }
             if (earlier.isEmpty()) {
                 LOG.warn(
                         "Resuming pipeline {} from a savepoint, but its ledger has no incomplete"
