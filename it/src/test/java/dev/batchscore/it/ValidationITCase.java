@@ -186,6 +186,48 @@ class ValidationITCase {
         assertThat(Files.readString(file)).isEqualTo("x");
     }
 
+    /**
+     * Not a refusal before the run but its counterpart after it: the run command prints the counts
+     * and fails on errors.max-ratio over the whole run. Here, not in BadInputITCase, because the
+     * run command starts its own MiniCluster, which a MiniClusterExtension in the class forbids.
+     */
+    @Test
+    void theRunCommandPrintsTheCountsAndFailsOnTheWholeRunsShare() throws Exception {
+        List<String> records = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            records.add(i % 4 == 3 ? "{\"id\":" + i + ",\"x\":\"bad\"}" : "{\"id\":" + i + ",\"x\":" + i
+                    + ",\"n\":1,\"v\":[1,2,3],\"s\":\"1\"}");
+        }
+        KAFKA.createTopic("mixed", 2);
+        KAFKA.produce("mixed", 2, records);
+        List<String> argv = new ArrayList<>(List.of("run"));
+        Map<String, String> args = valid();
+        args.put("source.kafka.topic", "mixed");
+        args.put("output.passthrough", "id:long");
+        args.put("parallelism", "2");
+        args.put("batch.size", "8");
+        args.put("errors.max-ratio", "0.2");
+        // Above what a subtask reads: only the end-of-input check over the whole run sees 25 %.
+        args.put("errors.min-records", "100000");
+        args.forEach((k, v) -> {
+            argv.add("--" + k);
+            argv.add(v);
+        });
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Main.run(argv.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        assertThat(stdout).as("stdout; stderr: %s", err)
+                .contains("wrote 30 rows to it.scored and 10 errors to it.scored_errors")
+                .contains("read 40 records: 30 scored, 10 dead-lettered, 0 skipped");
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8).lines().toList()).singleElement().asString()
+                .isEqualTo("batchscore run: errors.max-ratio exceeded: 10 of the 40 records the run read were bad"
+                        + " (0.250 > 0.2); the rows are committed, but check source.kafka.topic and the producer,"
+                        + " or raise errors.max-ratio");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private void assertRefused(Map<String, String> args, String... fragments) throws Exception {

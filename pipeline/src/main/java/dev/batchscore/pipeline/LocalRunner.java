@@ -63,7 +63,8 @@ public final class LocalRunner {
             Duration elapsed,
             long snapshotId,
             String jobId,
-            String savepoint) {
+            String savepoint,
+            RunCounts counts) {
 
         /** True when the job was stopped with a savepoint before the end of its input. */
         public boolean stoppedWithSavepoint() {
@@ -75,19 +76,24 @@ public final class LocalRunner {
             return (rows + errors) / seconds;
         }
 
-        /** One line: rows written, errors, time, rows/s, snapshot id. */
+        /**
+         * One line: rows and errors committed (from the tables), time, rows/s, snapshot id, then
+         * what the operators counted (from the accumulators): read = scored + dead-lettered +
+         * skipped.
+         */
         public String summary() {
             return String.format(
                     Locale.ROOT,
                     "wrote %,d rows to %s and %,d errors to %s in %.1f s (%,.0f rows/s), snapshot"
-                        + " %s",
+                        + " %s; %s",
                     rows,
                     table,
                     errors,
                     errorsTable,
                     elapsed.toMillis() / 1000.0,
                     rowsPerSecond(),
-                    snapshotId < 0 ? "none" : Long.toString(snapshotId));
+                    snapshotId < 0 ? "none" : Long.toString(snapshotId),
+                    counts.summary());
         }
     }
 
@@ -130,6 +136,7 @@ public final class LocalRunner {
         long start = System.nanoTime();
         String base = "http://localhost:" + port;
         String savepoint;
+        RunCounts counts;
         JobID jobId;
         // Our own MiniCluster rather than env.executeAsync(), whose per-job cluster shuts down the
         // moment the job ends: we still need the job's checkpoint history then, to tell a finished
@@ -178,6 +185,7 @@ public final class LocalRunner {
                 // Throws the job's failure, as env.execute() would.
                 JobExecutionResult executionResult =
                         jobResult.toJobExecutionResult(LocalRunner.class.getClassLoader());
+                counts = RunCounts.of(executionResult);
                 // The run's complete marker, only if its input ended (not a savepoint stop).
                 ScoringJob.markEnded(plan, executionResult);
                 savepoint = stopSavepoint(cluster.getArchivedExecutionGraph(jobId).get());
@@ -199,7 +207,8 @@ public final class LocalRunner {
                 elapsed,
                 IcebergTables.currentSnapshotId(table),
                 jobId.toString(),
-                savepoint);
+                savepoint,
+                counts);
     }
 
     /**

@@ -42,6 +42,8 @@ public final class RunCommand {
             return STOPPED_EXIT_CODE;
         }
         out.println(result.summary());
+        // errors.max-ratio over the whole run; fails (one line, exit 1) after printing what was done.
+        result.counts().checkMaxRatio(plan.spec().errorPolicy());
         return 0;
     }
 

@@ -56,7 +56,10 @@ public final class ScoringJob {
                 StreamExecutionEnvironment.getExecutionEnvironment(config.flinkConfiguration());
         JobPlan plan = JobPlan.create(config);
         build(env, plan);
-        execute(env, plan);
+        RunCounts counts = RunCounts.of(execute(env, plan));
+        LOG.info("Run {}: {}", plan.run().runId(), counts.summary());
+        // errors.max-ratio over the whole run: the subtasks only judge their own shares.
+        counts.checkMaxRatio(plan.spec().errorPolicy());
     }
 
     /**
