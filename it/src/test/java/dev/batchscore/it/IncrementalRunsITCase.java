@@ -45,6 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Scheduled incremental runs ({@code source.kafka.starting-offsets: resume}) against a real KRaft
@@ -54,6 +56,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * snapshot.
  */
 class IncrementalRunsITCase {
+    private static final Logger LOG = LoggerFactory.getLogger(IncrementalRunsITCase.class);
     private static final int BATCH_SIZE = 16;
 
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
@@ -161,6 +164,11 @@ class IncrementalRunsITCase {
             committedByCrashedRun = rowsCommittedBy(s.table(), runId);
             assertThat(committedByCrashedRun).as("the cancelled run committed some rows").isPositive();
             assertThat(status).isIn(JobStatus.CANCELED, JobStatus.FINISHED);
+            LOG.info(
+                    "Interrupted run {}: {} of 1200 rows committed before it ended {}",
+                    runId,
+                    committedByCrashedRun,
+                    status);
         } else {
             JobPlan plan = s.plan();
             StreamExecutionEnvironment env = s.env(plan);
