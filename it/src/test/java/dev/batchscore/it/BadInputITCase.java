@@ -96,7 +96,9 @@ class BadInputITCase {
                 bad(id, "{\"id\":" + id + ",\"x\":1,\"n\":1.5,\"v\":[1,2,3],\"s\":\"2\"}", "encode", "not an integer"),
                 bad(id, "{" + ok + ",\"x\":1e40}", "encode", "out of range for DT_FLOAT"),
                 bad(id, "{" + ok + ",\"x\":NaN}", "encode", "non-finite values are rejected"),
-                bad(id, "{\"id\":" + id + ",\"x\":1,\"n\":1,\"v\":[1,2,3],\"s\":\"abc\"}", "score", "abc"));
+                bad(id, "{\"id\":" + id + ",\"x\":1,\"n\":1,\"v\":[1,2,3],\"s\":\"abc\"}", "score",
+                        "signature 'serving_default' failed on this record: StringToNumberOp could not correctly"
+                                + " convert string: abc"));
     }
 
     private static Rec bad(int id, String value, String stage, String reason) {
