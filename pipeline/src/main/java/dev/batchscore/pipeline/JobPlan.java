@@ -206,7 +206,7 @@ public record JobPlan(
                             draft.modelName(),
                             modelVersion,
                             draft.signature(),
-                            config.toMap().containsKey("execution.state-recovery.path"));
+                            config.isSet(EXECUTION_STATE_RECOVERY_PATH));
             builder.pipelineId(planned.run().pipelineId()).runId(planned.run().runId());
             builder.passthrough(passthrough(config, existing, inputFields, outputNames));
             ScoringSpec spec = builder.build();
