@@ -18,7 +18,10 @@ public final class ErrorOptions {
         try {
             mode = ErrorPolicy.Mode.parse(config.get(ERRORS_MODE));
         } catch (IllegalArgumentException e) {
-            throw invalid(ERRORS_MODE.key(), config.get(ERRORS_MODE), "expected dead-letter, skip or fail");
+            throw invalid(
+                    ERRORS_MODE.key(),
+                    config.get(ERRORS_MODE),
+                    "expected dead-letter, skip or fail");
         }
         double ratio = config.get(ERRORS_MAX_RATIO);
         if (!(ratio >= 0 && ratio <= 1)) {
@@ -29,7 +32,8 @@ public final class ErrorOptions {
         }
         long minRecords = config.get(ERRORS_MIN_RECORDS);
         if (minRecords < 1) {
-            throw invalid(ERRORS_MIN_RECORDS.key(), String.valueOf(minRecords), "expected 1 or more");
+            throw invalid(
+                    ERRORS_MIN_RECORDS.key(), String.valueOf(minRecords), "expected 1 or more");
         }
         String nonFinite = config.get(ERRORS_NON_FINITE).trim().toLowerCase(Locale.ROOT);
         if (!nonFinite.equals("reject") && !nonFinite.equals("allow")) {

@@ -28,7 +28,10 @@ final class InputTypeCheck {
         for (FieldSpec field : fields) {
             String json = spec.jsonFieldFor(field.name());
             String key = "model.input." + field.name();
-            String setting = mapping.containsKey(field.name()) ? key + " is '" + json + "'" : "unmapped, it reads '" + json + "'";
+            String setting =
+                    mapping.containsKey(field.name())
+                            ? key + " is '" + json + "'"
+                            : "unmapped, it reads '" + json + "'";
             JsonNode example = null;
             boolean present = false;
             boolean fits = false;
@@ -48,15 +51,33 @@ final class InputTypeCheck {
                 Set<String> seen = new TreeSet<>();
                 samples.forEach(s -> s.fieldNames().forEachRemaining(seen::add));
                 throw new ConfigException(
-                        key + " is '" + json + "', but none of the " + samples.size()
-                                + " records sampled from the topic has that field (fields seen: " + seen
-                                + "): map " + key + " to one of them");
+                        key
+                                + " is '"
+                                + json
+                                + "', but none of the "
+                                + samples.size()
+                                + " records sampled from the topic has that field (fields seen: "
+                                + seen
+                                + "): map "
+                                + key
+                                + " to one of them");
             }
             if (present && !fits) {
                 throw new ConfigException(
-                        "model input '" + field.name() + "' (" + setting + ") expects DT_" + field.dtype()
-                                + " but every one of the " + samples.size() + " records sampled from the topic holds "
-                                + kind(example) + " there, e.g. " + shown(example) + ": set " + key
+                        "model input '"
+                                + field.name()
+                                + "' ("
+                                + setting
+                                + ") expects DT_"
+                                + field.dtype()
+                                + " but every one of the "
+                                + samples.size()
+                                + " records sampled from the topic holds "
+                                + kind(example)
+                                + " there, e.g. "
+                                + shown(example)
+                                + ": set "
+                                + key
                                 + " to a field of that type");
             }
         }
@@ -93,7 +114,9 @@ final class InputTypeCheck {
         if (value.isObject()) {
             return "an object";
         }
-        return value.isArray() ? "a list of another type" : value.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        return value.isArray()
+                ? "a list of another type"
+                : value.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String shown(JsonNode value) {

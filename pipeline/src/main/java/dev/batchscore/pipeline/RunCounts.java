@@ -50,10 +50,10 @@ public record RunCounts(long read, long scored, long deadLettered, long skipped)
 
     /**
      * The end-of-input half of {@code errors.max-ratio}: the run's total share of bad records,
-     * without the per-subtask minimum (the count is complete now). The scoring subtasks check
-     * their own shares while the job runs; a share that only the total shows (bad records spread
-     * thinly, or a subtask that never reached errors.min-records) is caught here, after the rows
-     * were committed, so the run fails but keeps its output.
+     * without the per-subtask minimum (the count is complete now). The scoring subtasks check their
+     * own shares while the job runs; a share that only the total shows (bad records spread thinly,
+     * or a subtask that never reached errors.min-records) is caught here, after the rows were
+     * committed, so the run fails but keeps its output.
      */
     public void checkMaxRatio(ErrorPolicy policy) {
         if (policy.maxRatio() < 1.0 && read > 0 && bad() > policy.maxRatio() * read) {

@@ -11,10 +11,10 @@ import java.io.IOException;
 import java.util.UUID;
 
 /**
- * Proves a warehouse location can be written before any table is created: creates a small
- * directory and file in the warehouse (or, when it does not exist yet, in its nearest existing
- * ancestor, so a missing warehouse is not created by the check) and deletes them again. Permission
- * bits alone would not do: root ignores them, and object stores have none.
+ * Proves a warehouse location can be written before any table is created: creates a small directory
+ * and file in the warehouse (or, when it does not exist yet, in its nearest existing ancestor, so a
+ * missing warehouse is not created by the check) and deletes them again. Permission bits alone
+ * would not do: root ignores them, and object stores have none.
  */
 public final class WarehouseProbe {
     private WarehouseProbe() {}
@@ -46,13 +46,16 @@ public final class WarehouseProbe {
             if (e instanceof ConfigException ce) {
                 throw ce;
             }
-            throw failed(warehouse, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            throw failed(
+                    warehouse,
+                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         } finally {
             if (probe != null) {
                 try {
                     fs.delete(probe, true);
                 } catch (IOException e) {
-                    // A probe that cannot be deleted is harmless (a dot-directory the catalog ignores).
+                    // A probe that cannot be deleted is harmless (a dot-directory the catalog
+                    // ignores).
                 }
             }
         }

@@ -25,9 +25,15 @@ public final class KafkaChecks {
 
     private KafkaChecks() {}
 
-    /** Throws {@link ConfigException} when no broker answers within {@code timeout} or a topic is missing. */
+    /**
+     * Throws {@link ConfigException} when no broker answers within {@code timeout} or a topic is
+     * missing.
+     */
     public static void check(
-            String bootstrapServers, List<String> topics, Properties clientProperties, Duration timeout) {
+            String bootstrapServers,
+            List<String> topics,
+            Properties clientProperties,
+            Duration timeout) {
         Properties props = new Properties();
         props.putAll(clientProperties);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -43,7 +49,11 @@ public final class KafkaChecks {
         }
         try {
             admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            existing = new TreeSet<>(admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            existing =
+                    new TreeSet<>(
+                            admin.listTopics()
+                                    .names()
+                                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
         } catch (TimeoutException | ExecutionException e) {
             throw unreachable(bootstrapServers, timeout, e);
         } catch (InterruptedException e) {
@@ -55,7 +65,9 @@ public final class KafkaChecks {
         }
         for (String topic : topics) {
             if (!existing.contains(topic)) {
-                List<String> shown = new ArrayList<>(existing).subList(0, Math.min(TOPICS_SHOWN, existing.size()));
+                List<String> shown =
+                        new ArrayList<>(existing)
+                                .subList(0, Math.min(TOPICS_SHOWN, existing.size()));
                 throw new ConfigException(
                         "source.kafka.topic '"
                                 + topic
@@ -70,8 +82,10 @@ public final class KafkaChecks {
     }
 
     private static ConfigException unreachable(String servers, Duration timeout, Exception e) {
-        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        Throwable cause =
+                e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        String why =
+                cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         return new ConfigException(
                 "source.kafka.bootstrap-servers '"
                         + servers
