@@ -146,7 +146,8 @@ public record JobPlan(
                                     + "' has no input named '"
                                     + mapped
                                     + "'; its inputs are "
-                                    + known);
+                                    + known
+                                    + ": rename the key to model.input.<one of them>");
                 }
             }
         }
