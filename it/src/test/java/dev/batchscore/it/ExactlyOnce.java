@@ -1,0 +1,177 @@
+package dev.batchscore.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchscore.models.BatchScorer;
+import dev.batchscore.models.ModelOptions;
+import dev.batchscore.models.ModelRegistry;
+import dev.batchscore.models.SavedModel;
+import dev.batchscore.models.ScoreResult;
+import dev.batchscore.models.reference.ReferenceModels;
+import dev.batchscore.pipeline.JobPlan;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.apache.iceberg.Table;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.assertj.core.data.Offset;
+
+/**
+ * What the recovery ITs share: tabular records, the reference model in several versions, and the
+ * exactly-once check of a finished table (row count, distinct source positions, every score equal
+ * to what the model version recorded in the row gives for that record).
+ */
+final class ExactlyOnce {
+    private ExactlyOnce() {}
+
+    /** {@code count} tabular records with ids {@code firstId...}, features drawn from {@code seed}. */
+    static List<String> tabularRecords(int firstId, int count, long seed) {
+        Random random = new Random(seed);
+        List<String> records = new ArrayList<>();
+        for (int i = firstId; i < firstId + count; i++) {
+            StringBuilder json =
+                    new StringBuilder("{\"id\":" + i + ",\"segment\":\"s" + (i % 3) + "\",\"features\":[");
+            for (int f = 0; f < ReferenceModels.TABULAR_FEATURES; f++) {
+                json.append(f == 0 ? "" : ",")
+                        .append(String.format(Locale.ROOT, "%.4f", random.nextGaussian()));
+            }
+            records.add(json.append("]}").toString());
+        }
+        return records;
+    }
+
+    /**
+     * The tabular reference model built with {@code seed} as version {@code version} of the TF
+     * Serving base directory {@code parent/tabular}; returns the base directory (what model.path
+     * names, so the _model column reads "tabular" for every version).
+     */
+    static Path tabularVersion(Path parent, long seed, int version) throws Exception {
+        Path built = ReferenceModels.buildTabular(parent.resolve("build-" + version), seed);
+        Path base = Files.createDirectories(parent.resolve("tabular"));
+        Files.move(built, base.resolve(Integer.toString(version)));
+        return base;
+    }
+
+    /** What model {@code versionDir} gives for each record, by record id. */
+    static Map<Long, Float> scoreDirectly(Path versionDir, List<String> records) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Map<Long, Float> scores = new HashMap<>();
+        try (SavedModel loaded = ModelRegistry.acquire(versionDir, ModelOptions.defaults())) {
+            BatchScorer scorer = loaded.scorer(ModelOptions.DEFAULT_SIGNATURE);
+            List<Map<String, Object>> inputs = new ArrayList<>();
+            for (String record : records) {
+                inputs.add(json.readValue(record, Map.class));
+            }
+            ScoreResult result = scorer.score(inputs);
+            for (int i = 0; i < inputs.size(); i++) {
+                assertThat(result.ok(i)).isTrue();
+                scores.put(
+                        ((Number) inputs.get(i).get("id")).longValue(),
+                        (Float) result.outputs(i).get(ReferenceModels.TABULAR_OUTPUT));
+            }
+        }
+        return scores;
+    }
+
+    /**
+     * Writes {@code values.get(i)} to partition {@code i % partitions}, once each. Like {@link
+     * KafkaBroker#produce} but with timeouts long enough for a machine whose cores the brokers,
+     * MiniClusters and TensorFlow of parallel test runs share: a request that times out on the
+     * client while the broker appended it made the idempotent producer reset its sequence and
+     * retry forever (OutOfOrderSequenceException).
+     */
+    static void produce(KafkaBroker kafka, String topic, int partitions, List<String> values) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "120000");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < values.size(); i++) {
+                producer.send(
+                        new ProducerRecord<>(
+                                topic,
+                                i % partitions,
+                                null,
+                                values.get(i).getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+        }
+    }
+
+    static List<Record> rows(JobPlan plan) throws Exception {
+        Table table = plan.catalogLoader().loadCatalog().loadTable(plan.table());
+        List<Record> rows = new ArrayList<>();
+        try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+            records.forEach(rows::add);
+        }
+        return rows;
+    }
+
+    /** Snapshots that added rows (the run ledger's markers add none). */
+    static int dataCommits(JobPlan plan) {
+        Table table = plan.catalogLoader().loadCatalog().loadTable(plan.table());
+        int n = 0;
+        for (var snapshot : table.snapshots()) {
+            if (Long.parseLong(snapshot.summary().getOrDefault("added-records", "0")) > 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Asserts rows = {@code produced}, each (topic, partition, offset) once, and every probability
+     * equal to the score of the model version the row names; returns rows per model version.
+     */
+    static Map<String, Long> assertExactlyOnce(
+            List<Record> rows, int produced, Map<String, Map<Long, Float>> scoresByVersion) {
+        assertThat(rows).as("rows = records produced").hasSize(produced);
+        assertThat(rows.stream().map(ExactlyOnce::position).distinct().count())
+                .as("distinct (topic, partition, offset) = rows")
+                .isEqualTo(rows.size());
+        assertThat(rows.stream().map(r -> (Long) r.getField("id")).distinct().count())
+                .as("distinct record ids")
+                .isEqualTo(produced);
+        for (Record row : rows) {
+            String version = (String) row.getField("_model_version");
+            assertThat(scoresByVersion).as("model version of a row").containsKey(version);
+            long id = (Long) row.getField("id");
+            // Batch composition may move the last bits of a float (different matmul blocking).
+            assertThat((Float) row.getField(ReferenceModels.TABULAR_OUTPUT))
+                    .as("probability of record %d scored by version %s", id, version)
+                    .isCloseTo(scoresByVersion.get(version).get(id), Offset.offset(1e-5f));
+        }
+        return rows.stream()
+                .collect(
+                        Collectors.groupingBy(
+                                r -> (String) r.getField("_model_version"), Collectors.counting()));
+    }
+
+    static String position(Record row) {
+        return row.getField("_source_topic")
+                + "/"
+                + row.getField("_source_partition")
+                + "@"
+                + row.getField("_source_offset");
+    }
+}

@@ -1,0 +1,148 @@
+package dev.batchscore.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.ScoringJob;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
+import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A TaskManager dies half way through a bounded run. The MiniCluster has two TaskManagers with one
+ * slot each and the job runs at parallelism 2, so both hold tasks; at a point of progress drawn
+ * from the seed (records consumed by the source readers) one of them, also drawn from the seed, is
+ * terminated and a fresh one started in its place. STREAMING restarts from the last checkpoint;
+ * BATCH re-runs the failed tasks and commits once at the end. Either way the table must hold every
+ * record exactly once with the model's own score, and the job must really have restarted tasks.
+ */
+class FailoverITCase {
+    private static final int PARTITIONS = 4;
+    private static final int RECORDS = 800;
+
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setConfiguration(sharedJvmConfiguration())
+                            .setNumberTaskManagers(2)
+                            .setNumberSlotsPerTaskManager(1)
+                            .build());
+
+    @TempDir static Path scratch;
+
+    /**
+     * All TaskManagers of a MiniCluster share one JVM and its classes. A class initialised by a
+     * task of the TaskManager we kill keeps that TaskManager's (then closed) user-code class
+     * loader, which Flink's leak check turns into errors for every later job in the JVM (seen:
+     * Iceberg's AvroIO). On a real cluster the killed TaskManager's classes die with its process.
+     */
+    private static Configuration sharedJvmConfiguration() {
+        Configuration conf = new Configuration();
+        conf.set(CoreOptions.CHECK_LEAKED_CLASSLOADER, false);
+        return conf;
+    }
+
+    private static Path model;
+    private static List<String> records;
+    private static Map<Long, Float> scores;
+    /** MiniCluster task manager indexes that are alive (terminated ones keep their index). */
+    private static final List<Integer> liveTaskManagers = new ArrayList<>(List.of(0, 1));
+
+    private static int nextTaskManager = 2;
+
+    @BeforeAll
+    static void buildModelAndRecords() throws Exception {
+        model = ExactlyOnce.tabularVersion(scratch.resolve("model"), 42, 1);
+        records = ExactlyOnce.tabularRecords(0, RECORDS, 11);
+        scores = ExactlyOnce.scoreDirectly(model.resolve("1"), records);
+    }
+
+    @ParameterizedTest(name = "{0} mode, seed {1}")
+    @CsvSource({"streaming, 1", "streaming, 2", "streaming, 3", "batch, 4", "batch, 5"})
+    void lostTaskManagerLosesAndDuplicatesNothing(
+            String mode, long seed, @InjectMiniCluster MiniCluster cluster) throws Exception {
+        Random random = new Random(seed);
+        String topic = "failover-" + mode + "-" + seed;
+        KAFKA.createTopic(topic, PARTITIONS);
+        ExactlyOnce.produce(KAFKA, topic, PARTITIONS, records);
+
+        JobPlan plan = JobPlan.create(config(topic, scratch.resolve("wh-" + topic), mode));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(plan.config().flinkConfiguration());
+        ScoringJob.build(env, plan);
+
+        // Between 10% and 70% of the records read: early, in the middle, or late in the run.
+        long killAt = (long) (RECORDS * (0.1 + 0.6 * random.nextDouble()));
+        ThrottlingInterceptor.reset();
+        JobClient job = env.executeAsync("it failover " + topic);
+        while (ThrottlingInterceptor.CONSUMED.get() < killAt) {
+            assertThat(job.getJobStatus().get().isGloballyTerminalState())
+                    .as("job ended before %d records were read", killAt)
+                    .isFalse();
+            Thread.sleep(10);
+        }
+        int victim = liveTaskManagers.remove(random.nextInt(liveTaskManagers.size()));
+        cluster.terminateTaskManager(victim).get();
+        cluster.startTaskManager();
+        liveTaskManagers.add(nextTaskManager++);
+
+        job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
+
+        AccessExecutionGraph graph = cluster.getArchivedExecutionGraph(job.getJobID()).get();
+        int restartedTasks = 0;
+        for (AccessExecutionVertex vertex : graph.getAllExecutionVertices()) {
+            if (vertex.getCurrentExecutionAttempt().getAttemptNumber() > 0) {
+                restartedTasks++;
+            }
+        }
+        assertThat(restartedTasks).as("tasks re-run after TaskManager %d died", victim).isPositive();
+        ExactlyOnce.assertExactlyOnce(ExactlyOnce.rows(plan), RECORDS, Map.of("1", scores));
+    }
+
+    private static JobConfig config(String topic, Path warehouse, String mode) {
+        return JobConfig.fromArgs(
+                new String[] {
+                    "--source.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
+                    "--source.kafka.topic", topic,
+                    // 5 records per poll, 30 ms each: a few seconds per reader, so the TaskManager
+                    // dies while records are in flight, not after the end.
+                    "--source.kafka.properties.max.poll.records", "5",
+                    "--source.kafka.properties.interceptor.classes",
+                            ThrottlingInterceptor.class.getName(),
+                    "--source.kafka.properties." + ThrottlingInterceptor.DELAY_KEY, "30",
+                    "--model.path", model.toString(),
+                    "--sink.iceberg.catalog.type", "hadoop",
+                    "--sink.iceberg.catalog.warehouse", warehouse.toUri().toString(),
+                    "--sink.iceberg.table", "it.failover_" + topic.replace('-', '_'),
+                    "--execution.runtime-mode", mode,
+                    "--execution.checkpointing.interval", "200 ms",
+                    "--execution.restart.max-attempts", "5",
+                    "--execution.restart.delay", "500 ms",
+                    "--parallelism", "2",
+                    "--batch.size", "16",
+                    "--batch.max-delay", "100 ms",
+                });
+    }
+}

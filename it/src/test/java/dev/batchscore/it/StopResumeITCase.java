@@ -1,0 +1,216 @@
+package dev.batchscore.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.LocalRunner;
+import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.StopCommand;
+import dev.batchscore.pipeline.runs.SkipCommitted;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.data.Record;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Stop with savepoint, then resume: a bounded STREAMING run is stopped through {@link StopCommand}
+ * (Flink's REST stop-with-savepoint) after k Iceberg commits, and a new job resumed from the
+ * savepoint with {@code --resume-from} must finish (FLINK-33466: a restored bounded KafkaSource
+ * never did) with every record produced before the first run started in the table exactly once.
+ * Records produced while the run is stopped belong to the next run, not to the resumed one.
+ *
+ * <p>The model upgrade case resumes with a new model.path: rows scored before the stop carry
+ * version 1 and version 1's scores, the rest version 2 and version 2's scores.
+ */
+class StopResumeITCase {
+    private static final int PARTITIONS = 4;
+    private static final int RECORDS = 1000;
+    private static final int LATE_RECORDS = 100;
+
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    @TempDir static Path scratch;
+
+    private static Path modelV1;
+    private static Path modelV2;
+    private static List<String> records;
+    private static Map<Long, Float> scoresV1;
+    private static Map<Long, Float> scoresV2;
+
+    @BeforeAll
+    static void buildModels() throws Exception {
+        modelV1 = ExactlyOnce.tabularVersion(scratch.resolve("v1"), 42, 1);
+        modelV2 = ExactlyOnce.tabularVersion(scratch.resolve("v2"), 4242, 2);
+        records = ExactlyOnce.tabularRecords(0, RECORDS, 7);
+        List<String> all = new ArrayList<>(records);
+        all.addAll(ExactlyOnce.tabularRecords(RECORDS, LATE_RECORDS, 8));
+        scoresV1 = ExactlyOnce.scoreDirectly(modelV1.resolve("1"), all);
+        scoresV2 = ExactlyOnce.scoreDirectly(modelV2.resolve("2"), all);
+    }
+
+    @ParameterizedTest(name = "stopped after {0} commits")
+    @ValueSource(ints = {1, 3, 6})
+    void resumedRunFinishesWithEveryRecordOnce(int commits, @InjectMiniCluster MiniCluster cluster)
+            throws Exception {
+        String topic = "stop-" + commits;
+        Map<String, Long> perVersion =
+                stopAndResume(cluster, topic, commits, modelV1, modelV1, "it.stop_" + commits);
+        assertThat(perVersion).containsOnlyKeys("1");
+    }
+
+    @Test
+    void resumingWithANewModelPathScoresTheRestWithTheNewVersion(
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
+        Map<String, Long> perVersion =
+                stopAndResume(cluster, "upgrade", 2, modelV1, modelV2, "it.upgrade");
+        assertThat(perVersion).as("rows per _model_version").containsOnlyKeys("1", "2");
+    }
+
+    /** Runs, stops after {@code commits} commits, resumes with {@code resumeModel}, checks. */
+    private static Map<String, Long> stopAndResume(
+            MiniCluster cluster, String topic, int commits, Path model, Path resumeModel, String table)
+            throws Exception {
+        KAFKA.createTopic(topic, PARTITIONS);
+        ExactlyOnce.produce(KAFKA, topic, PARTITIONS, records);
+        Path warehouse = scratch.resolve("warehouse-" + topic);
+
+        JobPlan plan = JobPlan.create(config(topic, model, warehouse, table, null));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(plan.config().flinkConfiguration());
+        ScoringJob.build(env, plan);
+        ScoringJob.markStarted(plan);
+        JobClient first = env.executeAsync("it " + table + " first");
+        awaitCommits(cluster, plan, first, commits);
+
+        String savepoint =
+                StopCommand.stop(
+                        cluster.getRestAddress().get(),
+                        first.getJobID(),
+                        scratch.resolve("savepoints-" + topic).toUri().toString(),
+                        false);
+        first.getJobExecutionResult().get(1, TimeUnit.MINUTES);
+        assertThat(LocalRunner.stopSavepoint(cluster.getArchivedExecutionGraph(first.getJobID()).get()))
+                .as("the runner sees the job was stopped with this savepoint")
+                .isEqualTo(savepoint);
+        Set<Long> committedBeforeResume =
+                ExactlyOnce.rows(plan).stream()
+                        .map(r -> (Long) r.getField("id"))
+                        .collect(Collectors.toSet());
+        assertThat(committedBeforeResume.size())
+                .as("rows committed before the stop")
+                .isBetween(1, RECORDS - 1);
+
+        // Produced while stopped: after the first run's stopping offsets, so not part of this run.
+        ExactlyOnce.produce(KAFKA, topic, PARTITIONS, ExactlyOnce.tabularRecords(RECORDS, LATE_RECORDS, 8));
+
+        JobPlan resumed = JobPlan.create(config(topic, resumeModel, warehouse, table, savepoint));
+        StreamExecutionEnvironment env2 =
+                StreamExecutionEnvironment.getExecutionEnvironment(resumed.config().flinkConfiguration());
+        ScoringJob.build(env2, resumed);
+        assertThat(resumed.run().runId())
+                .as("the resumed job continues the stopped run (run ledger)")
+                .isEqualTo(plan.run().runId());
+        JobClient second = env2.executeAsync("it " + table + " resumed");
+        try {
+            JobExecutionResult result = second.getJobExecutionResult().get(3, TimeUnit.MINUTES);
+            assertThat(ScoringJob.markEnded(resumed, result))
+                    .as("the resumed job read to the end of the run's input")
+                    .isTrue();
+            // The ledger's skip-committed filter is a second line of defence; Flink's state must
+            // be enough: nothing the resumed job read had been committed before.
+            assertThat((Long) result.getAccumulatorResult(SkipCommitted.SKIPPED))
+                    .as("records the resumed job re-read although committed")
+                    .isZero();
+        } catch (TimeoutException e) {
+            second.cancel().get();
+            throw new AssertionError(
+                    "the bounded job resumed from " + savepoint + " did not finish (FLINK-33466)", e);
+        }
+
+        List<Record> rows = ExactlyOnce.rows(resumed);
+        Map<String, Long> perVersion =
+                ExactlyOnce.assertExactlyOnce(rows, RECORDS, Map.of("1", scoresV1, "2", scoresV2));
+        assertThat(rows.stream().mapToLong(r -> (Long) r.getField("id")).max().getAsLong())
+                .as("no record produced after the first run started")
+                .isLessThan(RECORDS);
+        assertThat(rows)
+                .filteredOn(r -> committedBeforeResume.contains((Long) r.getField("id")))
+                .as("rows committed before the stop keep the version that scored them")
+                .allSatisfy(r -> assertThat(r.getField("_model_version")).isEqualTo("1"));
+        return perVersion;
+    }
+
+    /** Waits until the job has committed {@code commits} Iceberg snapshots; fails if it ended. */
+    private static void awaitCommits(MiniCluster cluster, JobPlan plan, JobClient job, int commits)
+            throws Exception {
+        while (ExactlyOnce.dataCommits(plan) < commits) {
+            var failure = cluster.getExecutionGraph(job.getJobID()).get().getFailureInfo();
+            assertThat(failure)
+                    .as("no task failure expected before the stop")
+                    .satisfiesAnyOf(
+                            f -> assertThat(f).isNull(),
+                            f -> assertThat(f.getExceptionAsString()).isEmpty());
+            JobStatus status = job.getJobStatus().get();
+            assertThat(status.isGloballyTerminalState())
+                    .as("job ended (%s) before %d commits: the run is too fast to stop", status, commits)
+                    .isFalse();
+            Thread.sleep(50);
+        }
+    }
+
+    private static JobConfig config(String topic, Path model, Path warehouse, String table, String resumeFrom) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--source.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
+                                "--source.kafka.topic", topic,
+                                // 5 records per poll, 40 ms each: ~5 s per reader for 500 records,
+                                // so a stop after a few 200 ms checkpoints lands half way.
+                                "--source.kafka.properties.max.poll.records", "5",
+                                "--source.kafka.properties.interceptor.classes",
+                                        ThrottlingInterceptor.class.getName(),
+                                "--source.kafka.properties." + ThrottlingInterceptor.DELAY_KEY, "40",
+                                "--model.path", model.toString(),
+                                "--sink.iceberg.catalog.type", "hadoop",
+                                "--sink.iceberg.catalog.warehouse", warehouse.toUri().toString(),
+                                "--sink.iceberg.table", table,
+                                "--execution.runtime-mode", "streaming",
+                                "--execution.checkpointing.interval", "200 ms",
+                                "--parallelism", "2",
+                                "--batch.size", "16",
+                                "--batch.max-delay", "100 ms"));
+        if (resumeFrom != null) {
+            args.add("--resume-from");
+            args.add(resumeFrom);
+        }
+        return JobConfig.fromArgs(args.toArray(new String[0]));
+    }
+}
