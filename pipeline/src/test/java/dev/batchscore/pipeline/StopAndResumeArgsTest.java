@@ -1,0 +1,106 @@
+package dev.batchscore.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.junit.jupiter.api.Test;
+
+/** The command-line side of stop and resume: flags, messages, and what reaches Flink. */
+class StopAndResumeArgsTest {
+    private static final String[] REQUIRED = {
+        "--source.kafka.bootstrap-servers", "localhost:9092",
+        "--source.kafka.topic", "t",
+        "--model.path", "/m",
+        "--sink.iceberg.catalog.warehouse", "/w",
+        "--sink.iceberg.table", "a.b",
+    };
+
+    private static String[] with(String... more) {
+        String[] args = new String[REQUIRED.length + more.length];
+        System.arraycopy(REQUIRED, 0, args, 0, REQUIRED.length);
+        System.arraycopy(more, 0, args, REQUIRED.length, more.length);
+        return args;
+    }
+
+    @Test
+    void resumeFromIsFlinksStateRecoveryPath() {
+        Configuration flink =
+                JobConfig.fromArgs(with("--resume-from", "file:/sp/savepoint-1")).flinkConfiguration();
+        assertThat(flink.get(StateRecoveryOptions.SAVEPOINT_PATH)).isEqualTo("file:/sp/savepoint-1");
+        assertThat(
+                        JobConfig.fromArgs(with("--execution.state-recovery.path", "file:/sp/x"))
+                                .flinkConfiguration()
+                                .get(StateRecoveryOptions.SAVEPOINT_PATH))
+                .isEqualTo("file:/sp/x");
+        assertThat(JobConfig.fromArgs(REQUIRED).flinkConfiguration().get(StateRecoveryOptions.SAVEPOINT_PATH))
+                .isNull();
+    }
+
+    @Test
+    void restartStrategyIsBoundedFixedDelayFromTheOptions() {
+        Configuration defaults = JobConfig.fromArgs(REQUIRED).flinkConfiguration();
+        assertThat(defaults.get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("fixed-delay");
+        assertThat(defaults.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS)).isEqualTo(3);
+        Configuration set =
+                JobConfig.fromArgs(
+                                with(
+                                        "--execution.restart.max-attempts", "7",
+                                        "--execution.restart.delay", "500 ms"))
+                        .flinkConfiguration();
+        assertThat(set.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS)).isEqualTo(7);
+        assertThat(set.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY).toMillis())
+                .isEqualTo(500);
+        assertThatThrownBy(() -> JobConfig.fromArgs(with("--execution.restart.max-attempts", "-1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("execution.restart.max-attempts");
+    }
+
+    @Test
+    void resumeCommandReplacesAnEarlierSavepointAndQuotes() {
+        String line =
+                RunCommand.resumeArgs(
+                        new String[] {
+                            "--config", "job.yaml",
+                            "--resume-from", "file:/sp/old",
+                            "--batch.max-delay", "2 s",
+                            "--execution.state-recovery.path=file:/sp/older"
+                        },
+                        "file:/sp/new");
+        assertThat(line)
+                .isEqualTo("--config job.yaml --batch.max-delay '2 s' --resume-from file:/sp/new");
+    }
+
+    @Test
+    void stopNamesWhatIsMissing() {
+        assertThatThrownBy(() -> stop("--savepoint-dir", "/sp"))
+                .hasMessageContaining("missing <job-id>");
+        assertThatThrownBy(() -> stop("00000000000000000000000000000001"))
+                .hasMessageContaining("--savepoint-dir");
+        assertThatThrownBy(() -> stop("not-a-job", "--savepoint-dir", "/sp"))
+                .hasMessageContaining("not a Flink job id");
+        String absent = "0000000000000000000000000000abcd";
+        assertThatThrownBy(() -> stop(absent, "--savepoint-dir", "/sp"))
+                .hasMessageContaining("no local batchscore run of job " + absent)
+                .hasMessageContaining("--rest-url");
+    }
+
+    @Test
+    void localSavepointDirBecomesAnAbsoluteUri() {
+        assertThat(StopCommand.savepointTarget("s3://bucket/sp")).isEqualTo("s3://bucket/sp");
+        assertThat(StopCommand.savepointTarget("sp"))
+                .isEqualTo(Path.of("sp").toAbsolutePath().toUri().toString());
+    }
+
+    private static void stop(String... args) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        StopCommand.run(args, print, print);
+    }
+}
