@@ -5,16 +5,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
+import dev.batchscore.pipeline.RunCommand;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.StopCommand;
 import dev.batchscore.pipeline.runs.SkipCommitted;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobStatus;
@@ -92,6 +103,82 @@ class StopResumeITCase {
         Map<String, Long> perVersion =
                 stopAndResume(cluster, "upgrade", 2, modelV1, modelV2, "it.upgrade");
         assertThat(perVersion).as("rows per _model_version").containsOnlyKeys("1", "2");
+    }
+
+    /**
+     * The user's path: {@code batchscore run} (its own MiniCluster) stopped by {@code batchscore stop
+     * <job-id>} without --rest-url, which exits 3 and prints the resume command; running that
+     * command finishes the run.
+     */
+    @Test
+    void runCommandReportsTheStopAndItsResumeCommandFinishes() throws Exception {
+        String topic = "cli";
+        KAFKA.createTopic(topic, PARTITIONS);
+        ExactlyOnce.produce(KAFKA, topic, PARTITIONS, records);
+        Path warehouse = scratch.resolve("warehouse-cli");
+        String[] args = args(topic, modelV1, warehouse, "it.cli", null);
+        JobPlan plan = JobPlan.create(JobConfig.fromArgs(args));
+
+        PipedOutputStream pipe = new PipedOutputStream();
+        BufferedReader lines =
+                new BufferedReader(new InputStreamReader(new PipedInputStream(pipe, 1 << 16), StandardCharsets.UTF_8));
+        PrintStream out = new PrintStream(pipe, true, StandardCharsets.UTF_8);
+        CompletableFuture<Integer> run =
+                CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                return RunCommand.run(args, out, out);
+                            } catch (Exception e) {
+                                throw new RuntimeException(e);
+                            } finally {
+                                out.close();
+                            }
+                        });
+        List<String> printed = new ArrayList<>();
+        String jobId = null;
+        while (jobId == null) {
+            String line = lines.readLine();
+            if (line == null) {
+                run.get(); // surfaces the run's failure
+            }
+            assertThat(line).as("run output ended before the job was submitted: %s", printed).isNotNull();
+            printed.add(line);
+            Matcher m = Pattern.compile("job ([0-9a-f]{32}) submitted").matcher(line);
+            if (m.find()) {
+                jobId = m.group(1);
+            }
+        }
+        while (ExactlyOnce.dataCommits(plan) < 2) {
+            assertThat(run).as("run ended before 2 commits").isNotDone();
+            Thread.sleep(50);
+        }
+        ByteArrayOutputStream stopOut = new ByteArrayOutputStream();
+        PrintStream stopPrint = new PrintStream(stopOut, true, StandardCharsets.UTF_8);
+        assertThat(
+                        StopCommand.run(
+                                new String[] {jobId, "--savepoint-dir", scratch.resolve("sp-cli").toString()},
+                                stopPrint,
+                                stopPrint))
+                .isZero();
+        for (String line; (line = lines.readLine()) != null; ) {
+            printed.add(line);
+        }
+        assertThat(run.get(1, TimeUnit.MINUTES)).as("exit code of a run stopped with a savepoint").isEqualTo(3);
+        String resumeLine =
+                printed.stream().filter(l -> l.startsWith("resume: ./batchscore run ")).findFirst().orElseThrow();
+        assertThat(String.join("\n", printed)).contains("stopped with savepoint ");
+        String savepoint = resumeLine.substring(resumeLine.lastIndexOf(' ') + 1);
+        assertThat(stopOut.toString(StandardCharsets.UTF_8)).contains(savepoint);
+
+        List<String> resumeArgs = new ArrayList<>(List.of(args));
+        resumeArgs.add("--resume-from");
+        resumeArgs.add(savepoint);
+        ByteArrayOutputStream second = new ByteArrayOutputStream();
+        PrintStream secondOut = new PrintStream(second, true, StandardCharsets.UTF_8);
+        assertThat(RunCommand.run(resumeArgs.toArray(new String[0]), secondOut, secondOut))
+                .as("resumed run: %s", second)
+                .isZero();
+        ExactlyOnce.assertExactlyOnce(ExactlyOnce.rows(plan), RECORDS, Map.of("1", scoresV1));
     }
 
     /** Runs, stops after {@code commits} commits, resumes with {@code resumeModel}, checks. */
@@ -187,6 +274,10 @@ class StopResumeITCase {
     }
 
     private static JobConfig config(String topic, Path model, Path warehouse, String table, String resumeFrom) {
+        return JobConfig.fromArgs(args(topic, model, warehouse, table, resumeFrom));
+    }
+
+    private static String[] args(String topic, Path model, Path warehouse, String table, String resumeFrom) {
         List<String> args =
                 new ArrayList<>(
                         List.of(
@@ -211,6 +302,6 @@ class StopResumeITCase {
             args.add("--resume-from");
             args.add(resumeFrom);
         }
-        return JobConfig.fromArgs(args.toArray(new String[0]));
+        return args.toArray(new String[0]);
     }
 }

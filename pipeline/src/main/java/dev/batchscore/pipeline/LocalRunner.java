@@ -117,8 +117,13 @@ public final class LocalRunner {
         // progress lines every 2 s.
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         // The restart strategy (execution.restart.*) comes with plan.config().
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
-        plan.config().getOptional(BatchscoreOptions.PARALLELISM).ifPresent(env::setParallelism);
+        // A plain environment only builds the graph, which our own MiniCluster below runs; a
+        // LocalStreamEnvironment would also refuse to exist inside a test's cluster context.
+        StreamExecutionEnvironment env = new StreamExecutionEnvironment(conf);
+        env.setParallelism(
+                plan.config()
+                        .getOptional(BatchscoreOptions.PARALLELISM)
+                        .orElse(Runtime.getRuntime().availableProcessors()));
         ScoringJob.build(env, plan);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(ScoringJob.jobName(plan));
