@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -26,10 +25,6 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -121,7 +116,7 @@ class BadInputITCase {
             }
         }
         KAFKA.createTopic(TOPIC, PARTITIONS);
-        produce(TOPIC, RECORDS);
+        KAFKA.produceBytes(TOPIC, PARTITIONS, RECORDS.stream().map(Rec::value).toList());
         int[] next = new int[PARTITIONS];
         for (int i = 0; i < RECORDS.size(); i++) {
             int p = i % PARTITIONS;
@@ -251,19 +246,6 @@ class BadInputITCase {
             it.forEach(rows::add);
         }
         return rows;
-    }
-
-    private static void produce(String topic, List<Rec> records) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < records.size(); i++) {
-                producer.send(new ProducerRecord<>(topic, i % PARTITIONS, null, records.get(i).value()));
-            }
-            producer.flush();
-        }
     }
 
     private static String position(Record row) {

@@ -10,7 +10,6 @@ import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
 import dev.batchscore.models.reference.ReferenceModels;
 import dev.batchscore.pipeline.JobPlan;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,14 +17,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.stream.Collectors;
 import org.apache.iceberg.Table;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
@@ -86,36 +80,6 @@ final class ExactlyOnce {
             }
         }
         return scores;
-    }
-
-    /**
-     * Writes {@code values.get(i)} to partition {@code i % partitions}, once each. Like {@link
-     * KafkaBroker#produce} but with timeouts long enough for a machine whose cores the brokers,
-     * MiniClusters and TensorFlow of parallel test runs share: a request that times out on the
-     * client while the broker appended it made the idempotent producer reset its sequence and
-     * retry forever (OutOfOrderSequenceException).
-     */
-    static void produce(KafkaBroker kafka, String topic, int partitions, List<String> values) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "120000");
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < values.size(); i++) {
-                producer.send(
-                        new ProducerRecord<>(
-                                topic,
-                                i % partitions,
-                                null,
-                                values.get(i).getBytes(StandardCharsets.UTF_8)));
-            }
-            producer.flush();
-        }
     }
 
     static List<Record> rows(JobPlan plan) throws Exception {

@@ -86,7 +86,7 @@ class FailoverITCase {
         Random random = new Random(seed);
         String topic = "failover-" + mode + "-" + seed;
         KAFKA.createTopic(topic, PARTITIONS);
-        ExactlyOnce.produce(KAFKA, topic, PARTITIONS, records);
+        KAFKA.produce(topic, PARTITIONS, records);
 
         JobPlan plan = JobPlan.create(config(topic, scratch.resolve("wh-" + topic), mode));
         StreamExecutionEnvironment env =

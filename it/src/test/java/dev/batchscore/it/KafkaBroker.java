@@ -48,17 +48,33 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
-    /** Writes {@code values.get(i)} to partition {@code i % partitions}, in order. */
+    /** Writes {@code values.get(i)}, as UTF-8, to partition {@code i % partitions}, in order. */
     public void produce(String topic, int partitions, List<String> values) {
+        produceBytes(
+                topic,
+                partitions,
+                values.stream().map(v -> v.getBytes(StandardCharsets.UTF_8)).toList());
+    }
+
+    /**
+     * Writes {@code values.get(i)} (raw bytes; {@code null} is a tombstone) to partition {@code i %
+     * partitions}, once each and in order. The timeouts are long because the broker, MiniClusters
+     * and TensorFlow share two cores: a request that timed out on the client while the broker
+     * appended it made the idempotent producer reset its sequence and retry forever
+     * (OutOfOrderSequenceException).
+     */
+    public void produceBytes(String topic, int partitions, List<byte[]> values) {
         Properties props = clientProperties();
         props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "120000");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < values.size(); i++) {
-                producer.send(
-                        new ProducerRecord<>(
-                                topic, i % partitions, null, values.get(i).getBytes(StandardCharsets.UTF_8)));
+                producer.send(new ProducerRecord<>(topic, i % partitions, null, values.get(i)));
             }
             producer.flush();
         }

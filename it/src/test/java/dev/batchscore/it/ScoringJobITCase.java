@@ -2,11 +2,6 @@ package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchscore.models.BatchScorer;
-import dev.batchscore.models.ModelOptions;
-import dev.batchscore.models.ModelRegistry;
-import dev.batchscore.models.SavedModel;
-import dev.batchscore.models.ScoreResult;
 import dev.batchscore.models.reference.ReferenceModels;
 import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
@@ -19,7 +14,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,8 +24,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.Assumptions;
@@ -92,10 +84,10 @@ class ScoringJobITCase {
         Path warehouse = scratch.resolve("warehouse-" + mode);
         JobPlan plan = runJob("tabular", tabularModel, warehouse, "it.tabular_" + mode, mode);
 
-        List<Record> rows = readTable(plan);
+        List<Record> rows = ExactlyOnce.rows(plan);
         assertThat(rows).hasSize(RECORDS);
         Map<String, Record> byPosition =
-                rows.stream().collect(Collectors.toMap(ScoringJobITCase::position, r -> r, (a, b) -> a));
+                rows.stream().collect(Collectors.toMap(ExactlyOnce::position, r -> r, (a, b) -> a));
         assertThat(byPosition).as("distinct (partition, offset)").hasSize(RECORDS);
         assertThat(rows).allSatisfy(r -> {
             assertThat(r.getField("_source_topic")).isEqualTo("tabular");
@@ -104,7 +96,7 @@ class ScoringJobITCase {
             assertThat(r.getField("segment")).isNotNull();
         });
 
-        Map<Long, Float> expected = scoreDirectly(tabularModel, tabularRecords);
+        Map<Long, Float> expected = ExactlyOnce.scoreDirectly(tabularModel, tabularRecords);
         for (Record row : rows) {
             long id = (Long) row.getField("id");
             // Same model, same features; only the batch composition differs, which may move the
@@ -133,9 +125,9 @@ class ScoringJobITCase {
 
         JobPlan plan = runJob("halfplustwo", model, scratch.resolve("warehouse-hp2"), "it.half_plus_two", "streaming");
 
-        List<Record> rows = readTable(plan);
+        List<Record> rows = ExactlyOnce.rows(plan);
         assertThat(rows).hasSize(501);
-        assertThat(rows.stream().map(ScoringJobITCase::position).distinct()).hasSize(501);
+        assertThat(rows.stream().map(ExactlyOnce::position).distinct()).hasSize(501);
         for (Record row : rows) {
             long id = (Long) row.getField("id");
             assertThat((Float) row.getField("y")).isEqualTo((float) (0.5 * (id * 0.25) + 2));
@@ -166,16 +158,6 @@ class ScoringJobITCase {
         return plan;
     }
 
-    private static List<Record> readTable(JobPlan plan) throws Exception {
-        Catalog catalog = plan.catalogLoader().loadCatalog();
-        Table table = catalog.loadTable(plan.table());
-        List<Record> rows = new ArrayList<>();
-        try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
-            records.forEach(rows::add);
-        }
-        return rows;
-    }
-
     private static long errorRowCount(JobPlan plan) throws Exception {
         Table errors = plan.catalogLoader().loadCatalog().loadTable(plan.errorsTable());
         return IcebergTables.rowsAddedSince(errors, -1);
@@ -199,28 +181,5 @@ class ScoringJobITCase {
             assertThat(rs.getLong(2)).isEqualTo(rs.getLong(1));
             return rs.getLong(1);
         }
-    }
-
-    /** What the model gives for each record when called directly, by record id. */
-    private static Map<Long, Float> scoreDirectly(Path model, List<String> records) throws Exception {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        Map<Long, Float> scores = new HashMap<>();
-        try (SavedModel loaded = ModelRegistry.acquire(model, ModelOptions.defaults())) {
-            BatchScorer scorer = loaded.scorer(ModelOptions.DEFAULT_SIGNATURE);
-            List<Map<String, Object>> inputs = new ArrayList<>();
-            for (String record : records) {
-                inputs.add(json.readValue(record, Map.class));
-            }
-            ScoreResult result = scorer.score(inputs);
-            for (int i = 0; i < inputs.size(); i++) {
-                assertThat(result.ok(i)).isTrue();
-                scores.put(((Number) inputs.get(i).get("id")).longValue(), (Float) result.outputs(i).get("probability"));
-            }
-        }
-        return scores;
-    }
-
-    private static String position(Record row) {
-        return row.getField("_source_partition") + "@" + row.getField("_source_offset");
     }
 }

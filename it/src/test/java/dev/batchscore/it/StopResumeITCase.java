@@ -114,7 +114,7 @@ class StopResumeITCase {
     void runCommandReportsTheStopAndItsResumeCommandFinishes() throws Exception {
         String topic = "cli";
         KAFKA.createTopic(topic, PARTITIONS);
-        ExactlyOnce.produce(KAFKA, topic, PARTITIONS, records);
+        KAFKA.produce(topic, PARTITIONS, records);
         Path warehouse = scratch.resolve("warehouse-cli");
         String[] args = args(topic, modelV1, warehouse, "it.cli", null);
         JobPlan plan = JobPlan.create(JobConfig.fromArgs(args));
@@ -186,7 +186,7 @@ class StopResumeITCase {
             MiniCluster cluster, String topic, int commits, Path model, Path resumeModel, String table)
             throws Exception {
         KAFKA.createTopic(topic, PARTITIONS);
-        ExactlyOnce.produce(KAFKA, topic, PARTITIONS, records);
+        KAFKA.produce(topic, PARTITIONS, records);
         Path warehouse = scratch.resolve("warehouse-" + topic);
 
         JobPlan plan = JobPlan.create(config(topic, model, warehouse, table, null));
@@ -216,7 +216,7 @@ class StopResumeITCase {
                 .isBetween(1, RECORDS - 1);
 
         // Produced while stopped: after the first run's stopping offsets, so not part of this run.
-        ExactlyOnce.produce(KAFKA, topic, PARTITIONS, ExactlyOnce.tabularRecords(RECORDS, LATE_RECORDS, 8));
+        KAFKA.produce(topic, PARTITIONS, ExactlyOnce.tabularRecords(RECORDS, LATE_RECORDS, 8));
 
         JobPlan resumed = JobPlan.create(config(topic, resumeModel, warehouse, table, savepoint));
         StreamExecutionEnvironment env2 =
