@@ -60,6 +60,7 @@ public final class SavedModelLoader {
     private SavedModelLoader() {}
 
     public static LoadedModel load(ExportLocator.Export export, ModelOptions options) {
+        NativeLibraryGuard.claim();
         Path dir = export.dir();
         MetaGraphDef metaGraph = selectMetaGraph(dir, readSavedModel(dir), options.tags());
         checkOpsRegistered(dir, metaGraph);

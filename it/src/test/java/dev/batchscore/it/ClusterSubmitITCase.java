@@ -1,0 +1,240 @@
+package dev.batchscore.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.pipeline.runs.RunLedger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the README promises: {@code flink run pipeline/target/batchscore.jar --config job.yaml}
+ * works on a real Flink cluster. A standalone session cluster (JobManager and TaskManager in their
+ * own JVMs, Flink's runtime only on their classpath) gets the shaded job jar through Flink's own
+ * CLI, attached; the jar must bring the Kafka connector, Iceberg, Hadoop and TensorFlow itself,
+ * loaded by Flink's user-code class loader. The run must exit 0 and commit every record once with
+ * the model's score, its lineage on every data snapshot and its complete marker.
+ *
+ * <p>TensorFlow's native library can be loaded by one class loader per JVM: a second job from the
+ * jar on the same TaskManager is refused (before this check it aborted the TaskManager), and with
+ * the TensorFlow jars in Flink's {@code lib/}, parent-first, two jobs share the TaskManager.
+ *
+ * <p>The jar is the pipeline module's build output ({@code pipeline/target<build.suffix>}); {@code
+ * mvn verify} packages it before this module's tests run.
+ */
+class ClusterSubmitITCase {
+    private static final int PARTITIONS = 4;
+    private static final int RECORDS = 301;
+    private static final String TOPIC = "cluster-submit";
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(3);
+
+    /** The README's cluster setting for several jobs per TaskManager (TensorFlow jars in lib/). */
+    private static final String TF_PARENT_FIRST =
+            "classloader.parent-first-patterns.additional: org.tensorflow.;org.bytedeco.;com.google.protobuf.";
+
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+
+    @TempDir static Path scratch;
+
+    private static Path model;
+    private static Path jobJar;
+    private static final List<StandaloneFlinkCluster> clusters = new ArrayList<>();
+
+    @BeforeAll
+    static void recordsModelAndJar() throws Exception {
+        String shared = System.getProperty("batchscore.shared.dir");
+        model =
+                shared == null
+                        ? null
+                        : Path.of(shared, "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
+        Assumptions.assumeTrue(
+                model != null && Files.isDirectory(model),
+                "skipped: ../shared/fixtures/tf-serving-savedmodels is absent (set -Dbatchscore.shared.dir)");
+        jobJar = jobJar();
+        List<String> records = new ArrayList<>();
+        for (int i = 0; i < RECORDS; i++) {
+            records.add("{\"x\":" + (i * 0.25) + ",\"id\":" + i + "}");
+        }
+        KAFKA.createTopic(TOPIC, PARTITIONS);
+        KAFKA.produce(TOPIC, PARTITIONS, records);
+    }
+
+    @AfterAll
+    static void killClusters() {
+        clusters.forEach(StandaloneFlinkCluster::close);
+    }
+
+    @Test
+    void flinkRunOfTheJobJarScoresEveryRecordOnce() throws Exception {
+        StandaloneFlinkCluster cluster = start("flink-runtime-only", List.of(), List.of());
+        String taskManager = cluster.rest("/taskmanagers").path("taskmanagers").get(0).path("id").asText();
+
+        Table table = run(cluster, "it.cluster_submit", "cluster-submit-1");
+
+        // It really ran on the cluster: the JobManager knows it, and it finished.
+        JsonNode jobs = cluster.rest("/jobs/overview").path("jobs");
+        assertThat(jobs).as("jobs on the cluster").hasSize(1);
+        assertThat(jobs.get(0).path("name").asText()).startsWith("batchscore ");
+        assertThat(jobs.get(0).path("state").asText()).isEqualTo("FINISHED");
+        assertEveryRecordOnce(table, "cluster-submit-1");
+
+        // The client committed the run's markers around the job; the job's commits carry lineage.
+        int dataSnapshots = 0;
+        boolean complete = false;
+        for (Snapshot snapshot : table.snapshots()) {
+            Map<String, String> summary = snapshot.summary();
+            assertThat(summary)
+                    .as("summary of snapshot %d", snapshot.snapshotId())
+                    .containsEntry(RunLedger.RUN_ID, "cluster-submit-1");
+            if (Long.parseLong(summary.getOrDefault("added-data-files", "0")) > 0) {
+                dataSnapshots++;
+                assertThat(summary)
+                        .containsEntry(RunLedger.MODEL, "saved_model_half_plus_two_cpu")
+                        .containsEntry(RunLedger.MODEL_VERSION, "123")
+                        .containsKey(RunLedger.PIPELINE_ID);
+                assertThat(summary.get(RunLedger.END_POSITIONS)).contains(TOPIC + ":0=");
+            }
+            complete |= RunLedger.COMPLETE.equals(summary.get(RunLedger.RUN_EVENT));
+        }
+        assertThat(dataSnapshots).as("snapshots that added rows").isPositive();
+        assertThat(complete).as("the run has its complete marker").isTrue();
+        String pipelineId = table.currentSnapshot().summary().get(RunLedger.PIPELINE_ID);
+        assertThat(new RunLedger(table).isComplete(pipelineId, "cluster-submit-1")).isTrue();
+
+        // A second job from the jar on this TaskManager would load a second copy of TensorFlow's
+        // native library, which aborted the TaskManager process: it is refused, the TaskManager lives.
+        StandaloneFlinkCluster.CliResult second =
+                cluster.flink(
+                        RUN_TIMEOUT,
+                        "run", jobJar.toString(),
+                        "--config", jobYaml("it.cluster_submit_second", "cluster-submit-2").toString(),
+                        "--execution.restart.max-attempts", "0");
+        assertThat(second.exitCode()).as("exit code of the second job; output:%n%s", second.output()).isNotZero();
+        assertThat(second.output()).contains("TensorFlow's native library is already loaded in this JVM");
+        assertThat(cluster.rest("/taskmanagers").path("taskmanagers"))
+                .as("TaskManagers after the second job")
+                .singleElement()
+                .satisfies(tm -> assertThat(tm.path("id").asText()).isEqualTo(taskManager));
+        cluster.close();
+    }
+
+    @Test
+    void withTensorFlowInFlinksLibTwoJobsShareTheTaskManager() throws Exception {
+        StandaloneFlinkCluster cluster =
+                start(
+                        "tensorflow-in-lib",
+                        StandaloneFlinkCluster.testClasspathJars(
+                                "/org/tensorflow/", "/org/bytedeco/", "/com/google/protobuf/"),
+                        List.of(TF_PARENT_FIRST));
+        assertEveryRecordOnce(run(cluster, "it.cluster_lib_first", "lib-1"), "lib-1");
+        assertEveryRecordOnce(run(cluster, "it.cluster_lib_second", "lib-2"), "lib-2");
+        assertThat(cluster.rest("/taskmanagers").path("taskmanagers")).hasSize(1);
+        cluster.close();
+    }
+
+    private static StandaloneFlinkCluster start(String name, List<String> libJars, List<String> config)
+            throws Exception {
+        StandaloneFlinkCluster cluster =
+                StandaloneFlinkCluster.start(scratch.resolve(name), 2, libJars, config);
+        clusters.add(cluster);
+        return cluster;
+    }
+
+    /** {@code flink run <jar> --config job.yaml}, which must exit 0; returns the scored table. */
+    private static Table run(StandaloneFlinkCluster cluster, String table, String runId) throws Exception {
+        StandaloneFlinkCluster.CliResult run =
+                cluster.flink(RUN_TIMEOUT, "run", jobJar.toString(), "--config", jobYaml(table, runId).toString());
+        if (run.exitCode() != 0) {
+            fail(
+                    "flink run %s exited with %s:%n%s%n%s",
+                    jobJar,
+                    run.exited() ? "code " + run.exitCode() : "no exit within " + RUN_TIMEOUT + " (killed)",
+                    run.output(),
+                    cluster.logTails());
+        }
+        assertThat(run.output()).contains("Job has been submitted with JobID");
+        return new HadoopCatalog(new org.apache.hadoop.conf.Configuration(), warehouse().toUri().toString())
+                .loadTable(TableIdentifier.parse(table));
+    }
+
+    private static Path jobYaml(String table, String runId) throws Exception {
+        Path yaml = scratch.resolve(runId + ".yaml");
+        Files.writeString(
+                yaml,
+                String.join(
+                        "\n",
+                        "source.kafka.bootstrap-servers: \"" + KAFKA.bootstrapServers() + "\"",
+                        "source.kafka.topic: " + TOPIC,
+                        "model.path: \"" + model + "\"",
+                        "sink.iceberg.catalog.type: hadoop",
+                        "sink.iceberg.catalog.warehouse: \"" + warehouse().toUri() + "\"",
+                        "sink.iceberg.table: " + table,
+                        "pipeline.run-id: " + runId,
+                        "execution.runtime-mode: streaming",
+                        "execution.checkpointing.interval: 500 ms",
+                        "parallelism: 2",
+                        "batch.size: 16",
+                        ""));
+        return yaml;
+    }
+
+    private static Path warehouse() {
+        return scratch.resolve("warehouse");
+    }
+
+    /** RECORDS rows, each (partition, offset) once, y = 0.5x + 2, all of run {@code runId}. */
+    private static void assertEveryRecordOnce(Table table, String runId) throws Exception {
+        List<Record> rows = new ArrayList<>();
+        try (CloseableIterable<Record> scan = IcebergGenerics.read(table).build()) {
+            scan.forEach(rows::add);
+        }
+        assertThat(rows).as("rows in %s", table.name()).hasSize(RECORDS);
+        Set<String> positions = new HashSet<>();
+        for (Record row : rows) {
+            positions.add(row.getField(ScoredRows.SOURCE_PARTITION) + "@" + row.getField(ScoredRows.SOURCE_OFFSET));
+            long id = (Long) row.getField("id");
+            assertThat((Float) row.getField("y")).as("y of record %d", id).isEqualTo((float) (0.5 * (id * 0.25) + 2));
+            assertThat(row.getField(ScoredRows.RUN_ID)).isEqualTo(runId);
+        }
+        assertThat(positions).as("distinct (partition, offset) in %s", table.name()).hasSize(RECORDS);
+    }
+
+    /**
+     * {@code pipeline/target<build.suffix>/batchscore.jar} next to this module: {@code basedir} and
+     * {@code build.suffix} are set by surefire (it/pom.xml).
+     */
+    private static Path jobJar() {
+        Path basedir = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+        String suffix = System.getProperty("build.suffix", "");
+        Path jar = basedir.resolveSibling("pipeline").resolve("target" + suffix).resolve("batchscore.jar");
+        if (!Files.isRegularFile(jar)) {
+            fail(
+                    "the job jar %s does not exist: build it with `mvn -pl models,operators,pipeline install"
+                            + " -DskipTests%s` (mvn verify packages it before the it module's tests)",
+                    jar,
+                    suffix.isEmpty() ? "" : " -Dbuild.suffix=" + suffix);
+        }
+        return jar;
+    }
+}
