@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -179,7 +178,7 @@ final class StandaloneFlinkCluster implements AutoCloseable {
      */
     CliResult flink(Duration timeout, String... args) throws Exception {
         Path out = dir.resolve("log/flink-cli.out");
-        List<String> command = new ArrayList<>(java("flink-cli", Map.of()));
+        List<String> command = new ArrayList<>(java("flink-cli"));
         command.add("-Xmx1g");
         command.add("org.apache.flink.client.cli.CliFrontend");
         command.addAll(Arrays.asList(args));
@@ -232,7 +231,7 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     private void startJobManager() throws IOException {
         Configuration conf = GlobalConfiguration.loadConfiguration(confDir.toString());
         JobManagerProcessSpec spec = JobManagerProcessUtils.processSpecFromConfig(conf);
-        List<String> command = new ArrayList<>(java("jobmanager", Map.of()));
+        List<String> command = new ArrayList<>(java("jobmanager"));
         command.addAll(split(JobManagerProcessUtils.generateJvmParametersStr(spec, conf)));
         command.add("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint");
         command.add("--configDir");
@@ -244,7 +243,7 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     private void startTaskManager() throws IOException {
         Configuration conf = GlobalConfiguration.loadConfiguration(confDir.toString());
         TaskExecutorProcessSpec spec = TaskExecutorProcessUtils.processSpecFromConfig(conf);
-        List<String> command = new ArrayList<>(java("taskmanager", Map.of()));
+        List<String> command = new ArrayList<>(java("taskmanager"));
         command.addAll(split(ProcessMemoryUtils.generateJvmParametersStr(spec)));
         command.add("org.apache.flink.runtime.taskexecutor.TaskManagerRunner");
         command.add("--configDir");
@@ -265,13 +264,12 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     }
 
     /** {@code java} with the JDK 17 opens, Flink's classpath and a log file named for the role. */
-    private List<String> java(String role, Map<String, String> props) {
+    private List<String> java(String role) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jdkArgs);
         command.add("-Dlog.file=" + dir.resolve("log/" + role + ".log"));
         command.add("-Dlog4j.configurationFile=" + confDir.resolve("log4j.properties").toUri());
-        props.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-cp");
         command.add(classpath);
         return command;
