@@ -55,8 +55,10 @@ class BadInputITCase {
     @TempDir static Path scratch;
 
     private static Path model;
+
     /** Every record written, in order; the i-th went to partition i % 4. */
     private static final List<Rec> RECORDS = new ArrayList<>();
+
     /** (partition@offset) of every record. */
     private static final Map<String, Rec> BY_POSITION = new HashMap<>();
 
@@ -68,7 +70,15 @@ class BadInputITCase {
     }
 
     private static String good(int id) {
-        return "{\"id\":" + id + ",\"x\":" + (id * 0.5) + ",\"n\":" + (id % 7) + ",\"v\":[1,2," + (id % 5) + "],\"s\":\"1.5\"}";
+        return "{\"id\":"
+                + id
+                + ",\"x\":"
+                + (id * 0.5)
+                + ",\"n\":"
+                + (id % 7)
+                + ",\"v\":[1,2,"
+                + (id % 5)
+                + "],\"s\":\"1.5\"}";
     }
 
     /** Every kind of bad record the issue lists, with the stage and reason each must get. */
@@ -78,7 +88,11 @@ class BadInputITCase {
         big.append("p".repeat(3000)).append("\"}");
         return List.of(
                 bad(id, "{\"id\":" + id + ",\"x\":", "decode", "not valid JSON"),
-                new Rec(id, new byte[] {'{', '"', 'x', '"', ':', '"', (byte) 0xC3, 0x28, '"', '}'}, "decode", "not valid UTF-8"),
+                new Rec(
+                        id,
+                        new byte[] {'{', '"', 'x', '"', ':', '"', (byte) 0xC3, 0x28, '"', '}'},
+                        "decode",
+                        "not valid UTF-8"),
                 bad(id, "[1,2,3]", "decode", "expected an object"),
                 new Rec(id, null, "decode", "tombstone"),
                 bad(id, "", "decode", "empty"),
@@ -86,12 +100,27 @@ class BadInputITCase {
                 bad(id, "{" + ok + "}", "encode", "field 'x' is missing"),
                 bad(id, "{" + ok + ",\"x\":null}", "encode", "field 'x' is null"),
                 bad(id, "{" + ok + ",\"x\":\"abc\"}", "encode", "field 'x' is a string (\"abc\")"),
-                bad(id, "{\"id\":" + id + ",\"x\":1,\"n\":1,\"v\":[1,2],\"s\":\"2\"}", "encode", "field 'v' has 2 values, expected 3"),
-                bad(id, "{\"id\":" + id + ",\"x\":1,\"n\":3000000000,\"v\":[1,2,3],\"s\":\"2\"}", "encode", "out of range for DT_INT32"),
-                bad(id, "{\"id\":" + id + ",\"x\":1,\"n\":1.5,\"v\":[1,2,3],\"s\":\"2\"}", "encode", "not an integer"),
+                bad(
+                        id,
+                        "{\"id\":" + id + ",\"x\":1,\"n\":1,\"v\":[1,2],\"s\":\"2\"}",
+                        "encode",
+                        "field 'v' has 2 values, expected 3"),
+                bad(
+                        id,
+                        "{\"id\":" + id + ",\"x\":1,\"n\":3000000000,\"v\":[1,2,3],\"s\":\"2\"}",
+                        "encode",
+                        "out of range for DT_INT32"),
+                bad(
+                        id,
+                        "{\"id\":" + id + ",\"x\":1,\"n\":1.5,\"v\":[1,2,3],\"s\":\"2\"}",
+                        "encode",
+                        "not an integer"),
                 bad(id, "{" + ok + ",\"x\":1e40}", "encode", "out of range for DT_FLOAT"),
                 bad(id, "{" + ok + ",\"x\":NaN}", "encode", "non-finite values are rejected"),
-                bad(id, "{\"id\":" + id + ",\"x\":1,\"n\":1,\"v\":[1,2,3],\"s\":\"abc\"}", "score",
+                bad(
+                        id,
+                        "{\"id\":" + id + ",\"x\":1,\"n\":1,\"v\":[1,2,3],\"s\":\"abc\"}",
+                        "score",
                         "signature 'serving_default' failed on this record: StringToNumberOp could not correctly"
                                 + " convert string: abc"));
     }
@@ -138,7 +167,9 @@ class BadInputITCase {
             Rec rec = BY_POSITION.get(position(row));
             assertThat(rec.bad()).as("scored %s", position(row)).isFalse();
             int id = rec.id();
-            float expected = BadInputModel.expected((float) (id * 0.5), id % 7, new float[] {1, 2, id % 5}, "1.5");
+            float expected =
+                    BadInputModel.expected(
+                            (float) (id * 0.5), id % 7, new float[] {1, 2, id % 5}, "1.5");
             assertThat((Float) row.getField("y")).as("y of %d", id).isEqualTo(expected);
         }
 
@@ -148,12 +179,18 @@ class BadInputITCase {
         for (Record row : errors) {
             Rec rec = BY_POSITION.get(position(row));
             assertThat(rec.bad()).as("dead-lettered %s", position(row)).isTrue();
-            assertThat(row.getField("stage")).as("stage of %s", rec.reason()).isEqualTo(rec.stage());
-            assertThat((String) row.getField("error_message")).contains(rec.reason()).doesNotContain("\n");
+            assertThat(row.getField("stage"))
+                    .as("stage of %s", rec.reason())
+                    .isEqualTo(rec.stage());
+            assertThat((String) row.getField("error_message"))
+                    .contains(rec.reason())
+                    .doesNotContain("\n");
             assertThat(row.getField("_source_topic")).isEqualTo(TOPIC);
             assertThat(row.getField("_source_timestamp")).isNotNull();
             ByteBuffer raw = (ByteBuffer) row.getField("raw_value");
-            assertThat(raw == null ? null : bytes(raw)).as("raw bytes of %s", rec.reason()).isEqualTo(rec.value());
+            assertThat(raw == null ? null : bytes(raw))
+                    .as("raw bytes of %s", rec.reason())
+                    .isEqualTo(rec.value());
         }
 
         assertThat(run.counts()).containsExactly((long) RECORDS.size(), (long) GOOD, bad, 0L);
@@ -171,29 +208,46 @@ class BadInputITCase {
     @Test
     void failModeFailsTheRunNamingTheRecordAndTheOption() {
         Throwable failure = catchThrowable(() -> run("fail", "--errors.mode", "fail"));
-        assertThat(rootMessages(failure)).anySatisfy(m -> assertThat(m)
-                .startsWith("record " + TOPIC + "-")
-                .contains(" failed at ")
-                .contains("errors.mode is fail"));
+        assertThat(rootMessages(failure))
+                .anySatisfy(
+                        m ->
+                                assertThat(m)
+                                        .startsWith("record " + TOPIC + "-")
+                                        .contains(" failed at ")
+                                        .contains("errors.mode is fail"));
     }
 
     @Test
     void tooLargeAShareOfBadRecordsFailsTheRun() {
         // About 1 in 13 records is bad: over 2 % once a subtask has read 50.
-        Throwable failure = catchThrowable(
-                () -> run("ratio", "--errors.max-ratio", "0.02", "--errors.min-records", "50"));
-        assertThat(rootMessages(failure)).anySatisfy(m -> assertThat(m)
-                .startsWith("errors.max-ratio exceeded: ")
-                .contains("raise errors.max-ratio"));
+        Throwable failure =
+                catchThrowable(
+                        () ->
+                                run(
+                                        "ratio",
+                                        "--errors.max-ratio",
+                                        "0.02",
+                                        "--errors.min-records",
+                                        "50"));
+        assertThat(rootMessages(failure))
+                .anySatisfy(
+                        m ->
+                                assertThat(m)
+                                        .startsWith("errors.max-ratio exceeded: ")
+                                        .contains("raise errors.max-ratio"));
     }
 
     @Test
     void nonFiniteValuesReachTheModelWhenAllowed() throws Exception {
         Run run = run("nonfinite", "--errors.non-finite", "allow");
-        long nan = RECORDS.stream().filter(r -> "non-finite values are rejected".equals(r.reason())).count();
+        long nan =
+                RECORDS.stream()
+                        .filter(r -> "non-finite values are rejected".equals(r.reason()))
+                        .count();
         List<Record> scored = read(run.plan, false);
         assertThat(scored).hasSize(GOOD + (int) nan);
-        assertThat(scored.stream().filter(r -> Float.isNaN((Float) r.getField("y")))).hasSize((int) nan);
+        assertThat(scored.stream().filter(r -> Float.isNaN((Float) r.getField("y"))))
+                .hasSize((int) nan);
         assertThat(read(run.plan, true)).hasSize(RECORDS.size() - GOOD - (int) nan);
     }
 
@@ -206,7 +260,9 @@ class BadInputITCase {
             long scored = count(ScoringFunction.ACC_SCORED);
             long dead = count(ScoringFunction.ACC_DEAD_LETTERED);
             long skipped = count(ScoringFunction.ACC_SKIPPED);
-            assertThat(scored + dead + skipped).as("good + dead-lettered + skipped = read").isEqualTo(read);
+            assertThat(scored + dead + skipped)
+                    .as("good + dead-lettered + skipped = read")
+                    .isEqualTo(read);
             return List.of(read, scored, dead, skipped);
         }
 
@@ -218,16 +274,27 @@ class BadInputITCase {
 
     private static Run run(String name, String... extra) throws Exception {
         Path warehouse = scratch.resolve("warehouse-" + name);
-        List<String> args = new ArrayList<>(List.of(
-                "--source.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
-                "--source.kafka.topic", TOPIC,
-                "--model.path", model.toString(),
-                "--sink.iceberg.catalog.warehouse", warehouse.toUri().toString(),
-                "--sink.iceberg.table", "it.bad_" + name,
-                "--execution.checkpointing.interval", "300 ms",
-                "--parallelism", "2",
-                "--batch.size", "16",
-                "--errors.max-record-bytes", "2 kb"));
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--source.kafka.bootstrap-servers",
+                                KAFKA.bootstrapServers(),
+                                "--source.kafka.topic",
+                                TOPIC,
+                                "--model.path",
+                                model.toString(),
+                                "--sink.iceberg.catalog.warehouse",
+                                warehouse.toUri().toString(),
+                                "--sink.iceberg.table",
+                                "it.bad_" + name,
+                                "--execution.checkpointing.interval",
+                                "300 ms",
+                                "--parallelism",
+                                "2",
+                                "--batch.size",
+                                "16",
+                                "--errors.max-record-bytes",
+                                "2 kb"));
         args.addAll(Arrays.asList(extra));
         JobConfig config = JobConfig.fromArgs(args.toArray(new String[0]));
         JobPlan plan = JobPlan.create(config);
@@ -240,7 +307,10 @@ class BadInputITCase {
     }
 
     private static List<Record> read(JobPlan plan, boolean errors) throws Exception {
-        Table table = plan.catalogLoader().loadCatalog().loadTable(errors ? plan.errorsTable() : plan.table());
+        Table table =
+                plan.catalogLoader()
+                        .loadCatalog()
+                        .loadTable(errors ? plan.errorsTable() : plan.table());
         List<Record> rows = new ArrayList<>();
         try (CloseableIterable<Record> it = IcebergGenerics.read(table).build()) {
             it.forEach(rows::add);

@@ -38,7 +38,8 @@ final class BadInputModel {
     static Path build(Path dir) throws IOException {
         try (Graph graph = new Graph()) {
             Ops tf = Ops.create(graph);
-            SignatureDef.Builder sig = SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict");
+            SignatureDef.Builder sig =
+                    SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict");
             Output<TFloat32> x = input(tf, sig, "x", TFloat32.class, -1, 1);
             Output<TInt32> n = input(tf, sig, "n", TInt32.class, -1);
             Output<TFloat32> v = input(tf, sig, "v", TFloat32.class, -1, 3);
@@ -59,7 +60,11 @@ final class BadInputModel {
                             .build();
             Files.createDirectories(dir);
             try (OutputStream os = Files.newOutputStream(dir.resolve("saved_model.pb"))) {
-                SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(metaGraph).build().writeTo(os);
+                SavedModel.newBuilder()
+                        .setSavedModelSchemaVersion(1)
+                        .addMetaGraphs(metaGraph)
+                        .build()
+                        .writeTo(os);
             }
         }
         return dir;
@@ -67,7 +72,8 @@ final class BadInputModel {
 
     private static <T extends org.tensorflow.types.family.TType> Output<T> input(
             Ops tf, SignatureDef.Builder sig, String name, Class<T> type, long... shape) {
-        Output<T> p = tf.withName(name).placeholder(type, Placeholder.shape(Shape.of(shape))).output();
+        Output<T> p =
+                tf.withName(name).placeholder(type, Placeholder.shape(Shape.of(shape))).output();
         sig.putInputs(name, info(p, shape));
         return p;
     }

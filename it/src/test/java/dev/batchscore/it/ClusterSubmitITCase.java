@@ -67,7 +67,9 @@ class ClusterSubmitITCase {
         model =
                 shared == null
                         ? null
-                        : Path.of(shared, "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
+                        : Path.of(
+                                shared,
+                                "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
         Assumptions.assumeTrue(
                 model != null && Files.isDirectory(model),
                 "skipped: ../shared/fixtures/tf-serving-savedmodels is absent (set -Dbatchscore.shared.dir)");
@@ -88,7 +90,8 @@ class ClusterSubmitITCase {
     @Test
     void flinkRunOfTheJobJarScoresEveryRecordOnce() throws Exception {
         StandaloneFlinkCluster cluster = start("flink-runtime-only", List.of(), List.of());
-        String taskManager = cluster.rest("/taskmanagers").path("taskmanagers").get(0).path("id").asText();
+        String taskManager =
+                cluster.rest("/taskmanagers").path("taskmanagers").get(0).path("id").asText();
 
         Table table = run(cluster, "it.cluster_submit", "cluster-submit-1");
 
@@ -123,15 +126,22 @@ class ClusterSubmitITCase {
         assertThat(new RunLedger(table).isComplete(pipelineId, "cluster-submit-1")).isTrue();
 
         // A second job from the jar on this TaskManager would load a second copy of TensorFlow's
-        // native library, which aborted the TaskManager process: it is refused, the TaskManager lives.
+        // native library, which aborted the TaskManager process: it is refused, the TaskManager
+        // lives.
         StandaloneFlinkCluster.CliResult second =
                 cluster.flink(
                         RUN_TIMEOUT,
-                        "run", jobJar.toString(),
-                        "--config", jobYaml("it.cluster_submit_second", "cluster-submit-2").toString(),
-                        "--execution.restart.max-attempts", "0");
-        assertThat(second.exitCode()).as("exit code of the second job; output:%n%s", second.output()).isNotZero();
-        assertThat(second.output()).contains("TensorFlow's native library is already loaded in this JVM");
+                        "run",
+                        jobJar.toString(),
+                        "--config",
+                        jobYaml("it.cluster_submit_second", "cluster-submit-2").toString(),
+                        "--execution.restart.max-attempts",
+                        "0");
+        assertThat(second.exitCode())
+                .as("exit code of the second job; output:%n%s", second.output())
+                .isNotZero();
+        assertThat(second.output())
+                .contains("TensorFlow's native library is already loaded in this JVM");
         assertThat(cluster.rest("/taskmanagers").path("taskmanagers"))
                 .as("TaskManagers after the second job")
                 .singleElement()
@@ -153,8 +163,8 @@ class ClusterSubmitITCase {
         cluster.close();
     }
 
-    private static StandaloneFlinkCluster start(String name, List<String> libJars, List<String> config)
-            throws Exception {
+    private static StandaloneFlinkCluster start(
+            String name, List<String> libJars, List<String> config) throws Exception {
         StandaloneFlinkCluster cluster =
                 StandaloneFlinkCluster.start(scratch.resolve(name), 2, libJars, config);
         clusters.add(cluster);
@@ -162,19 +172,28 @@ class ClusterSubmitITCase {
     }
 
     /** {@code flink run <jar> --config job.yaml}, which must exit 0; returns the scored table. */
-    private static Table run(StandaloneFlinkCluster cluster, String table, String runId) throws Exception {
+    private static Table run(StandaloneFlinkCluster cluster, String table, String runId)
+            throws Exception {
         StandaloneFlinkCluster.CliResult run =
-                cluster.flink(RUN_TIMEOUT, "run", jobJar.toString(), "--config", jobYaml(table, runId).toString());
+                cluster.flink(
+                        RUN_TIMEOUT,
+                        "run",
+                        jobJar.toString(),
+                        "--config",
+                        jobYaml(table, runId).toString());
         if (run.exitCode() != 0) {
             fail(
                     "flink run %s exited with %s:%n%s%n%s",
                     jobJar,
-                    run.exited() ? "code " + run.exitCode() : "no exit within " + RUN_TIMEOUT + " (killed)",
+                    run.exited()
+                            ? "code " + run.exitCode()
+                            : "no exit within " + RUN_TIMEOUT + " (killed)",
                     run.output(),
                     cluster.logTails());
         }
         assertThat(run.output()).contains("Job has been submitted with JobID");
-        return new HadoopCatalog(new org.apache.hadoop.conf.Configuration(), warehouse().toUri().toString())
+        return new HadoopCatalog(
+                        new org.apache.hadoop.conf.Configuration(), warehouse().toUri().toString())
                 .loadTable(TableIdentifier.parse(table));
     }
 
@@ -212,12 +231,19 @@ class ClusterSubmitITCase {
         assertThat(rows).as("rows in %s", table.name()).hasSize(RECORDS);
         Set<String> positions = new HashSet<>();
         for (Record row : rows) {
-            positions.add(row.getField(ScoredRows.SOURCE_PARTITION) + "@" + row.getField(ScoredRows.SOURCE_OFFSET));
+            positions.add(
+                    row.getField(ScoredRows.SOURCE_PARTITION)
+                            + "@"
+                            + row.getField(ScoredRows.SOURCE_OFFSET));
             long id = (Long) row.getField("id");
-            assertThat((Float) row.getField("y")).as("y of record %d", id).isEqualTo((float) (0.5 * (id * 0.25) + 2));
+            assertThat((Float) row.getField("y"))
+                    .as("y of record %d", id)
+                    .isEqualTo((float) (0.5 * (id * 0.25) + 2));
             assertThat(row.getField(ScoredRows.RUN_ID)).isEqualTo(runId);
         }
-        assertThat(positions).as("distinct (partition, offset) in %s", table.name()).hasSize(RECORDS);
+        assertThat(positions)
+                .as("distinct (partition, offset) in %s", table.name())
+                .hasSize(RECORDS);
     }
 
     /**
@@ -227,13 +253,15 @@ class ClusterSubmitITCase {
     private static Path jobJar() {
         Path basedir = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
         String suffix = System.getProperty("build.suffix", "");
-        Path jar = basedir.resolveSibling("pipeline").resolve("target" + suffix).resolve("batchscore.jar");
+        Path jar =
+                basedir.resolveSibling("pipeline")
+                        .resolve("target" + suffix)
+                        .resolve("batchscore.jar");
         if (!Files.isRegularFile(jar)) {
             fail(
                     "the job jar %s does not exist: build it with `mvn -pl models,operators,pipeline install"
                             + " -DskipTests%s` (mvn verify packages it before the it module's tests)",
-                    jar,
-                    suffix.isEmpty() ? "" : " -Dbuild.suffix=" + suffix);
+                    jar, suffix.isEmpty() ? "" : " -Dbuild.suffix=" + suffix);
         }
         return jar;
     }

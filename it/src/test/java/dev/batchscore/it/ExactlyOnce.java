@@ -33,13 +33,16 @@ import org.assertj.core.data.Offset;
 final class ExactlyOnce {
     private ExactlyOnce() {}
 
-    /** {@code count} tabular records with ids {@code firstId...}, features drawn from {@code seed}. */
+    /**
+     * {@code count} tabular records with ids {@code firstId...}, features drawn from {@code seed}.
+     */
     static List<String> tabularRecords(int firstId, int count, long seed) {
         Random random = new Random(seed);
         List<String> records = new ArrayList<>();
         for (int i = firstId; i < firstId + count; i++) {
             StringBuilder json =
-                    new StringBuilder("{\"id\":" + i + ",\"segment\":\"s" + (i % 3) + "\",\"features\":[");
+                    new StringBuilder(
+                            "{\"id\":" + i + ",\"segment\":\"s" + (i % 3) + "\",\"features\":[");
             for (int f = 0; f < ReferenceModels.TABULAR_FEATURES; f++) {
                 json.append(f == 0 ? "" : ",")
                         .append(String.format(Locale.ROOT, "%.4f", random.nextGaussian()));

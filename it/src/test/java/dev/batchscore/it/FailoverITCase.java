@@ -22,8 +22,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -67,6 +67,7 @@ class FailoverITCase {
     private static Path model;
     private static List<String> records;
     private static Map<Long, Float> scores;
+
     /** MiniCluster task manager indexes that are alive (terminated ones keep their index). */
     private static final List<Integer> liveTaskManagers = new ArrayList<>(List.of(0, 1));
 
@@ -90,7 +91,8 @@ class FailoverITCase {
 
         JobPlan plan = JobPlan.create(config(topic, scratch.resolve("wh-" + topic), mode));
         StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(plan.config().flinkConfiguration());
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        plan.config().flinkConfiguration());
         ScoringJob.build(env, plan);
 
         // Between 10% and 70% of the records read: early, in the middle, or late in the run.
@@ -117,32 +119,49 @@ class FailoverITCase {
                 restartedTasks++;
             }
         }
-        assertThat(restartedTasks).as("tasks re-run after TaskManager %d died", victim).isPositive();
+        assertThat(restartedTasks)
+                .as("tasks re-run after TaskManager %d died", victim)
+                .isPositive();
         ExactlyOnce.assertExactlyOnce(ExactlyOnce.rows(plan), RECORDS, Map.of("1", scores));
     }
 
     private static JobConfig config(String topic, Path warehouse, String mode) {
         return JobConfig.fromArgs(
                 new String[] {
-                    "--source.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
-                    "--source.kafka.topic", topic,
+                    "--source.kafka.bootstrap-servers",
+                    KAFKA.bootstrapServers(),
+                    "--source.kafka.topic",
+                    topic,
                     // 5 records per poll, 30 ms each: a few seconds per reader, so the TaskManager
                     // dies while records are in flight, not after the end.
-                    "--source.kafka.properties.max.poll.records", "5",
+                    "--source.kafka.properties.max.poll.records",
+                    "5",
                     "--source.kafka.properties.interceptor.classes",
-                            ThrottlingInterceptor.class.getName(),
-                    "--source.kafka.properties." + ThrottlingInterceptor.DELAY_KEY, "30",
-                    "--model.path", model.toString(),
-                    "--sink.iceberg.catalog.type", "hadoop",
-                    "--sink.iceberg.catalog.warehouse", warehouse.toUri().toString(),
-                    "--sink.iceberg.table", "it.failover_" + topic.replace('-', '_'),
-                    "--execution.runtime-mode", mode,
-                    "--execution.checkpointing.interval", "200 ms",
-                    "--execution.restart.max-attempts", "5",
-                    "--execution.restart.delay", "500 ms",
-                    "--parallelism", "2",
-                    "--batch.size", "16",
-                    "--batch.max-delay", "100 ms",
+                    ThrottlingInterceptor.class.getName(),
+                    "--source.kafka.properties." + ThrottlingInterceptor.DELAY_KEY,
+                    "30",
+                    "--model.path",
+                    model.toString(),
+                    "--sink.iceberg.catalog.type",
+                    "hadoop",
+                    "--sink.iceberg.catalog.warehouse",
+                    warehouse.toUri().toString(),
+                    "--sink.iceberg.table",
+                    "it.failover_" + topic.replace('-', '_'),
+                    "--execution.runtime-mode",
+                    mode,
+                    "--execution.checkpointing.interval",
+                    "200 ms",
+                    "--execution.restart.max-attempts",
+                    "5",
+                    "--execution.restart.delay",
+                    "500 ms",
+                    "--parallelism",
+                    "2",
+                    "--batch.size",
+                    "16",
+                    "--batch.max-delay",
+                    "100 ms",
                 });
     }
 }

@@ -120,13 +120,12 @@ class IncrementalRunsITCase {
     /**
      * A run is interrupted after it committed part of its range (the job cancelled once its first
      * checkpoint reached the table), or its client dies after the job finished and before the
-     * complete marker: the next run reads the whole range again, skips exactly what was
-     * committed, and adds the new records.
+     * complete marker: the next run reads the whole range again, skips exactly what was committed,
+     * and adds the new records.
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"cancel-after-first-commit", "client-died-before-marker"})
-    void aCrashBetweenACommitAndTheNextRunNeitherDuplicatesNorDrops(String crash)
-            throws Exception {
+    void aCrashBetweenACommitAndTheNextRunNeitherDuplicatesNorDrops(String crash) throws Exception {
         String topic = "crash-" + crash;
         Scenario s = new Scenario(topic, 2, "it.crash_" + crash.replace('-', '_'), "streaming");
         s.produce(crash.startsWith("cancel") ? 1200 : 300);
@@ -162,7 +161,9 @@ class IncrementalRunsITCase {
                 status = client.getJobStatus().get();
             }
             committedByCrashedRun = rowsCommittedBy(s.table(), runId);
-            assertThat(committedByCrashedRun).as("the cancelled run committed some rows").isPositive();
+            assertThat(committedByCrashedRun)
+                    .as("the cancelled run committed some rows")
+                    .isPositive();
             assertThat(status).isIn(JobStatus.CANCELED, JobStatus.FINISHED);
             LOG.info(
                     "Interrupted run {}: {} of 1200 rows committed before it ended {}",
@@ -295,18 +296,30 @@ class IncrementalRunsITCase {
             List<String> args =
                     new ArrayList<>(
                             List.of(
-                                    "--source.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
-                                    "--source.kafka.topic", topic,
-                                    "--source.kafka.starting-offsets", "resume",
-                                    "--model.path", model.toString(),
-                                    "--sink.iceberg.catalog.type", "hadoop",
-                                    "--sink.iceberg.catalog.warehouse", warehouse.toUri().toString(),
-                                    "--sink.iceberg.table", table,
-                                    "--execution.runtime-mode", mode,
-                                    "--execution.checkpointing.interval", "300 ms",
-                                    "--parallelism", "2",
-                                    "--batch.size", Integer.toString(BATCH_SIZE),
-                                    "--batch.max-delay", "100 ms"));
+                                    "--source.kafka.bootstrap-servers",
+                                    KAFKA.bootstrapServers(),
+                                    "--source.kafka.topic",
+                                    topic,
+                                    "--source.kafka.starting-offsets",
+                                    "resume",
+                                    "--model.path",
+                                    model.toString(),
+                                    "--sink.iceberg.catalog.type",
+                                    "hadoop",
+                                    "--sink.iceberg.catalog.warehouse",
+                                    warehouse.toUri().toString(),
+                                    "--sink.iceberg.table",
+                                    table,
+                                    "--execution.runtime-mode",
+                                    mode,
+                                    "--execution.checkpointing.interval",
+                                    "300 ms",
+                                    "--parallelism",
+                                    "2",
+                                    "--batch.size",
+                                    Integer.toString(BATCH_SIZE),
+                                    "--batch.max-delay",
+                                    "100 ms"));
             Collections.addAll(args, extra);
             return JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
         }
@@ -330,7 +343,8 @@ class IncrementalRunsITCase {
 
         Table table() {
             return new org.apache.iceberg.hadoop.HadoopCatalog(
-                            new org.apache.hadoop.conf.Configuration(), warehouse.toUri().toString())
+                            new org.apache.hadoop.conf.Configuration(),
+                            warehouse.toUri().toString())
                     .loadTable(org.apache.iceberg.catalog.TableIdentifier.parse(table));
         }
 
@@ -413,12 +427,13 @@ class IncrementalRunsITCase {
 
     private static long dataFiles(Table table) {
         table.refresh();
-        return Long.parseLong(table.currentSnapshot().summary().getOrDefault("total-data-files", "0"));
+        return Long.parseLong(
+                table.currentSnapshot().summary().getOrDefault("total-data-files", "0"));
     }
 
     /**
-     * A real Kafka consumer interceptor that sleeps on every non-empty poll: slows the source
-     * down so a run can be interrupted in the middle.
+     * A real Kafka consumer interceptor that sleeps on every non-empty poll: slows the source down
+     * so a run can be interrupted in the middle.
      */
     public static final class SlowConsumer implements ConsumerInterceptor<byte[], byte[]> {
         @Override

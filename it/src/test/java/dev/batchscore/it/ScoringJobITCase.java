@@ -68,9 +68,12 @@ class ScoringJobITCase {
         Random random = new Random(7);
         tabularRecords = new ArrayList<>();
         for (int i = 0; i < RECORDS; i++) {
-            StringBuilder json = new StringBuilder("{\"id\":" + i + ",\"segment\":\"s" + (i % 3) + "\",\"features\":[");
+            StringBuilder json =
+                    new StringBuilder(
+                            "{\"id\":" + i + ",\"segment\":\"s" + (i % 3) + "\",\"features\":[");
             for (int f = 0; f < FEATURES; f++) {
-                json.append(f == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.4f", random.nextGaussian()));
+                json.append(f == 0 ? "" : ",")
+                        .append(String.format(Locale.ROOT, "%.4f", random.nextGaussian()));
             }
             tabularRecords.add(json.append("]}").toString());
         }
@@ -89,12 +92,14 @@ class ScoringJobITCase {
         Map<String, Record> byPosition =
                 rows.stream().collect(Collectors.toMap(ExactlyOnce::position, r -> r, (a, b) -> a));
         assertThat(byPosition).as("distinct (partition, offset)").hasSize(RECORDS);
-        assertThat(rows).allSatisfy(r -> {
-            assertThat(r.getField("_source_topic")).isEqualTo("tabular");
-            assertThat(r.getField("_model")).isEqualTo("tabular");
-            assertThat(r.getField("_model_version")).isEqualTo("1");
-            assertThat(r.getField("segment")).isNotNull();
-        });
+        assertThat(rows)
+                .allSatisfy(
+                        r -> {
+                            assertThat(r.getField("_source_topic")).isEqualTo("tabular");
+                            assertThat(r.getField("_model")).isEqualTo("tabular");
+                            assertThat(r.getField("_model_version")).isEqualTo("1");
+                            assertThat(r.getField("segment")).isNotNull();
+                        });
 
         Map<Long, Float> expected = ExactlyOnce.scoreDirectly(tabularModel, tabularRecords);
         for (Record row : rows) {
@@ -106,13 +111,20 @@ class ScoringJobITCase {
                     .isCloseTo(expected.get(id), org.assertj.core.data.Offset.offset(1e-5f));
         }
         assertThat(errorRowCount(plan)).isZero();
-        assertThat(countWithDuckDb(plan)).as("rows DuckDB reads from the snapshot's Parquet files").isEqualTo(RECORDS);
+        assertThat(countWithDuckDb(plan))
+                .as("rows DuckDB reads from the snapshot's Parquet files")
+                .isEqualTo(RECORDS);
     }
 
     @Test
     void tfServingHalfPlusTwoScoresExactly() throws Exception {
         String shared = System.getProperty("batchscore.shared.dir");
-        Path model = shared == null ? null : Path.of(shared, "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
+        Path model =
+                shared == null
+                        ? null
+                        : Path.of(
+                                shared,
+                                "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
         Assumptions.assumeTrue(
                 model != null && Files.isDirectory(model),
                 "skipped: ../shared/fixtures/tf-serving-savedmodels is absent (set -Dbatchscore.shared.dir)");
@@ -123,7 +135,13 @@ class ScoringJobITCase {
         KAFKA.createTopic("halfplustwo", PARTITIONS);
         KAFKA.produce("halfplustwo", PARTITIONS, records);
 
-        JobPlan plan = runJob("halfplustwo", model, scratch.resolve("warehouse-hp2"), "it.half_plus_two", "streaming");
+        JobPlan plan =
+                runJob(
+                        "halfplustwo",
+                        model,
+                        scratch.resolve("warehouse-hp2"),
+                        "it.half_plus_two",
+                        "streaming");
 
         List<Record> rows = ExactlyOnce.rows(plan);
         assertThat(rows).hasSize(501);
@@ -135,20 +153,31 @@ class ScoringJobITCase {
         }
     }
 
-    private static JobPlan runJob(String topic, Path model, Path warehouse, String table, String mode) throws Exception {
+    private static JobPlan runJob(
+            String topic, Path model, Path warehouse, String table, String mode) throws Exception {
         JobConfig config =
                 JobConfig.fromArgs(
                         new String[] {
-                            "--source.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
-                            "--source.kafka.topic", topic,
-                            "--model.path", model.toString(),
-                            "--sink.iceberg.catalog.type", "hadoop",
-                            "--sink.iceberg.catalog.warehouse", warehouse.toUri().toString(),
-                            "--sink.iceberg.table", table,
-                            "--execution.runtime-mode", mode,
-                            "--execution.checkpointing.interval", "300 ms",
-                            "--parallelism", "2",
-                            "--batch.size", Integer.toString(BATCH_SIZE),
+                            "--source.kafka.bootstrap-servers",
+                            KAFKA.bootstrapServers(),
+                            "--source.kafka.topic",
+                            topic,
+                            "--model.path",
+                            model.toString(),
+                            "--sink.iceberg.catalog.type",
+                            "hadoop",
+                            "--sink.iceberg.catalog.warehouse",
+                            warehouse.toUri().toString(),
+                            "--sink.iceberg.table",
+                            table,
+                            "--execution.runtime-mode",
+                            mode,
+                            "--execution.checkpointing.interval",
+                            "300 ms",
+                            "--parallelism",
+                            "2",
+                            "--batch.size",
+                            Integer.toString(BATCH_SIZE),
                         });
         JobPlan plan = JobPlan.create(config);
         StreamExecutionEnvironment env =
@@ -168,7 +197,8 @@ class ScoringJobITCase {
         Table table = plan.catalogLoader().loadCatalog().loadTable(plan.table());
         List<String> files = new ArrayList<>();
         try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
-            tasks.forEach(t -> files.add("'" + Path.of(java.net.URI.create(t.file().location())) + "'"));
+            tasks.forEach(
+                    t -> files.add("'" + Path.of(java.net.URI.create(t.file().location())) + "'"));
         }
         try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
                 Statement statement = duck.createStatement();

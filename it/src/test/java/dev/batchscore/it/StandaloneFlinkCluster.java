@@ -31,9 +31,9 @@ import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
 /**
  * A Flink standalone session cluster as child JVMs - one JobManager, one TaskManager - started the
  * way Flink's {@code bin/} scripts start them: {@code --configDir} with a {@code config.yaml}, the
- * JVM memory flags the scripts derive from {@code *.memory.process.size}, and a classpath of Flink's
- * own runtime only, so a job jar brings its code through Flink's user-code class loader as on a
- * real cluster. {@link #flink} runs Flink's CLI ({@code bin/flink}) against it. {@link #close}
+ * JVM memory flags the scripts derive from {@code *.memory.process.size}, and a classpath of
+ * Flink's own runtime only, so a job jar brings its code through Flink's user-code class loader as
+ * on a real cluster. {@link #flink} runs Flink's CLI ({@code bin/flink}) against it. {@link #close}
  * kills every child process; a JVM shutdown hook does too, should the test JVM be stopped.
  */
 final class StandaloneFlinkCluster implements AutoCloseable {
@@ -77,11 +77,16 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final Thread killer = new Thread(this::killAll, "kill-flink-cluster");
 
-    private StandaloneFlinkCluster(Path dir, int slots, List<String> libJars, List<String> extraConfig)
+    private StandaloneFlinkCluster(
+            Path dir, int slots, List<String> libJars, List<String> extraConfig)
             throws IOException {
         this.dir = dir;
         this.confDir = Files.createDirectories(dir.resolve("conf"));
-        this.classpath = flinkRuntimeClasspath() + libJars.stream().map(j -> File.pathSeparator + j).collect(Collectors.joining());
+        this.classpath =
+                flinkRuntimeClasspath()
+                        + libJars.stream()
+                                .map(j -> File.pathSeparator + j)
+                                .collect(Collectors.joining());
         this.jdkArgs = jdk17Args();
         this.restPort = freePort();
         Files.createDirectories(dir.resolve("log"));
@@ -90,24 +95,27 @@ final class StandaloneFlinkCluster implements AutoCloseable {
         Files.writeString(
                 confDir.resolve("config.yaml"),
                 String.join(
-                        "\n",
-                        "jobmanager.rpc.address: 127.0.0.1",
-                        "jobmanager.rpc.port: " + freePort(),
-                        "jobmanager.bind-host: 127.0.0.1",
-                        "jobmanager.memory.process.size: 1024m",
-                        "rest.address: 127.0.0.1",
-                        "rest.bind-address: 127.0.0.1",
-                        "rest.port: " + restPort,
-                        "taskmanager.host: 127.0.0.1",
-                        "taskmanager.bind-host: 127.0.0.1",
-                        "taskmanager.memory.process.size: 1600m",
-                        "taskmanager.numberOfTaskSlots: " + slots,
-                        "parallelism.default: " + slots,
-                        "io.tmp.dirs: " + dir.resolve("tmp"),
-                        // What bin/ scripts would pass; this class puts them on its java command lines.
-                        "env.java.opts.all: \"" + String.join(" ", jdkArgs) + "\"",
-                        "")
-                        + extraConfig.stream().map(line -> line + "\n").collect(Collectors.joining()));
+                                "\n",
+                                "jobmanager.rpc.address: 127.0.0.1",
+                                "jobmanager.rpc.port: " + freePort(),
+                                "jobmanager.bind-host: 127.0.0.1",
+                                "jobmanager.memory.process.size: 1024m",
+                                "rest.address: 127.0.0.1",
+                                "rest.bind-address: 127.0.0.1",
+                                "rest.port: " + restPort,
+                                "taskmanager.host: 127.0.0.1",
+                                "taskmanager.bind-host: 127.0.0.1",
+                                "taskmanager.memory.process.size: 1600m",
+                                "taskmanager.numberOfTaskSlots: " + slots,
+                                "parallelism.default: " + slots,
+                                "io.tmp.dirs: " + dir.resolve("tmp"),
+                                // What bin/ scripts would pass; this class puts them on its java
+                                // command lines.
+                                "env.java.opts.all: \"" + String.join(" ", jdkArgs) + "\"",
+                                "")
+                        + extraConfig.stream()
+                                .map(line -> line + "\n")
+                                .collect(Collectors.joining()));
         Files.writeString(
                 confDir.resolve("log4j.properties"),
                 String.join(
@@ -116,7 +124,8 @@ final class StandaloneFlinkCluster implements AutoCloseable {
                         "rootLogger.appenderRef.file.ref = MainAppender",
                         "appender.main.name = MainAppender",
                         "appender.main.type = File",
-                        // Several log4j contexts open this file: truncating would keep only the last one's lines.
+                        // Several log4j contexts open this file: truncating would keep only the
+                        // last one's lines.
                         "appender.main.append = true",
                         "appender.main.fileName = ${sys:log.file}",
                         "appender.main.layout.type = PatternLayout",
@@ -136,9 +145,10 @@ final class StandaloneFlinkCluster implements AutoCloseable {
      * As {@link #start(Path, int)}, with {@code libJars} added to Flink's classpath (as if copied
      * to its {@code lib/}) and {@code extraConfig} lines appended to {@code config.yaml}.
      */
-    static StandaloneFlinkCluster start(Path dir, int slots, List<String> libJars, List<String> extraConfig)
-            throws Exception {
-        StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(dir, slots, libJars, extraConfig);
+    static StandaloneFlinkCluster start(
+            Path dir, int slots, List<String> libJars, List<String> extraConfig) throws Exception {
+        StandaloneFlinkCluster cluster =
+                new StandaloneFlinkCluster(dir, slots, libJars, extraConfig);
         Runtime.getRuntime().addShutdownHook(cluster.killer);
         try {
             cluster.startJobManager();
@@ -148,7 +158,11 @@ final class StandaloneFlinkCluster implements AutoCloseable {
         } catch (Throwable e) {
             cluster.close();
             throw new IllegalStateException(
-                    "the standalone Flink cluster did not come up: " + e + "\n" + cluster.logTails(), e);
+                    "the standalone Flink cluster did not come up: "
+                            + e
+                            + "\n"
+                            + cluster.logTails(),
+                    e);
         }
     }
 
@@ -166,7 +180,8 @@ final class StandaloneFlinkCluster implements AutoCloseable {
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
-            throw new IllegalStateException("GET " + path + ": " + response.statusCode() + " " + response.body());
+            throw new IllegalStateException(
+                    "GET " + path + ": " + response.statusCode() + " " + response.body());
         }
         return new ObjectMapper().readTree(response.body());
     }
@@ -183,9 +198,7 @@ final class StandaloneFlinkCluster implements AutoCloseable {
         command.add("org.apache.flink.client.cli.CliFrontend");
         command.addAll(Arrays.asList(args));
         ProcessBuilder builder =
-                new ProcessBuilder(command)
-                        .redirectErrorStream(true)
-                        .redirectOutput(out.toFile());
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
         builder.environment().put("FLINK_CONF_DIR", confDir.toString());
         Process cli = builder.start();
         synchronized (processes) {
@@ -307,7 +320,12 @@ final class StandaloneFlinkCluster implements AutoCloseable {
             Thread.sleep(250);
         }
         throw new IllegalStateException(
-                "no TaskManager registered at " + restUrl() + " within " + STARTUP + "; last: " + last);
+                "no TaskManager registered at "
+                        + restUrl()
+                        + " within "
+                        + STARTUP
+                        + "; last: "
+                        + last);
     }
 
     private void killAll() {
@@ -340,7 +358,8 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     }
 
     private static String testClasspath() {
-        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        return System.getProperty(
+                "surefire.test.class.path", System.getProperty("java.class.path"));
     }
 
     /**
@@ -357,8 +376,8 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     }
 
     /**
-     * The parent pom's {@code flink.jdk17.args} (it/pom.xml passes them as a system property),
-     * else the {@code --add-opens}/{@code --add-exports} this JVM was started with.
+     * The parent pom's {@code flink.jdk17.args} (it/pom.xml passes them as a system property), else
+     * the {@code --add-opens}/{@code --add-exports} this JVM was started with.
      */
     private static List<String> jdk17Args() {
         String fromPom = System.getProperty("flink.jdk17.args");
@@ -371,7 +390,9 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     }
 
     private static List<String> split(String args) {
-        return Arrays.stream(args.trim().split("\\s+")).filter(s -> !s.isEmpty()).collect(Collectors.toList());
+        return Arrays.stream(args.trim().split("\\s+"))
+                .filter(s -> !s.isEmpty())
+                .collect(Collectors.toList());
     }
 
     private static int freePort() throws IOException {

@@ -106,8 +106,8 @@ class StopResumeITCase {
     }
 
     /**
-     * The user's path: {@code batchscore run} (its own MiniCluster) stopped by {@code batchscore stop
-     * <job-id>} without --rest-url, which exits 3 and prints the resume command; running that
+     * The user's path: {@code batchscore run} (its own MiniCluster) stopped by {@code batchscore
+     * stop <job-id>} without --rest-url, which exits 3 and prints the resume command; running that
      * command finishes the run.
      */
     @Test
@@ -121,7 +121,9 @@ class StopResumeITCase {
 
         PipedOutputStream pipe = new PipedOutputStream();
         BufferedReader lines =
-                new BufferedReader(new InputStreamReader(new PipedInputStream(pipe, 1 << 16), StandardCharsets.UTF_8));
+                new BufferedReader(
+                        new InputStreamReader(
+                                new PipedInputStream(pipe, 1 << 16), StandardCharsets.UTF_8));
         PrintStream out = new PrintStream(pipe, true, StandardCharsets.UTF_8);
         CompletableFuture<Integer> run =
                 CompletableFuture.supplyAsync(
@@ -141,7 +143,9 @@ class StopResumeITCase {
             if (line == null) {
                 run.get(); // surfaces the run's failure
             }
-            assertThat(line).as("run output ended before the job was submitted: %s", printed).isNotNull();
+            assertThat(line)
+                    .as("run output ended before the job was submitted: %s", printed)
+                    .isNotNull();
             printed.add(line);
             Matcher m = Pattern.compile("job ([0-9a-f]{32}) submitted").matcher(line);
             if (m.find()) {
@@ -156,16 +160,23 @@ class StopResumeITCase {
         PrintStream stopPrint = new PrintStream(stopOut, true, StandardCharsets.UTF_8);
         assertThat(
                         StopCommand.run(
-                                new String[] {jobId, "--savepoint-dir", scratch.resolve("sp-cli").toString()},
+                                new String[] {
+                                    jobId, "--savepoint-dir", scratch.resolve("sp-cli").toString()
+                                },
                                 stopPrint,
                                 stopPrint))
                 .isZero();
         for (String line; (line = lines.readLine()) != null; ) {
             printed.add(line);
         }
-        assertThat(run.get(1, TimeUnit.MINUTES)).as("exit code of a run stopped with a savepoint").isEqualTo(3);
+        assertThat(run.get(1, TimeUnit.MINUTES))
+                .as("exit code of a run stopped with a savepoint")
+                .isEqualTo(3);
         String resumeLine =
-                printed.stream().filter(l -> l.startsWith("resume: ./batchscore run ")).findFirst().orElseThrow();
+                printed.stream()
+                        .filter(l -> l.startsWith("resume: ./batchscore run "))
+                        .findFirst()
+                        .orElseThrow();
         assertThat(String.join("\n", printed)).contains("stopped with savepoint ");
         String savepoint = resumeLine.substring(resumeLine.lastIndexOf(' ') + 1);
         assertThat(stopOut.toString(StandardCharsets.UTF_8)).contains(savepoint);
@@ -183,7 +194,12 @@ class StopResumeITCase {
 
     /** Runs, stops after {@code commits} commits, resumes with {@code resumeModel}, checks. */
     private static Map<String, Long> stopAndResume(
-            MiniCluster cluster, String topic, int commits, Path model, Path resumeModel, String table)
+            MiniCluster cluster,
+            String topic,
+            int commits,
+            Path model,
+            Path resumeModel,
+            String table)
             throws Exception {
         KAFKA.createTopic(topic, PARTITIONS);
         KAFKA.produce(topic, PARTITIONS, records);
@@ -191,7 +207,8 @@ class StopResumeITCase {
 
         JobPlan plan = JobPlan.create(config(topic, model, warehouse, table, null));
         StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(plan.config().flinkConfiguration());
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        plan.config().flinkConfiguration());
         ScoringJob.build(env, plan);
         ScoringJob.markStarted(plan);
         JobClient first = env.executeAsync("it " + table + " first");
@@ -204,7 +221,9 @@ class StopResumeITCase {
                         scratch.resolve("savepoints-" + topic).toUri().toString(),
                         false);
         first.getJobExecutionResult().get(1, TimeUnit.MINUTES);
-        assertThat(LocalRunner.stopSavepoint(cluster.getArchivedExecutionGraph(first.getJobID()).get()))
+        assertThat(
+                        LocalRunner.stopSavepoint(
+                                cluster.getArchivedExecutionGraph(first.getJobID()).get()))
                 .as("the runner sees the job was stopped with this savepoint")
                 .isEqualTo(savepoint);
         Set<Long> committedBeforeResume =
@@ -220,7 +239,8 @@ class StopResumeITCase {
 
         JobPlan resumed = JobPlan.create(config(topic, resumeModel, warehouse, table, savepoint));
         StreamExecutionEnvironment env2 =
-                StreamExecutionEnvironment.getExecutionEnvironment(resumed.config().flinkConfiguration());
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        resumed.config().flinkConfiguration());
         ScoringJob.build(env2, resumed);
         assertThat(resumed.run().runId())
                 .as("the resumed job continues the stopped run (run ledger)")
@@ -239,7 +259,8 @@ class StopResumeITCase {
         } catch (TimeoutException e) {
             second.cancel().get();
             throw new AssertionError(
-                    "the bounded job resumed from " + savepoint + " did not finish (FLINK-33466)", e);
+                    "the bounded job resumed from " + savepoint + " did not finish (FLINK-33466)",
+                    e);
         }
 
         List<Record> rows = ExactlyOnce.rows(resumed);
@@ -267,37 +288,54 @@ class StopResumeITCase {
                             f -> assertThat(f.getExceptionAsString()).isEmpty());
             JobStatus status = job.getJobStatus().get();
             assertThat(status.isGloballyTerminalState())
-                    .as("job ended (%s) before %d commits: the run is too fast to stop", status, commits)
+                    .as(
+                            "job ended (%s) before %d commits: the run is too fast to stop",
+                            status, commits)
                     .isFalse();
             Thread.sleep(50);
         }
     }
 
-    private static JobConfig config(String topic, Path model, Path warehouse, String table, String resumeFrom) {
+    private static JobConfig config(
+            String topic, Path model, Path warehouse, String table, String resumeFrom) {
         return JobConfig.fromArgs(args(topic, model, warehouse, table, resumeFrom));
     }
 
-    private static String[] args(String topic, Path model, Path warehouse, String table, String resumeFrom) {
+    private static String[] args(
+            String topic, Path model, Path warehouse, String table, String resumeFrom) {
         List<String> args =
                 new ArrayList<>(
                         List.of(
-                                "--source.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
-                                "--source.kafka.topic", topic,
+                                "--source.kafka.bootstrap-servers",
+                                KAFKA.bootstrapServers(),
+                                "--source.kafka.topic",
+                                topic,
                                 // 5 records per poll, 40 ms each: ~5 s per reader for 500 records,
                                 // so a stop after a few 200 ms checkpoints lands half way.
-                                "--source.kafka.properties.max.poll.records", "5",
+                                "--source.kafka.properties.max.poll.records",
+                                "5",
                                 "--source.kafka.properties.interceptor.classes",
-                                        ThrottlingInterceptor.class.getName(),
-                                "--source.kafka.properties." + ThrottlingInterceptor.DELAY_KEY, "40",
-                                "--model.path", model.toString(),
-                                "--sink.iceberg.catalog.type", "hadoop",
-                                "--sink.iceberg.catalog.warehouse", warehouse.toUri().toString(),
-                                "--sink.iceberg.table", table,
-                                "--execution.runtime-mode", "streaming",
-                                "--execution.checkpointing.interval", "200 ms",
-                                "--parallelism", "2",
-                                "--batch.size", "16",
-                                "--batch.max-delay", "100 ms"));
+                                ThrottlingInterceptor.class.getName(),
+                                "--source.kafka.properties." + ThrottlingInterceptor.DELAY_KEY,
+                                "40",
+                                "--model.path",
+                                model.toString(),
+                                "--sink.iceberg.catalog.type",
+                                "hadoop",
+                                "--sink.iceberg.catalog.warehouse",
+                                warehouse.toUri().toString(),
+                                "--sink.iceberg.table",
+                                table,
+                                "--execution.runtime-mode",
+                                "streaming",
+                                "--execution.checkpointing.interval",
+                                "200 ms",
+                                "--parallelism",
+                                "2",
+                                "--batch.size",
+                                "16",
+                                "--batch.max-delay",
+                                "100 ms"));
         if (resumeFrom != null) {
             args.add("--resume-from");
             args.add(resumeFrom);

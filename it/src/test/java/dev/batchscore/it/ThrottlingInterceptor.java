@@ -10,9 +10,9 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * A Kafka consumer interceptor (a real Kafka client extension point, set through {@code
  * source.kafka.properties.interceptor.classes}) that slows every poll down so a bounded run of a
- * few hundred records lasts long enough to be stopped or to lose a TaskManager half way, and
- * counts the records the job's readers have consumed so a test can act at a chosen point of
- * progress rather than after a chosen time.
+ * few hundred records lasts long enough to be stopped or to lose a TaskManager half way, and counts
+ * the records the job's readers have consumed so a test can act at a chosen point of progress
+ * rather than after a chosen time.
  *
  * <p>{@code batchscore.it.poll-delay-ms} (a consumer property) sets the pause per non-empty poll.
  */

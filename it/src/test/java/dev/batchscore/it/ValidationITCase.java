@@ -50,7 +50,14 @@ class ValidationITCase {
         model = BadInputModel.build(shared.resolve("model"));
         List<String> records = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            records.add("{\"id\":" + i + ",\"x\":" + i + ",\"n\":1,\"v\":[1,2,3],\"s\":\"1\",\"label\":\"l" + i + "\"}");
+            records.add(
+                    "{\"id\":"
+                            + i
+                            + ",\"x\":"
+                            + i
+                            + ",\"n\":1,\"v\":[1,2,3],\"s\":\"1\",\"label\":\"l"
+                            + i
+                            + "\"}");
         }
         KAFKA.createTopic(TOPIC, 2);
         KAFKA.produce(TOPIC, 2, records);
@@ -77,22 +84,27 @@ class ValidationITCase {
     void unknownKeyNamesTheClosestKnownKey() throws Exception {
         Map<String, String> args = valid();
         args.put("batch.sise", "16");
-        assertRefused(args, "unknown option 'batch.sise' (from --batch.sise); did you mean 'batch.size'?");
+        assertRefused(
+                args,
+                "unknown option 'batch.sise' (from --batch.sise); did you mean 'batch.size'?");
     }
 
     @Test
     void missingRequiredOptionNamesTheKeyAndHowToSetIt() throws Exception {
         Map<String, String> args = valid();
         args.remove("sink.iceberg.table");
-        assertRefused(args, "missing required option 'sink.iceberg.table': set it in the config file or pass"
-                + " --sink.iceberg.table <value>");
+        assertRefused(
+                args,
+                "missing required option 'sink.iceberg.table': set it in the config file or pass"
+                        + " --sink.iceberg.table <value>");
     }
 
     @Test
     void invalidErrorsModeNamesTheChoices() throws Exception {
         Map<String, String> args = valid();
         args.put("errors.mode", "deadletter");
-        assertRefused(args, "option 'errors.mode' is 'deadletter': expected dead-letter, skip or fail");
+        assertRefused(
+                args, "option 'errors.mode' is 'deadletter': expected dead-letter, skip or fail");
     }
 
     @Test
@@ -103,7 +115,11 @@ class ValidationITCase {
         }
         Map<String, String> args = valid();
         args.put("source.kafka.bootstrap-servers", "localhost:" + port);
-        assertRefused(args, "source.kafka.bootstrap-servers 'localhost:" + port + "': no Kafka broker answered within 10 s",
+        assertRefused(
+                args,
+                "source.kafka.bootstrap-servers 'localhost:"
+                        + port
+                        + "': no Kafka broker answered within 10 s",
                 "check the host:port list and that the brokers are running");
     }
 
@@ -111,8 +127,13 @@ class ValidationITCase {
     void missingTopicIsNamedWithTheExistingOnes() throws Exception {
         Map<String, String> args = valid();
         args.put("source.kafka.topic", "validaton");
-        assertRefused(args, "source.kafka.topic 'validaton' does not exist on " + KAFKA.bootstrapServers()
-                + "; existing topics: ", TOPIC, "fix the name or create the topic");
+        assertRefused(
+                args,
+                "source.kafka.topic 'validaton' does not exist on "
+                        + KAFKA.bootstrapServers()
+                        + "; existing topics: ",
+                TOPIC,
+                "fix the name or create the topic");
     }
 
     @Test
@@ -148,20 +169,27 @@ class ValidationITCase {
     void mappingToAFieldOfTheWrongTypeNamesInputFieldAndValue() throws Exception {
         Map<String, String> args = valid();
         args.put("model.input.x", "label");
-        assertRefused(args, "model input 'x' (model.input.x is 'label') expects DT_FLOAT but every one of the",
-                "holds a string there, e.g. \"l", "set model.input.x to a field of that type");
+        assertRefused(
+                args,
+                "model input 'x' (model.input.x is 'label') expects DT_FLOAT but every one of the",
+                "holds a string there, e.g. \"l",
+                "set model.input.x to a field of that type");
     }
 
     @Test
     void mappingToAFieldNoRecordHas() throws Exception {
         Map<String, String> args = valid();
         args.put("model.input.x", "lable");
-        assertRefused(args, "model.input.x is 'lable', but none of the", "fields seen: [id, label, n, s, v, x]");
+        assertRefused(
+                args,
+                "model.input.x is 'lable', but none of the",
+                "fields seen: [id, label, n, s, v, x]");
     }
 
     @Test
     void existingTableWithAnIncompatibleSchemaIsNotTouched() throws Exception {
-        HadoopCatalog catalog = new HadoopCatalog(new Configuration(), warehouse.toUri().toString());
+        HadoopCatalog catalog =
+                new HadoopCatalog(new Configuration(), warehouse.toUri().toString());
         catalog.createNamespace(Namespace.of("it"));
         catalog.createTable(
                 TableIdentifier.of("it", "scored"),
@@ -171,8 +199,11 @@ class ValidationITCase {
         assertThat(before).isNotEmpty();
 
         Map<String, String> args = valid();
-        assertRefused(before, args, "existing Iceberg table it.scored does not fit the job's output: column 'y' is"
-                + " string but the job writes float");
+        assertRefused(
+                before,
+                args,
+                "existing Iceberg table it.scored does not fit the job's output: column 'y' is"
+                        + " string but the job writes float");
     }
 
     @Test
@@ -181,7 +212,10 @@ class ValidationITCase {
         Path file = Files.writeString(scratch.resolve("not-a-dir"), "x");
         warehouse = file.resolve("warehouse");
         Map<String, String> args = valid();
-        assertRefused(Set.of(), args, "sink.iceberg.catalog.warehouse '" + warehouse.toUri() + "' cannot be written (",
+        assertRefused(
+                Set.of(),
+                args,
+                "sink.iceberg.catalog.warehouse '" + warehouse.toUri() + "' cannot be written (",
                 "point it at a writable directory or fix its permissions");
         assertThat(Files.readString(file)).isEqualTo("x");
     }
@@ -195,8 +229,14 @@ class ValidationITCase {
     void theRunCommandPrintsTheCountsAndFailsOnTheWholeRunsShare() throws Exception {
         List<String> records = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            records.add(i % 4 == 3 ? "{\"id\":" + i + ",\"x\":\"bad\"}" : "{\"id\":" + i + ",\"x\":" + i
-                    + ",\"n\":1,\"v\":[1,2,3],\"s\":\"1\"}");
+            records.add(
+                    i % 4 == 3
+                            ? "{\"id\":" + i + ",\"x\":\"bad\"}"
+                            : "{\"id\":"
+                                    + i
+                                    + ",\"x\":"
+                                    + i
+                                    + ",\"n\":1,\"v\":[1,2,3],\"s\":\"1\"}");
         }
         KAFKA.createTopic("mixed", 2);
         KAFKA.produce("mixed", 2, records);
@@ -209,23 +249,31 @@ class ValidationITCase {
         args.put("errors.max-ratio", "0.2");
         // Above what a subtask reads: only the end-of-input check over the whole run sees 25 %.
         args.put("errors.min-records", "100000");
-        args.forEach((k, v) -> {
-            argv.add("--" + k);
-            argv.add(v);
-        });
+        args.forEach(
+                (k, v) -> {
+                    argv.add("--" + k);
+                    argv.add(v);
+                });
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = Main.run(argv.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit =
+                Main.run(
+                        argv.toArray(new String[0]),
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
         String stdout = out.toString(StandardCharsets.UTF_8);
-        assertThat(stdout).as("stdout; stderr: %s", err)
+        assertThat(stdout)
+                .as("stdout; stderr: %s", err)
                 .contains("wrote 30 rows to it.scored and 10 errors to it.scored_errors")
                 .contains("read 40 records: 30 scored, 10 dead-lettered, 0 skipped");
         assertThat(exit).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8).lines().toList()).singleElement().asString()
-                .isEqualTo("batchscore run: errors.max-ratio exceeded: 10 of the 40 records the run read were bad"
-                        + " (0.250 > 0.2); the rows are committed, but check source.kafka.topic and the producer,"
-                        + " or raise errors.max-ratio");
+        assertThat(err.toString(StandardCharsets.UTF_8).lines().toList())
+                .singleElement()
+                .asString()
+                .isEqualTo(
+                        "batchscore run: errors.max-ratio exceeded: 10 of the 40 records the run read were bad"
+                                + " (0.250 > 0.2); the rows are committed, but check source.kafka.topic and the producer,"
+                                + " or raise errors.max-ratio");
     }
 
     // ---------------------------------------------------------------- helpers
@@ -234,16 +282,21 @@ class ValidationITCase {
         assertRefused(Set.of(), args, fragments);
     }
 
-    private void assertRefused(Set<Path> filesBefore, Map<String, String> args, String... fragments) throws Exception {
+    private void assertRefused(Set<Path> filesBefore, Map<String, String> args, String... fragments)
+            throws Exception {
         List<String> argv = new ArrayList<>(List.of("run"));
-        args.forEach((k, v) -> {
-            argv.add("--" + k);
-            argv.add(v);
-        });
+        args.forEach(
+                (k, v) -> {
+                    argv.add("--" + k);
+                    argv.add(v);
+                });
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = Main.run(argv.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit =
+                Main.run(
+                        argv.toArray(new String[0]),
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
         String stderr = err.toString(StandardCharsets.UTF_8);
         assertThat(exit).as("exit code; stderr: %s", stderr).isNotZero();
         List<String> lines = stderr.lines().collect(Collectors.toList());
@@ -252,11 +305,16 @@ class ValidationITCase {
         for (String fragment : fragments) {
             assertThat(lines.get(0)).contains(fragment);
         }
-        assertThat(files(warehouse)).as("files in the warehouse after the refused run").isEqualTo(filesBefore);
+        assertThat(files(warehouse))
+                .as("files in the warehouse after the refused run")
+                .isEqualTo(filesBefore);
         assertThat(out.toString(StandardCharsets.UTF_8)).as("stdout").doesNotContain("wrote");
     }
 
-    /** Every file and directory under {@code dir} (none when it does not exist or is not a directory). */
+    /**
+     * Every file and directory under {@code dir} (none when it does not exist or is not a
+     * directory).
+     */
     private static Set<Path> files(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return Set.of();

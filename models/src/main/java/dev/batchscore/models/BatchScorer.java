@@ -4,12 +4,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Scores batches of records through one signature. Records are maps from field name to a value as
- * a JSON parser yields it: {@code Number}, {@code Boolean}, {@code String}, {@code List} (nested
- * for vectors and matrices), or a primitive array. Safe to call from several threads at once.
+ * Scores batches of records through one signature. Records are maps from field name to a value as a
+ * JSON parser yields it: {@code Number}, {@code Boolean}, {@code String}, {@code List} (nested for
+ * vectors and matrices), or a primitive array. Safe to call from several threads at once.
  *
- * <p>Converting records to tensors and back is separate from running the model; scoring one
- * record is scoring a batch of one.
+ * <p>Converting records to tensors and back is separate from running the model; scoring one record
+ * is scoring a batch of one.
  */
 public interface BatchScorer {
 
@@ -21,8 +21,8 @@ public interface BatchScorer {
     /**
      * Scores a batch in one model call when the model accepts batches (one call per record
      * otherwise). Records that cannot be encoded get an {@code ENCODE} error and the rest are still
-     * scored; when TensorFlow rejects a batch, it is split to find the records at fault, which get a
-     * {@code SCORE} error. Every tensor and result is closed before this returns.
+     * scored; when TensorFlow rejects a batch, it is split to find the records at fault, which get
+     * a {@code SCORE} error. Every tensor and result is closed before this returns.
      */
     ScoreResult score(List<? extends Map<String, ?>> records);
 

@@ -1,6 +1,8 @@
 package dev.batchscore.models;
 
-/** The tensor element types batchscore encodes and decodes. Anything else is {@link #UNSUPPORTED}. */
+/**
+ * The tensor element types batchscore encodes and decodes. Anything else is {@link #UNSUPPORTED}.
+ */
 public enum DType {
     FLOAT,
     DOUBLE,

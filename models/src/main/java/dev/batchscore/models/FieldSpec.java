@@ -9,10 +9,10 @@ import java.util.List;
  *
  * @param name the record field name
  * @param dtype the element type the field is converted to
- * @param rowShape the shape of one record's value, never null: empty for a scalar, {@code -1}
- *     for a dimension taken from the value's length (all rows of a batch must agree on it). Also
- *     empty for an input of unknown rank (its {@link TensorSpec#shape()} is null), which takes a
- *     value of any shape. A row shape of all ones (e.g. {@code [1]}) also takes a single value; a
- *     flat primitive array is taken as the row-major form of a fixed shape.
+ * @param rowShape the shape of one record's value, never null: empty for a scalar, {@code -1} for a
+ *     dimension taken from the value's length (all rows of a batch must agree on it). Also empty
+ *     for an input of unknown rank (its {@link TensorSpec#shape()} is null), which takes a value of
+ *     any shape. A row shape of all ones (e.g. {@code [1]}) also takes a single value; a flat
+ *     primitive array is taken as the row-major form of a fixed shape.
  */
 public record FieldSpec(String name, DType dtype, List<Long> rowShape) {}

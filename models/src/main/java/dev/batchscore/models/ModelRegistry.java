@@ -13,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One loaded model per JVM per (resolved export directory, tags), shared by reference count so
- * that all slots of a TaskManager load a model once.
+ * One loaded model per JVM per (resolved export directory, tags), shared by reference count so that
+ * all slots of a TaskManager load a model once.
  *
  * <pre>{@code
  * try (SavedModel model = ModelRegistry.acquire(Path.of("/models/churn"), ModelOptions.defaults())) {
@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class ModelRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
 
-    // The non-finite policy is in the key because scorers (and their encoders) are cached per loaded
+    // The non-finite policy is in the key because scorers (and their encoders) are cached per
+    // loaded
     // model: sharing a model across policies would silently apply the first holder's.
     private record Key(Path exportDir, Set<String> tags, boolean allowNonFinite) {}
 
@@ -51,18 +52,26 @@ public final class ModelRegistry {
     public static SavedModel acquire(Path path, ModelOptions options) {
         ModelOptions opts = options == null ? ModelOptions.defaults() : options;
         if (opts.tags() == null || opts.tags().isEmpty()) {
-            throw new ModelException("no meta graph tags given; load with ModelOptions.withTags, usually [serve]");
+            throw new ModelException(
+                    "no meta graph tags given; load with ModelOptions.withTags, usually [serve]");
         }
         ExportLocator.Export export = ExportLocator.locate(path);
-        Key key = new Key(export.dir(), Set.copyOf(new TreeSet<>(opts.tags())), opts.allowNonFinite());
+        Key key =
+                new Key(
+                        export.dir(),
+                        Set.copyOf(new TreeSet<>(opts.tags())),
+                        opts.allowNonFinite());
         synchronized (LOADED) {
             LoadedModel model = LOADED.get(key);
             if (model == null) {
                 model = SavedModelLoader.load(export, opts);
                 LOADED.put(key, model);
             } else if (!model.options().equals(opts)) {
-                LOG.warn("{} is already loaded with {}; sharing it, so {} is not applied", export.dir(),
-                        model.options(), opts);
+                LOG.warn(
+                        "{} is already loaded with {}; sharing it, so {} is not applied",
+                        export.dir(),
+                        model.options(),
+                        opts);
             }
             model.retain();
             LoadedModel shared = model;

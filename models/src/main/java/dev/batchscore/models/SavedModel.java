@@ -3,8 +3,8 @@ package dev.batchscore.models;
 import java.nio.file.Path;
 
 /**
- * A handle on a loaded SavedModel, obtained from {@link ModelRegistry#acquire}. Closing the
- * handle releases this holder's reference; the model itself is freed when the last holder closes.
+ * A handle on a loaded SavedModel, obtained from {@link ModelRegistry#acquire}. Closing the handle
+ * releases this holder's reference; the model itself is freed when the last holder closes.
  */
 public interface SavedModel extends AutoCloseable {
 
@@ -14,8 +14,8 @@ public interface SavedModel extends AutoCloseable {
     ModelDescription describe();
 
     /**
-     * A scorer for one signature. Checks the signature exists and that every input and output has
-     * a dtype batchscore handles, and throws {@link ModelException} naming the problem otherwise.
+     * A scorer for one signature. Checks the signature exists and that every input and output has a
+     * dtype batchscore handles, and throws {@link ModelException} naming the problem otherwise.
      */
     BatchScorer scorer(String signatureKey);
 

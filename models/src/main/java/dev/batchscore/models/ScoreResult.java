@@ -4,13 +4,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The outcome of scoring a batch, one entry per input record in input order: either the outputs
- * or the reason the record was not scored.
+ * The outcome of scoring a batch, one entry per input record in input order: either the outputs or
+ * the reason the record was not scored.
  *
- * <p>Output values: a scalar per row (and a per-row shape of {@code [1]}) is a boxed {@code
- * Float}, {@code Double}, {@code Integer}, {@code Long}, {@code Boolean} or {@code String}; a
- * per-row shape of rank 1 or more is a flattened row-major primitive array ({@code float[]},
- * {@code double[]}, {@code int[]}, {@code long[]}, {@code boolean[]}) or {@code String[]}.
+ * <p>Output values: a scalar per row (and a per-row shape of {@code [1]}) is a boxed {@code Float},
+ * {@code Double}, {@code Integer}, {@code Long}, {@code Boolean} or {@code String}; a per-row shape
+ * of rank 1 or more is a flattened row-major primitive array ({@code float[]}, {@code double[]},
+ * {@code int[]}, {@code long[]}, {@code boolean[]}) or {@code String[]}.
  */
 public final class ScoreResult {
     private final List<Map<String, Object>> outputs;

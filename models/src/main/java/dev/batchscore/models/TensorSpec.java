@@ -10,7 +10,8 @@ import java.util.List;
  * @param dtype element type; {@code rawDtype} keeps TensorFlow's own name, e.g. {@code DT_HALF}
  * @param shape declared shape, {@code -1} for an unknown dimension; {@code null} for unknown rank
  */
-public record TensorSpec(String key, String tensorName, DType dtype, String rawDtype, List<Long> shape) {
+public record TensorSpec(
+        String key, String tensorName, DType dtype, String rawDtype, List<Long> shape) {
 
     /**
      * The declared shape without its first dimension. Not always what a record holds: a TF2 export

@@ -14,8 +14,9 @@
  * <p>Who closes what: the caller closes each {@link dev.batchscore.models.SavedModel} handle it
  * acquired; the model's session and graph are freed when the last handle closes. Scorers belong to
  * the model and need no closing; every tensor and result a {@code score} call creates is closed
- * before it returns. Loading and signature problems are {@link dev.batchscore.models.ModelException}s
- * with a one-line message; problems of single records are {@link dev.batchscore.models.RecordError}s
- * in the {@link dev.batchscore.models.ScoreResult}, never exceptions.
+ * before it returns. Loading and signature problems are {@link
+ * dev.batchscore.models.ModelException}s with a one-line message; problems of single records are
+ * {@link dev.batchscore.models.RecordError}s in the {@link dev.batchscore.models.ScoreResult},
+ * never exceptions.
  */
 package dev.batchscore.models;

@@ -21,15 +21,17 @@ import org.tensorflow.types.TFloat32;
  * restores the checkpoint (the fixtures cover Python exports, but are optional).
  */
 class ExportedVariablesTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void variablesAreRestoredFromTheCheckpoint() throws Exception {
         Path dir = tmp.resolve("linear");
-        try (Graph g = new Graph(); Session s = new Session(g)) {
+        try (Graph g = new Graph();
+                Session s = new Session(g)) {
             Ops tf = Ops.create(g);
-            var x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 2)));
+            var x =
+                    tf.withName("x")
+                            .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 2)));
             var w = tf.withName("w").variable(tf.constant(new float[][] {{2f}, {3f}}));
             var b = tf.withName("b").variable(tf.constant(new float[] {0.5f}));
             var y = tf.withName("y").math.add(tf.linalg.matMul(x, w), b);
@@ -38,13 +40,23 @@ class ExportedVariablesTest {
             s.run(tf.assign(w, tf.constant(new float[][] {{4f}, {5f}})));
             SavedModelBundle.exporter(dir.toString())
                     .withSession(s)
-                    .withSignature(Signature.builder().key("serving_default").input("x", x).output("y", y).build())
+                    .withSignature(
+                            Signature.builder()
+                                    .key("serving_default")
+                                    .input("x", x)
+                                    .output("y", y)
+                                    .build())
                     .export();
         }
         try (SavedModel model = ModelRegistry.acquire(dir, ModelOptions.defaults())) {
-            assertThat(model.describe().signatures().get(0).inputs().get(0).describeType()).isEqualTo("DT_FLOAT [-1,2]");
-            ScoreResult r = model.scorer("serving_default")
-                    .score(List.of(Map.of("x", List.of(1, 1)), Map.of("x", new float[] {2, 0})));
+            assertThat(model.describe().signatures().get(0).inputs().get(0).describeType())
+                    .isEqualTo("DT_FLOAT [-1,2]");
+            ScoreResult r =
+                    model.scorer("serving_default")
+                            .score(
+                                    List.of(
+                                            Map.of("x", List.of(1, 1)),
+                                            Map.of("x", new float[] {2, 0})));
             assertThat(r.outputs(0)).as("%s", r.error(0)).containsEntry("y", 9.5f);
             assertThat(r.outputs(1)).containsEntry("y", 8.5f);
         }

@@ -20,44 +20,60 @@ class FixtureModelsTest {
         return records;
     }
 
-    private static void assertScores(ScoreResult result, String output, double slope, double offset, double... xs) {
+    private static void assertScores(
+            ScoreResult result, String output, double slope, double offset, double... xs) {
         assertThat(result.size()).isEqualTo(xs.length);
         for (int i = 0; i < xs.length; i++) {
             assertThat(result.ok(i)).as("row %d: %s", i, result.error(i)).isTrue();
             assertThat(result.outputs(i).get(output)).isInstanceOf(Float.class);
-            assertThat((Float) result.outputs(i).get(output)).isCloseTo((float) (slope * xs[i] + offset),
-                    org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat((Float) result.outputs(i).get(output))
+                    .isCloseTo(
+                            (float) (slope * xs[i] + offset),
+                            org.assertj.core.data.Offset.offset(1e-5f));
         }
     }
 
     @Test
     void halfPlusTwoCpuPredictClassifyAndRegress() {
-        try (SavedModel model = ModelRegistry.acquire(Fixtures.model("saved_model_half_plus_two_cpu"),
-                ModelOptions.defaults())) {
+        try (SavedModel model =
+                ModelRegistry.acquire(
+                        Fixtures.model("saved_model_half_plus_two_cpu"), ModelOptions.defaults())) {
             ModelDescription d = model.describe();
             assertThat(d.version()).isEqualTo(OptionalLong.of(123));
             assertThat(d.tags()).containsExactly("serve");
-            assertThat(d.signatures()).extracting(SignatureSpec::key).containsExactly("classify_x_to_y",
-                    "regress_x2_to_y3", "regress_x_to_y", "regress_x_to_y2", "serving_default");
+            assertThat(d.signatures())
+                    .extracting(SignatureSpec::key)
+                    .containsExactly(
+                            "classify_x_to_y",
+                            "regress_x2_to_y3",
+                            "regress_x_to_y",
+                            "regress_x_to_y2",
+                            "serving_default");
             SignatureSpec predict = d.signatures().get(4);
             assertThat(predict.methodName()).isEqualTo("tensorflow/serving/predict");
-            assertThat(predict.inputs()).containsExactly(
-                    new TensorSpec("x", "x:0", DType.FLOAT, "DT_FLOAT", List.of(-1L, 1L)));
+            assertThat(predict.inputs())
+                    .containsExactly(
+                            new TensorSpec("x", "x:0", DType.FLOAT, "DT_FLOAT", List.of(-1L, 1L)));
 
-            assertScores(model.scorer("serving_default").score(xs("x", 1, 2, 5)), "y", 0.5, 2, 1, 2, 5);
+            assertScores(
+                    model.scorer("serving_default").score(xs("x", 1, 2, 5)), "y", 0.5, 2, 1, 2, 5);
 
             BatchScorer classify = model.scorer("classify_x_to_y");
             assertThat(classify.fields()).extracting(FieldSpec::name).contains("x");
             assertScores(classify.score(xs("x", 0, 4, -2)), "scores", 0.5, 2, 0, 4, -2);
-            assertScores(model.scorer("regress_x_to_y").score(xs("x", 3, 10)), "outputs", 0.5, 2, 3, 10);
+            assertScores(
+                    model.scorer("regress_x_to_y").score(xs("x", 3, 10)), "outputs", 0.5, 2, 3, 10);
         }
     }
 
     @Test
     void tf2ModelDeclaresNoBatchDimensionButScoresInBatches() {
-        try (SavedModel model = ModelRegistry.acquire(Fixtures.model("saved_model_half_plus_two_tf2_cpu"),
-                ModelOptions.defaults())) {
-            assertThat(model.describe().signatures()).extracting(SignatureSpec::key)
+        try (SavedModel model =
+                ModelRegistry.acquire(
+                        Fixtures.model("saved_model_half_plus_two_tf2_cpu"),
+                        ModelOptions.defaults())) {
+            assertThat(model.describe().signatures())
+                    .extracting(SignatureSpec::key)
                     .doesNotContain("__saved_model_init_op")
                     .contains("serving_default");
             BatchScorer scorer = model.scorer("serving_default");
@@ -74,8 +90,10 @@ class FixtureModelsTest {
 
     @Test
     void versionedBaseDirectoryTakesTheHighestVersion() {
-        try (SavedModel model = ModelRegistry.acquire(Fixtures.model("saved_model_half_plus_two_2_versions"),
-                ModelOptions.defaults())) {
+        try (SavedModel model =
+                ModelRegistry.acquire(
+                        Fixtures.model("saved_model_half_plus_two_2_versions"),
+                        ModelOptions.defaults())) {
             assertThat(model.describe().version()).isEqualTo(OptionalLong.of(124));
             assertThat(model.exportDir().getFileName().toString()).isEqualTo("00000124");
         }
@@ -83,9 +101,11 @@ class FixtureModelsTest {
 
     @Test
     void halfPlusThreeLoadsAndItsValidSignatureScores() {
-        try (SavedModel model = ModelRegistry.acquire(Fixtures.model("saved_model_half_plus_three"),
-                ModelOptions.defaults())) {
-            assertThat(model.describe().signatures()).extracting(SignatureSpec::key)
+        try (SavedModel model =
+                ModelRegistry.acquire(
+                        Fixtures.model("saved_model_half_plus_three"), ModelOptions.defaults())) {
+            assertThat(model.describe().signatures())
+                    .extracting(SignatureSpec::key)
                     .containsExactly("serving_default", "tensorflow/serving/regress");
             assertScores(model.scorer("serving_default").score(xs("x", 1, 4)), "y", 0.5, 3, 1, 4);
             assertThatThrownBy(() -> model.scorer("tensorflow/serving/regress"))
@@ -99,10 +119,13 @@ class FixtureModelsTest {
 
     @Test
     void counterIsDescribedAndItsNoInputSignaturesAreRefused() {
-        try (SavedModel model = ModelRegistry.acquire(Fixtures.model("saved_model_counter"),
-                ModelOptions.defaults())) {
-            assertThat(model.describe().signatures()).extracting(SignatureSpec::key)
-                    .containsExactly("get_counter", "incr_counter", "incr_counter_by", "reset_counter");
+        try (SavedModel model =
+                ModelRegistry.acquire(
+                        Fixtures.model("saved_model_counter"), ModelOptions.defaults())) {
+            assertThat(model.describe().signatures())
+                    .extracting(SignatureSpec::key)
+                    .containsExactly(
+                            "get_counter", "incr_counter", "incr_counter_by", "reset_counter");
             SignatureSpec get = model.describe().signatures().get(0);
             assertThat(get.inputs()).isEmpty();
             assertThat(get.outputs().get(0).rawDtype()).isEqualTo("DT_FLOAT_REF");
@@ -117,7 +140,10 @@ class FixtureModelsTest {
     void gpuPinnedModelNeedsSoftPlacement() {
         var dir = Fixtures.model("saved_model_half_plus_two_gpu_trt");
         int loaded = ModelRegistry.loadedCount();
-        assertThatThrownBy(() -> ModelRegistry.acquire(dir, ModelOptions.defaults().withSoftPlacement(false)))
+        assertThatThrownBy(
+                        () ->
+                                ModelRegistry.acquire(
+                                        dir, ModelOptions.defaults().withSoftPlacement(false)))
                 .isInstanceOf(ModelException.class)
                 .hasMessageStartingWith("Cannot assign a device for operation")
                 .hasMessageContaining("withSoftPlacement(true)")
@@ -132,10 +158,16 @@ class FixtureModelsTest {
     @Test
     void everyFixtureIsDescribed() {
         int loaded = ModelRegistry.loadedCount();
-        for (String name : List.of("saved_model_half_plus_two_cpu", "saved_model_half_plus_two_tf2_cpu",
-                "saved_model_half_plus_two_2_versions", "saved_model_half_plus_three", "saved_model_counter",
-                "saved_model_half_plus_two_gpu_trt")) {
-            try (SavedModel model = ModelRegistry.acquire(Fixtures.model(name), ModelOptions.defaults())) {
+        for (String name :
+                List.of(
+                        "saved_model_half_plus_two_cpu",
+                        "saved_model_half_plus_two_tf2_cpu",
+                        "saved_model_half_plus_two_2_versions",
+                        "saved_model_half_plus_three",
+                        "saved_model_counter",
+                        "saved_model_half_plus_two_gpu_trt")) {
+            try (SavedModel model =
+                    ModelRegistry.acquire(Fixtures.model(name), ModelOptions.defaults())) {
                 ModelDescription d = model.describe();
                 assertThat(d.signatures()).as(name).isNotEmpty();
                 for (SignatureSpec s : d.signatures()) {

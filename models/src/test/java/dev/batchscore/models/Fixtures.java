@@ -11,7 +11,9 @@ final class Fixtures {
 
     static Path model(String name) {
         String shared = System.getProperty("batchscore.shared.dir");
-        assumeTrue(shared != null, "system property batchscore.shared.dir is not set; fixture tests skipped");
+        assumeTrue(
+                shared != null,
+                "system property batchscore.shared.dir is not set; fixture tests skipped");
         Path dir = Path.of(shared, "fixtures", "tf-serving-savedmodels", name);
         assumeTrue(Files.isDirectory(dir), "fixture " + dir + " is absent; fixture tests skipped");
         return dir;

@@ -17,14 +17,19 @@ import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.types.TFloat32;
 
-/** Every reason a model cannot be loaded or a signature cannot be used, and its one-line message. */
+/**
+ * Every reason a model cannot be loaded or a signature cannot be used, and its one-line message.
+ */
 class LoadErrorsTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     private Path plusOne() throws Exception {
-        return TinyModel.export(tmp.resolve("plus_one"), (m, tf) ->
-                m.output("y", tf.math.add(m.input("x", TFloat32.class, -1), tf.constant(1f))));
+        return TinyModel.export(
+                tmp.resolve("plus_one"),
+                (m, tf) ->
+                        m.output(
+                                "y",
+                                tf.math.add(m.input("x", TFloat32.class, -1), tf.constant(1f))));
     }
 
     @Test
@@ -32,8 +37,11 @@ class LoadErrorsTest {
         Path missing = tmp.resolve("nope");
         assertThatThrownBy(() -> ModelRegistry.acquire(missing, ModelOptions.defaults()))
                 .isInstanceOf(ModelException.class)
-                .hasMessage("model directory " + missing + " does not exist; pass a directory holding saved_model.pb"
-                        + " or a TensorFlow Serving base directory with numeric version subdirectories");
+                .hasMessage(
+                        "model directory "
+                                + missing
+                                + " does not exist; pass a directory holding saved_model.pb"
+                                + " or a TensorFlow Serving base directory with numeric version subdirectories");
     }
 
     @Test
@@ -43,8 +51,10 @@ class LoadErrorsTest {
         Files.writeString(dir.resolve("notes.txt"), "x");
         assertThatThrownBy(() -> ModelRegistry.acquire(dir, ModelOptions.defaults()))
                 .isInstanceOf(ModelException.class)
-                .hasMessageStartingWith("no saved_model.pb in " + dir.toRealPath()
-                        + " and no numeric version subdirectory holding one (found: notes.txt, variables/)")
+                .hasMessageStartingWith(
+                        "no saved_model.pb in "
+                                + dir.toRealPath()
+                                + " and no numeric version subdirectory holding one (found: notes.txt, variables/)")
                 .hasMessageNotContaining("\n");
     }
 
@@ -53,14 +63,23 @@ class LoadErrorsTest {
         Path pb = plusOne().resolve("saved_model.pb");
         assertThatThrownBy(() -> ModelRegistry.acquire(pb, ModelOptions.defaults()))
                 .isInstanceOf(ModelException.class)
-                .hasMessage("model path " + pb + " is a file, not a directory; pass the directory that holds"
-                        + " saved_model.pb (" + pb.getParent() + ")");
+                .hasMessage(
+                        "model path "
+                                + pb
+                                + " is a file, not a directory; pass the directory that holds"
+                                + " saved_model.pb ("
+                                + pb.getParent()
+                                + ")");
     }
 
     @Test
     void tagSetNotFoundListsTheTagSetsFound() throws Exception {
         Path dir = plusOne();
-        assertThatThrownBy(() -> ModelRegistry.acquire(dir, ModelOptions.defaults().withTags(Set.of("serve", "gpu"))))
+        assertThatThrownBy(
+                        () ->
+                                ModelRegistry.acquire(
+                                        dir,
+                                        ModelOptions.defaults().withTags(Set.of("serve", "gpu"))))
                 .isInstanceOf(ModelException.class)
                 .hasMessageContaining("tag set [gpu, serve] not found in ")
                 .hasMessageContaining("tag sets found: [serve]");
@@ -83,7 +102,8 @@ class LoadErrorsTest {
         int loaded = ModelRegistry.loadedCount();
         assertThatThrownBy(() -> ModelRegistry.acquire(dir, ModelOptions.defaults()))
                 .isInstanceOf(ModelException.class)
-                .hasMessageContaining("uses op TRTEngineOp: it is a TensorRT-converted (TF-TRT) model")
+                .hasMessageContaining(
+                        "uses op TRTEngineOp: it is a TensorRT-converted (TF-TRT) model")
                 .hasMessageContaining("TensorFlow Java builds have no TensorRT")
                 .hasMessageContaining("re-export the model without TF-TRT");
         assertThat(ModelRegistry.loadedCount()).isEqualTo(loaded);
@@ -95,54 +115,96 @@ class LoadErrorsTest {
         writeGraphWithOp(dir, "MyCustomScoringOp");
         assertThatThrownBy(() -> ModelRegistry.acquire(dir, ModelOptions.defaults()))
                 .isInstanceOf(ModelException.class)
-                .hasMessageContaining("uses op [MyCustomScoringOp] not registered in this TensorFlow build");
+                .hasMessageContaining(
+                        "uses op [MyCustomScoringOp] not registered in this TensorFlow build");
     }
 
     @Test
     void inconsistentSignatureIsRefusedWhileTheOthersScore() throws Exception {
-        Path dir = TinyModel.export(tmp.resolve("inconsistent"), (m, tf) -> {
-            var x = m.input("x", TFloat32.class, -1);
-            m.output("y", tf.math.add(x, tf.constant(1f)));
-            m.rawInput("bad", "x", TensorInfo.newBuilder().setName("x:0").setDtype(DataType.DT_STRING).build());
-            m.output("bad", "y", tf.identity(x));
-        });
+        Path dir =
+                TinyModel.export(
+                        tmp.resolve("inconsistent"),
+                        (m, tf) -> {
+                            var x = m.input("x", TFloat32.class, -1);
+                            m.output("y", tf.math.add(x, tf.constant(1f)));
+                            m.rawInput(
+                                    "bad",
+                                    "x",
+                                    TensorInfo.newBuilder()
+                                            .setName("x:0")
+                                            .setDtype(DataType.DT_STRING)
+                                            .build());
+                            m.output("bad", "y", tf.identity(x));
+                        });
         try (SavedModel model = ModelRegistry.acquire(dir, ModelOptions.defaults())) {
-            assertThat(model.scorer("serving_default").score(java.util.List.of(java.util.Map.of("x", 1))).outputs(0))
+            assertThat(
+                            model.scorer("serving_default")
+                                    .score(java.util.List.of(java.util.Map.of("x", 1)))
+                                    .outputs(0))
                     .containsEntry("y", 2f);
             assertThatThrownBy(() -> model.scorer("bad"))
                     .isInstanceOf(ModelException.class)
-                    .hasMessageContaining("signature 'bad' is inconsistent with its graph: input 'x' declares"
-                            + " DT_STRING but tensor x:0 is DT_FLOAT")
-                    .hasMessageEndingWith("usable signatures of " + dir.toRealPath() + ": serving_default");
+                    .hasMessageContaining(
+                            "signature 'bad' is inconsistent with its graph: input 'x' declares"
+                                    + " DT_STRING but tensor x:0 is DT_FLOAT")
+                    .hasMessageEndingWith(
+                            "usable signatures of " + dir.toRealPath() + ": serving_default");
         }
     }
 
     @Test
     void signatureWithoutInputsIsRefused() throws Exception {
-        Path dir = TinyModel.export(tmp.resolve("constant"), (m, tf) -> m.output("y", tf.constant(42f)));
+        Path dir =
+                TinyModel.export(
+                        tmp.resolve("constant"), (m, tf) -> m.output("y", tf.constant(42f)));
         try (SavedModel model = ModelRegistry.acquire(dir, ModelOptions.defaults())) {
             assertThat(model.describe().signatures().get(0).inputs()).isEmpty();
             assertThatThrownBy(() -> model.scorer("serving_default"))
                     .isInstanceOf(ModelException.class)
-                    .hasMessageStartingWith("signature 'serving_default' has no inputs, so no record can be fed to it")
+                    .hasMessageStartingWith(
+                            "signature 'serving_default' has no inputs, so no record can be fed to it")
                     .hasMessageEndingWith("usable signatures of " + dir.toRealPath() + ": none");
         }
     }
 
-    /** A hand-written SavedModel whose graph holds one node of an op TensorFlow Java does not have. */
+    /**
+     * A hand-written SavedModel whose graph holds one node of an op TensorFlow Java does not have.
+     */
     private static void writeGraphWithOp(Path dir, String op) throws Exception {
-        GraphDef graph = GraphDef.newBuilder()
-                .addNode(NodeDef.newBuilder().setName("input").setOp("Placeholder")
-                        .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_FLOAT).build()))
-                .addNode(NodeDef.newBuilder().setName("engine").setOp(op).addInput("input"))
-                .build();
-        TinyModel.writeSavedModel(dir, MetaGraphDef.newBuilder()
-                .setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder().addTags("serve"))
-                .setGraphDef(graph)
-                .putSignatureDef("serving_default", SignatureDef.newBuilder()
-                        .putInputs("x", TensorInfo.newBuilder().setName("input:0").setDtype(DataType.DT_FLOAT).build())
-                        .putOutputs("y", TensorInfo.newBuilder().setName("engine:0").setDtype(DataType.DT_FLOAT).build())
-                        .build())
-                .build());
+        GraphDef graph =
+                GraphDef.newBuilder()
+                        .addNode(
+                                NodeDef.newBuilder()
+                                        .setName("input")
+                                        .setOp("Placeholder")
+                                        .putAttr(
+                                                "dtype",
+                                                AttrValue.newBuilder()
+                                                        .setType(DataType.DT_FLOAT)
+                                                        .build()))
+                        .addNode(NodeDef.newBuilder().setName("engine").setOp(op).addInput("input"))
+                        .build();
+        TinyModel.writeSavedModel(
+                dir,
+                MetaGraphDef.newBuilder()
+                        .setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder().addTags("serve"))
+                        .setGraphDef(graph)
+                        .putSignatureDef(
+                                "serving_default",
+                                SignatureDef.newBuilder()
+                                        .putInputs(
+                                                "x",
+                                                TensorInfo.newBuilder()
+                                                        .setName("input:0")
+                                                        .setDtype(DataType.DT_FLOAT)
+                                                        .build())
+                                        .putOutputs(
+                                                "y",
+                                                TensorInfo.newBuilder()
+                                                        .setName("engine:0")
+                                                        .setDtype(DataType.DT_FLOAT)
+                                                        .build())
+                                        .build())
+                        .build());
     }
 }

@@ -46,9 +46,17 @@ final class TinyModel {
     }
 
     /** A placeholder named {@code name}, declared in {@code signature} as input {@code key}. */
-    <T extends TType> Output<T> input(String signature, String key, String name, Class<T> type, long... shape) {
-        Placeholder<T> p = tf.withName(name).placeholder(type,
-                shape == null ? new Placeholder.Options[0] : new Placeholder.Options[] {Placeholder.shape(Shape.of(shape))});
+    <T extends TType> Output<T> input(
+            String signature, String key, String name, Class<T> type, long... shape) {
+        Placeholder<T> p =
+                tf.withName(name)
+                        .placeholder(
+                                type,
+                                shape == null
+                                        ? new Placeholder.Options[0]
+                                        : new Placeholder.Options[] {
+                                            Placeholder.shape(Shape.of(shape))
+                                        });
         sig(signature).putInputs(key, info(p.output(), shape));
         return p.output();
     }
@@ -57,31 +65,42 @@ final class TinyModel {
         return input("serving_default", key, key, type, shape);
     }
 
-    /** Declares {@code value} as output {@code key}, with the graph's own shape unless one is given. */
+    /**
+     * Declares {@code value} as output {@code key}, with the graph's own shape unless one is given.
+     */
     void output(String signature, String key, Operand<?> value, long... declaredShape) {
         Output<?> out = value.asOutput();
-        sig(signature).putOutputs(key, info(out, declaredShape != null && declaredShape.length > 0
-                ? declaredShape : out.shape().isUnknown() ? null : out.shape().asArray()));
+        sig(signature)
+                .putOutputs(
+                        key,
+                        info(
+                                out,
+                                declaredShape != null && declaredShape.length > 0
+                                        ? declaredShape
+                                        : out.shape().isUnknown() ? null : out.shape().asArray()));
     }
 
     void output(String key, Operand<?> value) {
         output("serving_default", key, value);
     }
 
-    /** An existing graph tensor as a signature input, declared with any dtype (to make bad models). */
+    /**
+     * An existing graph tensor as a signature input, declared with any dtype (to make bad models).
+     */
     void rawInput(String signature, String key, TensorInfo info) {
         sig(signature).putInputs(key, info);
     }
 
     private SignatureDef.Builder sig(String key) {
-        return signatures.computeIfAbsent(key,
-                k -> SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict"));
+        return signatures.computeIfAbsent(
+                key, k -> SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict"));
     }
 
     static TensorInfo info(Output<?> out, long[] shape) {
-        TensorInfo.Builder b = TensorInfo.newBuilder()
-                .setName(out.op().name() + ":" + out.index())
-                .setDtype(out.dataType());
+        TensorInfo.Builder b =
+                TensorInfo.newBuilder()
+                        .setName(out.op().name() + ":" + out.index())
+                        .setDtype(out.dataType());
         if (shape == null) {
             b.setTensorShape(TensorShapeProto.newBuilder().setUnknownRank(true));
         } else {
@@ -95,9 +114,10 @@ final class TinyModel {
     }
 
     private void write(Path dir, GraphDef graphDef) throws IOException {
-        MetaGraphDef.Builder mg = MetaGraphDef.newBuilder()
-                .setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder().addTags("serve"))
-                .setGraphDef(graphDef);
+        MetaGraphDef.Builder mg =
+                MetaGraphDef.newBuilder()
+                        .setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder().addTags("serve"))
+                        .setGraphDef(graphDef);
         signatures.forEach((k, v) -> mg.putSignatureDef(k, v.build()));
         writeSavedModel(dir, mg.build());
     }
@@ -105,7 +125,11 @@ final class TinyModel {
     static void writeSavedModel(Path dir, MetaGraphDef metaGraph) throws IOException {
         Files.createDirectories(dir);
         try (OutputStream out = Files.newOutputStream(dir.resolve("saved_model.pb"))) {
-            SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(metaGraph).build().writeTo(out);
+            SavedModel.newBuilder()
+                    .setSavedModelSchemaVersion(1)
+                    .addMetaGraphs(metaGraph)
+                    .build()
+                    .writeTo(out);
         }
     }
 }

@@ -81,7 +81,8 @@ public final class BatchScoring {
     public static SingleOutputStreamOperator<List<KafkaRecord>> microBatches(
             DataStream<KafkaRecord> records, ScoringSpec spec, int parallelism) {
         if (parallelism < 1) {
-            throw new IllegalArgumentException("parallelism is " + parallelism + "; it must be at least 1");
+            throw new IllegalArgumentException(
+                    "parallelism is " + parallelism + "; it must be at least 1");
         }
         int buckets = spec.effectiveBuckets(parallelism);
         if (buckets < parallelism) {
@@ -94,7 +95,9 @@ public final class BatchScoring {
         }
         int configured = records.getExecutionEnvironment().getConfig().getMaxParallelism();
         int maxParallelism =
-                configured > 0 ? configured : KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism);
+                configured > 0
+                        ? configured
+                        : KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism);
         if (maxParallelism < parallelism) {
             throw new IllegalArgumentException(
                     "max parallelism " + maxParallelism + " is below parallelism " + parallelism);
@@ -131,7 +134,8 @@ public final class BatchScoring {
         int missing = buckets;
         for (int key = 0; missing > 0; key++) {
             int subtask =
-                    KeyGroupRangeAssignment.assignKeyToParallelOperator(key, maxParallelism, parallelism);
+                    KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                            key, maxParallelism, parallelism);
             if (perSubtask.get(subtask).size() < wanted[subtask]) {
                 perSubtask.get(subtask).add(key);
                 missing--;
@@ -171,7 +175,10 @@ public final class BatchScoring {
 
         @Override
         public void process(
-                Integer key, Context context, Iterable<KafkaRecord> elements, Collector<List<KafkaRecord>> out) {
+                Integer key,
+                Context context,
+                Iterable<KafkaRecord> elements,
+                Collector<List<KafkaRecord>> out) {
             List<KafkaRecord> batch = new ArrayList<>();
             for (KafkaRecord r : elements) {
                 batch.add(r);

@@ -35,7 +35,8 @@ public final class BatchTrigger extends Trigger<Object, GlobalWindow> {
 
     private BatchTrigger(int batchSize, Duration maxDelay) {
         if (batchSize < 1) {
-            throw new IllegalArgumentException("batchSize is " + batchSize + "; it must be at least 1");
+            throw new IllegalArgumentException(
+                    "batchSize is " + batchSize + "; it must be at least 1");
         }
         if (maxDelay == null || maxDelay.isNegative() || maxDelay.isZero()) {
             throw new IllegalArgumentException("maxDelay is " + maxDelay + "; it must be positive");
@@ -57,7 +58,8 @@ public final class BatchTrigger extends Trigger<Object, GlobalWindow> {
     }
 
     @Override
-    public TriggerResult onElement(Object element, long timestamp, GlobalWindow window, TriggerContext ctx)
+    public TriggerResult onElement(
+            Object element, long timestamp, GlobalWindow window, TriggerContext ctx)
             throws Exception {
         ReducingState<Long> count = ctx.getPartitionedState(countDesc);
         count.add(1L);
@@ -88,7 +90,8 @@ public final class BatchTrigger extends Trigger<Object, GlobalWindow> {
     }
 
     @Override
-    public TriggerResult onEventTime(long time, GlobalWindow window, TriggerContext ctx) throws Exception {
+    public TriggerResult onEventTime(long time, GlobalWindow window, TriggerContext ctx)
+            throws Exception {
         if (time < window.maxTimestamp()) {
             return TriggerResult.CONTINUE;
         }

@@ -13,8 +13,8 @@ import java.util.Locale;
  * @param mode dead-letter the record (the default), skip it (counted, not written), or fail the job
  * @param maxRatio the share of bad records (dead-lettered + skipped) over records read above which
  *     a scoring subtask fails the job; 1.0 never fails
- * @param minRecords a subtask checks {@code maxRatio} only once it has read this many records, so
- *     a few bad records at the start of a partition do not fail a healthy run
+ * @param minRecords a subtask checks {@code maxRatio} only once it has read this many records, so a
+ *     few bad records at the start of a partition do not fail a healthy run
  * @param allowNonFinite feed NaN and +/-Infinity to float inputs instead of rejecting the record
  * @param maxRecordBytes record values longer than this are decode errors, before any parsing
  */
@@ -58,7 +58,8 @@ public record ErrorPolicy(
                     "max ratio is " + maxRatio + "; it must be between 0 and 1 (1 never fails)");
         }
         if (minRecords < 1) {
-            throw new IllegalArgumentException("min records is " + minRecords + "; it must be >= 1");
+            throw new IllegalArgumentException(
+                    "min records is " + minRecords + "; it must be >= 1");
         }
         if (maxRecordBytes < 1) {
             throw new IllegalArgumentException(
@@ -68,7 +69,8 @@ public record ErrorPolicy(
 
     /** Dead-letter, no ratio limit, non-finite rejected, 1 MiB records. */
     public static ErrorPolicy defaults() {
-        return new ErrorPolicy(Mode.DEAD_LETTER, 1.0, DEFAULT_MIN_RECORDS, false, DEFAULT_MAX_RECORD_BYTES);
+        return new ErrorPolicy(
+                Mode.DEAD_LETTER, 1.0, DEFAULT_MIN_RECORDS, false, DEFAULT_MAX_RECORD_BYTES);
     }
 
     public ErrorPolicy withMode(Mode newMode) {

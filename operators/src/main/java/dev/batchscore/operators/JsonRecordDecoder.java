@@ -2,8 +2,8 @@ package dev.batchscore.operators;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,9 +25,9 @@ import java.util.Map;
  * Decodes a Kafka record value into a JSON object, strictly: the bytes must be valid UTF-8 (no
  * replacement characters are substituted), hold exactly one JSON value, and that value must be an
  * object with no duplicate keys. The one leniency: the tokens {@code NaN}, {@code Infinity} and
- * {@code -Infinity} are numbers (whether a model may see them is the encoder's policy). Anything else is a {@link DecodeException} whose {@link
- * DecodeException.Kind kind} and message say what was wrong; callers turn it into a {@code DECODE}
- * error row. Thread-safe.
+ * {@code -Infinity} are numbers (whether a model may see them is the encoder's policy). Anything
+ * else is a {@link DecodeException} whose {@link DecodeException.Kind kind} and message say what
+ * was wrong; callers turn it into a {@code DECODE} error row. Thread-safe.
  */
 public final class JsonRecordDecoder {
 
@@ -36,8 +36,10 @@ public final class JsonRecordDecoder {
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                     .disable(JsonParser.Feature.ALLOW_COMMENTS)
-                    // Python's json.dumps writes NaN and Infinity by default. They decode to doubles
-                    // so that errors.non-finite, not the parser, decides whether the model sees them.
+                    // Python's json.dumps writes NaN and Infinity by default. They decode to
+                    // doubles
+                    // so that errors.non-finite, not the parser, decides whether the model sees
+                    // them.
                     .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
                     .build();
     private static final ObjectReader READER = MAPPER.readerFor(JsonNode.class);
@@ -55,15 +57,18 @@ public final class JsonRecordDecoder {
     public ObjectNode decode(byte[] value) throws DecodeException {
         if (value == null) {
             throw new DecodeException(
-                    DecodeException.Kind.NULL_VALUE, "record value is null (a tombstone); expected a JSON object");
+                    DecodeException.Kind.NULL_VALUE,
+                    "record value is null (a tombstone); expected a JSON object");
         }
         if (value.length == 0) {
-            throw new DecodeException(DecodeException.Kind.EMPTY, "record value is empty; expected a JSON object");
+            throw new DecodeException(
+                    DecodeException.Kind.EMPTY, "record value is empty; expected a JSON object");
         }
         String text = decodeUtf8(value);
         if (text.isBlank()) {
             throw new DecodeException(
-                    DecodeException.Kind.EMPTY, "record value holds only whitespace; expected a JSON object");
+                    DecodeException.Kind.EMPTY,
+                    "record value holds only whitespace; expected a JSON object");
         }
         JsonNode node;
         try {
@@ -71,14 +76,21 @@ public final class JsonRecordDecoder {
         } catch (JsonProcessingException e) {
             throw new DecodeException(
                     DecodeException.Kind.MALFORMED_JSON,
-                    "record value is not valid JSON: " + e.getOriginalMessage() + locationOf(e) + "; value starts "
+                    "record value is not valid JSON: "
+                            + e.getOriginalMessage()
+                            + locationOf(e)
+                            + "; value starts "
                             + shown(text));
         }
         if (node == null || !node.isObject()) {
             throw new DecodeException(
                     DecodeException.Kind.NOT_AN_OBJECT,
-                    "record value is a JSON " + (node == null ? "null" : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT))
-                            + ", expected an object; value starts " + shown(text));
+                    "record value is a JSON "
+                            + (node == null
+                                    ? "null"
+                                    : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT))
+                            + ", expected an object; value starts "
+                            + shown(text));
         }
         return (ObjectNode) node;
     }
@@ -157,7 +169,10 @@ public final class JsonRecordDecoder {
         if (e.getLocation() == null) {
             return "";
         }
-        return " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+        return " at line "
+                + e.getLocation().getLineNr()
+                + ", column "
+                + e.getLocation().getColumnNr();
     }
 
     private static String shown(String text) {

@@ -4,14 +4,15 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One Kafka record with all the metadata batchscore keeps. A Flink POJO (public no-arg
- * constructor, public mutable fields) so Flink serializes it with its POJO serializer, never Kryo.
- * The pipeline's Kafka deserializer produces it; {@code value} may be {@code null} for a tombstone.
+ * One Kafka record with all the metadata batchscore keeps. A Flink POJO (public no-arg constructor,
+ * public mutable fields) so Flink serializes it with its POJO serializer, never Kryo. The
+ * pipeline's Kafka deserializer produces it; {@code value} may be {@code null} for a tombstone.
  */
 public class KafkaRecord {
     public String topic;
     public int partition;
     public long offset;
+
     /** The Kafka record timestamp, epoch milliseconds. */
     public long timestamp;
 

@@ -6,9 +6,9 @@ import java.util.Objects;
 /**
  * A JSON field copied from the input record to the scored row unchanged.
  *
- * <p>A value whose JSON type does not match {@code type} is stored as its JSON text when the
- * column is {@link Type#STRING} (so objects and arrays survive as text) and as {@code null}
- * otherwise; a missing field or a JSON {@code null} is {@code null}.
+ * <p>A value whose JSON type does not match {@code type} is stored as its JSON text when the column
+ * is {@link Type#STRING} (so objects and arrays survive as text) and as {@code null} otherwise; a
+ * missing field or a JSON {@code null} is {@code null}.
  *
  * @param name the JSON field name, which is also the column name
  * @param type the column type

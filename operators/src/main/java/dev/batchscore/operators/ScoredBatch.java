@@ -11,8 +11,8 @@ import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
 
 /**
  * One scored micro-batch: the scored rows ({@code f0}) and the error rows ({@code f1}). A {@link
- * Tuple2} so that its {@link #typeInfo explicit type information} is a tuple of two lists of
- * {@link InternalTypeInfo} rows and Flink never falls back to Kryo.
+ * Tuple2} so that its {@link #typeInfo explicit type information} is a tuple of two lists of {@link
+ * InternalTypeInfo} rows and Flink never falls back to Kryo.
  */
 public final class ScoredBatch extends Tuple2<List<RowData>, List<RowData>> {
     private static final long serialVersionUID = 1L;

@@ -39,8 +39,10 @@ public final class ScoredRows {
     public static final String MODEL = "_model";
     public static final String MODEL_VERSION = "_model_version";
     public static final String SCORED_AT = "_scored_at";
+
     /** The {@code pipeline.id} that wrote the row: runs and positions are kept per pipeline. */
     public static final String PIPELINE_ID = "_pipeline_id";
+
     /** The run that wrote the row (see the scored table's snapshot summaries for its lineage). */
     public static final String RUN_ID = "_run_id";
 
@@ -62,29 +64,60 @@ public final class ScoredRows {
         List<RowField> fields = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (PassthroughField p : spec.passthrough()) {
-            addUnique(fields, names, new RowField(p.name(), passthroughType(p.type())), "passthrough field");
+            addUnique(
+                    fields,
+                    names,
+                    new RowField(p.name(), passthroughType(p.type())),
+                    "passthrough field");
         }
         for (TensorSpec out : spec.outputs()) {
             addUnique(fields, names, new RowField(out.key(), outputType(out)), "model output");
         }
-        addUnique(fields, names, new RowField(SOURCE_TOPIC, new VarCharType(false, VarCharType.MAX_LENGTH)), "metadata");
+        addUnique(
+                fields,
+                names,
+                new RowField(SOURCE_TOPIC, new VarCharType(false, VarCharType.MAX_LENGTH)),
+                "metadata");
         addUnique(fields, names, new RowField(SOURCE_PARTITION, new IntType(false)), "metadata");
         addUnique(fields, names, new RowField(SOURCE_OFFSET, new BigIntType(false)), "metadata");
-        addUnique(fields, names, new RowField(SOURCE_TIMESTAMP, new LocalZonedTimestampType(false, 3)), "metadata");
-        addUnique(fields, names, new RowField(MODEL, new VarCharType(false, VarCharType.MAX_LENGTH)), "metadata");
-        addUnique(fields, names, new RowField(MODEL_VERSION, new VarCharType(false, VarCharType.MAX_LENGTH)), "metadata");
-        addUnique(fields, names, new RowField(SCORED_AT, new LocalZonedTimestampType(false, 6)), "metadata");
-        addUnique(fields, names, new RowField(PIPELINE_ID, new VarCharType(false, VarCharType.MAX_LENGTH)), "metadata");
-        addUnique(fields, names, new RowField(RUN_ID, new VarCharType(false, VarCharType.MAX_LENGTH)), "metadata");
+        addUnique(
+                fields,
+                names,
+                new RowField(SOURCE_TIMESTAMP, new LocalZonedTimestampType(false, 3)),
+                "metadata");
+        addUnique(
+                fields,
+                names,
+                new RowField(MODEL, new VarCharType(false, VarCharType.MAX_LENGTH)),
+                "metadata");
+        addUnique(
+                fields,
+                names,
+                new RowField(MODEL_VERSION, new VarCharType(false, VarCharType.MAX_LENGTH)),
+                "metadata");
+        addUnique(
+                fields,
+                names,
+                new RowField(SCORED_AT, new LocalZonedTimestampType(false, 6)),
+                "metadata");
+        addUnique(
+                fields,
+                names,
+                new RowField(PIPELINE_ID, new VarCharType(false, VarCharType.MAX_LENGTH)),
+                "metadata");
+        addUnique(
+                fields,
+                names,
+                new RowField(RUN_ID, new VarCharType(false, VarCharType.MAX_LENGTH)),
+                "metadata");
         return new RowType(false, fields);
     }
 
     /**
      * The dead-letter row type: {@code _source_topic STRING, _source_partition INT, _source_offset
      * BIGINT, _source_timestamp TIMESTAMP_LTZ(3), raw_value BYTES, stage STRING, error_message
-     * STRING, _model STRING, _model_version STRING, _failed_at TIMESTAMP_LTZ(6), _pipeline_id STRING,
-     * _run_id STRING}; only {@code
-     * raw_value} is nullable (a Kafka tombstone has no value).
+     * STRING, _model STRING, _model_version STRING, _failed_at TIMESTAMP_LTZ(6), _pipeline_id
+     * STRING, _run_id STRING}; only {@code raw_value} is nullable (a Kafka tombstone has no value).
      */
     public static RowType errorRowType() {
         return RowType.of(
@@ -184,7 +217,8 @@ public final class ScoredRows {
         }
     }
 
-    private static void addUnique(List<RowField> fields, Set<String> names, RowField field, String what) {
+    private static void addUnique(
+            List<RowField> fields, Set<String> names, RowField field, String what) {
         if (!names.add(field.getName())) {
             throw new IllegalArgumentException(
                     "column '"

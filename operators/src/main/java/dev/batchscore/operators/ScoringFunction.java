@@ -44,9 +44,9 @@ import org.slf4j.LoggerFactory;
  * error rows ({@link ScoredRows#errorRowType}): a bad record is data, never a job failure.
  *
  * <p>What happens to a bad record follows the spec's {@link ErrorPolicy}: an error row (the
- * default), a skip (counted only), or a {@link BadRecordsException} that fails the job. Each subtask
- * also fails the job when, after {@link ErrorPolicy#minRecords()} records, the share of bad records
- * it has read exceeds {@link ErrorPolicy#maxRatio()}.
+ * default), a skip (counted only), or a {@link BadRecordsException} that fails the job. Each
+ * subtask also fails the job when, after {@link ErrorPolicy#minRecords()} records, the share of bad
+ * records it has read exceeds {@link ErrorPolicy#maxRatio()}.
  *
  * <p>Metrics on the operator's group: counters {@code recordsRead}, {@code recordsScored}, {@code
  * recordsDeadLettered}, {@code recordsSkipped} (the last three add up to the first), {@code
@@ -132,7 +132,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         int column = spec.passthrough().size();
         for (TensorSpec out : spec.outputs()) {
             outputKeys.add(out.key());
-            outputConverters.add(Columns.outputConverter(out.key(), scoredType.getTypeAt(column++)));
+            outputConverters.add(
+                    Columns.outputConverter(out.key(), scoredType.getTypeAt(column++)));
         }
         modelName = StringData.fromString(spec.modelName());
         pipelineId = StringData.fromString(spec.pipelineId());
@@ -153,9 +154,12 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         deadLetteredAcc = accumulator(ACC_DEAD_LETTERED);
         skippedAcc = accumulator(ACC_SKIPPED);
         batchesScored = metrics.counter("batchesScored");
-        batchSize = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        batchSize =
+                metrics.histogram(
+                        "batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         inferenceLatencyMs =
-                metrics.histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+                metrics.histogram(
+                        "inferenceLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         metrics.gauge("modelLoadTimeMs", () -> modelLoadTimeMs);
 
         LOG.info(
@@ -200,7 +204,9 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                                 + " when the job was built but the model at "
                                 + model.exportDir()
                                 + " has "
-                                + (seen == null ? "no such output (outputs: " + byKey.keySet() + ")" : seen.describeType())
+                                + (seen == null
+                                        ? "no such output (outputs: " + byKey.keySet() + ")"
+                                        : seen.describeType())
                                 + "; rebuild the job against the model it will run");
             }
         }
@@ -220,10 +226,17 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             if (record.value != null && record.value.length > policy.maxRecordBytes()) {
                 // Checked before parsing: an oversize value is a producer bug, and parsing it would
                 // cost memory and time for a record that cannot be trusted.
-                bad(record, RecordError.Stage.DECODE,
-                        "record value is " + record.value.length + " bytes, over errors.max-record-bytes ("
-                                + policy.maxRecordBytes() + "); raise it if such records are legitimate",
-                        now, errors, skipped);
+                bad(
+                        record,
+                        RecordError.Stage.DECODE,
+                        "record value is "
+                                + record.value.length
+                                + " bytes, over errors.max-record-bytes ("
+                                + policy.maxRecordBytes()
+                                + "); raise it if such records are legitimate",
+                        now,
+                        errors,
+                        skipped);
                 continue;
             }
             ObjectNode json;
@@ -244,7 +257,11 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             inferenceLatencyMs.update((System.nanoTime() - start) / 1_000_000);
             if (result.size() != inputs.size()) {
                 throw new IllegalStateException(
-                        "the model runtime returned " + result.size() + " results for " + inputs.size() + " records");
+                        "the model runtime returned "
+                                + result.size()
+                                + " results for "
+                                + inputs.size()
+                                + " records");
             }
             for (int i = 0; i < inputs.size(); i++) {
                 KafkaRecord record = decodedRecords.get(i);
@@ -270,11 +287,17 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         subtaskRead += batch.size();
         subtaskBad += errors.size() + skipped[0];
         if (policy.ratioExceeded(subtaskBad, subtaskRead)) {
-            throw new BadRecordsException(String.format(java.util.Locale.ROOT,
-                    "errors.max-ratio exceeded: %d of the %d records scoring subtask %d read were bad (%.3f > %s),"
-                            + " e.g. %s; check source.kafka.topic and the producer, or raise errors.max-ratio",
-                    subtaskBad, subtaskRead, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-                    subtaskBad / (double) subtaskRead, policy.maxRatio(), lastBad));
+            throw new BadRecordsException(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "errors.max-ratio exceeded: %d of the %d records scoring subtask %d read were bad (%.3f > %s),"
+                                    + " e.g. %s; check source.kafka.topic and the producer, or raise errors.max-ratio",
+                            subtaskBad,
+                            subtaskRead,
+                            getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                            subtaskBad / (double) subtaskRead,
+                            policy.maxRatio(),
+                            lastBad));
         }
         return new ScoredBatch(scored, errors);
     }
@@ -282,15 +305,23 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     private transient String lastBad;
 
     /** Routes one bad record by the error policy: an error row, a skip, or a job failure. */
-    private void bad(KafkaRecord record, RecordError.Stage stage, String message, TimestampData now,
-            List<RowData> errors, long[] skipped) {
+    private void bad(
+            KafkaRecord record,
+            RecordError.Stage stage,
+            String message,
+            TimestampData now,
+            List<RowData> errors,
+            long[] skipped) {
         String where = record.topic + "-" + record.partition + "@" + record.offset;
         lastBad = where + " failed at " + stage.label() + ": " + message;
         switch (policy.mode()) {
             case DEAD_LETTER -> errors.add(errorRow(record, stage, message, now));
             case SKIP -> skipped[0]++;
-            case FAIL -> throw new BadRecordsException("record " + lastBad
-                    + " (errors.mode is fail: fix the record, or set errors.mode to dead-letter or skip)");
+            case FAIL ->
+                    throw new BadRecordsException(
+                            "record "
+                                    + lastBad
+                                    + " (errors.mode is fail: fix the record, or set errors.mode to dead-letter or skip)");
         }
     }
 
@@ -298,7 +329,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         Map<String, Object> input = new HashMap<>();
         for (int i = 0; i < inputNames.size(); i++) {
             com.fasterxml.jackson.databind.JsonNode node = json.get(jsonFields.get(i));
-            // A present JSON null stays a null entry, so the error says "is null", not "is missing":
+            // A present JSON null stays a null entry, so the error says "is null", not "is
+            // missing":
             // the two point at different producer bugs.
             if (node != null) {
                 input.put(inputNames.get(i), JsonRecordDecoder.toJava(node));
@@ -307,7 +339,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         return input;
     }
 
-    private RowData scoredRow(KafkaRecord record, ObjectNode json, Map<String, Object> outputs, TimestampData now) {
+    private RowData scoredRow(
+            KafkaRecord record, ObjectNode json, Map<String, Object> outputs, TimestampData now) {
         GenericRowData row = new GenericRowData(scoredArity);
         int pos = 0;
         for (PassthroughField field : spec.passthrough()) {
@@ -328,7 +361,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         return row;
     }
 
-    private RowData errorRow(KafkaRecord record, RecordError.Stage stage, String message, TimestampData now) {
+    private RowData errorRow(
+            KafkaRecord record, RecordError.Stage stage, String message, TimestampData now) {
         return GenericRowData.of(
                 StringData.fromString(record.topic),
                 record.partition,

@@ -49,7 +49,8 @@ public final class ScoringSpec implements Serializable {
     private final int batchSize;
     private final Duration maxDelay;
     private final int buckets;
-    // TensorSpec is not Serializable (models knows nothing of Flink), so outputs travel as OutputSpec.
+    // TensorSpec is not Serializable (models knows nothing of Flink), so outputs travel as
+    // OutputSpec.
     private final List<OutputSpec> outputs;
     private final ErrorPolicy errorPolicy;
     private final String pipelineId;
@@ -118,7 +119,9 @@ public final class ScoringSpec implements Serializable {
         return modelName;
     }
 
-    /** Signature input (or tf.Example feature) name to JSON field; unmapped names read their own. */
+    /**
+     * Signature input (or tf.Example feature) name to JSON field; unmapped names read their own.
+     */
     public Map<String, String> inputMapping() {
         return inputMapping;
     }
@@ -349,9 +352,15 @@ public final class ScoringSpec implements Serializable {
         }
 
         public ScoringSpec build() {
-            require(modelPath != null && !modelPath.isBlank(), "modelPath is not set; set it to the SavedModel directory");
-            require(tags != null && !tags.isEmpty(), "tags is empty; the SavedModel tag set is usually [serve]");
-            require(signature != null && !signature.isBlank(), "signature is blank; use e.g. serving_default");
+            require(
+                    modelPath != null && !modelPath.isBlank(),
+                    "modelPath is not set; set it to the SavedModel directory");
+            require(
+                    tags != null && !tags.isEmpty(),
+                    "tags is empty; the SavedModel tag set is usually [serve]");
+            require(
+                    signature != null && !signature.isBlank(),
+                    "signature is blank; use e.g. serving_default");
             require(batchSize > 0, "batchSize is " + batchSize + "; it must be at least 1");
             require(
                     maxDelay != null && !maxDelay.isNegative() && !maxDelay.isZero(),

@@ -37,8 +37,8 @@ class BatchTriggerTest {
         }
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, String, String> open(int batchSize, long maxDelayMs)
-            throws Exception {
+    private KeyedOneInputStreamOperatorTestHarness<String, String, String> open(
+            int batchSize, long maxDelayMs) throws Exception {
         return open(batchSize, maxDelayMs, null);
     }
 
@@ -64,16 +64,19 @@ class BatchTriggerTest {
     }
 
     /** Emits a batch as "a:1,a:2,a:3" so that tests can see batch boundaries. */
-    private static final class JoinBatch extends ProcessWindowFunction<String, String, String, GlobalWindow> {
+    private static final class JoinBatch
+            extends ProcessWindowFunction<String, String, String, GlobalWindow> {
         @Override
-        public void process(String key, Context ctx, Iterable<String> elements, Collector<String> out) {
+        public void process(
+                String key, Context ctx, Iterable<String> elements, Collector<String> out) {
             List<String> all = new ArrayList<>();
             elements.forEach(all::add);
             out.collect(String.join(",", all));
         }
     }
 
-    private static void feed(KeyedOneInputStreamOperatorTestHarness<String, String, String> h, String... elements)
+    private static void feed(
+            KeyedOneInputStreamOperatorTestHarness<String, String, String> h, String... elements)
             throws Exception {
         for (String e : elements) {
             h.processElement(e, 0L);
@@ -95,7 +98,8 @@ class BatchTriggerTest {
 
         harness.processWatermark(Long.MAX_VALUE);
 
-        assertThat(harness.extractOutputValues()).containsExactlyInAnyOrder("a:1,a:2,a:3", "a:4", "b:1");
+        assertThat(harness.extractOutputValues())
+                .containsExactlyInAnyOrder("a:1,a:2,a:3", "a:4", "b:1");
     }
 
     @Test

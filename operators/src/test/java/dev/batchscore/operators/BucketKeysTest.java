@@ -11,7 +11,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 class BucketKeysTest {
 
     @ParameterizedTest(name = "{0} buckets over {1} subtasks, max parallelism {2}")
-    @CsvSource({"4,1,128", "8,2,128", "12,3,128", "32,8,128", "7,3,128", "16,4,4", "40,10,32768", "3,3,3"})
+    @CsvSource({
+        "4,1,128",
+        "8,2,128",
+        "12,3,128",
+        "32,8,128",
+        "7,3,128",
+        "16,4,4",
+        "40,10,32768",
+        "3,3,3"
+    })
     void spreadsBucketsEvenlyOverSubtasks(int buckets, int parallelism, int maxParallelism) {
         int[] keys = BatchScoring.bucketKeys(buckets, parallelism, maxParallelism);
 
@@ -19,7 +28,9 @@ class BucketKeysTest {
         assertThat(Arrays.stream(keys).distinct().count()).isEqualTo(buckets);
         int[] perSubtask = new int[parallelism];
         for (int i = 0; i < buckets; i++) {
-            int subtask = KeyGroupRangeAssignment.assignKeyToParallelOperator(keys[i], maxParallelism, parallelism);
+            int subtask =
+                    KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                            keys[i], maxParallelism, parallelism);
             assertThat(subtask).as("subtask of bucket %d", i).isEqualTo(i % parallelism);
             perSubtask[subtask]++;
         }
@@ -41,6 +52,8 @@ class BucketKeysTest {
     @Test
     void bucketOfIsDeterministicAndInRangeForExtremeOffsets() {
         assertThat(BatchScoring.bucketOf(Integer.MAX_VALUE, Long.MAX_VALUE, 7)).isBetween(0, 6);
-        assertThat(BatchScoring.bucketOf(0, 41, 8)).isEqualTo(BatchScoring.bucketOf(0, 41, 8)).isEqualTo(1);
+        assertThat(BatchScoring.bucketOf(0, 41, 8))
+                .isEqualTo(BatchScoring.bucketOf(0, 41, 8))
+                .isEqualTo(1);
     }
 }

@@ -24,14 +24,20 @@ class ColumnsTest {
     @Test
     void passthroughValuesFollowTheColumnType() throws Exception {
         ObjectNode j =
-                json("{\"s\":\"x\",\"i\":12,\"f\":1.5,\"b\":true,\"o\":{\"k\":1},\"a\":[1,2],\"n\":null,"
-                        + "\"huge\":123456789012345678901234567890}");
+                json(
+                        "{\"s\":\"x\",\"i\":12,\"f\":1.5,\"b\":true,\"o\":{\"k\":1},\"a\":[1,2],\"n\":null,"
+                                + "\"huge\":123456789012345678901234567890}");
 
-        assertThat(Columns.passthrough(j.get("s"), Type.STRING)).isEqualTo(StringData.fromString("x"));
-        assertThat(Columns.passthrough(j.get("i"), Type.STRING)).isEqualTo(StringData.fromString("12"));
-        assertThat(Columns.passthrough(j.get("o"), Type.STRING)).isEqualTo(StringData.fromString("{\"k\":1}"));
-        assertThat(Columns.passthrough(j.get("a"), Type.STRING)).isEqualTo(StringData.fromString("[1,2]"));
-        assertThat(Columns.passthrough(j.get("b"), Type.STRING)).isEqualTo(StringData.fromString("true"));
+        assertThat(Columns.passthrough(j.get("s"), Type.STRING))
+                .isEqualTo(StringData.fromString("x"));
+        assertThat(Columns.passthrough(j.get("i"), Type.STRING))
+                .isEqualTo(StringData.fromString("12"));
+        assertThat(Columns.passthrough(j.get("o"), Type.STRING))
+                .isEqualTo(StringData.fromString("{\"k\":1}"));
+        assertThat(Columns.passthrough(j.get("a"), Type.STRING))
+                .isEqualTo(StringData.fromString("[1,2]"));
+        assertThat(Columns.passthrough(j.get("b"), Type.STRING))
+                .isEqualTo(StringData.fromString("true"));
 
         assertThat(Columns.passthrough(j.get("i"), Type.LONG)).isEqualTo(12L);
         assertThat(Columns.passthrough(j.get("f"), Type.LONG)).isNull();
@@ -64,18 +70,27 @@ class ColumnsTest {
         assertThat(converter(DType.INT32, "DT_INT32", -1L).apply(7)).isEqualTo(7);
         assertThat(converter(DType.INT64, "DT_INT64", -1L).apply(7L)).isEqualTo(7L);
         assertThat(converter(DType.BOOL, "DT_BOOL", -1L).apply(true)).isEqualTo(true);
-        assertThat(converter(DType.STRING, "DT_STRING", -1L).apply("cat")).isEqualTo(StringData.fromString("cat"));
+        assertThat(converter(DType.STRING, "DT_STRING", -1L).apply("cat"))
+                .isEqualTo(StringData.fromString("cat"));
     }
 
     @Test
     void vectorAndMatrixOutputsBecomeFlatArrays() {
-        ArrayData floats = (ArrayData) converter(DType.FLOAT, "DT_FLOAT", -1L, 2L, 2L).apply(new float[] {1, 2, 3, 4});
+        ArrayData floats =
+                (ArrayData)
+                        converter(DType.FLOAT, "DT_FLOAT", -1L, 2L, 2L)
+                                .apply(new float[] {1, 2, 3, 4});
         assertThat(floats.toFloatArray()).containsExactly(1f, 2f, 3f, 4f);
-        ArrayData longs = (ArrayData) converter(DType.INT64, "DT_INT64", -1L, 3L).apply(new long[] {1, 2, 3});
+        ArrayData longs =
+                (ArrayData) converter(DType.INT64, "DT_INT64", -1L, 3L).apply(new long[] {1, 2, 3});
         assertThat(longs.toLongArray()).containsExactly(1L, 2L, 3L);
-        ArrayData strings = (ArrayData) converter(DType.STRING, "DT_STRING", -1L, 2L).apply(new String[] {"a", "b"});
+        ArrayData strings =
+                (ArrayData)
+                        converter(DType.STRING, "DT_STRING", -1L, 2L)
+                                .apply(new String[] {"a", "b"});
         assertThat(strings.getString(1)).isEqualTo(StringData.fromString("b"));
-        ArrayData bools = (ArrayData) converter(DType.BOOL, "DT_BOOL", -1L, -1L).apply(new boolean[] {true});
+        ArrayData bools =
+                (ArrayData) converter(DType.BOOL, "DT_BOOL", -1L, -1L).apply(new boolean[] {true});
         assertThat(bools.toBooleanArray()).containsExactly(true);
         // A variable-length row that happened to hold one value may come back boxed.
         ArrayData one = (ArrayData) converter(DType.DOUBLE, "DT_DOUBLE", -1L, -1L).apply(4.0);
@@ -89,7 +104,10 @@ class ColumnsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("model output 'out'")
                 .hasMessageContaining("String nope");
-        assertThatThrownBy(() -> converter(DType.FLOAT, "DT_FLOAT", -1L, 3L).apply(new int[] {1, 2, 3}))
+        assertThatThrownBy(
+                        () ->
+                                converter(DType.FLOAT, "DT_FLOAT", -1L, 3L)
+                                        .apply(new int[] {1, 2, 3}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("int[3]");
     }

@@ -44,9 +44,16 @@ class JobGraphTypesTest {
                                 new PassthroughField("n", PassthroughField.Type.LONG)))
                 .outputs(
                         List.of(
-                                new TensorSpec("y", "y:0", DType.FLOAT, "DT_FLOAT", List.of(-1L, 1L)),
-                                new TensorSpec("probs", "p:0", DType.DOUBLE, "DT_DOUBLE", List.of(-1L, 3L)),
-                                new TensorSpec("label", "l:0", DType.STRING, "DT_STRING", List.of(-1L))))
+                                new TensorSpec(
+                                        "y", "y:0", DType.FLOAT, "DT_FLOAT", List.of(-1L, 1L)),
+                                new TensorSpec(
+                                        "probs",
+                                        "p:0",
+                                        DType.DOUBLE,
+                                        "DT_DOUBLE",
+                                        List.of(-1L, 3L)),
+                                new TensorSpec(
+                                        "label", "l:0", DType.STRING, "DT_STRING", List.of(-1L))))
                 .batchSize(8)
                 .maxDelay(Duration.ofMillis(200))
                 .build();
@@ -65,7 +72,9 @@ class JobGraphTypesTest {
                 env.fromData(new KafkaRecord("t", 0, 0L, 0L, "{}".getBytes()));
         SingleOutputStreamOperator<RowData> scored = BatchScoring.score(records, spec(), 2);
         scored.sinkTo(new DiscardingSink<>()).name("scored-sink");
-        scored.getSideOutput(BatchScoring.ERRORS).sinkTo(new DiscardingSink<>()).name("errors-sink");
+        scored.getSideOutput(BatchScoring.ERRORS)
+                .sinkTo(new DiscardingSink<>())
+                .name("errors-sink");
 
         List<TypeInformation<?>> generic = new ArrayList<>();
         for (Transformation<?> t : allTransformations(env.getTransformations())) {
@@ -73,13 +82,15 @@ class JobGraphTypesTest {
         }
         assertThat(generic).as("generic types in the graph").isEmpty();
 
-        // Building the graph creates every serializer; with generic types disabled a Kryo one throws.
+        // Building the graph creates every serializer; with generic types disabled a Kryo one
+        // throws.
         StreamGraph graph = env.getStreamGraph();
         Set<String> names = new LinkedHashSet<>();
         for (StreamNode node : graph.getStreamNodes()) {
             names.add(node.getOperatorName());
         }
-        assertThat(names).contains(BatchScoring.MICRO_BATCH, BatchScoring.SCORE, BatchScoring.SPLIT_ERRORS);
+        assertThat(names)
+                .contains(BatchScoring.MICRO_BATCH, BatchScoring.SCORE, BatchScoring.SPLIT_ERRORS);
     }
 
     @Test
@@ -95,20 +106,23 @@ class JobGraphTypesTest {
                 uids.add(t.getUid());
             }
         }
-        assertThat(uids).contains(BatchScoring.MICRO_BATCH, BatchScoring.SCORE, BatchScoring.SPLIT_ERRORS);
+        assertThat(uids)
+                .contains(BatchScoring.MICRO_BATCH, BatchScoring.SCORE, BatchScoring.SPLIT_ERRORS);
         assertThat(scored.getType().toString()).contains("_scored_at");
     }
 
     @Test
     void aSpecWithoutOutputsIsRejectedBeforeTheJobStarts() {
         StreamExecutionEnvironment env = envWithoutGenericTypes();
-        DataStream<KafkaRecord> records = env.fromData(new KafkaRecord("t", 0, 0L, 0L, "{}".getBytes()));
+        DataStream<KafkaRecord> records =
+                env.fromData(new KafkaRecord("t", 0, 0L, 0L, "{}".getBytes()));
         ScoringSpec noOutputs = spec().toBuilder().outputs(List.of()).build();
 
         assertThatThrownBy(() -> BatchScoring.score(records, noOutputs, 2))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no model outputs");
-        assertThatThrownBy(() -> BatchScoring.score(records, spec().toBuilder().buckets(1).build(), 2))
+        assertThatThrownBy(
+                        () -> BatchScoring.score(records, spec().toBuilder().buckets(1).build(), 2))
                 .hasMessageContaining("buckets is 1 but parallelism is 2");
     }
 
@@ -125,7 +139,8 @@ class JobGraphTypesTest {
             collectGeneric(t.getOutputType(), generic);
         }
         assertThat(generic).isNotEmpty();
-        assertThatThrownBy(env::getStreamGraph).hasStackTraceContaining("Generic types have been disabled");
+        assertThatThrownBy(env::getStreamGraph)
+                .hasStackTraceContaining("Generic types have been disabled");
     }
 
     /** Has no public no-arg constructor, so Flink can only serialize it with Kryo. */
@@ -137,7 +152,8 @@ class JobGraphTypesTest {
         }
     }
 
-    private static Collection<Transformation<?>> allTransformations(Collection<Transformation<?>> roots) {
+    private static Collection<Transformation<?>> allTransformations(
+            Collection<Transformation<?>> roots) {
         Set<Transformation<?>> all = new LinkedHashSet<>();
         for (Transformation<?> root : roots) {
             all.addAll(root.getTransitivePredecessors());

@@ -26,15 +26,21 @@ class JsonRecordDecoderTest {
 
     @Test
     void decodesAnObjectWithNestedValuesAndNonAsciiText() throws Exception {
-        ObjectNode json = decoder.decode(utf8("{\"id\":\"caf\u00e9 \u2615\",\"x\":[1.5,2],\"n\":7,\"ok\":true,\"o\":{\"a\":null}}"));
+        ObjectNode json =
+                decoder.decode(
+                        utf8(
+                                "{\"id\":\"caf\u00e9 \u2615\",\"x\":[1.5,2],\"n\":7,\"ok\":true,\"o\":{\"a\":null}}"));
 
         assertThat(json.get("id").textValue()).isEqualTo("caf\u00e9 \u2615");
         assertThat(JsonRecordDecoder.toJava(json.get("x"))).isEqualTo(List.of(1.5, 2));
         assertThat(JsonRecordDecoder.toJava(json.get("n"))).isEqualTo(7);
         assertThat(JsonRecordDecoder.toJava(json.get("ok"))).isEqualTo(true);
-        assertThat(JsonRecordDecoder.toJava(json.get("o"))).isEqualTo(java.util.Collections.singletonMap("a", null));
+        assertThat(JsonRecordDecoder.toJava(json.get("o")))
+                .isEqualTo(java.util.Collections.singletonMap("a", null));
         assertThat(JsonRecordDecoder.toJava(json.get("absent"))).isNull();
-        assertThat(JsonRecordDecoder.toJava(decoder.decode(utf8("{\"big\":12345678901}")).get("big")))
+        assertThat(
+                        JsonRecordDecoder.toJava(
+                                decoder.decode(utf8("{\"big\":12345678901}")).get("big")))
                 .isEqualTo(12345678901L);
     }
 
@@ -62,13 +68,30 @@ class JsonRecordDecoderTest {
 
     @Test
     void overlongAndSurrogateEncodingsAreInvalidUtf8() {
-        // 0xC0 0xAF is an overlong '/', 0xED 0xA0 0x80 an encoded surrogate: both forbidden in UTF-8.
-        assertThat(failure(new byte[] {'{', '"', (byte) 0xC0, (byte) 0xAF, '"', ':', '1', '}'}).kind())
+        // 0xC0 0xAF is an overlong '/', 0xED 0xA0 0x80 an encoded surrogate: both forbidden in
+        // UTF-8.
+        assertThat(
+                        failure(new byte[] {'{', '"', (byte) 0xC0, (byte) 0xAF, '"', ':', '1', '}'})
+                                .kind())
                 .isEqualTo(Kind.INVALID_UTF8);
-        assertThat(failure(new byte[] {'{', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', ':', '1', '}'}).kind())
+        assertThat(
+                        failure(
+                                        new byte[] {
+                                            '{',
+                                            '"',
+                                            (byte) 0xED,
+                                            (byte) 0xA0,
+                                            (byte) 0x80,
+                                            '"',
+                                            ':',
+                                            '1',
+                                            '}'
+                                        })
+                                .kind())
                 .isEqualTo(Kind.INVALID_UTF8);
         // Truncated multi-byte sequence at the very end.
-        assertThat(failure(new byte[] {'{', '}', (byte) 0xE2, (byte) 0x82}).kind()).isEqualTo(Kind.INVALID_UTF8);
+        assertThat(failure(new byte[] {'{', '}', (byte) 0xE2, (byte) 0x82}).kind())
+                .isEqualTo(Kind.INVALID_UTF8);
     }
 
     @ParameterizedTest
@@ -91,7 +114,9 @@ class JsonRecordDecoderTest {
 
     @Test
     void nanAndInfinityTokensDecodeToDoublesForTheNonFinitePolicyToJudge() throws Exception {
-        ObjectNode node = JsonRecordDecoder.get().decode(utf8("{\"a\":NaN,\"b\":-Infinity,\"c\":[1,Infinity]}"));
+        ObjectNode node =
+                JsonRecordDecoder.get()
+                        .decode(utf8("{\"a\":NaN,\"b\":-Infinity,\"c\":[1,Infinity]}"));
         assertThat(node.get("a").doubleValue()).isNaN();
         assertThat(node.get("b").doubleValue()).isEqualTo(Double.NEGATIVE_INFINITY);
         assertThat(node.get("c").get(1).doubleValue()).isEqualTo(Double.POSITIVE_INFINITY);
@@ -116,6 +141,7 @@ class JsonRecordDecoderTest {
     void toJsonTextRoundTripsObjects() throws Exception {
         ObjectNode json = decoder.decode(utf8("{\"o\":{\"k\":[1,\"two\"]}}"));
         assertThat(JsonRecordDecoder.toJsonText(json.get("o"))).isEqualTo("{\"k\":[1,\"two\"]}");
-        assertThat(JsonRecordDecoder.toJava(json)).isEqualTo(Map.of("o", Map.of("k", List.of(1, "two"))));
+        assertThat(JsonRecordDecoder.toJava(json))
+                .isEqualTo(Map.of("o", Map.of("k", List.of(1, "two"))));
     }
 }

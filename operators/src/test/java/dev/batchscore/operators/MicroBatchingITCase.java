@@ -36,8 +36,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The micro-batching half of {@link BatchScoring} on a real MiniCluster (parallelism 2), in BATCH
- * mode and in STREAMING mode with checkpoints every 100 ms: every record comes out exactly once,
- * in a batch no larger than the batch size, from the subtask that owns its bucket.
+ * mode and in STREAMING mode with checkpoints every 100 ms: every record comes out exactly once, in
+ * a batch no larger than the batch size, from the subtask that owns its bucket.
  */
 @Timeout(120)
 class MicroBatchingITCase {
@@ -55,8 +55,11 @@ class MicroBatchingITCase {
                             .build());
 
     @ParameterizedTest
-    @EnumSource(value = RuntimeExecutionMode.class, names = {"BATCH", "STREAMING"})
-    void everyRecordComesOutExactlyOnceInBoundedBatches(RuntimeExecutionMode mode) throws Exception {
+    @EnumSource(
+            value = RuntimeExecutionMode.class,
+            names = {"BATCH", "STREAMING"})
+    void everyRecordComesOutExactlyOnceInBoundedBatches(RuntimeExecutionMode mode)
+            throws Exception {
         Configuration config = new Configuration();
         config.set(ExecutionOptions.RUNTIME_MODE, mode);
         if (mode == RuntimeExecutionMode.STREAMING) {
@@ -85,14 +88,16 @@ class MicroBatchingITCase {
         int buckets = spec.effectiveBuckets(PARALLELISM);
 
         TupleTypeInfo<Tuple2<Integer, List<KafkaRecord>>> tagged =
-                new TupleTypeInfo<>(Types.INT, new ListTypeInfo<>(TypeInformation.of(KafkaRecord.class)));
+                new TupleTypeInfo<>(
+                        Types.INT, new ListTypeInfo<>(TypeInformation.of(KafkaRecord.class)));
         DataStream<Tuple2<Integer, List<KafkaRecord>>> batches =
                 BatchScoring.microBatches(records, spec, PARALLELISM)
                         .map(new TagWithSubtask(), tagged)
                         .setParallelism(PARALLELISM);
 
         List<Tuple2<Integer, List<KafkaRecord>>> out = new ArrayList<>();
-        try (CloseableIterator<Tuple2<Integer, List<KafkaRecord>>> it = batches.executeAndCollect()) {
+        try (CloseableIterator<Tuple2<Integer, List<KafkaRecord>>> it =
+                batches.executeAndCollect()) {
             it.forEachRemaining(out::add);
         }
 
@@ -117,7 +122,9 @@ class MicroBatchingITCase {
                     duplicates.add(r.coordinates());
                 }
             }
-            assertThat(bucket % PARALLELISM).as("subtask owning bucket %d", bucket).isEqualTo(batch.f0);
+            assertThat(bucket % PARALLELISM)
+                    .as("subtask owning bucket %d", bucket)
+                    .isEqualTo(batch.f0);
             perSubtask.merge(batch.f0, rs.size(), Integer::sum);
         }
 

@@ -29,9 +29,11 @@ class ScoredRowsTest {
                         .passthrough(
                                 List.of(
                                         new PassthroughField("id", PassthroughField.Type.STRING),
-                                        new PassthroughField("amount", PassthroughField.Type.DOUBLE),
+                                        new PassthroughField(
+                                                "amount", PassthroughField.Type.DOUBLE),
                                         new PassthroughField("n", PassthroughField.Type.LONG),
-                                        new PassthroughField("flag", PassthroughField.Type.BOOLEAN)))
+                                        new PassthroughField(
+                                                "flag", PassthroughField.Type.BOOLEAN)))
                         .outputs(
                                 List.of(
                                         out("y", DType.FLOAT, -1L, 1L),
@@ -76,7 +78,8 @@ class ScoredRowsTest {
         ScoringSpec spec =
                 ScoringSpec.builder()
                         .modelPath("/m")
-                        .passthrough(List.of(new PassthroughField("y", PassthroughField.Type.STRING)))
+                        .passthrough(
+                                List.of(new PassthroughField("y", PassthroughField.Type.STRING)))
                         .outputs(List.of(out("y", DType.FLOAT, -1L)))
                         .build();
         assertThatThrownBy(() -> ScoredRows.scoredRowType(spec)).hasMessageContaining("column 'y'");
@@ -84,9 +87,13 @@ class ScoredRowsTest {
         ScoringSpec meta =
                 ScoringSpec.builder()
                         .modelPath("/m")
-                        .passthrough(List.of(new PassthroughField("_model", PassthroughField.Type.STRING)))
+                        .passthrough(
+                                List.of(
+                                        new PassthroughField(
+                                                "_model", PassthroughField.Type.STRING)))
                         .build();
-        assertThatThrownBy(() -> ScoredRows.scoredRowType(meta)).hasMessageContaining("column '_model'");
+        assertThatThrownBy(() -> ScoredRows.scoredRowType(meta))
+                .hasMessageContaining("column '_model'");
     }
 
     @Test
@@ -94,7 +101,8 @@ class ScoredRowsTest {
         TensorSpec half = new TensorSpec("h", "h:0", DType.UNSUPPORTED, "DT_HALF", List.of(-1L));
         assertThatThrownBy(() -> ScoredRows.outputType(half)).hasMessageContaining("DT_HALF [-1]");
         TensorSpec unknownRank = new TensorSpec("u", "u:0", DType.FLOAT, "DT_FLOAT", null);
-        assertThatThrownBy(() -> ScoredRows.outputType(unknownRank)).hasMessageContaining("unknown rank");
+        assertThatThrownBy(() -> ScoredRows.outputType(unknownRank))
+                .hasMessageContaining("unknown rank");
     }
 
     @Test
@@ -111,7 +119,8 @@ class ScoredRowsTest {
         assertThatThrownBy(() -> ScoringSpec.builder().build()).hasMessageContaining("modelPath");
         assertThatThrownBy(() -> ScoringSpec.builder().modelPath("/m").batchSize(0).build())
                 .hasMessageContaining("batchSize is 0");
-        assertThatThrownBy(() -> ScoringSpec.builder().modelPath("/m").maxDelay(Duration.ZERO).build())
+        assertThatThrownBy(
+                        () -> ScoringSpec.builder().modelPath("/m").maxDelay(Duration.ZERO).build())
                 .hasMessageContaining("maxDelay");
         assertThatThrownBy(() -> ScoringSpec.builder().modelPath("/m").buckets(-1).build())
                 .hasMessageContaining("buckets is -1");
@@ -131,20 +140,24 @@ class ScoredRowsTest {
             oos.writeObject(spec);
         }
         ScoringSpec copy;
-        try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+        try (ObjectInputStream ois =
+                new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
             copy = (ScoringSpec) ois.readObject();
         }
         assertThat(copy.outputs()).isEqualTo(spec.outputs());
         assertThat(copy.jsonFieldFor("x")).isEqualTo("feature_x");
-        assertThat(copy.passthrough()).containsExactly(new PassthroughField("id", PassthroughField.Type.LONG));
+        assertThat(copy.passthrough())
+                .containsExactly(new PassthroughField("id", PassthroughField.Type.LONG));
         assertThat(ScoredRows.scoredRowType(copy)).isEqualTo(ScoredRows.scoredRowType(spec));
     }
 
     @Test
     void passthroughParsing() {
-        assertThat(PassthroughField.parse("id")).isEqualTo(new PassthroughField("id", PassthroughField.Type.STRING));
+        assertThat(PassthroughField.parse("id"))
+                .isEqualTo(new PassthroughField("id", PassthroughField.Type.STRING));
         assertThat(PassthroughField.parse("ok:Boolean"))
                 .isEqualTo(new PassthroughField("ok", PassthroughField.Type.BOOLEAN));
-        assertThatThrownBy(() -> PassthroughField.parse("x:int")).hasMessageContaining("unknown type 'int'");
+        assertThatThrownBy(() -> PassthroughField.parse("x:int"))
+                .hasMessageContaining("unknown type 'int'");
     }
 }

@@ -43,8 +43,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link BatchScoring#score} end to end on a MiniCluster (parallelism 2) with real TensorFlow and
- * TF Serving's {@code saved_model_half_plus_two_cpu} fixture: every good record gets {@code y =
- * 0.5 x + 2}, every bad record becomes exactly one error row with the right stage, none is lost.
+ * TF Serving's {@code saved_model_half_plus_two_cpu} fixture: every good record gets {@code y = 0.5
+ * x + 2}, every bad record becomes exactly one error row with the right stage, none is lost.
  */
 @Timeout(180)
 class ScoringITCase {
@@ -65,16 +65,32 @@ class ScoringITCase {
                             .build());
 
     private static Path modelDir;
+
     /** Held for the whole class, as the pipeline holds it while validating, so TF loads once. */
     private static SavedModel model;
 
     @BeforeAll
     static void loadModel() {
         String shared = System.getProperty("batchscore.shared.dir");
-        assumeTrue(shared != null, "system property batchscore.shared.dir is not set; scoring ITCase skipped");
-        modelDir = Path.of(shared, "fixtures", "tf-serving-savedmodels", "saved_model_half_plus_two_cpu");
-        assumeTrue(Files.isDirectory(modelDir), "fixture " + modelDir + " is absent; scoring ITCase skipped");
-        model = ModelRegistry.acquire(modelDir, ScoringSpec.builder().modelPath(modelDir.toString()).build().modelOptions());
+        assumeTrue(
+                shared != null,
+                "system property batchscore.shared.dir is not set; scoring ITCase skipped");
+        modelDir =
+                Path.of(
+                        shared,
+                        "fixtures",
+                        "tf-serving-savedmodels",
+                        "saved_model_half_plus_two_cpu");
+        assumeTrue(
+                Files.isDirectory(modelDir),
+                "fixture " + modelDir + " is absent; scoring ITCase skipped");
+        model =
+                ModelRegistry.acquire(
+                        modelDir,
+                        ScoringSpec.builder()
+                                .modelPath(modelDir.toString())
+                                .build()
+                                .modelOptions());
     }
 
     @AfterAll
@@ -93,17 +109,35 @@ class ScoringITCase {
         for (int i = 0; i < GOOD; i++) {
             int partition = i % 2;
             String json =
-                    "{\"id\":\"r" + i + "\",\"feature\":" + (i - 300) * 0.25 + ",\"n\":" + i
-                            + ",\"meta\":{\"k\":" + i + "}}";
-            records.add(new KafkaRecord("events", partition, nextOffset[partition]++, 1_700_000_000_000L + i,
-                    json.getBytes(StandardCharsets.UTF_8)));
+                    "{\"id\":\"r"
+                            + i
+                            + "\",\"feature\":"
+                            + (i - 300) * 0.25
+                            + ",\"n\":"
+                            + i
+                            + ",\"meta\":{\"k\":"
+                            + i
+                            + "}}";
+            records.add(
+                    new KafkaRecord(
+                            "events",
+                            partition,
+                            nextOffset[partition]++,
+                            1_700_000_000_000L + i,
+                            json.getBytes(StandardCharsets.UTF_8)));
         }
         addBad(records, nextOffset, "{\"id\":\"broken\",", "decode");
         addBad(records, nextOffset, "[1,2,3]", "decode");
         records.add(new KafkaRecord("events", 0, nextOffset[0]++, 0L, null));
         BAD.put("events-0@" + (nextOffset[0] - 1), "decode");
-        KafkaRecord latin1 = new KafkaRecord("events", 1, nextOffset[1]++, 0L,
-                "{\"id\":\"caf\u00e9\",\"feature\":1}".getBytes(StandardCharsets.ISO_8859_1));
+        KafkaRecord latin1 =
+                new KafkaRecord(
+                        "events",
+                        1,
+                        nextOffset[1]++,
+                        0L,
+                        "{\"id\":\"caf\u00e9\",\"feature\":1}"
+                                .getBytes(StandardCharsets.ISO_8859_1));
         records.add(latin1);
         BAD.put(latin1.coordinates(), "decode");
         addBad(records, nextOffset, "{\"id\":\"no-feature\"}", "encode");
@@ -111,16 +145,24 @@ class ScoringITCase {
         return records;
     }
 
-    private static void addBad(List<KafkaRecord> records, long[] nextOffset, String json, String stage) {
+    private static void addBad(
+            List<KafkaRecord> records, long[] nextOffset, String json, String stage) {
         int partition = records.size() % 2;
-        KafkaRecord r = new KafkaRecord("events", partition, nextOffset[partition]++, 0L,
-                json.getBytes(StandardCharsets.UTF_8));
+        KafkaRecord r =
+                new KafkaRecord(
+                        "events",
+                        partition,
+                        nextOffset[partition]++,
+                        0L,
+                        json.getBytes(StandardCharsets.UTF_8));
         records.add(r);
         BAD.put(r.coordinates(), stage);
     }
 
     @ParameterizedTest
-    @EnumSource(value = RuntimeExecutionMode.class, names = {"BATCH", "STREAMING"})
+    @EnumSource(
+            value = RuntimeExecutionMode.class,
+            names = {"BATCH", "STREAMING"})
     void scoresEveryRecordOrReportsWhyNot(RuntimeExecutionMode mode) throws Exception {
         Configuration config = new Configuration();
         config.set(ExecutionOptions.RUNTIME_MODE, mode);
@@ -153,7 +195,8 @@ class ScoringITCase {
         DataStream<KafkaRecord> records = env.fromData(input, TypeInformationHolder.KAFKA_RECORD);
         SingleOutputStreamOperator<RowData> scored = BatchScoring.score(records, spec, PARALLELISM);
         CloseableIterator<RowData> scoredRows = scored.collectAsync();
-        CloseableIterator<RowData> errorRows = scored.getSideOutput(BatchScoring.ERRORS).collectAsync();
+        CloseableIterator<RowData> errorRows =
+                scored.getSideOutput(BatchScoring.ERRORS).collectAsync();
         JobClient job = env.executeAsync("scoring-" + mode);
 
         // Columns: id, n, meta, y, then the metadata columns.
@@ -167,7 +210,9 @@ class ScoringITCase {
                 KafkaRecord source = byCoordinates.get(coordinates);
                 int i = Integer.parseInt(row.getString(0).toString().substring(1));
                 float x = (float) ((i - 300) * 0.25);
-                assertThat(row.getFloat(3)).as("y of record %d (x=%s)", i, x).isCloseTo(0.5f * x + 2f, within(1e-5f));
+                assertThat(row.getFloat(3))
+                        .as("y of record %d (x=%s)", i, x)
+                        .isCloseTo(0.5f * x + 2f, within(1e-5f));
                 assertThat(row.getLong(1)).isEqualTo(i);
                 assertThat(row.getString(2).toString()).isEqualTo("{\"k\":" + i + "}");
                 assertThat(row.getTimestamp(7, 3).getMillisecond()).isEqualTo(source.timestamp);
@@ -202,7 +247,8 @@ class ScoringITCase {
         assertThat(counterSum(job, "recordsSkipped")).isZero();
         assertThat(counterSum(job, "recordsRead")).isEqualTo(input.size());
         long batches = counterSum(job, "batchesScored");
-        assertThat(batches).isGreaterThanOrEqualTo((long) Math.ceil(input.size() / (double) BATCH_SIZE));
+        assertThat(batches)
+                .isGreaterThanOrEqualTo((long) Math.ceil(input.size() / (double) BATCH_SIZE));
         long histogramCount = 0;
         for (Metric m : METRICS.findMetrics(job.getJobID(), "batchSize").values()) {
             histogramCount += ((Histogram) m).getCount();
@@ -212,7 +258,10 @@ class ScoringITCase {
         assertThat(METRICS.findMetrics(job.getJobID(), "inferenceLatencyMs")).hasSize(PARALLELISM);
         assertThat(METRICS.findMetrics(job.getJobID(), "modelLoadTimeMs").values())
                 .hasSize(PARALLELISM)
-                .allSatisfy(g -> assertThat(((Number) ((Gauge<?>) g).getValue()).longValue()).isNotNegative());
+                .allSatisfy(
+                        g ->
+                                assertThat(((Number) ((Gauge<?>) g).getValue()).longValue())
+                                        .isNotNegative());
     }
 
     private static long counterSum(JobClient job, String name) {
@@ -223,7 +272,8 @@ class ScoringITCase {
 
     /** Keeps the POJO type explicit for {@code fromData}. */
     private static final class TypeInformationHolder {
-        static final org.apache.flink.api.common.typeinfo.TypeInformation<KafkaRecord> KAFKA_RECORD =
-                org.apache.flink.api.common.typeinfo.TypeInformation.of(KafkaRecord.class);
+        static final org.apache.flink.api.common.typeinfo.TypeInformation<KafkaRecord>
+                KAFKA_RECORD =
+                        org.apache.flink.api.common.typeinfo.TypeInformation.of(KafkaRecord.class);
     }
 }

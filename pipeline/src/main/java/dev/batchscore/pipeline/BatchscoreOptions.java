@@ -1,13 +1,12 @@
 package dev.batchscore.pipeline;
 
-import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.ConfigOptions;
-import org.apache.flink.configuration.MemorySize;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
 
 /**
  * Every option a batchscore job reads, as {@link ConfigOption} constants with kebab-case keys and a
@@ -54,10 +53,10 @@ public final class BatchscoreOptions {
                     .defaultValue("earliest")
                     .withDescription(
                             "Where to start reading: earliest, latest, committed (the group's"
-                                + " offsets, earliest where it has none), timestamp:<epoch ms>, or"
-                                + " resume: exactly after the source positions this pipeline.id"
-                                + " last committed to the table, so scheduled runs read every"
-                                + " record once (needs source.kafka.bounded: true).");
+                                    + " offsets, earliest where it has none), timestamp:<epoch ms>, or"
+                                    + " resume: exactly after the source positions this pipeline.id"
+                                    + " last committed to the table, so scheduled runs read every"
+                                    + " record once (needs source.kafka.bounded: true).");
 
     public static final ConfigOption<Boolean> SOURCE_KAFKA_BOUNDED =
             ConfigOptions.key("source.kafka.bounded")
@@ -83,9 +82,9 @@ public final class BatchscoreOptions {
                     .noDefaultValue()
                     .withDescription(
                             "Who writes: rows, the run ledger and 'resume' positions are kept per"
-                                + " pipeline id, so several pipelines can write one table. Default:"
-                                + " <table>:<topics joined by +>:<model name>, stable across runs;"
-                                + " set it when any of those change but the pipeline should go on.");
+                                    + " pipeline id, so several pipelines can write one table. Default:"
+                                    + " <table>:<topics joined by +>:<model name>, stable across runs;"
+                                    + " set it when any of those change but the pipeline should go on.");
 
     public static final ConfigOption<String> PIPELINE_RUN_ID =
             ConfigOptions.key("pipeline.run-id")
@@ -93,9 +92,9 @@ public final class BatchscoreOptions {
                     .noDefaultValue()
                     .withDescription(
                             "Id of this run (the _run_id column). Default: a new UUID, or the"
-                                + " interrupted run's id when resuming from a savepoint. Set it to"
-                                + " the schedule slot so a slot that runs twice reads the same"
-                                + " positions and writes nothing the second time.");
+                                    + " interrupted run's id when resuming from a savepoint. Set it to"
+                                    + " the schedule slot so a slot that runs twice reads the same"
+                                    + " positions and writes nothing the second time.");
 
     // ---------------------------------------------------------------- model
 
@@ -105,8 +104,8 @@ public final class BatchscoreOptions {
                     .noDefaultValue()
                     .withDescription(
                             "SavedModel directory (with saved_model.pb), or a TensorFlow Serving"
-                                + " base directory whose highest numeric version is used. Must be"
-                                + " readable by the client and every TaskManager. Required.");
+                                    + " base directory whose highest numeric version is used. Must be"
+                                    + " readable by the client and every TaskManager. Required.");
 
     public static final ConfigOption<String> MODEL_SIGNATURE =
             ConfigOptions.key("model.signature")
@@ -127,7 +126,7 @@ public final class BatchscoreOptions {
                     .noDefaultValue()
                     .withDescription(
                             "The name written to the _model column. Default: the model directory's"
-                                + " name (the base directory for a TF Serving layout).");
+                                    + " name (the base directory for a TF Serving layout).");
 
     public static final ConfigOption<Map<String, String>> MODEL_INPUT =
             ConfigOptions.key("model.input")
@@ -241,8 +240,8 @@ public final class BatchscoreOptions {
                     .noDefaultValue()
                     .withDescription(
                             "Partition spec of a table created by the job: column names or"
-                                + " transforms year(c), month(c), day(c), hour(c), bucket(N, c),"
-                                + " truncate(W, c). Ignored for an existing table.");
+                                    + " transforms year(c), month(c), day(c), hour(c), bucket(N, c),"
+                                    + " truncate(W, c). Ignored for an existing table.");
 
     public static final ConfigOption<Map<String, String>> SINK_ICEBERG_TABLE_PROPERTIES =
             ConfigOptions.key("sink.iceberg.table-properties")
@@ -269,9 +268,9 @@ public final class BatchscoreOptions {
                     .defaultValue(1.0)
                     .withDescription(
                             "Fail the run when more than this share of the records read is bad"
-                                + " (dead-lettered or skipped), e.g. 0.05; 1 never fails. Each scoring"
-                                + " subtask checks its own share once it has read errors.min-records"
-                                + " records; the run's total is checked when the input ends.");
+                                    + " (dead-lettered or skipped), e.g. 0.05; 1 never fails. Each scoring"
+                                    + " subtask checks its own share once it has read errors.min-records"
+                                    + " records; the run's total is checked when the input ends.");
 
     public static final ConfigOption<Long> ERRORS_MIN_RECORDS =
             ConfigOptions.key("errors.min-records")
@@ -304,9 +303,9 @@ public final class BatchscoreOptions {
                     .defaultValue("streaming")
                     .withDescription(
                             "streaming or batch. streaming (the default) commits to Iceberg on"
-                                + " every checkpoint, so a failed run keeps what was committed and"
-                                + " restarts from the checkpointed offsets; batch commits once at"
-                                + " the end and needs a bounded source.");
+                                    + " every checkpoint, so a failed run keeps what was committed and"
+                                    + " restarts from the checkpointed offsets; batch commits once at"
+                                    + " the end and needs a bounded source.");
 
     public static final ConfigOption<Integer> PARALLELISM =
             ConfigOptions.key("parallelism")
@@ -322,8 +321,8 @@ public final class BatchscoreOptions {
                     .defaultValue(Duration.ofSeconds(10))
                     .withDescription(
                             "Checkpoint interval in streaming mode; each checkpoint commits an"
-                                + " Iceberg snapshot. A bounded job ends with one more checkpoint,"
-                                + " so this also bounds the wait after the last record.");
+                                    + " Iceberg snapshot. A bounded job ends with one more checkpoint,"
+                                    + " so this also bounds the wait after the last record.");
 
     public static final ConfigOption<String> EXECUTION_CHECKPOINTING_DIR =
             ConfigOptions.key("execution.checkpointing.dir")
@@ -354,9 +353,9 @@ public final class BatchscoreOptions {
                     .noDefaultValue()
                     .withDescription(
                             "Savepoint (or retained checkpoint) to resume the run from; also"
-                                + " --resume-from. The resumed run reads on from the saved source"
-                                + " positions and finishes at the stopping offsets of the original"
-                                + " run.");
+                                    + " --resume-from. The resumed run reads on from the saved source"
+                                    + " positions and finishes at the stopping offsets of the original"
+                                    + " run.");
 
     /** Every option, in the order {@code --help} and the README list them. */
     public static final List<ConfigOption<?>> ALL =

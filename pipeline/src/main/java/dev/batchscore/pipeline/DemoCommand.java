@@ -5,22 +5,6 @@ import static dev.batchscore.pipeline.BatchscoreOptions.*;
 import dev.batchscore.models.reference.ReferenceModels;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.demo.ReviewGenerator;
-
-import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
-import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.CloseableIterable;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -36,6 +20,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
 
 /**
  * {@code batchscore demo [--records N] [--warehouse DIR]}: the whole job on real components in this
@@ -60,12 +58,12 @@ public final class DemoCommand {
             if (arg.equals("--help")) {
                 out.println(
                         "usage: batchscore demo [--records N] [--warehouse DIR] [--parallelism P]\n"
-                            + "  --records N      reviews to write to the embedded Kafka topic"
-                            + " (default 100000)\n"
-                            + "  --warehouse DIR  Hadoop catalog warehouse for demo.scored_reviews"
-                            + " (default ./demo-warehouse; the demo tables in it are replaced)\n"
-                            + "  --parallelism P  Flink parallelism (default: the number of"
-                            + " cores)");
+                                + "  --records N      reviews to write to the embedded Kafka topic"
+                                + " (default 100000)\n"
+                                + "  --warehouse DIR  Hadoop catalog warehouse for demo.scored_reviews"
+                                + " (default ./demo-warehouse; the demo tables in it are replaced)\n"
+                                + "  --parallelism P  Flink parallelism (default: the number of"
+                                + " cores)");
                 return 0;
             }
             if (i + 1 >= args.length) {
@@ -117,8 +115,8 @@ public final class DemoCommand {
             cli.put(
                     OUTPUT_PASSTHROUGH.key(),
                     "review_id, product_id, product, user_id:long, rating:long, price:double,"
-                        + " helpful_votes:long, verified_purchase:boolean, created_at,"
-                        + " review_text");
+                            + " helpful_votes:long, verified_purchase:boolean, created_at,"
+                            + " review_text");
             cli.put(SINK_ICEBERG_CATALOG_TYPE.key(), "hadoop");
             cli.put(SINK_ICEBERG_CATALOG_WAREHOUSE.key(), warehouse.toString());
             cli.put(SINK_ICEBERG_TABLE.key(), TABLE);
@@ -291,7 +289,7 @@ public final class DemoCommand {
             out.printf(
                     Locale.ROOT,
                     "read back %s: %,d rows in %.1f s (%,.0f rows/s), snapshot %d, mean sentiment"
-                        + " %.3f%n",
+                            + " %.3f%n",
                     plan.table(),
                     rows,
                     seconds,

@@ -3,10 +3,8 @@ package dev.batchscore.pipeline;
 import static dev.batchscore.pipeline.BatchscoreOptions.*;
 
 import dev.batchscore.operators.ErrorPolicy;
-
-import org.apache.flink.configuration.MemorySize;
-
 import java.util.Locale;
+import org.apache.flink.configuration.MemorySize;
 
 /** The {@code errors.*} options as the scoring operator's {@link ErrorPolicy}. */
 public final class ErrorOptions {

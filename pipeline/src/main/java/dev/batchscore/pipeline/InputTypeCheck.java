@@ -1,11 +1,9 @@
 package dev.batchscore.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.batchscore.models.DType;
 import dev.batchscore.models.FieldSpec;
 import dev.batchscore.operators.ScoringSpec;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

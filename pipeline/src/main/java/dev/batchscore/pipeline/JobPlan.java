@@ -19,17 +19,6 @@ import dev.batchscore.pipeline.kafka.TopicSampler;
 import dev.batchscore.pipeline.runs.CommittedPositions;
 import dev.batchscore.pipeline.runs.Run;
 import dev.batchscore.pipeline.runs.RunPlanner;
-
-import org.apache.flink.table.types.logical.RowType;
-import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.flink.CatalogLoader;
-import org.apache.iceberg.types.Type;
-import org.apache.iceberg.types.Types;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +30,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.flink.CatalogLoader;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A job validated against the world before it starts: the model was loaded once in the client to
@@ -71,8 +69,10 @@ public record JobPlan(
     private static final Logger LOG = LoggerFactory.getLogger(JobPlan.class);
     private static final int SAMPLE_PER_PARTITION = 5;
     private static final Duration SAMPLE_TIMEOUT = Duration.ofSeconds(30);
+
     /** How long the pre-flight check waits for a Kafka broker to answer. */
     public static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(10);
+
     private static final Set<String> METADATA_COLUMNS =
             Set.of(
                     ScoredRows.SOURCE_TOPIC,
@@ -89,10 +89,10 @@ public record JobPlan(
      * Resolves {@code config} into a plan, checking everything that can be checked before the first
      * record is read, in an order that creates nothing until every check has passed: the
      * configuration (in {@link JobConfig}), the model (directory, tags, signature, input mapping
-     * names), Kafka (brokers answer within {@link #KAFKA_TIMEOUT}, topics exist), the mapping's value
-     * types on sampled records, the warehouse (writable), the existing tables (compatible schemas)
-     * and the partition spec; only then are missing tables created. Throws {@link ConfigException}
-     * or {@link ModelException}, each one line naming what to fix.
+     * names), Kafka (brokers answer within {@link #KAFKA_TIMEOUT}, topics exist), the mapping's
+     * value types on sampled records, the warehouse (writable), the existing tables (compatible
+     * schemas) and the partition spec; only then are missing tables created. Throws {@link
+     * ConfigException} or {@link ModelException}, each one line naming what to fix.
      */
     public static JobPlan create(JobConfig config) {
         String modelPath = config.get(MODEL_PATH);

@@ -2,10 +2,22 @@ package dev.batchscore.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
-
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
@@ -25,21 +37,6 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
-import java.io.PrintStream;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Runs a {@link JobPlan} on an embedded Flink MiniCluster in this JVM, prints progress from the
@@ -85,7 +82,7 @@ public final class LocalRunner {
             return String.format(
                     Locale.ROOT,
                     "wrote %,d rows to %s and %,d errors to %s in %.1f s (%,.0f rows/s), snapshot"
-                        + " %s; %s",
+                            + " %s; %s",
                     rows,
                     table,
                     errors,
@@ -128,7 +125,10 @@ public final class LocalRunner {
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(ScoringJob.jobName(plan));
         int slots =
-                graph.getStreamNodes().stream().mapToInt(StreamNode::getParallelism).max().orElse(1);
+                graph.getStreamNodes().stream()
+                        .mapToInt(StreamNode::getParallelism)
+                        .max()
+                        .orElse(1);
 
         long scoredBefore;
         long errorsBefore;
@@ -217,8 +217,8 @@ public final class LocalRunner {
     }
 
     /**
-     * The path of the savepoint the job was stopped with, or null if it ran to its end. A stop
-     * with savepoint is a synchronous savepoint that is the job's last completed checkpoint.
+     * The path of the savepoint the job was stopped with, or null if it ran to its end. A stop with
+     * savepoint is a synchronous savepoint that is the job's last completed checkpoint.
      */
     public static String stopSavepoint(AccessExecutionGraph graph) {
         CheckpointStatsSnapshot stats = graph.getCheckpointStatsSnapshot();
@@ -229,15 +229,16 @@ public final class LocalRunner {
         CompletedCheckpointStats checkpoint = stats.getHistory().getLatestCompletedCheckpoint();
         if (savepoint == null
                 || !savepoint.getProperties().isSynchronous()
-                || (checkpoint != null && checkpoint.getCheckpointId() > savepoint.getCheckpointId())) {
+                || (checkpoint != null
+                        && checkpoint.getCheckpointId() > savepoint.getCheckpointId())) {
             return null;
         }
         return savepoint.getExternalPath();
     }
 
     /**
-     * Where a local run publishes its REST URL while it runs, so {@code ./batchscore stop
-     * <job-id>} finds it without --rest-url.
+     * Where a local run publishes its REST URL while it runs, so {@code ./batchscore stop <job-id>}
+     * finds it without --rest-url.
      */
     public static Path jobUrlFile(String jobId) {
         return Path.of(System.getProperty("java.io.tmpdir"), "batchscore-jobs", jobId + ".url");

@@ -1,12 +1,11 @@
 package dev.batchscore.pipeline;
 
-import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.description.BlockElement;
-import org.apache.flink.configuration.description.TextElement;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.description.BlockElement;
+import org.apache.flink.configuration.description.TextElement;
 
 /**
  * Renders {@link BatchscoreOptions#ALL} for people: the README's options table ({@link

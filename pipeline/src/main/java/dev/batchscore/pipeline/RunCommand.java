@@ -42,7 +42,8 @@ public final class RunCommand {
             return STOPPED_EXIT_CODE;
         }
         out.println(result.summary());
-        // errors.max-ratio over the whole run; fails (one line, exit 1) after printing what was done.
+        // errors.max-ratio over the whole run; fails (one line, exit 1) after printing what was
+        // done.
         result.counts().checkMaxRatio(plan.spec().errorPolicy());
         return 0;
     }
@@ -73,14 +74,14 @@ public final class RunCommand {
     /** The usage text with every option, generated from {@link BatchscoreOptions}. */
     public static String usage() {
         return "usage: batchscore run --config job.yaml [--<key> <value> ...]\n\n"
-                   + "Runs a bounded scoring job on an embedded Flink MiniCluster. Options come"
-                   + " from the\n"
-                   + "command line, else the YAML config file (flat a.b.c: v keys or nested maps),"
-                   + " else\n"
-                   + "their defaults. On a cluster: flink run batchscore.jar --config job.yaml\n"
-                   + "--resume-from SAVEPOINT resumes a run stopped with batchscore stop (exit code"
-                   + " 3).\n\n"
-                   + "options:\n"
+                + "Runs a bounded scoring job on an embedded Flink MiniCluster. Options come"
+                + " from the\n"
+                + "command line, else the YAML config file (flat a.b.c: v keys or nested maps),"
+                + " else\n"
+                + "their defaults. On a cluster: flink run batchscore.jar --config job.yaml\n"
+                + "--resume-from SAVEPOINT resumes a run stopped with batchscore stop (exit code"
+                + " 3).\n\n"
+                + "options:\n"
                 + OptionsTable.plainText();
     }
 }

@@ -3,10 +3,8 @@ package dev.batchscore.pipeline;
 import dev.batchscore.operators.BadRecordsException;
 import dev.batchscore.operators.ErrorPolicy;
 import dev.batchscore.operators.ScoringFunction;
-
-import org.apache.flink.api.common.JobExecutionResult;
-
 import java.util.Locale;
+import org.apache.flink.api.common.JobExecutionResult;
 
 /**
  * What the scoring operators counted in a run, from the job's accumulators (summed over subtasks):

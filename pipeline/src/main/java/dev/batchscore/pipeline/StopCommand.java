@@ -1,16 +1,15 @@
 package dev.batchscore.pipeline;
 
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.core.execution.SavepointFormatType;
-
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.SavepointFormatType;
 
 /**
  * {@code batchscore stop <job-id> --savepoint-dir DIR [--rest-url URL] [--drain]}: stops a running
@@ -40,14 +39,18 @@ public final class StopCommand {
                 default -> {
                     if (args[i].startsWith("--") || jobId != null) {
                         throw new IllegalArgumentException(
-                                "unexpected argument '" + args[i] + "'; " + usage().lines().findFirst().get());
+                                "unexpected argument '"
+                                        + args[i]
+                                        + "'; "
+                                        + usage().lines().findFirst().get());
                     }
                     jobId = args[i];
                 }
             }
         }
         if (jobId == null) {
-            throw new IllegalArgumentException("missing <job-id>; " + usage().lines().findFirst().get());
+            throw new IllegalArgumentException(
+                    "missing <job-id>; " + usage().lines().findFirst().get());
         }
         if (savepointDir == null) {
             throw new IllegalArgumentException(
@@ -59,7 +62,9 @@ public final class StopCommand {
             id = JobID.fromHexString(jobId);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                    "job id '" + jobId + "' is not a Flink job id (32 hex digits, as printed by run)");
+                    "job id '"
+                            + jobId
+                            + "' is not a Flink job id (32 hex digits, as printed by run)");
         }
         if (restUrl == null) {
             restUrl = localRestUrl(jobId);

@@ -1,17 +1,8 @@
 package dev.batchscore.pipeline;
 
 import static dev.batchscore.pipeline.BatchscoreOptions.*;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import org.apache.flink.api.common.RuntimeExecutionMode;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.CoreOptions;
-import org.apache.flink.configuration.ExecutionOptions;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +10,13 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JobConfigTest {
 
@@ -88,7 +86,7 @@ class JobConfigTest {
                                 "  table: demo.scored",
                                 "  catalog.warehouse: /tmp/wh",
                                 "  partition-by: [\"day(_source_timestamp)\", \"bucket(16,"
-                                    + " review_id)\"]",
+                                        + " review_id)\"]",
                                 ""));
         JobConfig config = JobConfig.fromArgs(new String[] {"--config", file.toString()});
 

@@ -2,9 +2,6 @@ package dev.batchscore.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.apache.flink.configuration.ConfigOption;
-import org.junit.jupiter.api.Test;
-
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -12,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+import org.junit.jupiter.api.Test;
 
 class OptionsTableTest {
     private static final String START = "<!-- options:start -->";

@@ -32,14 +32,19 @@ class StopAndResumeArgsTest {
     @Test
     void resumeFromIsFlinksStateRecoveryPath() {
         Configuration flink =
-                JobConfig.fromArgs(with("--resume-from", "file:/sp/savepoint-1")).flinkConfiguration();
-        assertThat(flink.get(StateRecoveryOptions.SAVEPOINT_PATH)).isEqualTo("file:/sp/savepoint-1");
+                JobConfig.fromArgs(with("--resume-from", "file:/sp/savepoint-1"))
+                        .flinkConfiguration();
+        assertThat(flink.get(StateRecoveryOptions.SAVEPOINT_PATH))
+                .isEqualTo("file:/sp/savepoint-1");
         assertThat(
                         JobConfig.fromArgs(with("--execution.state-recovery.path", "file:/sp/x"))
                                 .flinkConfiguration()
                                 .get(StateRecoveryOptions.SAVEPOINT_PATH))
                 .isEqualTo("file:/sp/x");
-        assertThat(JobConfig.fromArgs(REQUIRED).flinkConfiguration().get(StateRecoveryOptions.SAVEPOINT_PATH))
+        assertThat(
+                        JobConfig.fromArgs(REQUIRED)
+                                .flinkConfiguration()
+                                .get(StateRecoveryOptions.SAVEPOINT_PATH))
                 .isNull();
     }
 
@@ -47,14 +52,16 @@ class StopAndResumeArgsTest {
     void restartStrategyIsBoundedFixedDelayFromTheOptions() {
         Configuration defaults = JobConfig.fromArgs(REQUIRED).flinkConfiguration();
         assertThat(defaults.get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("fixed-delay");
-        assertThat(defaults.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS)).isEqualTo(3);
+        assertThat(defaults.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS))
+                .isEqualTo(3);
         Configuration set =
                 JobConfig.fromArgs(
                                 with(
                                         "--execution.restart.max-attempts", "7",
                                         "--execution.restart.delay", "500 ms"))
                         .flinkConfiguration();
-        assertThat(set.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS)).isEqualTo(7);
+        assertThat(set.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS))
+                .isEqualTo(7);
         assertThat(set.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY).toMillis())
                 .isEqualTo(500);
         assertThatThrownBy(() -> JobConfig.fromArgs(with("--execution.restart.max-attempts", "-1")))

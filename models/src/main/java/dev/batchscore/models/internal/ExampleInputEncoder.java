@@ -15,8 +15,8 @@ import org.tensorflow.proto.BytesList;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.Example;
 import org.tensorflow.proto.Features;
-import org.tensorflow.proto.FunctionDef;
 import org.tensorflow.proto.FloatList;
+import org.tensorflow.proto.FunctionDef;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.Int64List;
 import org.tensorflow.proto.NodeDef;
@@ -57,8 +57,11 @@ final class ExampleInputEncoder implements InputEncoder {
         return detect(input, graph, false);
     }
 
-    /** As {@link #detect(TensorSpec, GraphDef)}; {@code allowNonFinite} lets NaN/Infinity through. */
-    static Optional<ExampleInputEncoder> detect(TensorSpec input, GraphDef graph, boolean allowNonFinite) {
+    /**
+     * As {@link #detect(TensorSpec, GraphDef)}; {@code allowNonFinite} lets NaN/Infinity through.
+     */
+    static Optional<ExampleInputEncoder> detect(
+            TensorSpec input, GraphDef graph, boolean allowNonFinite) {
         if (input.dtype() != DType.STRING || input.tensorName().isEmpty()) {
             return Optional.empty();
         }
@@ -66,7 +69,8 @@ final class ExampleInputEncoder implements InputEncoder {
         for (FunctionDef f : graph.getLibrary().getFunctionList()) {
             library.put(f.getSignature().getName(), f);
         }
-        List<Feature> features = find(graph.getNodeList(), nodeName(input.tensorName()), library, 0);
+        List<Feature> features =
+                find(graph.getNodeList(), nodeName(input.tensorName()), library, 0);
         return features == null || features.isEmpty()
                 ? Optional.empty()
                 : Optional.of(new ExampleInputEncoder(input, features, allowNonFinite));
@@ -74,9 +78,12 @@ final class ExampleInputEncoder implements InputEncoder {
 
     private static final int MAX_DEPTH = 8;
 
-    /** The features parsed from {@code target} (a node, or a function argument) within {@code nodes}. */
-    private static List<Feature> find(List<NodeDef> nodes, String target, Map<String, FunctionDef> library,
-            int depth) {
+    /**
+     * The features parsed from {@code target} (a node, or a function argument) within {@code
+     * nodes}.
+     */
+    private static List<Feature> find(
+            List<NodeDef> nodes, String target, Map<String, FunctionDef> library, int depth) {
         if (depth > MAX_DEPTH) {
             return null;
         }
@@ -103,11 +110,17 @@ final class ExampleInputEncoder implements InputEncoder {
                         break;
                     case "StatefulPartitionedCall":
                     case "PartitionedCall":
-                        FunctionDef f = n.containsAttr("f") ? library.get(n.getAttrOrThrow("f").getFunc().getName())
-                                : null;
+                        FunctionDef f =
+                                n.containsAttr("f")
+                                        ? library.get(n.getAttrOrThrow("f").getFunc().getName())
+                                        : null;
                         if (f != null && k < f.getSignature().getInputArgCount()) {
-                            found = find(f.getNodeDefList(), f.getSignature().getInputArg(k).getName(), library,
-                                    depth + 1);
+                            found =
+                                    find(
+                                            f.getNodeDefList(),
+                                            f.getSignature().getInputArg(k).getName(),
+                                            library,
+                                            depth + 1);
                         }
                         break;
                     default:
@@ -140,15 +153,20 @@ final class ExampleInputEncoder implements InputEncoder {
         }
         List<Feature> out = new ArrayList<>();
         List<DataType> denseTypes = n.getAttrOrThrow("Tdense").getList().getTypeList();
-        List<TensorShapeProto> denseShapes = n.getAttrOrThrow("dense_shapes").getList().getShapeList();
+        List<TensorShapeProto> denseShapes =
+                n.getAttrOrThrow("dense_shapes").getList().getShapeList();
         for (int i = 0; i < nDense; i++) {
             List<String> key = constStrings(inputs.get(2 + nSparse + i), nodes);
             if (key == null || key.size() != 1) {
                 return null;
             }
             boolean required = isEmptyConst(inputs.get(2 + nSparse + nDense + i), nodes);
-            out.add(new Feature(key.get(0), TfTypes.dtype(denseTypes.get(i)), TfTypes.shape(denseShapes.get(i)),
-                    required));
+            out.add(
+                    new Feature(
+                            key.get(0),
+                            TfTypes.dtype(denseTypes.get(i)),
+                            TfTypes.shape(denseShapes.get(i)),
+                            required));
         }
         List<DataType> sparseTypes = n.getAttrOrThrow("sparse_types").getList().getTypeList();
         for (int i = 0; i < nSparse; i++) {
@@ -156,7 +174,9 @@ final class ExampleInputEncoder implements InputEncoder {
             if (key == null || key.size() != 1) {
                 return null;
             }
-            out.add(new Feature(key.get(0), TfTypes.dtype(sparseTypes.get(i)), List.of(-1L), false));
+            out.add(
+                    new Feature(
+                            key.get(0), TfTypes.dtype(sparseTypes.get(i)), List.of(-1L), false));
         }
         return out;
     }
@@ -169,26 +189,45 @@ final class ExampleInputEncoder implements InputEncoder {
         List<String> sparseKeys = constStrings(inputs.get(2), nodes);
         List<String> denseKeys = constStrings(inputs.get(3), nodes);
         List<String> raggedKeys = constStrings(inputs.get(4), nodes);
-        if (sparseKeys == null || denseKeys == null || raggedKeys == null
+        if (sparseKeys == null
+                || denseKeys == null
+                || raggedKeys == null
                 || inputs.size() < 5 + denseKeys.size()) {
             return null;
         }
         List<DataType> denseTypes = n.getAttrOrThrow("Tdense").getList().getTypeList();
-        List<TensorShapeProto> denseShapes = n.getAttrOrThrow("dense_shapes").getList().getShapeList();
+        List<TensorShapeProto> denseShapes =
+                n.getAttrOrThrow("dense_shapes").getList().getShapeList();
         List<Feature> out = new ArrayList<>();
         for (int i = 0; i < denseKeys.size(); i++) {
             boolean required = isEmptyConst(inputs.get(5 + i), nodes);
-            out.add(new Feature(denseKeys.get(i), TfTypes.dtype(denseTypes.get(i)),
-                    TfTypes.shape(denseShapes.get(i)), required));
+            out.add(
+                    new Feature(
+                            denseKeys.get(i),
+                            TfTypes.dtype(denseTypes.get(i)),
+                            TfTypes.shape(denseShapes.get(i)),
+                            required));
         }
         List<DataType> sparseTypes = n.getAttrOrThrow("sparse_types").getList().getTypeList();
         for (int i = 0; i < sparseKeys.size(); i++) {
-            out.add(new Feature(sparseKeys.get(i), TfTypes.dtype(sparseTypes.get(i)), List.of(-1L), false));
+            out.add(
+                    new Feature(
+                            sparseKeys.get(i),
+                            TfTypes.dtype(sparseTypes.get(i)),
+                            List.of(-1L),
+                            false));
         }
-        List<DataType> raggedTypes = n.getAttrOrDefault("ragged_value_types", AttrValue.getDefaultInstance())
-                .getList().getTypeList();
+        List<DataType> raggedTypes =
+                n.getAttrOrDefault("ragged_value_types", AttrValue.getDefaultInstance())
+                        .getList()
+                        .getTypeList();
         for (int i = 0; i < raggedKeys.size() && i < raggedTypes.size(); i++) {
-            out.add(new Feature(raggedKeys.get(i), TfTypes.dtype(raggedTypes.get(i)), List.of(-1L), false));
+            out.add(
+                    new Feature(
+                            raggedKeys.get(i),
+                            TfTypes.dtype(raggedTypes.get(i)),
+                            List.of(-1L),
+                            false));
         }
         return out;
     }
@@ -254,7 +293,8 @@ final class ExampleInputEncoder implements InputEncoder {
         if (n == null || !n.getOp().equals("Const") || !n.containsAttr("value")) {
             return false;
         }
-        for (TensorShapeProto.Dim d : n.getAttrOrThrow("value").getTensor().getTensorShape().getDimList()) {
+        for (TensorShapeProto.Dim d :
+                n.getAttrOrThrow("value").getTensor().getTensorShape().getDimList()) {
             if (d.getSize() == 0) {
                 return true;
             }
@@ -291,12 +331,23 @@ final class ExampleInputEncoder implements InputEncoder {
     public RowValue read(Map<String, ?> record) throws EncodeException {
         Features.Builder fb = Features.newBuilder();
         for (Feature f : features) {
-            String prefix = "model input '" + input.key() + "' parses tf.Example feature '" + f.key() + "' as "
-                    + TfTypes.rawName(f.dtype()) + " " + TfTypes.shapeString(f.shape()) + "; field '" + f.key() + "'";
+            String prefix =
+                    "model input '"
+                            + input.key()
+                            + "' parses tf.Example feature '"
+                            + f.key()
+                            + "' as "
+                            + TfTypes.rawName(f.dtype())
+                            + " "
+                            + TfTypes.shapeString(f.shape())
+                            + "; field '"
+                            + f.key()
+                            + "'";
             Object v = record.get(f.key());
             if (v == null) {
                 if (f.required()) {
-                    throw new EncodeException(prefix + (record.containsKey(f.key()) ? " is null" : " is missing"));
+                    throw new EncodeException(
+                            prefix + (record.containsKey(f.key()) ? " is null" : " is missing"));
                 }
                 continue;
             }
@@ -310,34 +361,38 @@ final class ExampleInputEncoder implements InputEncoder {
     private static org.tensorflow.proto.Feature toFeature(RowValue v, DType dtype) {
         org.tensorflow.proto.Feature.Builder b = org.tensorflow.proto.Feature.newBuilder();
         switch (dtype) {
-            case FLOAT: {
-                FloatList.Builder l = FloatList.newBuilder();
-                for (float x : (float[]) v.data()) {
-                    l.addValue(x);
+            case FLOAT:
+                {
+                    FloatList.Builder l = FloatList.newBuilder();
+                    for (float x : (float[]) v.data()) {
+                        l.addValue(x);
+                    }
+                    return b.setFloatList(l).build();
                 }
-                return b.setFloatList(l).build();
-            }
-            case INT64: {
-                Int64List.Builder l = Int64List.newBuilder();
-                for (long x : (long[]) v.data()) {
-                    l.addValue(x);
+            case INT64:
+                {
+                    Int64List.Builder l = Int64List.newBuilder();
+                    for (long x : (long[]) v.data()) {
+                        l.addValue(x);
+                    }
+                    return b.setInt64List(l).build();
                 }
-                return b.setInt64List(l).build();
-            }
-            default: {
-                BytesList.Builder l = BytesList.newBuilder();
-                for (byte[] x : (byte[][]) v.data()) {
-                    l.addValue(ByteString.copyFrom(x));
+            default:
+                {
+                    BytesList.Builder l = BytesList.newBuilder();
+                    for (byte[] x : (byte[][]) v.data()) {
+                        l.addValue(ByteString.copyFrom(x));
+                    }
+                    return b.setBytesList(l).build();
                 }
-                return b.setBytesList(l).build();
-            }
         }
     }
 
     @Override
     public Tensor build(List<RowValue> rows, boolean batched) {
         List<Long> s = input.shape();
-        long[] shape = batched || s == null || !s.isEmpty() ? new long[] {rows.size()} : new long[0];
+        long[] shape =
+                batched || s == null || !s.isEmpty() ? new long[] {rows.size()} : new long[0];
         return Tensors.of(DType.STRING, shape, rows);
     }
 }

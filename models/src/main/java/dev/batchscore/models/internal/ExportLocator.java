@@ -33,14 +33,20 @@ public final class ExportLocator {
         }
         if (!Files.exists(path)) {
             throw new ModelException(
-                    "model directory " + path + " does not exist; pass a directory holding saved_model.pb "
+                    "model directory "
+                            + path
+                            + " does not exist; pass a directory holding saved_model.pb "
                             + "or a TensorFlow Serving base directory with numeric version subdirectories");
         }
         if (!Files.isDirectory(path)) {
             throw new ModelException(
-                    "model path " + path + " is a file, not a directory; pass the directory that holds "
-                            + "saved_model.pb" + (path.getFileName().toString().equals(SAVED_MODEL_PB)
-                                    ? " (" + path.getParent() + ")" : ""));
+                    "model path "
+                            + path
+                            + " is a file, not a directory; pass the directory that holds "
+                            + "saved_model.pb"
+                            + (path.getFileName().toString().equals(SAVED_MODEL_PB)
+                                    ? " (" + path.getParent() + ")"
+                                    : ""));
         }
         Path real = realPath(path);
         if (Files.isRegularFile(real.resolve(SAVED_MODEL_PB))) {
@@ -52,7 +58,9 @@ public final class ExportLocator {
         List<Long> versions = new ArrayList<>();
         for (Path child : children) {
             OptionalLong v = numericVersion(child);
-            if (v.isPresent() && Files.isDirectory(child) && Files.isRegularFile(child.resolve(SAVED_MODEL_PB))) {
+            if (v.isPresent()
+                    && Files.isDirectory(child)
+                    && Files.isRegularFile(child.resolve(SAVED_MODEL_PB))) {
                 versions.add(v.getAsLong());
                 if (v.getAsLong() > bestVersion) {
                     bestVersion = v.getAsLong();
@@ -62,8 +70,11 @@ public final class ExportLocator {
         }
         if (best != null) {
             versions.sort(null);
-            LOG.info("{} is a TensorFlow Serving base directory with versions {}; loading the highest, {}",
-                    real, versions, best.getFileName());
+            LOG.info(
+                    "{} is a TensorFlow Serving base directory with versions {}; loading the highest, {}",
+                    real,
+                    versions,
+                    best.getFileName());
             return new Export(best, OptionalLong.of(bestVersion));
         }
         StringBuilder found = new StringBuilder();
@@ -76,11 +87,18 @@ public final class ExportLocator {
                     .append(child.getFileName())
                     .append(Files.isDirectory(child) ? "/" : "");
         }
-        String hint = Files.isRegularFile(real.resolve("saved_model.pbtxt"))
-                ? "; saved_model.pbtxt (text format) is not supported, export the binary saved_model.pb"
-                : "; pass a SavedModel export directory or a TensorFlow Serving base directory";
-        throw new ModelException("no saved_model.pb in " + real + " and no numeric version subdirectory holding one"
-                + " (found: " + (found.length() == 0 ? "nothing" : found) + ")" + hint);
+        String hint =
+                Files.isRegularFile(real.resolve("saved_model.pbtxt"))
+                        ? "; saved_model.pbtxt (text format) is not supported, export the binary saved_model.pb"
+                        : "; pass a SavedModel export directory or a TensorFlow Serving base directory";
+        throw new ModelException(
+                "no saved_model.pb in "
+                        + real
+                        + " and no numeric version subdirectory holding one"
+                        + " (found: "
+                        + (found.length() == 0 ? "nothing" : found)
+                        + ")"
+                        + hint);
     }
 
     private static OptionalLong numericVersion(Path dir) {
@@ -99,7 +117,8 @@ public final class ExportLocator {
         try {
             return path.toRealPath();
         } catch (IOException e) {
-            throw new ModelException("cannot resolve model directory " + path + ": " + e.getMessage(), e);
+            throw new ModelException(
+                    "cannot resolve model directory " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -107,7 +126,8 @@ public final class ExportLocator {
         try (Stream<Path> s = Files.list(dir)) {
             return s.sorted().toList();
         } catch (IOException e) {
-            throw new ModelException("cannot list model directory " + dir + ": " + e.getMessage(), e);
+            throw new ModelException(
+                    "cannot list model directory " + dir + ": " + e.getMessage(), e);
         }
     }
 }

@@ -17,7 +17,9 @@ interface InputEncoder {
     /** The record fields this input reads. */
     List<FieldSpec> fields();
 
-    /** True when the signature declares a batch dimension (or, for tf.Example inputs, implies one). */
+    /**
+     * True when the signature declares a batch dimension (or, for tf.Example inputs, implies one).
+     */
     boolean declaresBatch();
 
     /** True when rows may differ in shape (a free inner dimension or unknown rank). */
@@ -27,8 +29,8 @@ interface InputEncoder {
 
     /**
      * Builds the tensor for these rows, all of one shape. {@code batched} adds a leading batch
-     * dimension; otherwise there is exactly one row, fed in the shape the signature declares.
-     * The caller closes the tensor.
+     * dimension; otherwise there is exactly one row, fed in the shape the signature declares. The
+     * caller closes the tensor.
      */
     Tensor build(List<RowValue> rows, boolean batched);
 }

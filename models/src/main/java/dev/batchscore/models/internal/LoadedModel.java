@@ -37,8 +37,13 @@ public final class LoadedModel implements AutoCloseable {
     private int references;
     private volatile boolean closed;
 
-    LoadedModel(ExportLocator.Export export, Set<String> tags, ModelOptions options, MetaGraphDef metaGraph,
-            Graph graph, Session session) {
+    LoadedModel(
+            ExportLocator.Export export,
+            Set<String> tags,
+            ModelOptions options,
+            MetaGraphDef metaGraph,
+            Graph graph,
+            Session session) {
         this.export = export;
         this.tags = tags;
         this.options = options;
@@ -53,12 +58,20 @@ public final class LoadedModel implements AutoCloseable {
         for (Map.Entry<String, SignatureDef> e : defs.entrySet()) {
             specs.add(toSpec(e.getKey(), e.getValue()));
         }
-        this.description = new ModelDescription(export.dir(), export.version(),
-                Collections.unmodifiableSet(new java.util.TreeSet<>(tags)), List.copyOf(specs));
+        this.description =
+                new ModelDescription(
+                        export.dir(),
+                        export.version(),
+                        Collections.unmodifiableSet(new java.util.TreeSet<>(tags)),
+                        List.copyOf(specs));
     }
 
     static SignatureSpec toSpec(String key, SignatureDef def) {
-        return new SignatureSpec(key, def.getMethodName(), tensors(def.getInputsMap()), tensors(def.getOutputsMap()));
+        return new SignatureSpec(
+                key,
+                def.getMethodName(),
+                tensors(def.getInputsMap()),
+                tensors(def.getOutputsMap()));
     }
 
     private static List<TensorSpec> tensors(Map<String, TensorInfo> infos) {

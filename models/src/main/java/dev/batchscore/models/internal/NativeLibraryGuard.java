@@ -8,9 +8,9 @@ import org.tensorflow.TensorFlow;
  *
  * <p>On a Flink session cluster every job gets its own user-code class loader. When TensorFlow
  * comes in the job jar, a second job on the same TaskManager loads a second copy of the native
- * library, whose protobuf registry collides with the first's and aborts the whole process
- * ({@code libprotobuf FATAL ... File already exists in database}) - with every other job's tasks on
- * it. {@link #claim} turns that into a failed task with a message that says the fix. The owner is
+ * library, whose protobuf registry collides with the first's and aborts the whole process ({@code
+ * libprotobuf FATAL ... File already exists in database}) - with every other job's tasks on it.
+ * {@link #claim} turns that into a failed task with a message that says the fix. The owner is
  * recorded in a system property because those are shared by all class loaders of the JVM.
  */
 public final class NativeLibraryGuard {
@@ -22,16 +22,22 @@ public final class NativeLibraryGuard {
     public static void claim() {
         // A class literal does not initialise the class, so this loads no native code.
         ClassLoader loader = TensorFlow.class.getClassLoader();
-        String me = loader == null
-                ? "bootstrap"
-                : loader.getClass().getName() + "@" + Integer.toHexString(System.identityHashCode(loader));
+        String me =
+                loader == null
+                        ? "bootstrap"
+                        : loader.getClass().getName()
+                                + "@"
+                                + Integer.toHexString(System.identityHashCode(loader));
         Object owner = System.getProperties().putIfAbsent(OWNER_PROPERTY, me);
         if (owner != null && !owner.equals(me)) {
-            throw new ModelException("TensorFlow's native library is already loaded in this JVM by another"
-                    + " class loader (" + owner + ", another job's jar?) and a second copy would abort the"
-                    + " process: on a Flink session cluster put the TensorFlow jars in Flink's lib/ and set"
-                    + " classloader.parent-first-patterns.additional: org.tensorflow.;org.bytedeco.;"
-                    + "com.google.protobuf. (see README), or run each job in its own cluster (application mode)");
+            throw new ModelException(
+                    "TensorFlow's native library is already loaded in this JVM by another"
+                            + " class loader ("
+                            + owner
+                            + ", another job's jar?) and a second copy would abort the"
+                            + " process: on a Flink session cluster put the TensorFlow jars in Flink's lib/ and set"
+                            + " classloader.parent-first-patterns.additional: org.tensorflow.;org.bytedeco.;"
+                            + "com.google.protobuf. (see README), or run each job in its own cluster (application mode)");
         }
     }
 }

@@ -10,11 +10,16 @@ import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
 
-/** Splits an output tensor into per-row values, as {@link dev.batchscore.models.ScoreResult} describes. */
+/**
+ * Splits an output tensor into per-row values, as {@link dev.batchscore.models.ScoreResult}
+ * describes.
+ */
 final class OutputDecoder {
     private OutputDecoder() {}
 
-    /** Thrown when an output has no batch dimension matching the rows fed: the batch is not usable. */
+    /**
+     * Thrown when an output has no batch dimension matching the rows fed: the batch is not usable.
+     */
     static final class NoBatchDimension extends RuntimeException {
         NoBatchDimension(String message) {
             super(message, null, false, false);
@@ -33,8 +38,13 @@ final class OutputDecoder {
         } else if (rows == 1) {
             rowShape = shape;
         } else {
-            throw new NoBatchDimension("output '" + key + "' has shape " + TfTypes.shapeString(shape)
-                    + ", which has no batch dimension of " + rows);
+            throw new NoBatchDimension(
+                    "output '"
+                            + key
+                            + "' has shape "
+                            + TfTypes.shapeString(shape)
+                            + ", which has no batch dimension of "
+                            + rows);
         }
         int per = Math.toIntExact(ValueReader.product(rowShape));
         boolean scalar = rowShape.length == 0 || (rowShape.length == 1 && rowShape[0] == 1);
@@ -42,57 +52,86 @@ final class OutputDecoder {
         Object[] out = new Object[rows];
         DataType dt = TfTypes.baseType(t.dataType());
         switch (TfTypes.dtype(dt)) {
-            case FLOAT: {
-                float[] all = new float[total];
-                ((TFloat32) t).copyTo(DataBuffers.of(all, false, false));
-                for (int r = 0; r < rows; r++) {
-                    out[r] = scalar ? (Object) all[r] : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+            case FLOAT:
+                {
+                    float[] all = new float[total];
+                    ((TFloat32) t).copyTo(DataBuffers.of(all, false, false));
+                    for (int r = 0; r < rows; r++) {
+                        out[r] =
+                                scalar
+                                        ? (Object) all[r]
+                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+                    }
+                    return out;
                 }
-                return out;
-            }
-            case DOUBLE: {
-                double[] all = new double[total];
-                ((TFloat64) t).copyTo(DataBuffers.of(all, false, false));
-                for (int r = 0; r < rows; r++) {
-                    out[r] = scalar ? (Object) all[r] : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+            case DOUBLE:
+                {
+                    double[] all = new double[total];
+                    ((TFloat64) t).copyTo(DataBuffers.of(all, false, false));
+                    for (int r = 0; r < rows; r++) {
+                        out[r] =
+                                scalar
+                                        ? (Object) all[r]
+                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+                    }
+                    return out;
                 }
-                return out;
-            }
-            case INT32: {
-                int[] all = new int[total];
-                ((TInt32) t).copyTo(DataBuffers.of(all, false, false));
-                for (int r = 0; r < rows; r++) {
-                    out[r] = scalar ? (Object) all[r] : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+            case INT32:
+                {
+                    int[] all = new int[total];
+                    ((TInt32) t).copyTo(DataBuffers.of(all, false, false));
+                    for (int r = 0; r < rows; r++) {
+                        out[r] =
+                                scalar
+                                        ? (Object) all[r]
+                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+                    }
+                    return out;
                 }
-                return out;
-            }
-            case INT64: {
-                long[] all = new long[total];
-                ((TInt64) t).copyTo(DataBuffers.of(all, false, false));
-                for (int r = 0; r < rows; r++) {
-                    out[r] = scalar ? (Object) all[r] : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+            case INT64:
+                {
+                    long[] all = new long[total];
+                    ((TInt64) t).copyTo(DataBuffers.of(all, false, false));
+                    for (int r = 0; r < rows; r++) {
+                        out[r] =
+                                scalar
+                                        ? (Object) all[r]
+                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+                    }
+                    return out;
                 }
-                return out;
-            }
-            case BOOL: {
-                boolean[] all = new boolean[total];
-                ((TBool) t).copyTo(DataBuffers.of(all, false, false));
-                for (int r = 0; r < rows; r++) {
-                    out[r] = scalar ? (Object) all[r] : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+            case BOOL:
+                {
+                    boolean[] all = new boolean[total];
+                    ((TBool) t).copyTo(DataBuffers.of(all, false, false));
+                    for (int r = 0; r < rows; r++) {
+                        out[r] =
+                                scalar
+                                        ? (Object) all[r]
+                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+                    }
+                    return out;
                 }
-                return out;
-            }
-            case STRING: {
-                String[] all = new String[total];
-                ((TString) t).copyTo(DataBuffers.ofObjects(all));
-                for (int r = 0; r < rows; r++) {
-                    out[r] = scalar ? (Object) all[r] : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+            case STRING:
+                {
+                    String[] all = new String[total];
+                    ((TString) t).copyTo(DataBuffers.ofObjects(all));
+                    for (int r = 0; r < rows; r++) {
+                        out[r] =
+                                scalar
+                                        ? (Object) all[r]
+                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
+                    }
+                    return out;
                 }
-                return out;
-            }
             default:
-                throw new IllegalStateException("output '" + key + "' is " + t.dataType() + ", which batchscore"
-                        + " cannot decode");
+                throw new IllegalStateException(
+                        "output '"
+                                + key
+                                + "' is "
+                                + t.dataType()
+                                + ", which batchscore"
+                                + " cannot decode");
         }
     }
 }

@@ -9,10 +9,10 @@ import org.tensorflow.Tensor;
 /**
  * An input fed straight from the record field of the same name.
  *
- * <p>How the declared shape splits into a batch dimension and a row: {@code [-1,...]} batches
- * over the first dimension; {@code [1,d...]} (rank 2 or more) is a batch of one whose row is
- * {@code [d...]}; any other shape (e.g. TF2's {@code [1]} for a scalar feature) is the row itself,
- * and batching is tried by prepending a batch dimension; unknown rank takes each row's own shape.
+ * <p>How the declared shape splits into a batch dimension and a row: {@code [-1,...]} batches over
+ * the first dimension; {@code [1,d...]} (rank 2 or more) is a batch of one whose row is {@code
+ * [d...]}; any other shape (e.g. TF2's {@code [1]} for a scalar feature) is the row itself, and
+ * batching is tried by prepending a batch dimension; unknown rank takes each row's own shape.
  */
 final class PlainInputEncoder implements InputEncoder {
     private final TensorSpec input;
@@ -51,8 +51,14 @@ final class PlainInputEncoder implements InputEncoder {
             declaresBatch = false;
             leadingOne = false;
         }
-        this.prefix = "model input '" + input.key() + "' expects " + input.describeType() + "; field '"
-                + input.key() + "'";
+        this.prefix =
+                "model input '"
+                        + input.key()
+                        + "' expects "
+                        + input.describeType()
+                        + "; field '"
+                        + input.key()
+                        + "'";
     }
 
     @Override
@@ -64,7 +70,8 @@ final class PlainInputEncoder implements InputEncoder {
     public List<FieldSpec> fields() {
         // Unknown rank is reported as a scalar, the usual case, so that rowShape is never null;
         // the encoder still takes any shape.
-        return List.of(new FieldSpec(input.key(), input.dtype(), rowShape == null ? List.of() : rowShape));
+        return List.of(
+                new FieldSpec(input.key(), input.dtype(), rowShape == null ? List.of() : rowShape));
     }
 
     @Override
@@ -89,7 +96,10 @@ final class PlainInputEncoder implements InputEncoder {
     @Override
     public Tensor build(List<RowValue> rows, boolean batched) {
         long[] row = rows.get(0).shape();
-        long[] shape = batched ? Tensors.prepend(rows.size(), row) : (leadingOne ? Tensors.prepend(1, row) : row);
+        long[] shape =
+                batched
+                        ? Tensors.prepend(rows.size(), row)
+                        : (leadingOne ? Tensors.prepend(1, row) : row);
         return Tensors.of(input.dtype(), shape, rows);
     }
 }

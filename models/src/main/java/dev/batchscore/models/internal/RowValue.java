@@ -4,8 +4,8 @@ package dev.batchscore.models.internal;
  * One record's value for one input, flattened row-major.
  *
  * @param shape the row's shape (without a batch dimension)
- * @param data a {@code float[]}, {@code double[]}, {@code int[]}, {@code long[]}, {@code
- *     boolean[]} or {@code byte[][]} holding exactly the product of {@code shape} elements
+ * @param data a {@code float[]}, {@code double[]}, {@code int[]}, {@code long[]}, {@code boolean[]}
+ *     or {@code byte[][]} holding exactly the product of {@code shape} elements
  */
 record RowValue(long[] shape, Object data) {
 

@@ -44,7 +44,8 @@ import org.tensorflow.types.TString;
  * <p>Why not {@code SavedModelBundle}: TensorFlow's loader validates every signature against the
  * graph and refuses the whole model when one is inconsistent (TF Serving's {@code
  * saved_model_half_plus_three} declares DT_FLOAT for a DT_STRING tensor). Here only the signature
- * that is asked for is validated, by {@link SignatureValidator}, so the consistent ones stay usable.
+ * that is asked for is validated, by {@link SignatureValidator}, so the consistent ones stay
+ * usable.
  */
 public final class SavedModelLoader {
     private static final Logger LOG = LoggerFactory.getLogger(SavedModelLoader.class);
@@ -71,27 +72,42 @@ public final class SavedModelLoader {
             try {
                 graph.importGraphDef(metaGraph.getGraphDef());
             } catch (IllegalArgumentException | TensorFlowException e) {
-                throw new ModelException("cannot import the graph of " + dir + ": "
-                        + TfTypes.firstLine(e.getMessage()), e);
+                throw new ModelException(
+                        "cannot import the graph of "
+                                + dir
+                                + ": "
+                                + TfTypes.firstLine(e.getMessage()),
+                        e);
             }
             session = new Session(graph, false, configProto(options));
-            // Graphs exported by TF Java carry their variable initializers, which Graph registers on
+            // Graphs exported by TF Java carry their variable initializers, which Graph registers
+            // on
             // import; a session refuses to run before they ran. They run first, so the checkpoint
             // restored next overwrites them. (Python exports register none: this does nothing.)
             try {
                 session.initialize();
             } catch (TensorFlowException | IllegalArgumentException e) {
-                throw new ModelException("cannot run the variable initializers of " + dir + ": "
-                        + TfTypes.firstLine(e.getMessage()), e);
+                throw new ModelException(
+                        "cannot run the variable initializers of "
+                                + dir
+                                + ": "
+                                + TfTypes.firstLine(e.getMessage()),
+                        e);
             }
             Map<String, String> assets = assetFeeds(dir, metaGraph);
             restoreVariables(dir, metaGraph, session, graph, assets, options);
             runInitOp(dir, metaGraph, session, graph, assets, options);
-            LOG.info("Loaded SavedModel {} tags {} ({} signatures, {} graph nodes, soft placement {}, intra/inter-op threads {}/{})",
-                    dir, new TreeSet<>(options.tags()), metaGraph.getSignatureDefCount(),
-                    metaGraph.getGraphDef().getNodeCount(), options.softPlacement(),
-                    options.intraOpThreads(), options.interOpThreads());
-            return new LoadedModel(export, Set.copyOf(options.tags()), options, metaGraph, graph, session);
+            LOG.info(
+                    "Loaded SavedModel {} tags {} ({} signatures, {} graph nodes, soft placement {}, intra/inter-op threads {}/{})",
+                    dir,
+                    new TreeSet<>(options.tags()),
+                    metaGraph.getSignatureDefCount(),
+                    metaGraph.getGraphDef().getNodeCount(),
+                    options.softPlacement(),
+                    options.intraOpThreads(),
+                    options.interOpThreads());
+            return new LoadedModel(
+                    export, Set.copyOf(options.tags()), options, metaGraph, graph, session);
         } catch (RuntimeException e) {
             if (session != null) {
                 session.close();
@@ -102,12 +118,13 @@ public final class SavedModelLoader {
     }
 
     /**
-     * The session config. Note that TensorFlow keeps one intra-op thread pool per process: the first
-     * session created sizes it, later values are ignored unless the environment has {@code
+     * The session config. Note that TensorFlow keeps one intra-op thread pool per process: the
+     * first session created sizes it, later values are ignored unless the environment has {@code
      * TF_OVERRIDE_GLOBAL_THREADPOOL=1}.
      */
     static ConfigProto configProto(ModelOptions options) {
-        ConfigProto.Builder b = ConfigProto.newBuilder().setAllowSoftPlacement(options.softPlacement());
+        ConfigProto.Builder b =
+                ConfigProto.newBuilder().setAllowSoftPlacement(options.softPlacement());
         if (options.intraOpThreads() > 0) {
             b.setIntraOpParallelismThreads(options.intraOpThreads());
         }
@@ -126,8 +143,12 @@ public final class SavedModelLoader {
             cis.setRecursionLimit(1000);
             return SavedModel.parseFrom(cis);
         } catch (InvalidProtocolBufferException e) {
-            throw new ModelException(pb + " is not a SavedModel protocol buffer (" + e.getMessage()
-                    + "); re-export the model with tf.saved_model.save", e);
+            throw new ModelException(
+                    pb
+                            + " is not a SavedModel protocol buffer ("
+                            + e.getMessage()
+                            + "); re-export the model with tf.saved_model.save",
+                    e);
         } catch (IOException e) {
             throw new ModelException("cannot read " + pb + ": " + e.getMessage(), e);
         }
@@ -143,15 +164,20 @@ public final class SavedModelLoader {
             }
             found.add(new TreeSet<>(mgTags).toString());
         }
-        throw new ModelException("tag set " + new TreeSet<>(wanted) + " not found in " + dir
-                + "; tag sets found: " + (found.isEmpty() ? "none" : String.join(", ", found))
-                + "; load with one of them (ModelOptions.withTags)");
+        throw new ModelException(
+                "tag set "
+                        + new TreeSet<>(wanted)
+                        + " not found in "
+                        + dir
+                        + "; tag sets found: "
+                        + (found.isEmpty() ? "none" : String.join(", ", found))
+                        + "; load with one of them (ModelOptions.withTags)");
     }
 
     /**
      * Fails with a message naming the op before TensorFlow fails with a generic import error. A
-     * TF-TRT model gets its own message: its TRTEngineOp needs a TensorRT-enabled TensorFlow, and no
-     * TensorFlow Java build has one.
+     * TF-TRT model gets its own message: its TRTEngineOp needs a TensorRT-enabled TensorFlow, and
+     * no TensorFlow Java build has one.
      */
     static void checkOpsRegistered(Path dir, MetaGraphDef metaGraph) {
         Set<String> known = registeredOps();
@@ -177,14 +203,25 @@ public final class SavedModelLoader {
             return;
         }
         if (missing.contains(TRT_OP)) {
-            throw new ModelException("model " + dir + " uses op TRTEngineOp: it is a TensorRT-converted (TF-TRT) model"
-                    + " and TensorFlow Java builds have no TensorRT; re-export the model without TF-TRT conversion"
-                    + " (save the model before running TrtGraphConverterV2)");
+            throw new ModelException(
+                    "model "
+                            + dir
+                            + " uses op TRTEngineOp: it is a TensorRT-converted (TF-TRT) model"
+                            + " and TensorFlow Java builds have no TensorRT; re-export the model without TF-TRT conversion"
+                            + " (save the model before running TrtGraphConverterV2)");
         }
-        throw new ModelException("model " + dir + " uses op" + (missing.size() > 1 ? "s " : " ") + missing
-                + " not registered in this TensorFlow build (" + TensorFlow.version() + "); re-export the model"
-                + " without " + (missing.size() > 1 ? "them" : "it")
-                + ", or load the library defining it with TensorFlow.loadLibrary before loading the model");
+        throw new ModelException(
+                "model "
+                        + dir
+                        + " uses op"
+                        + (missing.size() > 1 ? "s " : " ")
+                        + missing
+                        + " not registered in this TensorFlow build ("
+                        + TensorFlow.version()
+                        + "); re-export the model"
+                        + " without "
+                        + (missing.size() > 1 ? "them" : "it")
+                        + ", or load the library defining it with TensorFlow.loadLibrary before loading the model");
     }
 
     private static Set<String> registeredOps() {
@@ -216,14 +253,21 @@ public final class SavedModelLoader {
         Map<String, String> feeds = new LinkedHashMap<>();
         for (AssetFileDef def : defs) {
             if (def.getTensorInfo().hasName()) {
-                feeds.put(def.getTensorInfo().getName(), dir.resolve("assets").resolve(def.getFilename()).toString());
+                feeds.put(
+                        def.getTensorInfo().getName(),
+                        dir.resolve("assets").resolve(def.getFilename()).toString());
             }
         }
         return feeds;
     }
 
-    private static void restoreVariables(Path dir, MetaGraphDef metaGraph, Session session, Graph graph,
-            Map<String, String> assets, ModelOptions options) {
+    private static void restoreVariables(
+            Path dir,
+            MetaGraphDef metaGraph,
+            Session session,
+            Graph graph,
+            Map<String, String> assets,
+            ModelOptions options) {
         if (!metaGraph.hasSaverDef()) {
             return;
         }
@@ -235,13 +279,26 @@ public final class SavedModelLoader {
             return;
         }
         try (TString file = TString.scalarOf(prefix.toString())) {
-            runTarget(dir, session, graph, saver.getRestoreOpName(), saver.getFilenameTensorName(), file,
-                    assets, options, "restoring its variables");
+            runTarget(
+                    dir,
+                    session,
+                    graph,
+                    saver.getRestoreOpName(),
+                    saver.getFilenameTensorName(),
+                    file,
+                    assets,
+                    options,
+                    "restoring its variables");
         }
     }
 
-    private static void runInitOp(Path dir, MetaGraphDef metaGraph, Session session, Graph graph,
-            Map<String, String> assets, ModelOptions options) {
+    private static void runInitOp(
+            Path dir,
+            MetaGraphDef metaGraph,
+            Session session,
+            Graph graph,
+            Map<String, String> assets,
+            ModelOptions options) {
         String initOp = null;
         SignatureDef initSig = metaGraph.getSignatureDefMap().get(INIT_OP_SIGNATURE_KEY);
         if (initSig != null) {
@@ -255,8 +312,14 @@ public final class SavedModelLoader {
                 CollectionDef c = metaGraph.getCollectionDefMap().get(key);
                 if (c != null && c.getNodeList().getValueCount() > 0) {
                     if (c.getNodeList().getValueCount() != 1) {
-                        throw new ModelException("model " + dir + " has " + c.getNodeList().getValueCount()
-                                + " ops in collection " + key + ", expected one; re-export the model");
+                        throw new ModelException(
+                                "model "
+                                        + dir
+                                        + " has "
+                                        + c.getNodeList().getValueCount()
+                                        + " ops in collection "
+                                        + key
+                                        + ", expected one; re-export the model");
                     }
                     initOp = c.getNodeList().getValue(0);
                     break;
@@ -264,16 +327,39 @@ public final class SavedModelLoader {
             }
         }
         if (initOp != null) {
-            runTarget(dir, session, graph, initOp, null, null, assets, options, "running its init op");
+            runTarget(
+                    dir,
+                    session,
+                    graph,
+                    initOp,
+                    null,
+                    null,
+                    assets,
+                    options,
+                    "running its init op");
         }
     }
 
-    private static void runTarget(Path dir, Session session, Graph graph, String target, String feedName,
-            Tensor feed, Map<String, String> assets, ModelOptions options, String what) {
+    private static void runTarget(
+            Path dir,
+            Session session,
+            Graph graph,
+            String target,
+            String feedName,
+            Tensor feed,
+            Map<String, String> assets,
+            ModelOptions options,
+            String what) {
         Operation op = graph.operation(TfTypes.opName(target));
         if (op == null) {
-            throw new ModelException("model " + dir + " names op '" + target + "' for " + what
-                    + " but its graph has no such op; re-export the model");
+            throw new ModelException(
+                    "model "
+                            + dir
+                            + " names op '"
+                            + target
+                            + "' for "
+                            + what
+                            + " but its graph has no such op; re-export the model");
         }
         List<TString> assetTensors = new ArrayList<>();
         try {
@@ -293,12 +379,13 @@ public final class SavedModelLoader {
             }
         } catch (TensorFlowException | IllegalArgumentException | UnsupportedOperationException e) {
             String tfMessage = TfTypes.firstLine(e.getMessage());
-            String hint = tfMessage.startsWith("Cannot assign a device")
-                    ? (options.softPlacement()
-                            ? ""
-                            : "; the model pins ops to a device this machine lacks: load it with soft placement on"
-                                    + " (ModelOptions.withSoftPlacement(true)) to place them on the CPU")
-                    : "";
+            String hint =
+                    tfMessage.startsWith("Cannot assign a device")
+                            ? (options.softPlacement()
+                                    ? ""
+                                    : "; the model pins ops to a device this machine lacks: load it with soft placement on"
+                                            + " (ModelOptions.withSoftPlacement(true)) to place them on the CPU")
+                            : "";
             throw new ModelException(tfMessage + " (model " + dir + ", " + what + ")" + hint, e);
         } finally {
             assetTensors.forEach(TString::close);

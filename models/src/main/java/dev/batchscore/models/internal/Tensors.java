@@ -23,68 +23,75 @@ final class Tensors {
         }
         Shape s = Shape.of(shape);
         switch (dtype) {
-            case FLOAT: {
-                float[] all = rows.size() == 1 ? (float[]) rows.get(0).data() : new float[total];
-                if (rows.size() > 1) {
+            case FLOAT:
+                {
+                    float[] all =
+                            rows.size() == 1 ? (float[]) rows.get(0).data() : new float[total];
+                    if (rows.size() > 1) {
+                        int at = 0;
+                        for (RowValue r : rows) {
+                            float[] d = (float[]) r.data();
+                            System.arraycopy(d, 0, all, at, d.length);
+                            at += d.length;
+                        }
+                    }
+                    return TFloat32.tensorOf(s, DataBuffers.of(all, true, false));
+                }
+            case DOUBLE:
+                {
+                    double[] all = new double[total];
                     int at = 0;
                     for (RowValue r : rows) {
-                        float[] d = (float[]) r.data();
+                        double[] d = (double[]) r.data();
                         System.arraycopy(d, 0, all, at, d.length);
                         at += d.length;
                     }
+                    return TFloat64.tensorOf(s, DataBuffers.of(all, true, false));
                 }
-                return TFloat32.tensorOf(s, DataBuffers.of(all, true, false));
-            }
-            case DOUBLE: {
-                double[] all = new double[total];
-                int at = 0;
-                for (RowValue r : rows) {
-                    double[] d = (double[]) r.data();
-                    System.arraycopy(d, 0, all, at, d.length);
-                    at += d.length;
+            case INT32:
+                {
+                    int[] all = new int[total];
+                    int at = 0;
+                    for (RowValue r : rows) {
+                        int[] d = (int[]) r.data();
+                        System.arraycopy(d, 0, all, at, d.length);
+                        at += d.length;
+                    }
+                    return TInt32.tensorOf(s, DataBuffers.of(all, true, false));
                 }
-                return TFloat64.tensorOf(s, DataBuffers.of(all, true, false));
-            }
-            case INT32: {
-                int[] all = new int[total];
-                int at = 0;
-                for (RowValue r : rows) {
-                    int[] d = (int[]) r.data();
-                    System.arraycopy(d, 0, all, at, d.length);
-                    at += d.length;
+            case INT64:
+                {
+                    long[] all = new long[total];
+                    int at = 0;
+                    for (RowValue r : rows) {
+                        long[] d = (long[]) r.data();
+                        System.arraycopy(d, 0, all, at, d.length);
+                        at += d.length;
+                    }
+                    return TInt64.tensorOf(s, DataBuffers.of(all, true, false));
                 }
-                return TInt32.tensorOf(s, DataBuffers.of(all, true, false));
-            }
-            case INT64: {
-                long[] all = new long[total];
-                int at = 0;
-                for (RowValue r : rows) {
-                    long[] d = (long[]) r.data();
-                    System.arraycopy(d, 0, all, at, d.length);
-                    at += d.length;
+            case BOOL:
+                {
+                    boolean[] all = new boolean[total];
+                    int at = 0;
+                    for (RowValue r : rows) {
+                        boolean[] d = (boolean[]) r.data();
+                        System.arraycopy(d, 0, all, at, d.length);
+                        at += d.length;
+                    }
+                    return TBool.tensorOf(s, DataBuffers.of(all, true, false));
                 }
-                return TInt64.tensorOf(s, DataBuffers.of(all, true, false));
-            }
-            case BOOL: {
-                boolean[] all = new boolean[total];
-                int at = 0;
-                for (RowValue r : rows) {
-                    boolean[] d = (boolean[]) r.data();
-                    System.arraycopy(d, 0, all, at, d.length);
-                    at += d.length;
+            case STRING:
+                {
+                    byte[][] all = new byte[total][];
+                    int at = 0;
+                    for (RowValue r : rows) {
+                        byte[][] d = (byte[][]) r.data();
+                        System.arraycopy(d, 0, all, at, d.length);
+                        at += d.length;
+                    }
+                    return TString.tensorOfBytes(s, DataBuffers.ofObjects(all));
                 }
-                return TBool.tensorOf(s, DataBuffers.of(all, true, false));
-            }
-            case STRING: {
-                byte[][] all = new byte[total][];
-                int at = 0;
-                for (RowValue r : rows) {
-                    byte[][] d = (byte[][]) r.data();
-                    System.arraycopy(d, 0, all, at, d.length);
-                    at += d.length;
-                }
-                return TString.tensorOfBytes(s, DataBuffers.ofObjects(all));
-            }
             default:
                 throw new IllegalArgumentException("cannot build a tensor of " + dtype);
         }

@@ -63,35 +63,49 @@ final class TfBatchScorer implements BatchScorer {
             f.addAll(e.fields());
         }
         this.fields = List.copyOf(f);
-        this.batching = encoders.stream().allMatch(InputEncoder::declaresBatch) ? Batching.DECLARED : Batching.UNTRIED;
+        this.batching =
+                encoders.stream().allMatch(InputEncoder::declaresBatch)
+                        ? Batching.DECLARED
+                        : Batching.UNTRIED;
     }
 
     static TfBatchScorer create(LoadedModel model, String key) {
         Map<String, SignatureDef> defs = model.signatureDefs();
         SignatureDef def = defs.get(key);
         if (def == null) {
-            throw new ModelException("signature '" + key + "' not found in " + model.exportDir()
-                    + "; signatures found: " + (defs.isEmpty() ? "none" : String.join(", ", defs.keySet()))
-                    + "; choose one of them");
+            throw new ModelException(
+                    "signature '"
+                            + key
+                            + "' not found in "
+                            + model.exportDir()
+                            + "; signatures found: "
+                            + (defs.isEmpty() ? "none" : String.join(", ", defs.keySet()))
+                            + "; choose one of them");
         }
         SignatureSpec spec = LoadedModel.toSpec(key, def);
         String problem = problem(model, spec);
         if (problem != null) {
             List<String> usable = new ArrayList<>();
             for (Map.Entry<String, SignatureDef> e : defs.entrySet()) {
-                if (!e.getKey().equals(key) && problem(model, LoadedModel.toSpec(e.getKey(), e.getValue())) == null) {
+                if (!e.getKey().equals(key)
+                        && problem(model, LoadedModel.toSpec(e.getKey(), e.getValue())) == null) {
                     usable.add(e.getKey());
                 }
             }
-            throw new ModelException(problem + "; usable signatures of " + model.exportDir() + ": "
-                    + (usable.isEmpty() ? "none" : String.join(", ", usable)));
+            throw new ModelException(
+                    problem
+                            + "; usable signatures of "
+                            + model.exportDir()
+                            + ": "
+                            + (usable.isEmpty() ? "none" : String.join(", ", usable)));
         }
         List<InputEncoder> encoders = new ArrayList<>();
         for (TensorSpec in : spec.inputs()) {
             boolean allowNonFinite = model.options().allowNonFinite();
-            encoders.add(ExampleInputEncoder.detect(in, model.metaGraph().getGraphDef(), allowNonFinite)
-                    .<InputEncoder>map(e -> e)
-                    .orElseGet(() -> new PlainInputEncoder(in, allowNonFinite)));
+            encoders.add(
+                    ExampleInputEncoder.detect(in, model.metaGraph().getGraphDef(), allowNonFinite)
+                            .<InputEncoder>map(e -> e)
+                            .orElseGet(() -> new PlainInputEncoder(in, allowNonFinite)));
         }
         return new TfBatchScorer(model, spec, List.copyOf(encoders));
     }
@@ -100,7 +114,8 @@ final class TfBatchScorer implements BatchScorer {
     private static String problem(LoadedModel model, SignatureSpec spec) {
         String sig = "signature '" + spec.key() + "'";
         if (spec.inputs().isEmpty()) {
-            return sig + " has no inputs, so no record can be fed to it: batchscore scores one output row"
+            return sig
+                    + " has no inputs, so no record can be fed to it: batchscore scores one output row"
                     + " per input record (stateful no-input signatures like a counter are not batch scoring);"
                     + " choose a signature with inputs";
         }
@@ -112,22 +127,44 @@ final class TfBatchScorer implements BatchScorer {
             for (TensorSpec t : isInput ? spec.inputs() : spec.outputs()) {
                 String what = (isInput ? "input '" : "output '") + t.key() + "'";
                 if (t.dtype() == DType.UNSUPPORTED) {
-                    return sig + " " + what + " is " + t.rawDtype() + ", which batchscore cannot "
-                            + (isInput ? "encode" : "decode") + " (it handles DT_FLOAT, DT_DOUBLE, DT_INT32,"
+                    return sig
+                            + " "
+                            + what
+                            + " is "
+                            + t.rawDtype()
+                            + ", which batchscore cannot "
+                            + (isInput ? "encode" : "decode")
+                            + " (it handles DT_FLOAT, DT_DOUBLE, DT_INT32,"
                             + " DT_INT64, DT_BOOL, DT_STRING); re-export the signature with one of those";
                 }
                 if (t.tensorName().isEmpty()) {
-                    return sig + " " + what + " is a sparse or composite tensor, which batchscore cannot "
-                            + (isInput ? "feed" : "fetch") + "; re-export it as a dense tensor";
+                    return sig
+                            + " "
+                            + what
+                            + " is a sparse or composite tensor, which batchscore cannot "
+                            + (isInput ? "feed" : "fetch")
+                            + "; re-export it as a dense tensor";
                 }
                 DataType actual = graphType(graph, t.tensorName());
                 if (actual == null) {
-                    return sig + " " + what + " names tensor " + t.tensorName() + ", which the graph does not"
+                    return sig
+                            + " "
+                            + what
+                            + " names tensor "
+                            + t.tensorName()
+                            + ", which the graph does not"
                             + " have; the SavedModel is inconsistent, re-export it";
                 }
                 if (TfTypes.baseType(actual) != TfTypes.baseType(DataType.valueOf(t.rawDtype()))) {
-                    return sig + " is inconsistent with its graph: " + what + " declares " + t.rawDtype()
-                            + " but tensor " + t.tensorName() + " is " + actual.name()
+                    return sig
+                            + " is inconsistent with its graph: "
+                            + what
+                            + " declares "
+                            + t.rawDtype()
+                            + " but tensor "
+                            + t.tensorName()
+                            + " is "
+                            + actual.name()
                             + " (TensorFlow's own loader refuses the whole model for this); use another signature"
                             + " or re-export the model";
                 }
@@ -171,8 +208,11 @@ final class TfBatchScorer implements BatchScorer {
     @Override
     public ScoreResult score(List<? extends Map<String, ?>> records) {
         if (model.isClosed()) {
-            throw new IllegalStateException("model " + model.exportDir() + " is closed: every handle on it was"
-                    + " closed; a scorer is usable while a handle from ModelRegistry.acquire is open");
+            throw new IllegalStateException(
+                    "model "
+                            + model.exportDir()
+                            + " is closed: every handle on it was"
+                            + " closed; a scorer is usable while a handle from ModelRegistry.acquire is open");
         }
         int n = records.size();
         Object[] outputs = new Object[n];
@@ -222,10 +262,11 @@ final class TfBatchScorer implements BatchScorer {
     }
 
     /**
-     * Rows fed together must agree on free dimensions. The most common shape in the batch wins;
-     * the odd rows get an ENCODE error.
+     * Rows fed together must agree on free dimensions. The most common shape in the batch wins; the
+     * odd rows get an ENCODE error.
      */
-    private List<Integer> agreeOnShapes(List<Integer> valid, RowValue[][] rows, RecordError[] errors) {
+    private List<Integer> agreeOnShapes(
+            List<Integer> valid, RowValue[][] rows, RecordError[] errors) {
         List<Integer> kept = valid;
         for (int j = 0; j < encoders.size(); j++) {
             InputEncoder enc = encoders.get(j);
@@ -252,10 +293,20 @@ final class TfBatchScorer implements BatchScorer {
                 if (Arrays.toString(shape).equals(best)) {
                     next.add(i);
                 } else {
-                    errors[i] = new RecordError(RecordError.Stage.ENCODE, "model input '" + enc.input().key()
-                            + "' expects " + enc.input().describeType() + "; field '" + enc.input().key()
-                            + "' has shape " + TfTypes.shapeString(shape) + " but the other rows of its batch have "
-                            + best.replace(" ", "") + ", and one tensor needs one shape");
+                    errors[i] =
+                            new RecordError(
+                                    RecordError.Stage.ENCODE,
+                                    "model input '"
+                                            + enc.input().key()
+                                            + "' expects "
+                                            + enc.input().describeType()
+                                            + "; field '"
+                                            + enc.input().key()
+                                            + "' has shape "
+                                            + TfTypes.shapeString(shape)
+                                            + " but the other rows of its batch have "
+                                            + best.replace(" ", "")
+                                            + ", and one tensor needs one shape");
                 }
             }
             kept = next;
@@ -264,19 +315,22 @@ final class TfBatchScorer implements BatchScorer {
     }
 
     /**
-     * The signature declares no batch dimension: try a batch. The model accepts batches when a run of
-     * two or more rows works. When only single rows work, it takes no batches: from then on every
-     * record is its own run, fed in the signature's declared shape.
+     * The signature declares no batch dimension: try a batch. The model accepts batches when a run
+     * of two or more rows works. When only single rows work, it takes no batches: from then on
+     * every record is its own run, fed in the signature's declared shape.
      */
-    private void tryBatch(List<Integer> valid, RowValue[][] rows, Object[] outputs, RecordError[] errors) {
+    private void tryBatch(
+            List<Integer> valid, RowValue[][] rows, Object[] outputs, RecordError[] errors) {
         RecordError[] batchErrors = new RecordError[errors.length];
         Runs batched = new Runs();
         runBisect(valid, true, rows, outputs, batchErrors, batched);
         if (batched.largest >= 2) {
             if (batching == Batching.UNTRIED) {
                 batching = Batching.ACCEPTED;
-                LOG.info("Signature '{}' of {} declares no batch dimension but accepts batches; scoring in batches",
-                        signature.key(), model.exportDir());
+                LOG.info(
+                        "Signature '{}' of {} declares no batch dimension but accepts batches; scoring in batches",
+                        signature.key(),
+                        model.exportDir());
             }
             copyErrors(valid, batchErrors, errors);
             return;
@@ -306,9 +360,12 @@ final class TfBatchScorer implements BatchScorer {
         }
         if (batching != Batching.REJECTED) {
             batching = Batching.REJECTED;
-            LOG.warn("Signature '{}' of {} rejects batches ({}); scoring one record per model call from now on,"
+            LOG.warn(
+                    "Signature '{}' of {} rejects batches ({}); scoring one record per model call from now on,"
                             + " which is much slower: re-export the model with a batch dimension (-1) on its inputs",
-                    signature.key(), model.exportDir(), batched.firstFailure);
+                    signature.key(),
+                    model.exportDir(),
+                    batched.firstFailure);
         }
     }
 
@@ -328,8 +385,13 @@ final class TfBatchScorer implements BatchScorer {
     }
 
     /** Runs these rows; on rejection splits them in halves down to single rows. */
-    private void runBisect(List<Integer> idx, boolean batched, RowValue[][] rows, Object[] outputs,
-            RecordError[] errors, Runs runs) {
+    private void runBisect(
+            List<Integer> idx,
+            boolean batched,
+            RowValue[][] rows,
+            Object[] outputs,
+            RecordError[] errors,
+            Runs runs) {
         try {
             Object[][] decoded = run(idx, batched, rows);
             for (int k = 0; k < idx.size(); k++) {
@@ -341,15 +403,23 @@ final class TfBatchScorer implements BatchScorer {
             }
             runs.scored += idx.size();
             runs.largest = Math.max(runs.largest, idx.size());
-        } catch (TensorFlowException | IllegalArgumentException | UnsupportedOperationException
+        } catch (TensorFlowException
+                | IllegalArgumentException
+                | UnsupportedOperationException
                 | OutputDecoder.NoBatchDimension e) {
-            // TensorFlow reports bad input as TFInvalidArgumentException, an IllegalArgumentException.
+            // TensorFlow reports bad input as TFInvalidArgumentException, an
+            // IllegalArgumentException.
             if (runs.firstFailure == null) {
                 runs.firstFailure = TfTypes.firstLine(e.getMessage());
             }
             if (idx.size() == 1) {
-                errors[idx.get(0)] = new RecordError(RecordError.Stage.SCORE, "signature '" + signature.key()
-                        + "' failed on this record: " + TfTypes.firstLine(e.getMessage()));
+                errors[idx.get(0)] =
+                        new RecordError(
+                                RecordError.Stage.SCORE,
+                                "signature '"
+                                        + signature.key()
+                                        + "' failed on this record: "
+                                        + TfTypes.firstLine(e.getMessage()));
                 return;
             }
             int mid = idx.size() / 2;
@@ -378,7 +448,9 @@ final class TfBatchScorer implements BatchScorer {
             try (Result result = runner.run()) {
                 Object[][] decoded = new Object[signature.outputs().size()][];
                 for (int o = 0; o < decoded.length; o++) {
-                    decoded[o] = OutputDecoder.decode(signature.outputs().get(o).key(), result.get(o), idx.size());
+                    decoded[o] =
+                            OutputDecoder.decode(
+                                    signature.outputs().get(o).key(), result.get(o), idx.size());
                 }
                 return decoded;
             }
@@ -391,7 +463,12 @@ final class TfBatchScorer implements BatchScorer {
 
     @Override
     public String toString() {
-        return "TfBatchScorer[" + model.exportDir() + ", " + signature.key() + ", inputs "
-                + new TreeSet<>(fields.stream().map(FieldSpec::name).toList()) + "]";
+        return "TfBatchScorer["
+                + model.exportDir()
+                + ", "
+                + signature.key()
+                + ", inputs "
+                + new TreeSet<>(fields.stream().map(FieldSpec::name).toList())
+                + "]";
     }
 }

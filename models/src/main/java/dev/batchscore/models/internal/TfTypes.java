@@ -14,8 +14,8 @@ public final class TfTypes {
     private TfTypes() {}
 
     /**
-     * Reference dtypes ({@code DT_FLOAT_REF}, what TF1 variables hand out) carry values of their base
-     * type when fetched, so they decode like it.
+     * Reference dtypes ({@code DT_FLOAT_REF}, what TF1 variables hand out) carry values of their
+     * base type when fetched, so they decode like it.
      */
     public static DType dtype(DataType raw) {
         switch (baseType(raw)) {
@@ -75,7 +75,8 @@ public final class TfTypes {
 
     public static TensorSpec spec(String key, TensorInfo info) {
         String name = info.hasName() ? info.getName() : "";
-        return new TensorSpec(key, name, dtype(info.getDtype()), rawName(info.getDtype()), shape(info));
+        return new TensorSpec(
+                key, name, dtype(info.getDtype()), rawName(info.getDtype()), shape(info));
     }
 
     /** {@code [-1,28,28,1]}, or {@code ?} for unknown rank. */
@@ -106,13 +107,17 @@ public final class TfTypes {
     public static String opName(String tensorName) {
         String n = tensorName.startsWith("^") ? tensorName.substring(1) : tensorName;
         int colon = n.lastIndexOf(':');
-        if (colon > 0 && colon < n.length() - 1 && n.substring(colon + 1).chars().allMatch(Character::isDigit)) {
+        if (colon > 0
+                && colon < n.length() - 1
+                && n.substring(colon + 1).chars().allMatch(Character::isDigit)) {
             return n.substring(0, colon);
         }
         return n;
     }
 
-    /** The first line of a TensorFlow error, which names the problem; the rest is a stack of nodes. */
+    /**
+     * The first line of a TensorFlow error, which names the problem; the rest is a stack of nodes.
+     */
     public static String firstLine(String message) {
         if (message == null) {
             return "(no message)";

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads one record field (as a JSON parser yields it) into a flat typed array, checking type,
- * shape and range. Every check that can fail on a record happens here, before any tensor exists.
+ * Reads one record field (as a JSON parser yields it) into a flat typed array, checking type, shape
+ * and range. Every check that can fail on a record happens here, before any tensor exists.
  */
 final class ValueReader {
     private static final double INT64_BOUND = 9.223372036854775808E18; // 2^63
@@ -21,10 +21,11 @@ final class ValueReader {
     /**
      * @param expected the row shape the model wants, -1 for a free dimension, {@code null} when any
      *     shape goes (unknown rank)
-     * @param prefix the start of every message, e.g. {@code model input 'x' expects DT_FLOAT [-1,1];
-     *     field 'x'}
+     * @param prefix the start of every message, e.g. {@code model input 'x' expects DT_FLOAT
+     *     [-1,1]; field 'x'}
      */
-    static RowValue read(Object value, DType dtype, List<Long> expected, String prefix) throws EncodeException {
+    static RowValue read(Object value, DType dtype, List<Long> expected, String prefix)
+            throws EncodeException {
         return read(value, dtype, expected, prefix, false);
     }
 
@@ -32,7 +33,8 @@ final class ValueReader {
      * As {@link #read(Object, DType, List, String)}; {@code allowNonFinite} lets NaN and
      * +/-Infinity through to DT_FLOAT and DT_DOUBLE inputs instead of rejecting the record.
      */
-    static RowValue read(Object value, DType dtype, List<Long> expected, String prefix, boolean allowNonFinite)
+    static RowValue read(
+            Object value, DType dtype, List<Long> expected, String prefix, boolean allowNonFinite)
             throws EncodeException {
         if (value == null) {
             throw new EncodeException(prefix + " is null");
@@ -51,8 +53,13 @@ final class ValueReader {
             collect(value, dtype, 0, dims, leaves, prefix);
             seen = dims.stream().mapToLong(Long::longValue).toArray();
         }
-        long[] shape = matchShape(seen, value.getClass().isArray() && !(value instanceof Object[]), expected, prefix,
-                value);
+        long[] shape =
+                matchShape(
+                        seen,
+                        value.getClass().isArray() && !(value instanceof Object[]),
+                        expected,
+                        prefix,
+                        value);
         return new RowValue(shape, convert(leaves, dtype, seen.length > 0, prefix, allowNonFinite));
     }
 
@@ -64,20 +71,23 @@ final class ValueReader {
     }
 
     /** Primitive arrays of the model's own type: no boxing, the row-major data as given. */
-    private static RowValue fastPath(Object value, DType dtype, List<Long> expected, String prefix,
-            boolean allowNonFinite) throws EncodeException {
+    private static RowValue fastPath(
+            Object value, DType dtype, List<Long> expected, String prefix, boolean allowNonFinite)
+            throws EncodeException {
         int len;
         if (value instanceof float[] f && dtype == DType.FLOAT) {
             for (int i = 0; i < f.length && !allowNonFinite; i++) {
                 if (!Float.isFinite(f[i])) {
-                    throw new EncodeException(prefix + " element " + i + " is " + f[i] + nonFiniteReason());
+                    throw new EncodeException(
+                            prefix + " element " + i + " is " + f[i] + nonFiniteReason());
                 }
             }
             len = f.length;
         } else if (value instanceof double[] d && dtype == DType.DOUBLE) {
             for (int i = 0; i < d.length && !allowNonFinite; i++) {
                 if (!Double.isFinite(d[i])) {
-                    throw new EncodeException(prefix + " element " + i + " is " + d[i] + nonFiniteReason());
+                    throw new EncodeException(
+                            prefix + " element " + i + " is " + d[i] + nonFiniteReason());
                 }
             }
             len = d.length;
@@ -94,21 +104,39 @@ final class ValueReader {
         return new RowValue(shape, value);
     }
 
-    private static void collect(Object v, DType dtype, int depth, List<Long> dims, List<Object> leaves, String prefix)
+    private static void collect(
+            Object v, DType dtype, int depth, List<Long> dims, List<Object> leaves, String prefix)
             throws EncodeException {
         int[] rank = {-1};
         collect(v, dtype, depth, dims, leaves, rank, prefix);
     }
 
-    /** {@code rank[0]} is the depth leaves sit at once one was seen; a list or leaf elsewhere is ragged. */
-    private static void collect(Object v, DType dtype, int depth, List<Long> dims, List<Object> leaves, int[] rank,
-            String prefix) throws EncodeException {
+    /**
+     * {@code rank[0]} is the depth leaves sit at once one was seen; a list or leaf elsewhere is
+     * ragged.
+     */
+    private static void collect(
+            Object v,
+            DType dtype,
+            int depth,
+            List<Long> dims,
+            List<Object> leaves,
+            int[] rank,
+            String prefix)
+            throws EncodeException {
         int n = v instanceof List<?> list ? list.size() : Array.getLength(v);
         if (dims.size() == depth) {
             dims.add((long) n);
         } else if (dims.get(depth) != n) {
-            throw new EncodeException(prefix + " is a ragged list (lists at depth " + depth + " have "
-                    + dims.get(depth) + " and " + n + " values); a tensor needs every list at a depth equally long");
+            throw new EncodeException(
+                    prefix
+                            + " is a ragged list (lists at depth "
+                            + depth
+                            + " have "
+                            + dims.get(depth)
+                            + " and "
+                            + n
+                            + " values); a tensor needs every list at a depth equally long");
         }
         for (int i = 0; i < n; i++) {
             Object e = v instanceof List<?> list ? list.get(i) : Array.get(v, i);
@@ -130,7 +158,8 @@ final class ValueReader {
         }
     }
 
-    private static long[] matchShape(long[] seen, boolean flatArray, List<Long> expected, String prefix, Object value)
+    private static long[] matchShape(
+            long[] seen, boolean flatArray, List<Long> expected, String prefix, Object value)
             throws EncodeException {
         if (expected == null) {
             return seen;
@@ -155,77 +184,96 @@ final class ValueReader {
         }
         String want = TfTypes.shapeString(expected);
         if (seen.length == 0) {
-            throw new EncodeException(prefix + " is " + describe(value) + ", expected a list of shape " + want);
+            throw new EncodeException(
+                    prefix + " is " + describe(value) + ", expected a list of shape " + want);
         }
         if (expected.isEmpty()) {
-            throw new EncodeException(prefix + " is a list of shape " + TfTypes.shapeString(seen)
-                    + ", expected a single value");
+            throw new EncodeException(
+                    prefix
+                            + " is a list of shape "
+                            + TfTypes.shapeString(seen)
+                            + ", expected a single value");
         }
         if (seen.length == 1 && expected.size() == 1) {
-            throw new EncodeException(prefix + " has " + seen[0] + " values, expected " + expected.get(0));
+            throw new EncodeException(
+                    prefix + " has " + seen[0] + " values, expected " + expected.get(0));
         }
-        throw new EncodeException(prefix + " is a list of shape " + TfTypes.shapeString(seen) + ", expected " + want);
+        throw new EncodeException(
+                prefix + " is a list of shape " + TfTypes.shapeString(seen) + ", expected " + want);
     }
 
-    private static Object convert(List<Object> leaves, DType dtype, boolean indexed, String prefix,
-            boolean allowNonFinite) throws EncodeException {
+    private static Object convert(
+            List<Object> leaves,
+            DType dtype,
+            boolean indexed,
+            String prefix,
+            boolean allowNonFinite)
+            throws EncodeException {
         int n = leaves.size();
         switch (dtype) {
-            case FLOAT: {
-                float[] out = new float[n];
-                for (int i = 0; i < n; i++) {
-                    out[i] = toFloat(leaves.get(i), where(prefix, indexed, i), allowNonFinite);
-                }
-                return out;
-            }
-            case DOUBLE: {
-                double[] out = new double[n];
-                for (int i = 0; i < n; i++) {
-                    out[i] = toDouble(leaves.get(i), where(prefix, indexed, i), allowNonFinite);
-                }
-                return out;
-            }
-            case INT32: {
-                int[] out = new int[n];
-                for (int i = 0; i < n; i++) {
-                    out[i] = (int) toLong(leaves.get(i), DType.INT32, where(prefix, indexed, i));
-                }
-                return out;
-            }
-            case INT64: {
-                long[] out = new long[n];
-                for (int i = 0; i < n; i++) {
-                    out[i] = toLong(leaves.get(i), DType.INT64, where(prefix, indexed, i));
-                }
-                return out;
-            }
-            case BOOL: {
-                boolean[] out = new boolean[n];
-                for (int i = 0; i < n; i++) {
-                    Object v = leaves.get(i);
-                    if (!(v instanceof Boolean b)) {
-                        throw wrongType(where(prefix, indexed, i), v);
+            case FLOAT:
+                {
+                    float[] out = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        out[i] = toFloat(leaves.get(i), where(prefix, indexed, i), allowNonFinite);
                     }
-                    out[i] = b;
+                    return out;
                 }
-                return out;
-            }
-            case STRING: {
-                byte[][] out = new byte[n][];
-                for (int i = 0; i < n; i++) {
-                    Object v = leaves.get(i);
-                    if (v instanceof String s) {
-                        out[i] = s.getBytes(StandardCharsets.UTF_8);
-                    } else if (v instanceof byte[] b) {
+            case DOUBLE:
+                {
+                    double[] out = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        out[i] = toDouble(leaves.get(i), where(prefix, indexed, i), allowNonFinite);
+                    }
+                    return out;
+                }
+            case INT32:
+                {
+                    int[] out = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        out[i] =
+                                (int) toLong(leaves.get(i), DType.INT32, where(prefix, indexed, i));
+                    }
+                    return out;
+                }
+            case INT64:
+                {
+                    long[] out = new long[n];
+                    for (int i = 0; i < n; i++) {
+                        out[i] = toLong(leaves.get(i), DType.INT64, where(prefix, indexed, i));
+                    }
+                    return out;
+                }
+            case BOOL:
+                {
+                    boolean[] out = new boolean[n];
+                    for (int i = 0; i < n; i++) {
+                        Object v = leaves.get(i);
+                        if (!(v instanceof Boolean b)) {
+                            throw wrongType(where(prefix, indexed, i), v);
+                        }
                         out[i] = b;
-                    } else {
-                        throw wrongType(where(prefix, indexed, i), v);
                     }
+                    return out;
                 }
-                return out;
-            }
+            case STRING:
+                {
+                    byte[][] out = new byte[n][];
+                    for (int i = 0; i < n; i++) {
+                        Object v = leaves.get(i);
+                        if (v instanceof String s) {
+                            out[i] = s.getBytes(StandardCharsets.UTF_8);
+                        } else if (v instanceof byte[] b) {
+                            out[i] = b;
+                        } else {
+                            throw wrongType(where(prefix, indexed, i), v);
+                        }
+                    }
+                    return out;
+                }
             default:
-                throw new EncodeException(prefix + " cannot be encoded: the model's dtype is not supported");
+                throw new EncodeException(
+                        prefix + " cannot be encoded: the model's dtype is not supported");
         }
     }
 
@@ -246,8 +294,13 @@ final class ValueReader {
         }
         double d = toDouble(v, prefix, allowNonFinite);
         if (Double.isFinite(d) && Math.abs(d) > Float.MAX_VALUE) {
-            throw new EncodeException(prefix + " is " + v + ", out of range for DT_FLOAT (largest magnitude "
-                    + Float.MAX_VALUE + "); the model needs a DT_DOUBLE input for it");
+            throw new EncodeException(
+                    prefix
+                            + " is "
+                            + v
+                            + ", out of range for DT_FLOAT (largest magnitude "
+                            + Float.MAX_VALUE
+                            + "); the model needs a DT_DOUBLE input for it");
         }
         return (float) d;
     }
@@ -261,7 +314,9 @@ final class ValueReader {
             throw wrongType(prefix, v);
         }
         double d = num.doubleValue();
-        boolean nonFiniteValue = Double.isNaN(d) || (Double.isInfinite(d) && (v instanceof Double || v instanceof Float));
+        boolean nonFiniteValue =
+                Double.isNaN(d)
+                        || (Double.isInfinite(d) && (v instanceof Double || v instanceof Float));
         if (nonFiniteValue && allowNonFinite) {
             return d;
         }
@@ -280,9 +335,13 @@ final class ValueReader {
         }
         long min = dtype == DType.INT32 ? Integer.MIN_VALUE : Long.MIN_VALUE;
         long max = dtype == DType.INT32 ? Integer.MAX_VALUE : Long.MAX_VALUE;
-        String range = ", out of range for " + TfTypes.rawName(dtype) + " [" + min + ", " + max + "]";
+        String range =
+                ", out of range for " + TfTypes.rawName(dtype) + " [" + min + ", " + max + "]";
         long l;
-        if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte
+        if (v instanceof Integer
+                || v instanceof Long
+                || v instanceof Short
+                || v instanceof Byte
                 || v instanceof java.util.concurrent.atomic.AtomicInteger
                 || v instanceof java.util.concurrent.atomic.AtomicLong) {
             l = num.longValue();
@@ -296,8 +355,13 @@ final class ValueReader {
             try {
                 bi = bd.toBigIntegerExact();
             } catch (ArithmeticException e) {
-                throw new EncodeException(prefix + " is " + v + ", not an integer as " + TfTypes.rawName(dtype)
-                        + " needs");
+                throw new EncodeException(
+                        prefix
+                                + " is "
+                                + v
+                                + ", not an integer as "
+                                + TfTypes.rawName(dtype)
+                                + " needs");
             }
             if (bi.bitLength() > 63) {
                 throw new EncodeException(prefix + " is " + v + range);
@@ -306,12 +370,22 @@ final class ValueReader {
         } else {
             double d = num.doubleValue();
             if (!Double.isFinite(d)) {
-                throw new EncodeException(prefix + " is " + d + ", not an integer as " + TfTypes.rawName(dtype)
-                        + " needs");
+                throw new EncodeException(
+                        prefix
+                                + " is "
+                                + d
+                                + ", not an integer as "
+                                + TfTypes.rawName(dtype)
+                                + " needs");
             }
             if (d != Math.rint(d)) {
-                throw new EncodeException(prefix + " is " + v + ", not an integer as " + TfTypes.rawName(dtype)
-                        + " needs");
+                throw new EncodeException(
+                        prefix
+                                + " is "
+                                + v
+                                + ", not an integer as "
+                                + TfTypes.rawName(dtype)
+                                + " needs");
             }
             if (d < -INT64_BOUND || d >= INT64_BOUND) {
                 throw new EncodeException(prefix + " is " + v + range);

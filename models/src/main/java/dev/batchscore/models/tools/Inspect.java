@@ -9,9 +9,6 @@ import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.SignatureSpec;
 import dev.batchscore.models.TensorSpec;
-
-import org.tensorflow.proto.MetaGraphDef;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -21,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.tensorflow.proto.MetaGraphDef;
 
 /**
  * {@code inspect MODEL_DIR [--tags serve] [--verbose]}: what a SavedModel offers, in the spirit of

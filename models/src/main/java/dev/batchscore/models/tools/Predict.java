@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-
 import dev.batchscore.models.BatchScorer;
 import dev.batchscore.models.ModelException;
 import dev.batchscore.models.ModelOptions;
@@ -13,7 +12,6 @@ import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.RecordError;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,5 @@
 package dev.batchscore.models.tools;
 
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -9,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 
 /** The TF Serving SavedModels under {@code batchscore.shared.dir}, and captured tool output. */
 final class Fixtures {

@@ -37,9 +37,9 @@ public final class Columns {
     }
 
     /**
-     * A converter from a model output value to the internal value of a column of type {@code
-     * type}. It throws {@link IllegalArgumentException} naming the output when the value does not
-     * fit, which means the model does not match the spec it was validated against.
+     * A converter from a model output value to the internal value of a column of type {@code type}.
+     * It throws {@link IllegalArgumentException} naming the output when the value does not fit,
+     * which means the model does not match the spec it was validated against.
      */
     public static Function<Object, Object> outputConverter(String outputKey, LogicalType type) {
         if (type instanceof ArrayType) {
@@ -154,12 +154,20 @@ public final class Columns {
     }
 
     private static IllegalArgumentException mismatch(String key, LogicalType type, Object value) {
-        String seen = value.getClass().isArray()
-                ? value.getClass().getComponentType().getSimpleName()
-                        + "[" + java.lang.reflect.Array.getLength(value) + "]"
-                : value.getClass().getSimpleName() + " " + value;
+        String seen =
+                value.getClass().isArray()
+                        ? value.getClass().getComponentType().getSimpleName()
+                                + "["
+                                + java.lang.reflect.Array.getLength(value)
+                                + "]"
+                        : value.getClass().getSimpleName() + " " + value;
         return new IllegalArgumentException(
-                "model output '" + key + "' gave " + seen + " for column type " + type
+                "model output '"
+                        + key
+                        + "' gave "
+                        + seen
+                        + " for column type "
+                        + type
                         + "; the model does not match the outputs the job was validated with");
     }
 }

@@ -69,7 +69,8 @@ public final class Main {
                 case "bench-model" -> BenchModel.run(commandArgs, out);
                 case "build-models" -> ReferenceModels.run(commandArgs, out);
                 default -> {
-                    err.println("batchscore: unknown command '" + command + "'; see batchscore --help");
+                    err.println(
+                            "batchscore: unknown command '" + command + "'; see batchscore --help");
                     yield 2;
                 }
             };
@@ -89,20 +90,25 @@ public final class Main {
      */
     static String oneLine(Throwable t) {
         Throwable best = null;
-        for (Throwable c = t; c != null && best == null; c = c.getCause() == c ? null : c.getCause()) {
+        for (Throwable c = t;
+                c != null && best == null;
+                c = c.getCause() == c ? null : c.getCause()) {
             if (c.getClass().getName().startsWith("dev.batchscore.") && c.getMessage() != null) {
                 best = c;
             }
         }
-        for (Throwable c = t; best == null && c != null; c = c.getCause() == c ? null : c.getCause()) {
+        for (Throwable c = t;
+                best == null && c != null;
+                c = c.getCause() == c ? null : c.getCause()) {
             if (c.getCause() == null || c.getCause() == c) {
                 best = c;
             }
         }
         String message = best.getMessage() == null ? best.getClass().getName() : best.getMessage();
         String first = message.strip().lines().findFirst().orElse(message);
-        boolean ours = best.getClass().getName().startsWith("dev.batchscore.")
-                || best instanceof IllegalArgumentException;
+        boolean ours =
+                best.getClass().getName().startsWith("dev.batchscore.")
+                        || best instanceof IllegalArgumentException;
         return ours ? first : first + " (" + best.getClass().getSimpleName() + ")";
     }
 }

@@ -2,8 +2,6 @@ package dev.batchscore.pipeline.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,7 +90,9 @@ public final class ReviewGenerator {
         int sentences = 2 + random.nextInt(3);
         List<String> text = new ArrayList<>();
         for (int n = 0; n < sentences; n++) {
-            text.add(pick(n == 0 || random.nextInt(3) > 0 ? toned : NEUTRAL).replace("{p}", product));
+            text.add(
+                    pick(n == 0 || random.nextInt(3) > 0 ? toned : NEUTRAL)
+                            .replace("{p}", product));
         }
         return String.join(" ", text);
     }

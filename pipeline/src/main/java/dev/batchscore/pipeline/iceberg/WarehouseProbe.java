@@ -1,14 +1,12 @@
 package dev.batchscore.pipeline.iceberg;
 
 import dev.batchscore.pipeline.ConfigException;
-
+import java.io.IOException;
+import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-
-import java.io.IOException;
-import java.util.UUID;
 
 /**
  * Proves a warehouse location can be written before any table is created: creates a small directory

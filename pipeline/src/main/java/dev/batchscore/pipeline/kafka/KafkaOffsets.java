@@ -2,7 +2,12 @@ package dev.batchscore.pipeline.kafka;
 
 import dev.batchscore.pipeline.ConfigException;
 import dev.batchscore.pipeline.runs.SourcePositions;
-
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -11,16 +16,9 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-
 /**
- * The earliest and latest offsets of every partition of some topics, read once by the client with
- * a short-lived {@link Admin}, so a run can be planned as an exact range of positions.
+ * The earliest and latest offsets of every partition of some topics, read once by the client with a
+ * short-lived {@link Admin}, so a run can be planned as an exact range of positions.
  */
 public final class KafkaOffsets {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);

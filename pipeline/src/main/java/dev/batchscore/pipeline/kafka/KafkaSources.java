@@ -5,7 +5,8 @@ import static dev.batchscore.pipeline.BatchscoreOptions.*;
 import dev.batchscore.operators.KafkaRecord;
 import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.runs.Run;
-
+import java.util.Locale;
+import java.util.Properties;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
@@ -13,9 +14,6 @@ import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumState;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
-
-import java.util.Locale;
-import java.util.Properties;
 
 /** Builds the job's {@link KafkaSource} from the {@code source.kafka.*} options. */
 public final class KafkaSources {

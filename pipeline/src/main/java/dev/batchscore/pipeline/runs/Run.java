@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One run of a pipeline: what it reads and with which model. Every snapshot the run commits
- * carries {@link #lineage()} in its summary.
+ * One run of a pipeline: what it reads and with which model. Every snapshot the run commits carries
+ * {@link #lineage()} in its summary.
  *
  * @param pipelineId {@code pipeline.id}: who writes; positions are kept per pipeline
  * @param runId {@code pipeline.run-id}, or a UUID; the same for a run resumed from a savepoint

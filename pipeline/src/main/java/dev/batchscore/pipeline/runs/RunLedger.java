@@ -1,16 +1,15 @@
 package dev.batchscore.pipeline.runs;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.Transaction;
 import org.apache.iceberg.util.SnapshotUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * The run ledger, kept in the scored Iceberg table itself so it is as durable and as atomic as the
@@ -99,8 +98,8 @@ public final class RunLedger {
     }
 
     /**
-     * The newest started run of {@code pipelineId} if it has not completed: the run a savepoint
-     * or retained checkpoint of this pipeline belongs to. A job resumed from that savepoint is the
+     * The newest started run of {@code pipelineId} if it has not completed: the run a savepoint or
+     * retained checkpoint of this pipeline belongs to. A job resumed from that savepoint is the
      * same run (its Kafka splits carry the run's stopping offsets), so it reuses this run's id and
      * positions and commits its {@code complete} marker when the input ends.
      */

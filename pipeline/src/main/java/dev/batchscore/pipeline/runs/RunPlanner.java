@@ -6,18 +6,16 @@ import dev.batchscore.pipeline.ConfigException;
 import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.kafka.KafkaOffsets;
 import dev.batchscore.pipeline.kafka.KafkaSources;
-
-import org.apache.iceberg.Table;
-import org.apache.kafka.common.TopicPartition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import org.apache.iceberg.Table;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides, in the client and before the job is submitted, which run this is and what it reads.
@@ -116,7 +114,12 @@ public final class RunPlanner {
                             modelName,
                             modelVersion,
                             signature);
-            LOG.info("Rerunning run {} of pipeline {}: {} .. {}", e.runId(), pipelineId, e.start(), e.end());
+            LOG.info(
+                    "Rerunning run {} of pipeline {}: {} .. {}",
+                    e.runId(),
+                    pipelineId,
+                    e.start(),
+                    e.end());
         } else {
             String id = runId.orElseGet(() -> UUID.randomUUID().toString());
             SourcePositions start = null;

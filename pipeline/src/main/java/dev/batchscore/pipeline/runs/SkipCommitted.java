@@ -1,7 +1,6 @@
 package dev.batchscore.pipeline.runs;
 
 import dev.batchscore.operators.KafkaRecord;
-
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.accumulators.IntCounter;
 import org.apache.flink.api.common.accumulators.LongCounter;

@@ -1,12 +1,11 @@
 package dev.batchscore.pipeline.runs;
 
-import org.apache.kafka.common.TopicPartition;
-
 import java.io.Serializable;
-import java.util.HashMap;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Kafka positions per (topic, partition): the offset of the next record, as Kafka and {@code

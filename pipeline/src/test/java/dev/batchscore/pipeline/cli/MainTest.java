@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What users see from {@code ./batchscore}: exit codes, one-line errors, stack traces on demand. */
+/**
+ * What users see from {@code ./batchscore}: exit codes, one-line errors, stack traces on demand.
+ */
 class MainTest {
     @TempDir Path dir;
 
@@ -36,7 +38,9 @@ class MainTest {
 
         assertThat(exit).isEqualTo(1);
         assertThat(stderr().lines()).hasSize(1);
-        assertThat(stderr()).startsWith("batchscore inspect: model directory ").contains("does not exist");
+        assertThat(stderr())
+                .startsWith("batchscore inspect: model directory ")
+                .contains("does not exist");
     }
 
     @Test
@@ -70,10 +74,13 @@ class MainTest {
                 new RuntimeException(
                         "Job execution failed.",
                         new IllegalStateException(
-                                "task failed", new ModelException("model input 'x' expects DT_FLOAT")));
+                                "task failed",
+                                new ModelException("model input 'x' expects DT_FLOAT")));
         assertThat(Main.oneLine(flinkStyle)).isEqualTo("model input 'x' expects DT_FLOAT");
 
-        Exception foreign = new RuntimeException("outer", new UncheckedIOException(new IOException("disk full")));
+        Exception foreign =
+                new RuntimeException(
+                        "outer", new UncheckedIOException(new IOException("disk full")));
         assertThat(Main.oneLine(foreign)).isEqualTo("disk full (IOException)");
     }
 }

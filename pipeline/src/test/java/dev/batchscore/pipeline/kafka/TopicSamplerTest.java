@@ -4,11 +4,9 @@ import static dev.batchscore.operators.PassthroughField.Type.BOOLEAN;
 import static dev.batchscore.operators.PassthroughField.Type.DOUBLE;
 import static dev.batchscore.operators.PassthroughField.Type.LONG;
 import static dev.batchscore.operators.PassthroughField.Type.STRING;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.junit.jupiter.api.Test;
 
 class TopicSamplerTest {

@@ -3,6 +3,8 @@ package dev.batchscore.pipeline.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
+import java.util.Map;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -12,9 +14,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.Map;
 
 /** The ledger on a real Iceberg table in a Hadoop catalog on disk. */
 class RunLedgerTest {
@@ -110,7 +109,9 @@ class RunLedgerTest {
         assertThat(SourcePositions.parse(p.format())).isEqualTo(p);
         assertThat(p.get(new TopicPartition("orders.v2", 1))).isEqualTo(40L);
         assertThat(p.min()).isZero();
-        assertThat(SourcePositions.parse("t:0=5,t:1=5").countUntil(SourcePositions.parse("t:0=9,t:1=5,t:2=3")))
+        assertThat(
+                        SourcePositions.parse("t:0=5,t:1=5")
+                                .countUntil(SourcePositions.parse("t:0=9,t:1=5,t:2=3")))
                 .isEqualTo(4);
         assertThatThrownBy(() -> SourcePositions.parse("t:0=5,t=7"))
                 .hasMessageContaining("'t=7'")
