@@ -22,7 +22,6 @@ import org.apache.iceberg.data.Record;
 import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -63,16 +62,7 @@ class ClusterSubmitITCase {
 
     @BeforeAll
     static void recordsModelAndJar() throws Exception {
-        String shared = System.getProperty("batchscore.shared.dir");
-        model =
-                shared == null
-                        ? null
-                        : Path.of(
-                                shared,
-                                "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
-        Assumptions.assumeTrue(
-                model != null && Files.isDirectory(model),
-                "skipped: ../shared/fixtures/tf-serving-savedmodels is absent (set -Dbatchscore.shared.dir)");
+        model = TestJobs.halfPlusTwoFixture();
         jobJar = jobJar();
         List<String> records = new ArrayList<>();
         for (int i = 0; i < RECORDS; i++) {

@@ -17,7 +17,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -42,13 +41,7 @@ class FailoverITCase {
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(sharedJvmConfiguration())
-                            .setNumberTaskManagers(2)
-                            .setNumberSlotsPerTaskManager(1)
-                            .build());
+    static final MiniClusterExtension FLINK = TestJobs.miniCluster(sharedJvmConfiguration(), 2, 1);
 
     @TempDir static Path scratch;
 
@@ -126,42 +119,31 @@ class FailoverITCase {
     }
 
     private static JobConfig config(String topic, Path warehouse, String mode) {
-        return JobConfig.fromArgs(
-                new String[] {
-                    "--source.kafka.bootstrap-servers",
-                    KAFKA.bootstrapServers(),
-                    "--source.kafka.topic",
-                    topic,
-                    // 5 records per poll, 30 ms each: a few seconds per reader, so the TaskManager
-                    // dies while records are in flight, not after the end.
-                    "--source.kafka.properties.max.poll.records",
-                    "5",
-                    "--source.kafka.properties.interceptor.classes",
-                    ThrottlingInterceptor.class.getName(),
-                    "--source.kafka.properties." + ThrottlingInterceptor.DELAY_KEY,
-                    "30",
-                    "--model.path",
-                    model.toString(),
-                    "--sink.iceberg.catalog.type",
-                    "hadoop",
-                    "--sink.iceberg.catalog.warehouse",
-                    warehouse.toUri().toString(),
-                    "--sink.iceberg.table",
-                    "it.failover_" + topic.replace('-', '_'),
-                    "--execution.runtime-mode",
-                    mode,
-                    "--execution.checkpointing.interval",
-                    "200 ms",
-                    "--execution.restart.max-attempts",
-                    "5",
-                    "--execution.restart.delay",
-                    "500 ms",
-                    "--parallelism",
-                    "2",
-                    "--batch.size",
-                    "16",
-                    "--batch.max-delay",
-                    "100 ms",
-                });
+        List<String> args =
+                TestJobs.jobArgs(
+                        KAFKA,
+                        topic,
+                        model,
+                        warehouse,
+                        "it.failover_" + topic.replace('-', '_'),
+                        mode);
+        // 5 records per poll, 30 ms each: a few seconds per reader, so the TaskManager dies while
+        // records are in flight, not after the end.
+        args.addAll(ThrottlingInterceptor.jobArgs(30));
+        args.addAll(
+                List.of(
+                        "--execution.checkpointing.interval",
+                        "200 ms",
+                        "--execution.restart.max-attempts",
+                        "5",
+                        "--execution.restart.delay",
+                        "500 ms",
+                        "--parallelism",
+                        "2",
+                        "--batch.size",
+                        "16",
+                        "--batch.max-delay",
+                        "100 ms"));
+        return JobConfig.fromArgs(args.toArray(new String[0]));
     }
 }

@@ -8,7 +8,6 @@ import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +21,6 @@ import java.util.Set;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Snapshot;
@@ -37,7 +35,6 @@ import org.apache.kafka.clients.consumer.ConsumerInterceptor;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -61,13 +58,7 @@ class IncrementalRunsITCase {
 
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(1, 4);
 
     @TempDir static Path scratch;
 
@@ -75,17 +66,7 @@ class IncrementalRunsITCase {
 
     @BeforeAll
     static void fixture() {
-        String shared = System.getProperty("batchscore.shared.dir");
-        model =
-                shared == null
-                        ? null
-                        : Path.of(
-                                shared,
-                                "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
-        Assumptions.assumeTrue(
-                model != null && Files.isDirectory(model),
-                "skipped: ../shared/fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu is"
-                        + " absent (set -Dbatchscore.shared.dir)");
+        model = TestJobs.halfPlusTwoFixture();
     }
 
     /**
@@ -293,33 +274,19 @@ class IncrementalRunsITCase {
         }
 
         JobPlan plan(String... extra) {
-            List<String> args =
-                    new ArrayList<>(
-                            List.of(
-                                    "--source.kafka.bootstrap-servers",
-                                    KAFKA.bootstrapServers(),
-                                    "--source.kafka.topic",
-                                    topic,
-                                    "--source.kafka.starting-offsets",
-                                    "resume",
-                                    "--model.path",
-                                    model.toString(),
-                                    "--sink.iceberg.catalog.type",
-                                    "hadoop",
-                                    "--sink.iceberg.catalog.warehouse",
-                                    warehouse.toUri().toString(),
-                                    "--sink.iceberg.table",
-                                    table,
-                                    "--execution.runtime-mode",
-                                    mode,
-                                    "--execution.checkpointing.interval",
-                                    "300 ms",
-                                    "--parallelism",
-                                    "2",
-                                    "--batch.size",
-                                    Integer.toString(BATCH_SIZE),
-                                    "--batch.max-delay",
-                                    "100 ms"));
+            List<String> args = TestJobs.jobArgs(KAFKA, topic, model, warehouse, table, mode);
+            args.addAll(
+                    List.of(
+                            "--source.kafka.starting-offsets",
+                            "resume",
+                            "--execution.checkpointing.interval",
+                            "300 ms",
+                            "--parallelism",
+                            "2",
+                            "--batch.size",
+                            Integer.toString(BATCH_SIZE),
+                            "--batch.max-delay",
+                            "100 ms"));
             Collections.addAll(args, extra);
             return JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
         }

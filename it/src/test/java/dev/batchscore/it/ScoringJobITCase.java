@@ -7,7 +7,6 @@ import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -19,14 +18,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,13 +46,7 @@ class ScoringJobITCase {
 
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(1, 4);
 
     @TempDir static Path scratch;
 
@@ -118,16 +109,7 @@ class ScoringJobITCase {
 
     @Test
     void tfServingHalfPlusTwoScoresExactly() throws Exception {
-        String shared = System.getProperty("batchscore.shared.dir");
-        Path model =
-                shared == null
-                        ? null
-                        : Path.of(
-                                shared,
-                                "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
-        Assumptions.assumeTrue(
-                model != null && Files.isDirectory(model),
-                "skipped: ../shared/fixtures/tf-serving-savedmodels is absent (set -Dbatchscore.shared.dir)");
+        Path model = TestJobs.halfPlusTwoFixture();
         List<String> records = new ArrayList<>();
         for (int i = 0; i < 501; i++) {
             records.add("{\"x\":" + (i * 0.25) + ",\"id\":" + i + "}");
@@ -155,30 +137,16 @@ class ScoringJobITCase {
 
     private static JobPlan runJob(
             String topic, Path model, Path warehouse, String table, String mode) throws Exception {
-        JobConfig config =
-                JobConfig.fromArgs(
-                        new String[] {
-                            "--source.kafka.bootstrap-servers",
-                            KAFKA.bootstrapServers(),
-                            "--source.kafka.topic",
-                            topic,
-                            "--model.path",
-                            model.toString(),
-                            "--sink.iceberg.catalog.type",
-                            "hadoop",
-                            "--sink.iceberg.catalog.warehouse",
-                            warehouse.toUri().toString(),
-                            "--sink.iceberg.table",
-                            table,
-                            "--execution.runtime-mode",
-                            mode,
-                            "--execution.checkpointing.interval",
-                            "300 ms",
-                            "--parallelism",
-                            "2",
-                            "--batch.size",
-                            Integer.toString(BATCH_SIZE),
-                        });
+        List<String> args = TestJobs.jobArgs(KAFKA, topic, model, warehouse, table, mode);
+        args.addAll(
+                List.of(
+                        "--execution.checkpointing.interval",
+                        "300 ms",
+                        "--parallelism",
+                        "2",
+                        "--batch.size",
+                        Integer.toString(BATCH_SIZE)));
+        JobConfig config = JobConfig.fromArgs(args.toArray(new String[0]));
         JobPlan plan = JobPlan.create(config);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(config.flinkConfiguration());

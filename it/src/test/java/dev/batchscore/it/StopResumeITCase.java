@@ -31,7 +31,6 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -60,13 +59,7 @@ class StopResumeITCase {
 
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(1, 2);
 
     @TempDir static Path scratch;
 
@@ -303,39 +296,20 @@ class StopResumeITCase {
 
     private static String[] args(
             String topic, Path model, Path warehouse, String table, String resumeFrom) {
-        List<String> args =
-                new ArrayList<>(
-                        List.of(
-                                "--source.kafka.bootstrap-servers",
-                                KAFKA.bootstrapServers(),
-                                "--source.kafka.topic",
-                                topic,
-                                // 5 records per poll, 40 ms each: ~5 s per reader for 500 records,
-                                // so a stop after a few 200 ms checkpoints lands half way.
-                                "--source.kafka.properties.max.poll.records",
-                                "5",
-                                "--source.kafka.properties.interceptor.classes",
-                                ThrottlingInterceptor.class.getName(),
-                                "--source.kafka.properties." + ThrottlingInterceptor.DELAY_KEY,
-                                "40",
-                                "--model.path",
-                                model.toString(),
-                                "--sink.iceberg.catalog.type",
-                                "hadoop",
-                                "--sink.iceberg.catalog.warehouse",
-                                warehouse.toUri().toString(),
-                                "--sink.iceberg.table",
-                                table,
-                                "--execution.runtime-mode",
-                                "streaming",
-                                "--execution.checkpointing.interval",
-                                "200 ms",
-                                "--parallelism",
-                                "2",
-                                "--batch.size",
-                                "16",
-                                "--batch.max-delay",
-                                "100 ms"));
+        List<String> args = TestJobs.jobArgs(KAFKA, topic, model, warehouse, table, "streaming");
+        // 5 records per poll, 40 ms each: ~5 s per reader for 500 records, so a stop after a few
+        // 200 ms checkpoints lands half way.
+        args.addAll(ThrottlingInterceptor.jobArgs(40));
+        args.addAll(
+                List.of(
+                        "--execution.checkpointing.interval",
+                        "200 ms",
+                        "--parallelism",
+                        "2",
+                        "--batch.size",
+                        "16",
+                        "--batch.max-delay",
+                        "100 ms"));
         if (resumeFrom != null) {
             args.add("--resume-from");
             args.add(resumeFrom);

@@ -1,5 +1,6 @@
 package dev.batchscore.it;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerInterceptor;
@@ -23,6 +24,20 @@ public final class ThrottlingInterceptor implements ConsumerInterceptor<byte[], 
     public static final AtomicLong CONSUMED = new AtomicLong();
 
     private long delayMs;
+
+    /**
+     * Job options that install this interceptor on the job's Kafka source: 5 records per poll and
+     * {@code delayMs} per poll, so a reader's progress is slow and steady.
+     */
+    static List<String> jobArgs(int delayMs) {
+        return List.of(
+                "--source.kafka.properties.max.poll.records",
+                "5",
+                "--source.kafka.properties.interceptor.classes",
+                ThrottlingInterceptor.class.getName(),
+                "--source.kafka.properties." + DELAY_KEY,
+                Integer.toString(delayMs));
+    }
 
     public static void reset() {
         CONSUMED.set(0);

@@ -240,7 +240,6 @@ class ValidationITCase {
         }
         KAFKA.createTopic("mixed", 2);
         KAFKA.produce("mixed", 2, records);
-        List<String> argv = new ArrayList<>(List.of("run"));
         Map<String, String> args = valid();
         args.put("source.kafka.topic", "mixed");
         args.put("output.passthrough", "id:long");
@@ -249,25 +248,13 @@ class ValidationITCase {
         args.put("errors.max-ratio", "0.2");
         // Above what a subtask reads: only the end-of-input check over the whole run sees 25 %.
         args.put("errors.min-records", "100000");
-        args.forEach(
-                (k, v) -> {
-                    argv.add("--" + k);
-                    argv.add(v);
-                });
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit =
-                Main.run(
-                        argv.toArray(new String[0]),
-                        new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8));
-        String stdout = out.toString(StandardCharsets.UTF_8);
-        assertThat(stdout)
-                .as("stdout; stderr: %s", err)
+        Cli run = run(args);
+        assertThat(run.stdout())
+                .as("stdout; stderr: %s", run.stderr())
                 .contains("wrote 30 rows to it.scored and 10 errors to it.scored_errors")
                 .contains("read 40 records: 30 scored, 10 dead-lettered, 0 skipped");
-        assertThat(exit).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8).lines().toList())
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.stderr().lines().toList())
                 .singleElement()
                 .asString()
                 .isEqualTo(
@@ -284,6 +271,26 @@ class ValidationITCase {
 
     private void assertRefused(Set<Path> filesBefore, Map<String, String> args, String... fragments)
             throws Exception {
+        Cli run = run(args);
+        String stderr = run.stderr();
+        assertThat(run.exit()).as("exit code; stderr: %s", stderr).isNotZero();
+        List<String> lines = stderr.lines().collect(Collectors.toList());
+        assertThat(lines).as("stderr").hasSize(1);
+        assertThat(lines.get(0)).startsWith("batchscore run: ");
+        for (String fragment : fragments) {
+            assertThat(lines.get(0)).contains(fragment);
+        }
+        assertThat(files(warehouse))
+                .as("files in the warehouse after the refused run")
+                .isEqualTo(filesBefore);
+        assertThat(run.stdout()).as("stdout").doesNotContain("wrote");
+    }
+
+    /** What {@code ./batchscore run} did with {@code args}: exit code, stdout and stderr. */
+    private record Cli(int exit, String stdout, String stderr) {}
+
+    /** {@code ./batchscore run --key value ...} through {@link Main#run}, as a user calls it. */
+    private static Cli run(Map<String, String> args) throws Exception {
         List<String> argv = new ArrayList<>(List.of("run"));
         args.forEach(
                 (k, v) -> {
@@ -297,18 +304,8 @@ class ValidationITCase {
                         argv.toArray(new String[0]),
                         new PrintStream(out, true, StandardCharsets.UTF_8),
                         new PrintStream(err, true, StandardCharsets.UTF_8));
-        String stderr = err.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as("exit code; stderr: %s", stderr).isNotZero();
-        List<String> lines = stderr.lines().collect(Collectors.toList());
-        assertThat(lines).as("stderr").hasSize(1);
-        assertThat(lines.get(0)).startsWith("batchscore run: ");
-        for (String fragment : fragments) {
-            assertThat(lines.get(0)).contains(fragment);
-        }
-        assertThat(files(warehouse))
-                .as("files in the warehouse after the refused run")
-                .isEqualTo(filesBefore);
-        assertThat(out.toString(StandardCharsets.UTF_8)).as("stdout").doesNotContain("wrote");
+        return new Cli(
+                exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     /**
