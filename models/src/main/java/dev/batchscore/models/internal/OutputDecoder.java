@@ -1,5 +1,6 @@
 package dev.batchscore.models.internal;
 
+import java.lang.reflect.Array;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.DataType;
@@ -49,89 +50,56 @@ final class OutputDecoder {
         int per = Math.toIntExact(ValueReader.product(rowShape));
         boolean scalar = rowShape.length == 0 || (rowShape.length == 1 && rowShape[0] == 1);
         int total = Math.toIntExact(ValueReader.product(shape));
+        Object all = copyOut(key, t, total);
         Object[] out = new Object[rows];
+        for (int r = 0; r < rows; r++) {
+            out[r] = scalar ? Array.get(all, r) : slice(all, r * per, per);
+        }
+        return out;
+    }
+
+    /** The whole tensor as one primitive array ({@code float[]} ...) or {@code String[]}. */
+    private static Object copyOut(String key, Tensor t, int total) {
         DataType dt = TfTypes.baseType(t.dataType());
         switch (TfTypes.dtype(dt)) {
             case FLOAT:
-                {
-                    float[] all = new float[total];
-                    ((TFloat32) t).copyTo(DataBuffers.of(all, false, false));
-                    for (int r = 0; r < rows; r++) {
-                        out[r] =
-                                scalar
-                                        ? (Object) all[r]
-                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
-                    }
-                    return out;
-                }
+                float[] floats = new float[total];
+                ((TFloat32) t).copyTo(DataBuffers.of(floats, false, false));
+                return floats;
             case DOUBLE:
-                {
-                    double[] all = new double[total];
-                    ((TFloat64) t).copyTo(DataBuffers.of(all, false, false));
-                    for (int r = 0; r < rows; r++) {
-                        out[r] =
-                                scalar
-                                        ? (Object) all[r]
-                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
-                    }
-                    return out;
-                }
+                double[] doubles = new double[total];
+                ((TFloat64) t).copyTo(DataBuffers.of(doubles, false, false));
+                return doubles;
             case INT32:
-                {
-                    int[] all = new int[total];
-                    ((TInt32) t).copyTo(DataBuffers.of(all, false, false));
-                    for (int r = 0; r < rows; r++) {
-                        out[r] =
-                                scalar
-                                        ? (Object) all[r]
-                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
-                    }
-                    return out;
-                }
+                int[] ints = new int[total];
+                ((TInt32) t).copyTo(DataBuffers.of(ints, false, false));
+                return ints;
             case INT64:
-                {
-                    long[] all = new long[total];
-                    ((TInt64) t).copyTo(DataBuffers.of(all, false, false));
-                    for (int r = 0; r < rows; r++) {
-                        out[r] =
-                                scalar
-                                        ? (Object) all[r]
-                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
-                    }
-                    return out;
-                }
+                long[] longs = new long[total];
+                ((TInt64) t).copyTo(DataBuffers.of(longs, false, false));
+                return longs;
             case BOOL:
-                {
-                    boolean[] all = new boolean[total];
-                    ((TBool) t).copyTo(DataBuffers.of(all, false, false));
-                    for (int r = 0; r < rows; r++) {
-                        out[r] =
-                                scalar
-                                        ? (Object) all[r]
-                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
-                    }
-                    return out;
-                }
+                boolean[] bools = new boolean[total];
+                ((TBool) t).copyTo(DataBuffers.of(bools, false, false));
+                return bools;
             case STRING:
-                {
-                    String[] all = new String[total];
-                    ((TString) t).copyTo(DataBuffers.ofObjects(all));
-                    for (int r = 0; r < rows; r++) {
-                        out[r] =
-                                scalar
-                                        ? (Object) all[r]
-                                        : java.util.Arrays.copyOfRange(all, r * per, (r + 1) * per);
-                    }
-                    return out;
-                }
+                String[] strings = new String[total];
+                ((TString) t).copyTo(DataBuffers.ofObjects(strings));
+                return strings;
             default:
                 throw new IllegalStateException(
                         "output '"
                                 + key
                                 + "' is "
                                 + t.dataType()
-                                + ", which batchscore"
-                                + " cannot decode");
+                                + ", which batchscore cannot decode");
         }
+    }
+
+    /** One row's values, row-major, as an array of the same element type. */
+    private static Object slice(Object all, int from, int length) {
+        Object row = Array.newInstance(all.getClass().getComponentType(), length);
+        System.arraycopy(all, from, row, 0, length);
+        return row;
     }
 }
