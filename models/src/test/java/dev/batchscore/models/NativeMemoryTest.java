@@ -67,10 +67,9 @@ class NativeMemoryTest {
                     pointers0,
                     maxExcess);
             // Every tensor TF Java allocates registers a JavaCPP deallocator. An unclosed one is
-            // only
-            // freed by the garbage collector later, so RSS alone misses it; the live count does
-            // not.
-            // Measured: 0 when score() closes everything, 31 with the input tensors left open.
+            // only freed by the garbage collector later, so RSS alone misses it; the live count
+            // does not. Measured: 0 when score() closes everything, 31 with the input tensors left
+            // open.
             assertThat(maxExcess)
                     .as("native pointers left open by a score() call")
                     .isLessThanOrEqualTo(2);

@@ -330,8 +330,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         for (int i = 0; i < inputNames.size(); i++) {
             com.fasterxml.jackson.databind.JsonNode node = json.get(jsonFields.get(i));
             // A present JSON null stays a null entry, so the error says "is null", not "is
-            // missing":
-            // the two point at different producer bugs.
+            // missing": the two point at different producer bugs.
             if (node != null) {
                 input.put(inputNames.get(i), JsonRecordDecoder.toJava(node));
             }

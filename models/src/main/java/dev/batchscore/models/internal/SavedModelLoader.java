@@ -80,10 +80,10 @@ public final class SavedModelLoader {
                         e);
             }
             session = new Session(graph, false, configProto(options));
-            // Graphs exported by TF Java carry their variable initializers, which Graph registers
-            // on
-            // import; a session refuses to run before they ran. They run first, so the checkpoint
-            // restored next overwrites them. (Python exports register none: this does nothing.)
+            // Graphs exported by TF Java carry their variable initializers, which Graph
+            // registers on import; a session refuses to run before they ran. They run first,
+            // so the checkpoint restored next overwrites them. (Python exports register none:
+            // this does nothing.)
             try {
                 session.initialize();
             } catch (TensorFlowException | IllegalArgumentException e) {
