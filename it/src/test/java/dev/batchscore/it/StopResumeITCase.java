@@ -241,8 +241,8 @@ class StopResumeITCase {
         JobClient second = env2.executeAsync("it " + table + " resumed");
         try {
             JobExecutionResult result = second.getJobExecutionResult().get(3, TimeUnit.MINUTES);
-            assertThat(ScoringJob.markEnded(resumed, result))
-                    .as("the resumed job read to the end of the run's input")
+            assertThat(ScoringJob.isComplete(resumed))
+                    .as("the resumed job read to the end of the run's input and marked the run")
                     .isTrue();
             // The ledger's skip-committed filter is a second line of defence; Flink's state must
             // be enough: nothing the resumed job read had been committed before.

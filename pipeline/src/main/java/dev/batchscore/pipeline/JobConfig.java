@@ -185,6 +185,22 @@ public final class JobConfig {
         return values.containsKey(option.key());
     }
 
+    /**
+     * This configuration with {@code execution.state-recovery.path} set to {@code path} when it is
+     * not set already: a savepoint that Flink itself restores ({@code flink run -s}, the REST API's
+     * {@code savepointPath}, the Kubernetes operator) is a resume like {@code --resume-from}.
+     */
+    public JobConfig withStateRecoveryPath(String path) {
+        if (path == null || path.isBlank() || isSet(EXECUTION_STATE_RECOVERY_PATH)) {
+            return this;
+        }
+        Map<String, String> merged = new LinkedHashMap<>(values.toMap());
+        Map<String, String> from = new LinkedHashMap<>(origins);
+        merged.put(EXECUTION_STATE_RECOVERY_PATH.key(), path);
+        from.put(EXECUTION_STATE_RECOVERY_PATH.key(), "Flink's configuration");
+        return new JobConfig(merged, from);
+    }
+
     /** {@code namespace.table} of the scored table. */
     public String table() {
         return get(SINK_ICEBERG_TABLE);

@@ -19,6 +19,7 @@ import dev.batchscore.pipeline.kafka.TopicSampler;
 import dev.batchscore.pipeline.runs.CommittedPositions;
 import dev.batchscore.pipeline.runs.Run;
 import dev.batchscore.pipeline.runs.RunPlanner;
+import dev.batchscore.pipeline.runs.Savepoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.table.types.logical.RowType;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -54,6 +57,9 @@ import org.slf4j.LoggerFactory;
  * @param errorRowType the errors table's row type
  * @param run which run this is and which source positions it covers (see {@link RunPlanner})
  * @param committed positions of the run's range the pipeline already committed: not read again
+ * @param restorePath the savepoint the job restores, or null: none was asked for, or the one asked
+ *     for was taken after every operator had finished (a drained stop), and the run's range is read
+ *     again instead, minus what it committed
  */
 public record JobPlan(
         JobConfig config,
@@ -64,7 +70,8 @@ public record JobPlan(
         RowType scoredRowType,
         RowType errorRowType,
         Run run,
-        CommittedPositions committed) {
+        CommittedPositions committed,
+        String restorePath) {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobPlan.class);
     private static final int SAMPLE_PER_PARTITION = 5;
@@ -197,6 +204,16 @@ public record JobPlan(
                             + "; check sink.iceberg.catalog.*",
                     e);
         }
+        String restorePath = config.getOptional(EXECUTION_STATE_RECOVERY_PATH).orElse(null);
+        if (restorePath != null && drained(restorePath)) {
+            // After stop --drain every task is finished in the savepoint: restored, it would read
+            // nothing more. The run goes on from its ledger range, skipping what it committed.
+            LOG.info(
+                    "Savepoint {} was taken after the input was drained: rerunning the run's range"
+                            + " instead of restoring it",
+                    restorePath);
+            restorePath = null;
+        }
         try {
             // Before the tables are touched: a resumed run takes its id from the ledger.
             RunPlanner.Planned planned =
@@ -249,7 +266,8 @@ public record JobPlan(
                     scored,
                     errors,
                     planned.run(),
-                    planned.committed());
+                    planned.committed(),
+                    restorePath);
         } finally {
             if (catalog instanceof AutoCloseable closeable) {
                 try {
@@ -348,6 +366,35 @@ public record JobPlan(
             return path.getParent().getFileName().toString();
         }
         return name.toString();
+    }
+
+    private static boolean drained(String savepoint) {
+        try {
+            return Savepoints.allOperatorsFinished(savepoint);
+        } catch (RuntimeException e) {
+            throw new ConfigException(
+                    "execution.state-recovery.path '"
+                            + savepoint
+                            + "' is not a readable savepoint ("
+                            + String.valueOf(e.getCause() == null ? e : e.getCause())
+                                    .lines()
+                                    .findFirst()
+                                    .orElse("")
+                            + "): point --resume-from at the path batchscore stop printed",
+                    e);
+        }
+    }
+
+    /**
+     * Makes {@code graph} restore {@link #restorePath}: a drained savepoint that the configuration
+     * names is dropped (see {@link #restorePath}). Flink's own submission paths re-apply their
+     * configured savepoint, so there a drained savepoint restores finished tasks: the job ends at
+     * once and the run stays incomplete; the next {@code resume} run reads its range.
+     */
+    public void applyRestore(StreamGraph graph) {
+        if (restorePath == null && config.isSet(EXECUTION_STATE_RECOVERY_PATH)) {
+            graph.setSavepointRestoreSettings(SavepointRestoreSettings.none());
+        }
     }
 
     /** The scoring parallelism: {@code parallelism} if set, else the environment's. */

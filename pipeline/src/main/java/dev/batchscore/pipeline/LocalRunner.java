@@ -61,6 +61,7 @@ public final class LocalRunner {
             long snapshotId,
             String jobId,
             String savepoint,
+            boolean complete,
             RunCounts counts) {
 
         /** True when the job was stopped with a savepoint before the end of its input. */
@@ -124,6 +125,7 @@ public final class LocalRunner {
         ScoringJob.build(env, plan);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(ScoringJob.jobName(plan));
+        plan.applyRestore(graph);
         int slots =
                 graph.getStreamNodes().stream()
                         .mapToInt(StreamNode::getParallelism)
@@ -191,14 +193,14 @@ public final class LocalRunner {
                 JobExecutionResult executionResult =
                         jobResult.toJobExecutionResult(LocalRunner.class.getClassLoader());
                 counts = RunCounts.of(executionResult);
-                // The run's complete marker, only if its input ended (not a savepoint stop).
-                ScoringJob.markEnded(plan, executionResult);
                 savepoint = stopSavepoint(cluster.getArchivedExecutionGraph(jobId).get());
             } finally {
                 Files.deleteIfExists(urlFile);
             }
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        // The job commits the run's complete marker itself once its input ended (RunMarker).
+        boolean complete = ScoringJob.isComplete(plan);
         long rows = IcebergTables.rowsAddedSince(table, scoredBefore);
         long errors = IcebergTables.rowsAddedSince(errorsTable, errorsBefore);
         if (catalog instanceof AutoCloseable c) {
@@ -213,6 +215,7 @@ public final class LocalRunner {
                 IcebergTables.currentSnapshotId(table),
                 jobId.toString(),
                 savepoint,
+                complete,
                 counts);
     }
 

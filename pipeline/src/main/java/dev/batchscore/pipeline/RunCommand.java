@@ -42,6 +42,18 @@ public final class RunCommand {
             return STOPPED_EXIT_CODE;
         }
         out.println(result.summary());
+        if (!result.complete()) {
+            // Finished without a savepoint and without the job marking its run complete: it did
+            // not read its whole range (e.g. a restore of a run whose tasks had all finished).
+            err.println(
+                    "batchscore run: run "
+                            + plan.run().runId()
+                            + " of pipeline '"
+                            + plan.run().pipelineId()
+                            + "' ended before the end of its input and is not complete: run again"
+                            + " with source.kafka.starting-offsets resume to read the rest");
+            return 1;
+        }
         // errors.max-ratio over the whole run; fails (one line, exit 1) after printing what was
         // done.
         result.counts().checkMaxRatio(plan.spec().errorPolicy());

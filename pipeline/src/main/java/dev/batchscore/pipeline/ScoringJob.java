@@ -2,17 +2,24 @@ package dev.batchscore.pipeline;
 
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.operators.KafkaRecord;
+import dev.batchscore.pipeline.iceberg.PostCommitSink;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.runs.RunLedger;
+import dev.batchscore.pipeline.runs.RunMarker;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.DetachedJobExecutionResult;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.transformations.SinkTransformation;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.types.logical.RowType;
 import org.apache.iceberg.catalog.Catalog;
@@ -48,28 +55,42 @@ public final class ScoringJob {
     private ScoringJob() {}
 
     public static void main(String[] args) throws Exception {
-        JobConfig config = JobConfig.fromArgs(args);
+        // flink run -s, the operator's savepoint upgrade and a REST savepointPath restore through
+        // Flink's own configuration: plan them as the resumed run they are.
+        String flinkRestore =
+                StreamExecutionEnvironment.getExecutionEnvironment()
+                        .getConfiguration()
+                        .get(StateRecoveryOptions.SAVEPOINT_PATH);
+        JobConfig config = JobConfig.fromArgs(args).withStateRecoveryPath(flinkRestore);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(config.flinkConfiguration());
         JobPlan plan = JobPlan.create(config);
         build(env, plan);
-        RunCounts counts = RunCounts.of(execute(env, plan));
+        JobExecutionResult result = execute(env, plan);
+        if (result instanceof DetachedJobExecutionResult) {
+            // Detached (flink run -d, the REST API, the Web UI, application mode): the job marks
+            // its own run complete; there is nothing to wait for here.
+            LOG.info("Run {} submitted detached as job {}", plan.run().runId(), result.getJobID());
+            return;
+        }
+        RunCounts counts = RunCounts.of(result);
         LOG.info("Run {}: {}", plan.run().runId(), counts.summary());
         // errors.max-ratio over the whole run: the subtasks only judge their own shares.
         counts.checkMaxRatio(plan.spec().errorPolicy());
     }
 
     /**
-     * Runs the built job as one run of its pipeline: commits the run's {@code started} marker,
-     * executes, and commits the {@code complete} marker if the job ended because its input ended
-     * (not stopped with a savepoint). Returns the job's result.
+     * Runs the built job as one run of its pipeline: commits the run's {@code started} marker and
+     * executes. The job commits the run's {@code complete} marker itself when its input ended (see
+     * {@link RunMarker}). Returns the job's result.
      */
     public static JobExecutionResult execute(StreamExecutionEnvironment env, JobPlan plan)
             throws Exception {
         markStarted(plan);
-        JobExecutionResult result = env.execute(jobName(plan));
-        markEnded(plan, result);
-        return result;
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(jobName(plan));
+        plan.applyRestore(graph);
+        return env.execute(graph);
     }
 
     /** Commits the run's {@code started} marker to the scored table; call before submitting. */
@@ -77,32 +98,15 @@ public final class ScoringJob {
         withLedger(plan, ledger -> ledger.markStarted(plan.run()));
     }
 
-    /**
-     * Commits the run's {@code complete} marker if every source subtask reached the end of its
-     * input; returns whether it did. A detached submission has no accumulators: the run is then
-     * left incomplete, which costs the next {@code resume} run a longer scan, never a duplicate.
-     */
-    public static boolean markEnded(JobPlan plan, JobExecutionResult result) {
-        boolean ended;
-        try {
-            ended = SkipCommitted.inputEnded(result);
-        } catch (RuntimeException e) {
-            LOG.warn(
-                    "Cannot tell whether run {} read all its input: {}",
-                    plan.run().runId(),
-                    e.toString());
-            return false;
-        }
-        if (ended) {
-            withLedger(plan, ledger -> ledger.markComplete(plan.run()));
-        } else {
-            LOG.info(
-                    "Run {} of pipeline {} ended before the end of its input (stopped with a"
-                            + " savepoint?): not marked complete",
-                    plan.run().runId(),
-                    plan.run().pipelineId());
-        }
-        return ended;
+    /** Whether the run's {@code complete} marker is in the ledger (the job commits it). */
+    public static boolean isComplete(JobPlan plan) {
+        boolean[] complete = new boolean[1];
+        withLedger(
+                plan,
+                ledger ->
+                        complete[0] =
+                                ledger.isComplete(plan.run().pipelineId(), plan.run().runId()));
+        return complete[0];
     }
 
     private static void withLedger(JobPlan plan, java.util.function.Consumer<RunLedger> action) {
@@ -144,6 +148,13 @@ public final class ScoringJob {
         DataStream<RowData> errors = scored.getSideOutput(BatchScoring.ERRORS);
         // Lineage: every snapshot of the run says who wrote it, with which model, from where.
         Map<String, String> snapshotProps = plan.run().lineage();
+        // After both tables' last commits, the job marks its run complete.
+        RunMarker.Topology marker =
+                new RunMarker.Topology(
+                        new RunMarker(
+                                TableLoader.fromCatalog(plan.catalogLoader(), plan.table()),
+                                plan.run()),
+                        2);
         DataStreamSink<RowData> scoredSink =
                 icebergSink(
                         scored,
@@ -151,7 +162,8 @@ public final class ScoringJob {
                         plan.table(),
                         plan.scoredRowType(),
                         SCORED_SINK_UID,
-                        snapshotProps);
+                        snapshotProps,
+                        marker);
         DataStreamSink<RowData> errorsSink =
                 icebergSink(
                         errors,
@@ -159,7 +171,8 @@ public final class ScoringJob {
                         plan.errorsTable(),
                         plan.errorRowType(),
                         ERRORS_SINK_UID,
-                        snapshotProps);
+                        snapshotProps,
+                        marker);
         return new Sinks(scoredSink, errorsSink);
     }
 
@@ -169,15 +182,28 @@ public final class ScoringJob {
             TableIdentifier table,
             RowType rowType,
             String uidSuffix,
-            Map<String, String> snapshotProps) {
+            Map<String, String> snapshotProps,
+            RunMarker.Topology marker) {
         // The v2 IcebergSink, not FlinkSink: the v1 sink was seen losing rows in bounded STREAMING
         // runs. resolvedSchema makes the writer read RowData by our row type's positions.
-        return IcebergSink.forRowData(rows)
-                .tableLoader(TableLoader.fromCatalog(plan.catalogLoader(), table))
-                .resolvedSchema(FlinkSchemaUtil.toResolvedSchema(rowType))
-                .uidSuffix(uidSuffix)
-                .snapshotProperties(snapshotProps)
-                .append();
+        DataStreamSink<RowData> built =
+                IcebergSink.forRowData(rows)
+                        .tableLoader(TableLoader.fromCatalog(plan.catalogLoader(), table))
+                        .resolvedSchema(FlinkSchemaUtil.toResolvedSchema(rowType))
+                        .uidSuffix(uidSuffix)
+                        .snapshotProperties(snapshotProps)
+                        .append();
+        // Iceberg's builder does the set-up (table, schema, write options) but keeps its sink's
+        // constructor to itself: take the sink it built and add it again behind our post-commit
+        // topology, with the same uid, name and parallelism, so savepoints stay compatible.
+        var transformation = (SinkTransformation<?, ?>) built.getTransformation();
+        rows.getExecutionEnvironment().getTransformations().remove(transformation);
+        @SuppressWarnings("unchecked")
+        Sink<RowData> iceberg = (Sink<RowData>) transformation.getSink();
+        return rows.sinkTo(new PostCommitSink<>(iceberg, marker::add))
+                .uid(transformation.getUid())
+                .name(transformation.getName())
+                .setParallelism(transformation.getParallelism());
     }
 
     static String jobName(JobPlan plan) {

@@ -2,22 +2,14 @@ package dev.batchscore.pipeline.runs;
 
 import dev.batchscore.operators.KafkaRecord;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.accumulators.IntCounter;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
-import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * Right after the Kafka source: drops every record whose position the pipeline already committed
- * ({@link CommittedPositions}), and tells end of input apart from a stop.
- *
- * <p>Only the end of input sends the final {@code Long.MAX_VALUE} watermark downstream; a
- * stop-with-savepoint (without {@code --drain}) or a failure does not. Each subtask that sees it
- * adds one to the {@link #END_OF_INPUT} accumulator, each subtask that opens adds one to {@link
- * #SUBTASKS}: the run's input ended iff both are equal in the {@link JobExecutionResult} ({@link
- * #inputEnded}).
+ * ({@link CommittedPositions}). Whether the run's input ended is the {@link RunMarker}'s call.
  */
 public final class SkipCommitted extends AbstractStreamOperator<KafkaRecord>
         implements OneInputStreamOperator<KafkaRecord, KafkaRecord> {
@@ -26,13 +18,10 @@ public final class SkipCommitted extends AbstractStreamOperator<KafkaRecord>
     /** The operator's uid; part of savepoint compatibility, never change it. */
     public static final String UID = "skip-committed";
 
-    public static final String END_OF_INPUT = "batchscore.end-of-input-subtasks";
-    public static final String SUBTASKS = "batchscore.skip-committed-subtasks";
     public static final String SKIPPED = "batchscore.skipped-committed-records";
 
     private final CommittedPositions committed;
 
-    private transient IntCounter endOfInput;
     private transient LongCounter skipped;
 
     public SkipCommitted(CommittedPositions committed) {
@@ -42,13 +31,8 @@ public final class SkipCommitted extends AbstractStreamOperator<KafkaRecord>
     @Override
     public void open() throws Exception {
         super.open();
-        IntCounter subtasks = new IntCounter();
-        endOfInput = new IntCounter();
         skipped = new LongCounter();
-        getRuntimeContext().addAccumulator(SUBTASKS, subtasks);
-        getRuntimeContext().addAccumulator(END_OF_INPUT, endOfInput);
         getRuntimeContext().addAccumulator(SKIPPED, skipped);
-        subtasks.add(1);
     }
 
     @Override
@@ -59,21 +43,6 @@ public final class SkipCommitted extends AbstractStreamOperator<KafkaRecord>
             return;
         }
         output.collect(element);
-    }
-
-    @Override
-    public void processWatermark(Watermark mark) throws Exception {
-        if (mark.getTimestamp() == Long.MAX_VALUE) {
-            endOfInput.add(1);
-        }
-        super.processWatermark(mark);
-    }
-
-    /** Whether every subtask of the finished job saw the end of its input. */
-    public static boolean inputEnded(JobExecutionResult result) {
-        Integer ended = result.getAccumulatorResult(END_OF_INPUT);
-        Integer subtasks = result.getAccumulatorResult(SUBTASKS);
-        return ended != null && subtasks != null && subtasks > 0 && ended.equals(subtasks);
     }
 
     /** Records dropped because the pipeline had already committed them. */

@@ -1,0 +1,105 @@
+package dev.batchscore.pipeline.iceberg;
+
+import java.io.IOException;
+import java.util.function.Consumer;
+import org.apache.flink.api.common.SupportsConcurrentExecutionAttempts;
+import org.apache.flink.api.connector.sink2.Committer;
+import org.apache.flink.api.connector.sink2.CommitterInitContext;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.SupportsCommitter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
+import org.apache.flink.streaming.api.connector.sink2.SupportsPostCommitTopology;
+import org.apache.flink.streaming.api.connector.sink2.SupportsPreCommitTopology;
+import org.apache.flink.streaming.api.connector.sink2.SupportsPreWriteTopology;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.table.data.RowData;
+
+/**
+ * Iceberg's v2 sink with our own post-commit topology: every operator of the sink (writer,
+ * pre-commit aggregator, committer) is Iceberg's, but the committables its committer has committed
+ * flow on to {@code postCommit}, which is how the job learns that a table's last commit is done.
+ *
+ * <p>Iceberg's {@code IcebergSink} already implements {@link SupportsPostCommitTopology} (for table
+ * maintenance, which we do not use), so its committer emits what it committed either way; this
+ * wrapper only gives that stream a consumer. {@code postCommit} runs once, on the client, while the
+ * job graph is translated, and is not serialized with the sink. Generic because Iceberg keeps its
+ * committable type package-private.
+ *
+ * @param <CommT> the delegate's committable ({@code IcebergCommittable})
+ * @param <WriteResultT> the delegate's writer result ({@code WriteResult})
+ */
+@SuppressWarnings("unchecked") // the delegate implements every interface this class implements
+public final class PostCommitSink<CommT, WriteResultT>
+        implements Sink<RowData>,
+                SupportsPreWriteTopology<RowData>,
+                SupportsCommitter<CommT>,
+                SupportsPreCommitTopology<WriteResultT, CommT>,
+                SupportsPostCommitTopology<CommT>,
+                SupportsConcurrentExecutionAttempts {
+    private static final long serialVersionUID = 1L;
+
+    private final Sink<RowData> delegate;
+    private final transient Consumer<DataStream<CommittableMessage<CommT>>> postCommit;
+
+    /**
+     * @param delegate an {@code IcebergSink}
+     * @param postCommit receives the stream of committed committables
+     */
+    public PostCommitSink(
+            Sink<RowData> delegate, Consumer<DataStream<CommittableMessage<CommT>>> postCommit) {
+        if (!(delegate instanceof SupportsPreWriteTopology<?>
+                && delegate instanceof SupportsPreCommitTopology<?, ?>
+                && delegate instanceof SupportsCommitter<?>)) {
+            throw new IllegalArgumentException(
+                    "not a committing sink with pre-write and pre-commit topologies: " + delegate);
+        }
+        this.delegate = delegate;
+        this.postCommit = postCommit;
+    }
+
+    @Override
+    public SinkWriter<RowData> createWriter(WriterInitContext context) throws IOException {
+        return delegate.createWriter(context);
+    }
+
+    @Override
+    public DataStream<RowData> addPreWriteTopology(DataStream<RowData> input) {
+        return ((SupportsPreWriteTopology<RowData>) delegate).addPreWriteTopology(input);
+    }
+
+    @Override
+    public DataStream<CommittableMessage<CommT>> addPreCommitTopology(
+            DataStream<CommittableMessage<WriteResultT>> writeResults) {
+        return preCommit().addPreCommitTopology(writeResults);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<WriteResultT> getWriteResultSerializer() {
+        return preCommit().getWriteResultSerializer();
+    }
+
+    @Override
+    public Committer<CommT> createCommitter(CommitterInitContext context) throws IOException {
+        return ((SupportsCommitter<CommT>) delegate).createCommitter(context);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<CommT> getCommittableSerializer() {
+        return ((SupportsCommitter<CommT>) delegate).getCommittableSerializer();
+    }
+
+    @Override
+    public void addPostCommitTopology(DataStream<CommittableMessage<CommT>> committables) {
+        if (postCommit == null) {
+            throw new IllegalStateException("PostCommitSink was deserialized before translation");
+        }
+        postCommit.accept(committables);
+    }
+
+    private SupportsPreCommitTopology<WriteResultT, CommT> preCommit() {
+        return (SupportsPreCommitTopology<WriteResultT, CommT>) delegate;
+    }
+}
