@@ -14,6 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -92,7 +94,7 @@ class ClusterSubmitITCase {
         assertThat(jobs.get(0).path("state").asText()).isEqualTo("FINISHED");
         assertEveryRecordOnce(table, "cluster-submit-1");
 
-        // The client committed the run's markers around the job; the job's commits carry lineage.
+        // The client committed the started marker, the job its data and its complete marker.
         int dataSnapshots = 0;
         boolean complete = false;
         for (Snapshot snapshot : table.snapshots()) {
@@ -149,8 +151,51 @@ class ClusterSubmitITCase {
                         List.of(TF_PARENT_FIRST));
         assertEveryRecordOnce(run(cluster, "it.cluster_lib_first", "lib-1"), "lib-1");
         assertEveryRecordOnce(run(cluster, "it.cluster_lib_second", "lib-2"), "lib-2");
+
+        // Detached, as the Web UI and a FlinkSessionJob submit (POST /jars/<id>/run) and as flink
+        // run -d does: nobody waits for the job, which marks its own run complete.
+        String jobId =
+                cluster.submitJarThroughRest(
+                        jobJar,
+                        List.of("--config", jobYaml("it.cluster_rest", "rest-1").toString()));
+        assertThat(cluster.awaitJob(jobId, RUN_TIMEOUT))
+                .as("job %s submitted through the REST API%n%s", jobId, cluster.logTails())
+                .isEqualTo("FINISHED");
+        assertCompleteRun(table("it.cluster_rest"), "rest-1");
+
+        StandaloneFlinkCluster.CliResult detached =
+                cluster.flink(
+                        RUN_TIMEOUT,
+                        "run",
+                        "-d",
+                        jobJar.toString(),
+                        "--config",
+                        jobYaml("it.cluster_detached", "detached-1").toString());
+        assertThat(detached.exitCode())
+                .as("flink run -d exit code; output:%n%s", detached.output())
+                .isZero();
+        Matcher submitted = Pattern.compile("JobID ([0-9a-f]{32})").matcher(detached.output());
+        assertThat(submitted.find()).as("job id in: %s", detached.output()).isTrue();
+        assertThat(cluster.awaitJob(submitted.group(1), RUN_TIMEOUT)).isEqualTo("FINISHED");
+        assertCompleteRun(table("it.cluster_detached"), "detached-1");
         assertThat(cluster.rest("/taskmanagers").path("taskmanagers")).hasSize(1);
         cluster.close();
+    }
+
+    /** Every record once (see below) and the run's complete marker, committed by the job. */
+    private static void assertCompleteRun(Table table, String runId) throws Exception {
+        table.refresh();
+        assertEveryRecordOnce(table, runId);
+        String pipelineId = table.currentSnapshot().summary().get(RunLedger.PIPELINE_ID);
+        assertThat(new RunLedger(table).isComplete(pipelineId, runId))
+                .as("run %s has its complete marker", runId)
+                .isTrue();
+    }
+
+    private static Table table(String name) {
+        return new HadoopCatalog(
+                        new org.apache.hadoop.conf.Configuration(), warehouse().toUri().toString())
+                .loadTable(TableIdentifier.parse(name));
     }
 
     private static StandaloneFlinkCluster start(
@@ -182,9 +227,7 @@ class ClusterSubmitITCase {
                     cluster.logTails());
         }
         assertThat(run.output()).contains("Job has been submitted with JobID");
-        return new HadoopCatalog(
-                        new org.apache.hadoop.conf.Configuration(), warehouse().toUri().toString())
-                .loadTable(TableIdentifier.parse(table));
+        return table(table);
     }
 
     private static Path jobYaml(String table, String runId) throws Exception {

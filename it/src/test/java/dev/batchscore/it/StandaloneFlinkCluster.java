@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -184,6 +185,70 @@ final class StandaloneFlinkCluster implements AutoCloseable {
                     "GET " + path + ": " + response.statusCode() + " " + response.body());
         }
         return new ObjectMapper().readTree(response.body());
+    }
+
+    /**
+     * Submits {@code jar} the way the Web UI and the Kubernetes operator's {@code FlinkSessionJob}
+     * do: {@code POST /jars/upload}, then {@code POST /jars/<id>/run} with {@code programArgs},
+     * which runs the jar's {@code main} in the JobManager, detached. Returns the job id.
+     */
+    String submitJarThroughRest(Path jar, List<String> programArgs) throws Exception {
+        String boundary = "----batchscore" + System.nanoTime();
+        byte[] head =
+                ("--"
+                                + boundary
+                                + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
+                                + jar.getFileName()
+                                + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> uploaded =
+                http.send(
+                        HttpRequest.newBuilder(URI.create(restUrl() + "/jars/upload"))
+                                .timeout(Duration.ofMinutes(1))
+                                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                                .POST(
+                                        HttpRequest.BodyPublishers.ofByteArrays(
+                                                List.of(head, Files.readAllBytes(jar), tail)))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        ObjectMapper json = new ObjectMapper();
+        String file = json.readTree(uploaded.body()).path("filename").asText();
+        if (uploaded.statusCode() != 200 || file.isEmpty()) {
+            throw new IllegalStateException(
+                    "jar upload: " + uploaded.statusCode() + " " + uploaded.body());
+        }
+        String jarId = Path.of(file).getFileName().toString();
+        String body =
+                json.writeValueAsString(Map.of("programArgsList", programArgs, "parallelism", 2));
+        HttpResponse<String> run =
+                http.send(
+                        HttpRequest.newBuilder(URI.create(restUrl() + "/jars/" + jarId + "/run"))
+                                .timeout(Duration.ofMinutes(2))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        String jobId = json.readTree(run.body()).path("jobid").asText();
+        if (run.statusCode() != 200 || jobId.isEmpty()) {
+            throw new IllegalStateException(
+                    "POST /jars/" + jarId + "/run: " + run.statusCode() + " " + run.body());
+        }
+        return jobId;
+    }
+
+    /** Waits until job {@code jobId} reaches a globally terminal state; returns that state. */
+    String awaitJob(String jobId, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String state = rest("/jobs/" + jobId).path("state").asText();
+            if (List.of("FINISHED", "FAILED", "CANCELED").contains(state)
+                    || System.nanoTime() > deadline) {
+                return state;
+            }
+            Thread.sleep(200);
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.batchscore.pipeline.LocalRunner;
 import dev.batchscore.pipeline.RunCommand;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.StopCommand;
+import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -101,15 +102,18 @@ class StopResumeITCase {
     /**
      * The user's path: {@code batchscore run} (its own MiniCluster) stopped by {@code batchscore
      * stop <job-id>} without --rest-url, which exits 3 and prints the resume command; running that
-     * command finishes the run.
+     * command finishes the run. With {@code --drain} too: a drained stop is a stop, not the end of
+     * the input (the run is not complete), and since every task of a drained savepoint is finished,
+     * the resume reruns the run's range minus what it committed instead of restoring it.
      */
-    @Test
-    void runCommandReportsTheStopAndItsResumeCommandFinishes() throws Exception {
-        String topic = "cli";
+    @ParameterizedTest(name = "drain {0}")
+    @ValueSource(booleans = {false, true})
+    void runCommandReportsTheStopAndItsResumeCommandFinishes(boolean drain) throws Exception {
+        String topic = drain ? "cli-drain" : "cli";
         KAFKA.createTopic(topic, PARTITIONS);
         KAFKA.produce(topic, PARTITIONS, records);
-        Path warehouse = scratch.resolve("warehouse-cli");
-        String[] args = args(topic, modelV1, warehouse, "it.cli", null);
+        Path warehouse = scratch.resolve("warehouse-" + topic);
+        String[] args = args(topic, modelV1, warehouse, drain ? "it.cli_drain" : "it.cli", null);
         JobPlan plan = JobPlan.create(JobConfig.fromArgs(args));
 
         PipedOutputStream pipe = new PipedOutputStream();
@@ -151,13 +155,17 @@ class StopResumeITCase {
         }
         ByteArrayOutputStream stopOut = new ByteArrayOutputStream();
         PrintStream stopPrint = new PrintStream(stopOut, true, StandardCharsets.UTF_8);
-        assertThat(
-                        StopCommand.run(
-                                new String[] {
-                                    jobId, "--savepoint-dir", scratch.resolve("sp-cli").toString()
-                                },
-                                stopPrint,
-                                stopPrint))
+        List<String> stopArgs =
+                new ArrayList<>(
+                        List.of(
+                                jobId,
+                                "--savepoint-dir",
+                                scratch.resolve("sp-" + topic).toString()));
+        if (drain) {
+            stopArgs.add("--drain");
+        }
+        assertThat(StopCommand.run(stopArgs.toArray(new String[0]), stopPrint, stopPrint))
+                .as("stop: %s", stopOut)
                 .isZero();
         for (String line; (line = lines.readLine()) != null; ) {
             printed.add(line);
@@ -173,6 +181,11 @@ class StopResumeITCase {
         assertThat(String.join("\n", printed)).contains("stopped with savepoint ");
         String savepoint = resumeLine.substring(resumeLine.lastIndexOf(' ') + 1);
         assertThat(stopOut.toString(StandardCharsets.UTF_8)).contains(savepoint);
+        String pipeline = plan.run().pipelineId();
+        assertThat(ledger(plan).hasCompleteRun(pipeline)).as("a stopped run is complete").isFalse();
+        assertThat(ledger(plan).latestIncomplete(pipeline)).as("the stopped run").isPresent();
+        int committedAtStop = ExactlyOnce.rows(plan).size();
+        assertThat(committedAtStop).as("rows committed by the stopped run").isLessThan(RECORDS);
 
         List<String> resumeArgs = new ArrayList<>(List.of(args));
         resumeArgs.add("--resume-from");
@@ -183,6 +196,12 @@ class StopResumeITCase {
                 .as("resumed run: %s", second)
                 .isZero();
         ExactlyOnce.assertExactlyOnce(ExactlyOnce.rows(plan), RECORDS, Map.of("1", scoresV1));
+        assertThat(ledger(plan).hasCompleteRun(pipeline)).as("the resumed run completed").isTrue();
+        assertThat(ledger(plan).latestIncomplete(pipeline)).isEmpty();
+    }
+
+    private static RunLedger ledger(JobPlan plan) {
+        return new RunLedger(plan.catalogLoader().loadCatalog().loadTable(plan.table()));
     }
 
     /** Runs, stops after {@code commits} commits, resumes with {@code resumeModel}, checks. */
