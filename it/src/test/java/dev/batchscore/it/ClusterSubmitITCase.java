@@ -178,6 +178,79 @@ class ClusterSubmitITCase {
         assertThat(submitted.find()).as("job id in: %s", detached.output()).isTrue();
         assertThat(cluster.awaitJob(submitted.group(1), RUN_TIMEOUT)).isEqualTo("FINISHED");
         assertCompleteRun(table("it.cluster_detached"), "detached-1");
+
+        // Stopped with Flink's own flink stop, restored with Flink's own flink run -s: main() plans
+        // the restore as the resumed run it is, and the restored job marks it complete.
+        String yaml = jobYaml("it.cluster_restore", "restore-1").toString();
+        // The throttling consumer interceptor joins the job's class loader (-C), next to the
+        // Kafka client it plugs into.
+        String testClasses =
+                ThrottlingInterceptor.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toString();
+        // One record per poll, 200 ms each: about 30 s for the topic, so the stop lands half way.
+        List<String> slow = new ArrayList<>(ThrottlingInterceptor.jobArgs(200));
+        slow.addAll(List.of("--source.kafka.properties.max.poll.records", "1"));
+        List<String> first =
+                new ArrayList<>(
+                        List.of(
+                                "run",
+                                "-d",
+                                "-C",
+                                testClasses,
+                                jobJar.toString(),
+                                "--config",
+                                yaml));
+        first.addAll(slow);
+        StandaloneFlinkCluster.CliResult started =
+                cluster.flink(RUN_TIMEOUT, first.toArray(new String[0]));
+        Matcher job = Pattern.compile("JobID ([0-9a-f]{32})").matcher(started.output());
+        assertThat(job.find()).as("job id in: %s", started.output()).isTrue();
+        Table restored = table("it.cluster_restore");
+        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+        while (dataRows(restored) == 0 && System.nanoTime() < deadline) {
+            assertThat(cluster.rest("/jobs/" + job.group(1)).path("state").asText())
+                    .as("state of the job to stop")
+                    .isEqualTo("RUNNING");
+            Thread.sleep(100);
+        }
+        StandaloneFlinkCluster.CliResult stop =
+                cluster.flink(
+                        RUN_TIMEOUT,
+                        "stop",
+                        "--savepointPath",
+                        scratch.resolve("savepoints").toUri().toString(),
+                        job.group(1));
+        Matcher savepoint =
+                Pattern.compile("Savepoint completed\\. Path: (\\S+)").matcher(stop.output());
+        assertThat(savepoint.find()).as("flink stop output: %s", stop.output()).isTrue();
+        assertThat(dataRows(restored)).as("rows before the restore").isBetween(1L, RECORDS - 1L);
+        assertThat(
+                        new RunLedger(restored)
+                                .hasCompleteRun(
+                                        restored.currentSnapshot()
+                                                .summary()
+                                                .get(RunLedger.PIPELINE_ID)))
+                .as("a stopped run is not complete")
+                .isFalse();
+        List<String> resume =
+                new ArrayList<>(
+                        List.of(
+                                "run",
+                                "-s",
+                                savepoint.group(1),
+                                "-C",
+                                testClasses,
+                                jobJar.toString(),
+                                "--config",
+                                yaml));
+        resume.addAll(slow);
+        StandaloneFlinkCluster.CliResult resumed =
+                cluster.flink(RUN_TIMEOUT, resume.toArray(new String[0]));
+        assertThat(resumed.exitCode()).as("flink run -s output:%n%s%n%s", resumed.output(), cluster.logTails()).isZero();
+        assertCompleteRun(restored, "restore-1");
         assertThat(cluster.rest("/taskmanagers").path("taskmanagers")).hasSize(1);
         cluster.close();
     }
@@ -190,6 +263,17 @@ class ClusterSubmitITCase {
         assertThat(new RunLedger(table).isComplete(pipelineId, runId))
                 .as("run %s has its complete marker", runId)
                 .isTrue();
+    }
+
+    private static long dataRows(Table table) throws Exception {
+        table.refresh();
+        long rows = 0;
+        try (CloseableIterable<Record> scan = IcebergGenerics.read(table).build()) {
+            for (Record ignored : scan) {
+                rows++;
+            }
+        }
+        return rows;
     }
 
     private static Table table(String name) {
