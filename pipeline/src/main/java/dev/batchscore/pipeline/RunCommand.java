@@ -1,5 +1,7 @@
 package dev.batchscore.pipeline;
 
+import dev.batchscore.pipeline.runs.Run;
+import dev.batchscore.pipeline.runs.RunLedger;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,10 +44,27 @@ public final class RunCommand {
             return STOPPED_EXIT_CODE;
         }
         out.println(result.summary());
+        if (!plan.run().missing().isEmpty()) {
+            out.println(missingLine(plan.run()));
+        }
         // errors.max-ratio over the whole run; fails (one line, exit 1) after printing what was
         // done.
         result.counts().checkMaxRatio(plan.spec().errorPolicy());
         return 0;
+    }
+
+    /** The summary line of a run that skipped offsets Kafka no longer had. */
+    static String missingLine(Run run) {
+        return "skipped "
+                + run.missing().count()
+                + " records Kafka no longer had ("
+                + BatchscoreOptions.SOURCE_KAFKA_ON_MISSING_OFFSETS.key()
+                + " is skip): "
+                + run.missing().describe()
+                + "; recorded as "
+                + RunLedger.MISSING_POSITIONS
+                + "="
+                + run.missing().format();
     }
 
     /** Exit code of a run stopped with a savepoint (by batchscore stop or flink stop). */
