@@ -249,7 +249,9 @@ class ClusterSubmitITCase {
         resume.addAll(slow);
         StandaloneFlinkCluster.CliResult resumed =
                 cluster.flink(RUN_TIMEOUT, resume.toArray(new String[0]));
-        assertThat(resumed.exitCode()).as("flink run -s output:%n%s%n%s", resumed.output(), cluster.logTails()).isZero();
+        assertThat(resumed.exitCode())
+                .as("flink run -s output:%n%s%n%s", resumed.output(), cluster.logTails())
+                .isZero();
         assertCompleteRun(restored, "restore-1");
         assertThat(cluster.rest("/taskmanagers").path("taskmanagers")).hasSize(1);
         cluster.close();

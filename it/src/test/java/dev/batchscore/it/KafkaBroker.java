@@ -80,6 +80,31 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
+    /**
+     * A transactional producer ({@code initTransactions} done) with {@code transactionalId}; the
+     * caller begins, commits or aborts transactions and closes it. Timeouts as in {@link
+     * #produceBytes}.
+     */
+    public KafkaProducer<byte[], byte[]> transactionalProducer(String transactionalId) {
+        Properties props = clientProperties();
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "120000");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "600000");
+        KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        producer.initTransactions();
+        return producer;
+    }
+
+    /** An Admin client for this broker; the caller closes it. */
+    public Admin admin() {
+        return Admin.create(clientProperties());
+    }
+
     private Properties clientProperties() {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrapServers());

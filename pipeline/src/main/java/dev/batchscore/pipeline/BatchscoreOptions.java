@@ -66,13 +66,27 @@ public final class BatchscoreOptions {
                             "Stop at the latest offsets seen when the job starts, so the job"
                                     + " finishes; false keeps reading new records forever.");
 
+    public static final ConfigOption<String> SOURCE_KAFKA_ON_MISSING_OFFSETS =
+            ConfigOptions.key("source.kafka.on-missing-offsets")
+                    .stringType()
+                    .defaultValue("fail")
+                    .withDescription(
+                            "What a resume run does when Kafka no longer has offsets it should read"
+                                    + " (deleted by retention since the last complete run): fail"
+                                    + " stops the run before it writes anything, naming the missing"
+                                    + " range; skip scores what Kafka still has and records the"
+                                    + " range in the run's lineage (batchscore.missing-positions).");
+
     public static final ConfigOption<Map<String, String>> SOURCE_KAFKA_PROPERTIES =
             ConfigOptions.key("source.kafka.properties")
                     .mapType()
                     .noDefaultValue()
                     .withDescription(
                             "Prefix: any Kafka consumer property, passed to the client as is, e.g."
-                                    + " source.kafka.properties.security.protocol: SSL.");
+                                    + " source.kafka.properties.security.protocol: SSL. isolation.level"
+                                    + " defaults to read_committed: aborted and still open"
+                                    + " transactions are not read, and a bounded run stops at the"
+                                    + " last stable offset.");
 
     // ---------------------------------------------------------------- pipeline
 
@@ -365,6 +379,7 @@ public final class BatchscoreOptions {
                     SOURCE_KAFKA_GROUP_ID,
                     SOURCE_KAFKA_STARTING_OFFSETS,
                     SOURCE_KAFKA_BOUNDED,
+                    SOURCE_KAFKA_ON_MISSING_OFFSETS,
                     SOURCE_KAFKA_PROPERTIES,
                     PIPELINE_ID,
                     PIPELINE_RUN_ID,

@@ -53,6 +53,9 @@ public final class JobConfig {
     /** {@code --resume-from SAVEPOINT}: the short spelling of execution.state-recovery.path. */
     public static final String RESUME_FROM_FLAG = "resume-from";
 
+    /** The Kafka consumer property that decides whether transactions are honoured. */
+    private static final String ISOLATION_LEVEL = "isolation.level";
+
     private static final Set<String> CATALOG_TYPES = Set.of("hadoop", "rest", "hive", "jdbc");
 
     /** Normalized values: lists are joined with ';', the list separator Flink parses. */
@@ -300,6 +303,27 @@ public final class JobConfig {
             } catch (NumberFormatException e) {
                 throw invalid(SOURCE_KAFKA_STARTING_OFFSETS, "timestamp:<epoch ms> needs a number");
             }
+        }
+        String onMissing = get(SOURCE_KAFKA_ON_MISSING_OFFSETS).trim().toLowerCase(Locale.ROOT);
+        if (!onMissing.equals("fail") && !onMissing.equals("skip")) {
+            throw invalid(SOURCE_KAFKA_ON_MISSING_OFFSETS, "expected fail or skip");
+        }
+        String isolation = prefixed(SOURCE_KAFKA_PROPERTIES).get(ISOLATION_LEVEL);
+        if (isolation != null
+                && !Set.of("read_committed", "read_uncommitted")
+                        .contains(isolation.trim().toLowerCase(Locale.ROOT))) {
+            throw new ConfigException(
+                    "option '"
+                            + SOURCE_KAFKA_PROPERTIES.key()
+                            + "."
+                            + ISOLATION_LEVEL
+                            + "' (from "
+                            + origins.getOrDefault(
+                                    SOURCE_KAFKA_PROPERTIES.key() + "." + ISOLATION_LEVEL,
+                                    "default")
+                            + ") is '"
+                            + isolation
+                            + "': expected read_committed (the default) or read_uncommitted");
         }
         if (get(SOURCE_KAFKA_TOPIC).isEmpty()) {
             throw invalid(SOURCE_KAFKA_TOPIC, "name at least one topic");

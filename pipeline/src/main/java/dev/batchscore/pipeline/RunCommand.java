@@ -1,5 +1,7 @@
 package dev.batchscore.pipeline;
 
+import dev.batchscore.pipeline.runs.Run;
+import dev.batchscore.pipeline.runs.RunLedger;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,6 +44,9 @@ public final class RunCommand {
             return STOPPED_EXIT_CODE;
         }
         out.println(result.summary());
+        if (!plan.run().missing().isEmpty()) {
+            out.println(missingLine(plan.run()));
+        }
         if (!result.complete()) {
             // Finished without a savepoint and without the job marking its run complete: it did
             // not read its whole range (e.g. a restore of a run whose tasks had all finished).
@@ -58,6 +63,20 @@ public final class RunCommand {
         // done.
         result.counts().checkMaxRatio(plan.spec().errorPolicy());
         return 0;
+    }
+
+    /** The summary line of a run that skipped offsets Kafka no longer had. */
+    static String missingLine(Run run) {
+        return "skipped "
+                + run.missing().count()
+                + " records Kafka no longer had ("
+                + BatchscoreOptions.SOURCE_KAFKA_ON_MISSING_OFFSETS.key()
+                + " is skip): "
+                + run.missing().describe()
+                + "; recorded as "
+                + RunLedger.MISSING_POSITIONS
+                + "="
+                + run.missing().format();
     }
 
     /** Exit code of a run stopped with a savepoint (by batchscore stop or flink stop). */

@@ -4,6 +4,7 @@ import static dev.batchscore.pipeline.BatchscoreOptions.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.batchscore.pipeline.kafka.KafkaSources;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.kafka.common.IsolationLevel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -248,5 +250,39 @@ class JobConfigTest {
                                             "--config", dir.resolve("nope.yaml").toString()
                                         }))
                 .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void kafkaTransactionsAndGapOptions() {
+        JobConfig defaults = JobConfig.of(Map.of(), "", required());
+        assertThat(defaults.get(SOURCE_KAFKA_ON_MISSING_OFFSETS)).isEqualTo("fail");
+        assertThat(KafkaSources.clientProperties(defaults))
+                .containsEntry("isolation.level", "read_committed");
+        assertThat(KafkaSources.isolationLevel(KafkaSources.clientProperties(defaults)))
+                .isEqualTo(IsolationLevel.READ_COMMITTED);
+
+        Map<String, Object> uncommitted = required();
+        uncommitted.put("source.kafka.properties.isolation.level", "read_uncommitted");
+        uncommitted.put("source.kafka.on-missing-offsets", "SKIP");
+        JobConfig config = JobConfig.of(Map.of(), "", uncommitted);
+        assertThat(KafkaSources.isolationLevel(KafkaSources.clientProperties(config)))
+                .isEqualTo(IsolationLevel.READ_UNCOMMITTED);
+
+        Map<String, Object> badMode = required();
+        badMode.put("source.kafka.on-missing-offsets", "ignore");
+        assertThatThrownBy(() -> JobConfig.of(Map.of(), "", badMode))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(
+                        "option 'source.kafka.on-missing-offsets' (from"
+                                + " --source.kafka.on-missing-offsets) is 'ignore': expected fail"
+                                + " or skip");
+
+        Map<String, Object> badIsolation = required();
+        badIsolation.put("source.kafka.properties.isolation.level", "committed");
+        assertThatThrownBy(() -> JobConfig.of(Map.of(), "", badIsolation))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("source.kafka.properties.isolation.level")
+                .hasMessageContaining("'committed'")
+                .hasMessageContaining("expected read_committed (the default) or read_uncommitted");
     }
 }

@@ -10,6 +10,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -18,12 +19,19 @@ import org.apache.kafka.common.TopicPartitionInfo;
 
 /**
  * The earliest and latest offsets of every partition of some topics, read once by the client with a
- * short-lived {@link Admin}, so a run can be planned as an exact range of positions.
+ * short-lived {@link Admin}, so a run can be planned as an exact range of positions. With {@code
+ * isolation.level} {@code read_committed} (the default, see {@link KafkaSources#clientProperties})
+ * "latest" is the last stable offset: the first offset of the oldest transaction still open, else
+ * the high watermark. A run that stops there does not wait for open transactions; what they commit
+ * later is read by the next run.
  */
 public final class KafkaOffsets {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    /** Earliest (log start) and latest (next offset to be written) offsets, per partition. */
+    /**
+     * Earliest (log start) and latest offsets per partition: the next offset to be written, or for
+     * read_committed the last stable offset.
+     */
     public record Range(SourcePositions earliest, SourcePositions latest) {}
 
     private KafkaOffsets() {}
@@ -46,7 +54,11 @@ public final class KafkaOffsets {
                     latest.put(tp, OffsetSpec.latest());
                 }
             }
-            return new Range(offsets(admin, earliest), offsets(admin, latest));
+            ListOffsetsOptions options =
+                    new ListOffsetsOptions(KafkaSources.isolationLevel(clientProps));
+            return new Range(
+                    SourcePositions.of(offsets(admin, earliest, options)),
+                    SourcePositions.of(offsets(admin, latest, options)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ConfigException("interrupted while reading offsets of " + topics, e);
@@ -63,12 +75,16 @@ public final class KafkaOffsets {
         }
     }
 
-    private static SourcePositions offsets(Admin admin, Map<TopicPartition, OffsetSpec> specs)
+    /** The offsets {@code specs} ask for, as {@code options} (the isolation level) mean them. */
+    static Map<TopicPartition, Long> offsets(
+            Admin admin, Map<TopicPartition, OffsetSpec> specs, ListOffsetsOptions options)
             throws Exception {
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
-                admin.listOffsets(specs).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                admin.listOffsets(specs, options)
+                        .all()
+                        .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         Map<TopicPartition, Long> out = new HashMap<>();
         result.forEach((tp, info) -> out.put(tp, info.offset()));
-        return SourcePositions.of(out);
+        return out;
     }
 }

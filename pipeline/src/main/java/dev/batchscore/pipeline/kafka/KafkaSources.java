@@ -13,12 +13,16 @@ import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumState;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.IsolationLevel;
 
 /** Builds the job's {@link KafkaSource} from the {@code source.kafka.*} options. */
 public final class KafkaSources {
     /** The source operator's uid; part of savepoint compatibility, never change it. */
     public static final String UID = "kafka-source";
+
+    private static final String READ_COMMITTED = "read_committed";
 
     private KafkaSources() {}
 
@@ -65,16 +69,44 @@ public final class KafkaSources {
             builder.setBounded(
                     run != null && run.end() != null
                             ? OffsetsInitializer.offsets(run.end().asMap())
-                            : OffsetsInitializer.latest());
+                            : stoppingAtLatest(config));
         }
         return builder.build();
     }
 
-    /** {@code source.kafka.properties.*} as Kafka client properties. */
+    /**
+     * Where a bounded run without planned end positions stops. The connector's {@code
+     * OffsetsInitializer.latest()} asks the Admin client for the high watermark, whatever the
+     * consumer's isolation level; a {@code read_committed} reader never gets past the last stable
+     * offset, so with a transaction open it would wait for that transaction forever. Those runs
+     * stop at the last stable offset instead.
+     */
+    static OffsetsInitializer stoppingAtLatest(JobConfig config) {
+        Properties props = clientProperties(config);
+        return isolationLevel(props) == IsolationLevel.READ_COMMITTED
+                ? new LastStableOffsetsInitializer(
+                        config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS), props)
+                : OffsetsInitializer.latest();
+    }
+
+    /**
+     * {@code source.kafka.properties.*} as Kafka client properties, with {@code isolation.level}
+     * {@code read_committed} unless the user set it: records of aborted transactions are never
+     * scored.
+     */
     public static Properties clientProperties(JobConfig config) {
         Properties props = new Properties();
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, READ_COMMITTED);
         props.putAll(config.prefixed(SOURCE_KAFKA_PROPERTIES));
         return props;
+    }
+
+    /** The isolation level {@code props} ask for (Kafka's default, read_uncommitted, if none). */
+    public static IsolationLevel isolationLevel(Properties props) {
+        String value = props.getProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        return value.trim().equalsIgnoreCase(READ_COMMITTED)
+                ? IsolationLevel.READ_COMMITTED
+                : IsolationLevel.READ_UNCOMMITTED;
     }
 
     /**

@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Infers the passthrough columns from the first records of the topics: a few records per partition,
- * read from the beginning with a short-lived consumer that commits nothing. A field is LONG when
- * every sample holds an integral number, DOUBLE for numbers, BOOLEAN for booleans and STRING
- * otherwise (including objects, arrays and mixed types).
+ * read from the beginning with a short-lived consumer that commits nothing (with the job's Kafka
+ * properties, so read_committed by default: records of aborted transactions are not sampled). A
+ * field is LONG when every sample holds an integral number, DOUBLE for numbers, BOOLEAN for
+ * booleans and STRING otherwise (including objects, arrays and mixed types).
  */
 public final class TopicSampler {
     private static final Logger LOG = LoggerFactory.getLogger(TopicSampler.class);
@@ -185,6 +186,14 @@ public final class TopicSampler {
                         consumer.pause(List.of(tp));
                     } else {
                         wanted.put(tp, left - 1);
+                    }
+                }
+                // Aborted records and transaction markers count in end - begin but are never
+                // returned: a partition whose position reached its end has nothing more to give.
+                for (TopicPartition tp : List.copyOf(wanted.keySet())) {
+                    if (consumer.position(tp, timeout) >= end.get(tp)) {
+                        wanted.remove(tp);
+                        consumer.pause(List.of(tp));
                     }
                 }
             }

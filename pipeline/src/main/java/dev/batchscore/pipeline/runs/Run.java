@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param model the {@code _model} name
  * @param modelVersion the {@code _model_version} the client saw when planning
  * @param modelSignature the signature scored with
+ * @param missing offsets the run should have read that Kafka no longer had (deleted by retention),
+ *     skipped because {@code source.kafka.on-missing-offsets} is {@code skip}; empty otherwise
  */
 public record Run(
         String pipelineId,
@@ -28,12 +30,36 @@ public record Run(
         SourcePositions end,
         String model,
         String modelVersion,
-        String modelSignature)
+        String modelSignature,
+        PositionRanges missing)
         implements Serializable {
 
     public Run {
         Objects.requireNonNull(pipelineId, "pipelineId");
         Objects.requireNonNull(runId, "runId");
+        missing = missing == null ? PositionRanges.empty() : missing;
+    }
+
+    /** A run that misses nothing. */
+    public Run(
+            String pipelineId,
+            String runId,
+            String startingOffsets,
+            SourcePositions start,
+            SourcePositions end,
+            String model,
+            String modelVersion,
+            String modelSignature) {
+        this(
+                pipelineId,
+                runId,
+                startingOffsets,
+                start,
+                end,
+                model,
+                modelVersion,
+                modelSignature,
+                PositionRanges.empty());
     }
 
     /** Whether the run reads exactly {@link #start} to {@link #end}. */
@@ -52,6 +78,9 @@ public record Run(
         props.put(RunLedger.STARTING_OFFSETS, startingOffsets);
         props.put(RunLedger.START_POSITIONS, start == null ? startingOffsets : start.format());
         props.put(RunLedger.END_POSITIONS, end == null ? "latest-at-start" : end.format());
+        if (!missing.isEmpty()) {
+            props.put(RunLedger.MISSING_POSITIONS, missing.format());
+        }
         props.values().removeIf(Objects::isNull);
         return props;
     }
@@ -69,6 +98,7 @@ public record Run(
                 end == null || end.equals("latest-at-start") ? null : SourcePositions.parse(end),
                 summary.get(RunLedger.MODEL),
                 summary.get(RunLedger.MODEL_VERSION),
-                summary.get(RunLedger.MODEL_SIGNATURE));
+                summary.get(RunLedger.MODEL_SIGNATURE),
+                PositionRanges.parse(summary.get(RunLedger.MISSING_POSITIONS)));
     }
 }

@@ -41,6 +41,13 @@ public final class RunLedger {
     public static final String START_POSITIONS = "batchscore.start-positions";
     public static final String END_POSITIONS = "batchscore.end-positions";
 
+    /**
+     * Offsets the run should have read that Kafka no longer had, {@code topic:partition=from-until}
+     * (until exclusive); only on runs that skipped them ({@code source.kafka.on-missing-offsets:
+     * skip}).
+     */
+    public static final String MISSING_POSITIONS = "batchscore.missing-positions";
+
     public static final String STARTED = "started";
     public static final String COMPLETE = "complete";
 

@@ -113,7 +113,8 @@ public final class RunPlanner {
                             e.end(),
                             modelName,
                             modelVersion,
-                            signature);
+                            signature,
+                            e.missing());
             LOG.info(
                     "Rerunning run {} of pipeline {}: {} .. {}",
                     e.runId(),
@@ -124,6 +125,7 @@ public final class RunPlanner {
             String id = runId.orElseGet(() -> UUID.randomUUID().toString());
             SourcePositions start = null;
             SourcePositions end = null;
+            PositionRanges missing = PositionRanges.empty();
             boolean bounded = config.get(SOURCE_KAFKA_BOUNDED);
             if (mode.equals(RESUME) || (mode.equals("earliest") && bounded)) {
                 KafkaOffsets.Range range =
@@ -132,15 +134,30 @@ public final class RunPlanner {
                                 config.get(SOURCE_KAFKA_TOPIC),
                                 KafkaSources.clientProperties(config));
                 end = range.latest();
-                start =
-                        mode.equals(RESUME)
-                                ? resumeStart(
-                                        pipelineId,
-                                        ledger.flatMap(l -> l.latestComplete(pipelineId)),
-                                        range)
-                                : range.earliest();
+                if (mode.equals(RESUME)) {
+                    ResumeStart resume =
+                            resumeStart(
+                                    pipelineId,
+                                    ledger.flatMap(l -> l.latestComplete(pipelineId)),
+                                    range,
+                                    skipMissing(config));
+                    start = resume.start();
+                    missing = resume.missing();
+                } else {
+                    start = range.earliest();
+                }
             }
-            run = new Run(pipelineId, id, mode, start, end, modelName, modelVersion, signature);
+            run =
+                    new Run(
+                            pipelineId,
+                            id,
+                            mode,
+                            start,
+                            end,
+                            modelName,
+                            modelVersion,
+                            signature,
+                            missing);
         }
 
         CommittedPositions committed = CommittedPositions.none();
@@ -161,10 +178,31 @@ public final class RunPlanner {
         return new Planned(run, committed);
     }
 
-    /** Where a {@code resume} run starts: the last complete run's end, else the log start. */
-    static SourcePositions resumeStart(
-            String pipelineId, Optional<Run> lastComplete, KafkaOffsets.Range range) {
+    /** Where a {@code resume} run starts, and what it misses because Kafka deleted it. */
+    record ResumeStart(SourcePositions start, PositionRanges missing) {}
+
+    /** {@code source.kafka.on-missing-offsets} is {@code skip} (JobConfig checked the value). */
+    static boolean skipMissing(JobConfig config) {
+        return config.get(SOURCE_KAFKA_ON_MISSING_OFFSETS)
+                .trim()
+                .toLowerCase(Locale.ROOT)
+                .equals("skip");
+    }
+
+    /**
+     * Where a {@code resume} run starts: the last complete run's end, else the log start. Offsets
+     * between the last complete run's end and a log start above it were deleted (by retention)
+     * before this pipeline read them: unless {@code skipMissing}, that fails the run here, before
+     * the tables are touched; with it the run starts at the log start and the range is returned to
+     * be recorded in the run's lineage.
+     */
+    static ResumeStart resumeStart(
+            String pipelineId,
+            Optional<Run> lastComplete,
+            KafkaOffsets.Range range,
+            boolean skipMissing) {
         Map<TopicPartition, Long> start = new HashMap<>();
+        Map<TopicPartition, PositionRanges.Range> missing = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> e : range.latest().asMap().entrySet()) {
             TopicPartition tp = e.getKey();
             long logStart = range.earliest().get(tp);
@@ -184,17 +222,37 @@ public final class RunPlanner {
                                 + " to start over from the beginning of the topic");
             }
             if (s < logStart) {
-                LOG.warn(
-                        "Partition {}: offsets {} to {} were deleted by retention before pipeline {}"
-                                + " read them",
-                        tp,
-                        s,
-                        logStart - 1,
-                        pipelineId);
+                missing.put(tp, new PositionRanges.Range(s, logStart));
                 s = logStart;
             }
             start.put(tp, s);
         }
-        return SourcePositions.of(start);
+        PositionRanges gaps = PositionRanges.of(missing);
+        if (!gaps.isEmpty()) {
+            if (!skipMissing) {
+                throw new ConfigException(
+                        "Kafka no longer has "
+                                + gaps.count()
+                                + " records that pipeline '"
+                                + pipelineId
+                                + "' has not read (deleted, e.g. by retention, after the last"
+                                + " complete run): "
+                                + gaps.describe()
+                                + "; nothing was written. To go on without them pass --"
+                                + SOURCE_KAFKA_ON_MISSING_OFFSETS.key()
+                                + " skip (the run scores what Kafka still has and records the gap"
+                                + " as "
+                                + RunLedger.MISSING_POSITIONS
+                                + " in its lineage); to avoid gaps, run more often than the"
+                                + " topic's retention");
+            }
+            LOG.warn(
+                    "Pipeline {}: skipping {} records Kafka no longer has ({} is skip): {}",
+                    pipelineId,
+                    gaps.count(),
+                    SOURCE_KAFKA_ON_MISSING_OFFSETS.key(),
+                    gaps.describe());
+        }
+        return new ResumeStart(SourcePositions.of(start), gaps);
     }
 }

@@ -15,7 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 public final class SourcePositions implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    private static final Comparator<TopicPartition> ORDER = new TopicPartitionOrder();
+    static final Comparator<TopicPartition> ORDER = new TopicPartitionOrder();
 
     private final TreeMap<TopicPartition, Long> offsets;
 
