@@ -128,14 +128,18 @@ class KafkaSemanticsITCase {
             assertThat(first.plan.run().end().asMap())
                     .as("a resume run plans to stop at the last stable offsets")
                     .isEqualTo(stable);
-            assertThat(SkipCommitted.inputEnded(first.result)).isTrue();
+            assertThat(ScoringJob.isComplete(first.plan))
+                    .as("the job marked its run complete")
+                    .isTrue();
             assertRows(rows(scored), before);
             assertThat(rows(table("it.transactions_errors"))).as("dead letters").isEmpty();
 
             // Resolved by the connector at job start, not planned by the client: the same stop.
             Ran byTimestamp = run(topic, "it.transactions_ts", "timestamp:0");
             assertThat(byTimestamp.plan.run().end()).isNull();
-            assertThat(SkipCommitted.inputEnded(byTimestamp.result)).isTrue();
+            assertThat(ScoringJob.isComplete(byTimestamp.plan))
+                    .as("the job marked its run complete")
+                    .isTrue();
             assertRows(rows(table("it.transactions_ts")), before);
 
             holder.commitTransaction();
@@ -226,7 +230,9 @@ class KafkaSemanticsITCase {
                 .isEqualTo(errorSnapshots);
 
         Ran skipped = run(topic, tableName, "resume", "--source.kafka.on-missing-offsets", "skip");
-        assertThat(SkipCommitted.inputEnded(skipped.result)).isTrue();
+        assertThat(ScoringJob.isComplete(skipped.plan))
+                .as("the job marked its run complete")
+                .isTrue();
         String missing = "retention-gap:0=100-150,retention-gap:1=100-120";
         assertThat(skipped.plan.run().missing().format()).isEqualTo(missing);
         assertThat(skipped.plan.run().start().format())
