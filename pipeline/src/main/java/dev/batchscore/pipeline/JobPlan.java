@@ -18,6 +18,7 @@ import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.kafka.TopicSampler;
 import dev.batchscore.pipeline.runs.CommittedPositions;
 import dev.batchscore.pipeline.runs.Run;
+import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.RunPlanner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import org.apache.flink.table.types.logical.RowType;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -197,9 +199,12 @@ public record JobPlan(
                             + "; check sink.iceberg.catalog.*",
                     e);
         }
+        String newRunId = UUID.randomUUID().toString();
+        RunPlanner.Planned planned = null;
         try {
-            // Before the tables are touched: a resumed run takes its id from the ledger.
-            RunPlanner.Planned planned =
+            // Before the tables are touched: a resumed run takes its id from the ledger, and a run
+            // of an existing table claims its pipeline there before it reads anything.
+            planned =
                     RunPlanner.plan(
                             config,
                             existing,
@@ -207,7 +212,8 @@ public record JobPlan(
                             draft.modelName(),
                             modelVersion,
                             draft.signature(),
-                            config.isSet(EXECUTION_STATE_RECOVERY_PATH));
+                            config.isSet(EXECUTION_STATE_RECOVERY_PATH),
+                            newRunId);
             builder.pipelineId(planned.run().pipelineId()).runId(planned.run().runId());
             builder.passthrough(passthrough(config, existing, inputFields, outputNames));
             ScoringSpec spec = builder.build();
@@ -237,8 +243,34 @@ public record JobPlan(
             } else {
                 IcebergTables.partitionSpec(IcebergTables.schemaOf(errors), errorPartitions);
             }
-            IcebergTables.ensureTable(catalog, tableId, scored, partitionBy, tableProps);
-            IcebergTables.ensureTable(catalog, errorsId, errors, errorPartitions, tableProps);
+            Table scoredTable =
+                    IcebergTables.ensureTable(catalog, tableId, scored, partitionBy, tableProps);
+            Table errorsTable =
+                    IcebergTables.ensureTable(
+                            catalog, errorsId, errors, errorPartitions, tableProps);
+            if (existing.isEmpty()) {
+                // There was no table to claim the pipeline in: claim it now and plan again, since
+                // another run may have created the table and run meanwhile.
+                RunPlanner.Planned again =
+                        RunPlanner.plan(
+                                config,
+                                Optional.of(scoredTable),
+                                Optional.of(errorsTable),
+                                draft.modelName(),
+                                modelVersion,
+                                draft.signature(),
+                                config.isSet(EXECUTION_STATE_RECOVERY_PATH),
+                                newRunId);
+                existing = Optional.of(scoredTable);
+                if (!again.run().runId().equals(planned.run().runId())) {
+                    planned = again;
+                    throw new ConfigException(
+                            "pipeline '"
+                                    + again.run().pipelineId()
+                                    + "': another run created its table meanwhile; run it again");
+                }
+                planned = again;
+            }
             LOG.info("Planned job: {} -> {} (errors to {})", spec, tableId, errorsId);
             return new JobPlan(
                     config,
@@ -250,6 +282,12 @@ public record JobPlan(
                     errors,
                     planned.run(),
                     planned.committed());
+        } catch (RuntimeException e) {
+            if (planned != null && existing.isPresent()) {
+                // This run claimed its pipeline but does not go ahead.
+                new RunLedger(existing.get()).release(planned.run());
+            }
+            throw e;
         } finally {
             if (catalog instanceof AutoCloseable closeable) {
                 try {

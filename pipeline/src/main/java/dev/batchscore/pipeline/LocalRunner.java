@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
+import dev.batchscore.pipeline.runs.ClaimHeartbeat;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -153,12 +154,19 @@ public final class LocalRunner {
                                 .setNumTaskManagers(1)
                                 .setNumSlotsPerTaskManager(slots)
                                 .build())) {
-            cluster.start();
-            ScoringJob.markStarted(plan);
-            jobId = cluster.submitJob(graph).get().getJobID();
-            Path urlFile = jobUrlFile(jobId.toString());
-            writeJobUrl(urlFile, base);
+            boolean complete = false;
+            ClaimHeartbeat heartbeat =
+                    ClaimHeartbeat.start(
+                            catalog.loadTable(plan.table()),
+                            plan.run(),
+                            plan.config().get(BatchscoreOptions.PIPELINE_CLAIM_TIMEOUT));
+            Path urlFile = null;
             try {
+                cluster.start();
+                ScoringJob.markStarted(plan);
+                jobId = cluster.submitJob(graph).get().getJobID();
+                urlFile = jobUrlFile(jobId.toString());
+                writeJobUrl(urlFile, base);
                 if (progress != null) {
                     progress.printf(
                             Locale.ROOT,
@@ -191,11 +199,19 @@ public final class LocalRunner {
                 JobExecutionResult executionResult =
                         jobResult.toJobExecutionResult(LocalRunner.class.getClassLoader());
                 counts = RunCounts.of(executionResult);
-                // The run's complete marker, only if its input ended (not a savepoint stop).
-                ScoringJob.markEnded(plan, executionResult);
+                // The run's complete marker, only if its input ended (not a savepoint stop); it
+                // releases the run's claim on the pipeline in the same commit.
+                complete = ScoringJob.markEnded(plan, executionResult);
                 savepoint = stopSavepoint(cluster.getArchivedExecutionGraph(jobId).get());
             } finally {
-                Files.deleteIfExists(urlFile);
+                heartbeat.close();
+                if (!complete) {
+                    // Failed or stopped with a savepoint: the next run need not wait for the lease.
+                    ScoringJob.release(plan);
+                }
+                if (urlFile != null) {
+                    Files.deleteIfExists(urlFile);
+                }
             }
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.core.execution.DetachedJobExecutionResult;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -66,10 +67,39 @@ public final class ScoringJob {
      */
     public static JobExecutionResult execute(StreamExecutionEnvironment env, JobPlan plan)
             throws Exception {
-        markStarted(plan);
-        JobExecutionResult result = env.execute(jobName(plan));
-        markEnded(plan, result);
+        JobExecutionResult result;
+        boolean ended;
+        try {
+            markStarted(plan);
+            result = env.execute(jobName(plan));
+            ended = markEnded(plan, result);
+        } catch (Exception | Error e) {
+            release(plan);
+            throw e;
+        }
+        if (!ended && !(result instanceof DetachedJobExecutionResult)) {
+            // Stopped with a savepoint: the resumed job is the same run and takes the claim over,
+            // but a new run should not wait for the lease. A detached job still runs: keep it.
+            release(plan);
+        }
         return result;
+    }
+
+    /**
+     * Releases the run's claim on its pipeline ({@link RunLedger#release}), if it still holds it:
+     * when its job failed or was stopped with a savepoint. Never throws: the lease expires anyway.
+     */
+    public static void release(JobPlan plan) {
+        try {
+            withLedger(plan, ledger -> ledger.release(plan.run()));
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "Could not release the claim of run {} on pipeline {} (it expires after"
+                            + " pipeline.claim-timeout): {}",
+                    plan.run().runId(),
+                    plan.run().pipelineId(),
+                    e.toString());
+        }
     }
 
     /** Commits the run's {@code started} marker to the scored table; call before submitting. */
