@@ -111,6 +111,7 @@ class StopResumeITCase {
         Path warehouse = scratch.resolve("warehouse-cli");
         String[] args = args(topic, modelV1, warehouse, "it.cli", null);
         JobPlan plan = JobPlan.create(JobConfig.fromArgs(args));
+        ScoringJob.release(plan); // only planned for its table helpers: the run command runs
 
         PipedOutputStream pipe = new PipedOutputStream();
         BufferedReader lines =
