@@ -112,6 +112,7 @@ class ConcurrentRunsITCase {
         // A run whose client died right after planning: it claimed the pipeline and never ran,
         // heartbeated or released.
         List<String> dead = s.args();
+        dead.remove("run");
         dead.addAll(List.of("--pipeline.claim-timeout", "15 s"));
         JobPlan crashed = JobPlan.create(JobConfig.fromArgs(dead.toArray(new String[0])));
         RunClaim stale = s.ledger().claimOf(PIPELINE).orElseThrow();
