@@ -150,7 +150,7 @@ class RunLedgerTest {
         Table t1 = catalog().loadTable(ID);
         Table t2 = catalog().loadTable(ID);
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        int rounds = 60;
+        int rounds = 20;
         int lostRaces = 0;
         long casLostBefore = RunLedger.LOST_RACES.get();
         try {
