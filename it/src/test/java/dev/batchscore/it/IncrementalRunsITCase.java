@@ -120,7 +120,9 @@ class IncrementalRunsITCase {
                             "--source.kafka.properties.interceptor.classes",
                             SlowConsumer.class.getName(),
                             "--source.kafka.properties.max.poll.records",
-                            "10");
+                            "10",
+                            "--pipeline.claim-timeout",
+                            "1 s");
             StreamExecutionEnvironment env = s.env(plan);
             ScoringJob.build(env, plan);
             ScoringJob.markStarted(plan);
@@ -152,7 +154,7 @@ class IncrementalRunsITCase {
                     committedByCrashedRun,
                     status);
         } else {
-            JobPlan plan = s.plan();
+            JobPlan plan = s.plan("--pipeline.claim-timeout", "1 s");
             StreamExecutionEnvironment env = s.env(plan);
             ScoringJob.build(env, plan);
             ScoringJob.markStarted(plan);
@@ -165,6 +167,20 @@ class IncrementalRunsITCase {
             committedByCrashedRun = 0; // nothing of the next run's range was committed before
         }
 
+        // The interrupted run never released its claim on the pipeline: the next run waits for
+        // its lease (1 s here) to expire and takes it over.
+        RunLedger ledger = new RunLedger(s.table());
+        for (String pipeline :
+                ledger.history().stream()
+                        .map(snap -> snap.summary().get(RunLedger.PIPELINE_ID))
+                        .filter(java.util.Objects::nonNull)
+                        .distinct()
+                        .toList()) {
+            var left = ledger.claimOf(pipeline);
+            while (left.isPresent() && !left.get().expired(java.time.Instant.now())) {
+                Thread.sleep(50);
+            }
+        }
         s.produce(250);
         Ran next = s.run();
         assertThat(SkipCommitted.skipped(next.result))

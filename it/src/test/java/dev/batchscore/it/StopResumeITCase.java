@@ -115,6 +115,7 @@ class StopResumeITCase {
         Path warehouse = scratch.resolve("warehouse-" + topic);
         String[] args = args(topic, modelV1, warehouse, drain ? "it.cli_drain" : "it.cli", null);
         JobPlan plan = JobPlan.create(JobConfig.fromArgs(args));
+        ScoringJob.release(plan); // only planned for its table helpers: the run command runs
 
         PipedOutputStream pipe = new PipedOutputStream();
         BufferedReader lines =

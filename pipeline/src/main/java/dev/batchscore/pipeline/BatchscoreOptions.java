@@ -110,6 +110,19 @@ public final class BatchscoreOptions {
                                     + " the schedule slot so a slot that runs twice reads the same"
                                     + " positions and writes nothing the second time.");
 
+    public static final ConfigOption<Duration> PIPELINE_CLAIM_TIMEOUT =
+            ConfigOptions.key("pipeline.claim-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(5))
+                    .withDescription(
+                            "One run per pipeline id at a time: a run claims its pipeline in the"
+                                    + " table (property batchscore.claim.<pipeline id>) before it"
+                                    + " reads, and a second run exits with code 4 while the claim"
+                                    + " holds. The claim is a lease renewed while the run runs; a"
+                                    + " run whose holder stopped renewing it for this long (a"
+                                    + " crashed client or job) is taken over by the next run."
+                                    + " Clear it at once with ./batchscore release.");
+
     // ---------------------------------------------------------------- model
 
     public static final ConfigOption<String> MODEL_PATH =
@@ -383,6 +396,7 @@ public final class BatchscoreOptions {
                     SOURCE_KAFKA_PROPERTIES,
                     PIPELINE_ID,
                     PIPELINE_RUN_ID,
+                    PIPELINE_CLAIM_TIMEOUT,
                     MODEL_PATH,
                     MODEL_SIGNATURE,
                     MODEL_TAGS,

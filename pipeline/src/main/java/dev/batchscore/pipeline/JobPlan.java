@@ -18,6 +18,7 @@ import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.kafka.TopicSampler;
 import dev.batchscore.pipeline.runs.CommittedPositions;
 import dev.batchscore.pipeline.runs.Run;
+import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.RunPlanner;
 import dev.batchscore.pipeline.runs.Savepoints;
 import java.nio.file.Files;
@@ -31,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.table.types.logical.RowType;
@@ -214,9 +216,12 @@ public record JobPlan(
                     restorePath);
             restorePath = null;
         }
+        String newRunId = UUID.randomUUID().toString();
+        RunPlanner.Planned planned = null;
         try {
-            // Before the tables are touched: a resumed run takes its id from the ledger.
-            RunPlanner.Planned planned =
+            // Before the tables are touched: a resumed run takes its id from the ledger, and a run
+            // of an existing table claims its pipeline there before it reads anything.
+            planned =
                     RunPlanner.plan(
                             config,
                             existing,
@@ -224,7 +229,8 @@ public record JobPlan(
                             draft.modelName(),
                             modelVersion,
                             draft.signature(),
-                            config.isSet(EXECUTION_STATE_RECOVERY_PATH));
+                            config.isSet(EXECUTION_STATE_RECOVERY_PATH),
+                            newRunId);
             builder.pipelineId(planned.run().pipelineId()).runId(planned.run().runId());
             builder.passthrough(passthrough(config, existing, inputFields, outputNames));
             ScoringSpec spec = builder.build();
@@ -254,8 +260,34 @@ public record JobPlan(
             } else {
                 IcebergTables.partitionSpec(IcebergTables.schemaOf(errors), errorPartitions);
             }
-            IcebergTables.ensureTable(catalog, tableId, scored, partitionBy, tableProps);
-            IcebergTables.ensureTable(catalog, errorsId, errors, errorPartitions, tableProps);
+            Table scoredTable =
+                    IcebergTables.ensureTable(catalog, tableId, scored, partitionBy, tableProps);
+            Table errorsTable =
+                    IcebergTables.ensureTable(
+                            catalog, errorsId, errors, errorPartitions, tableProps);
+            if (existing.isEmpty()) {
+                // There was no table to claim the pipeline in: claim it now and plan again, since
+                // another run may have created the table and run meanwhile.
+                RunPlanner.Planned again =
+                        RunPlanner.plan(
+                                config,
+                                Optional.of(scoredTable),
+                                Optional.of(errorsTable),
+                                draft.modelName(),
+                                modelVersion,
+                                draft.signature(),
+                                config.isSet(EXECUTION_STATE_RECOVERY_PATH),
+                                newRunId);
+                existing = Optional.of(scoredTable);
+                if (!again.run().runId().equals(planned.run().runId())) {
+                    planned = again;
+                    throw new ConfigException(
+                            "pipeline '"
+                                    + again.run().pipelineId()
+                                    + "': another run created its table meanwhile; run it again");
+                }
+                planned = again;
+            }
             LOG.info("Planned job: {} -> {} (errors to {})", spec, tableId, errorsId);
             return new JobPlan(
                     config,
@@ -268,6 +300,12 @@ public record JobPlan(
                     planned.run(),
                     planned.committed(),
                     restorePath);
+        } catch (RuntimeException e) {
+            if (planned != null && existing.isPresent()) {
+                // This run claimed its pipeline but does not go ahead.
+                new RunLedger(existing.get()).release(planned.run());
+            }
+            throw e;
         } finally {
             if (catalog instanceof AutoCloseable closeable) {
                 try {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
+import dev.batchscore.pipeline.runs.ClaimHeartbeat;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -148,6 +149,7 @@ public final class LocalRunner {
         // Our own MiniCluster rather than env.executeAsync(), whose per-job cluster shuts down the
         // moment the job ends: we still need the job's checkpoint history then, to tell a finished
         // run from one stopped with a savepoint (by ./batchscore stop or Flink's flink stop).
+        boolean complete = false;
         try (MiniCluster cluster =
                 new MiniCluster(
                         new MiniClusterConfiguration.Builder()
@@ -155,12 +157,18 @@ public final class LocalRunner {
                                 .setNumTaskManagers(1)
                                 .setNumSlotsPerTaskManager(slots)
                                 .build())) {
-            cluster.start();
-            ScoringJob.markStarted(plan);
-            jobId = cluster.submitJob(graph).get().getJobID();
-            Path urlFile = jobUrlFile(jobId.toString());
-            writeJobUrl(urlFile, base);
+            ClaimHeartbeat heartbeat =
+                    ClaimHeartbeat.start(
+                            catalog.loadTable(plan.table()),
+                            plan.run(),
+                            plan.config().get(BatchscoreOptions.PIPELINE_CLAIM_TIMEOUT));
+            Path urlFile = null;
             try {
+                cluster.start();
+                ScoringJob.markStarted(plan);
+                jobId = cluster.submitJob(graph).get().getJobID();
+                urlFile = jobUrlFile(jobId.toString());
+                writeJobUrl(urlFile, base);
                 if (progress != null) {
                     progress.printf(
                             Locale.ROOT,
@@ -193,14 +201,22 @@ public final class LocalRunner {
                 JobExecutionResult executionResult =
                         jobResult.toJobExecutionResult(LocalRunner.class.getClassLoader());
                 counts = RunCounts.of(executionResult);
+                // The job commits the run's complete marker itself once its input ended
+                // (RunMarker); the marker releases the run's claim on the pipeline.
+                complete = ScoringJob.isComplete(plan);
                 savepoint = stopSavepoint(cluster.getArchivedExecutionGraph(jobId).get());
             } finally {
-                Files.deleteIfExists(urlFile);
+                heartbeat.close();
+                if (!complete) {
+                    // Failed or stopped with a savepoint: the next run need not wait for the lease.
+                    ScoringJob.release(plan);
+                }
+                if (urlFile != null) {
+                    Files.deleteIfExists(urlFile);
+                }
             }
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        // The job commits the run's complete marker itself once its input ended (RunMarker).
-        boolean complete = ScoringJob.isComplete(plan);
         long rows = IcebergTables.rowsAddedSince(table, scoredBefore);
         long errors = IcebergTables.rowsAddedSince(errorsTable, errorsBefore);
         if (catalog instanceof AutoCloseable c) {

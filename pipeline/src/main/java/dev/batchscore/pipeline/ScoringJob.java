@@ -86,11 +86,40 @@ public final class ScoringJob {
      */
     public static JobExecutionResult execute(StreamExecutionEnvironment env, JobPlan plan)
             throws Exception {
-        markStarted(plan);
-        StreamGraph graph = env.getStreamGraph();
-        graph.setJobName(jobName(plan));
-        plan.applyRestore(graph);
-        return env.execute(graph);
+        JobExecutionResult result;
+        try {
+            markStarted(plan);
+            StreamGraph graph = env.getStreamGraph();
+            graph.setJobName(jobName(plan));
+            plan.applyRestore(graph);
+            result = env.execute(graph);
+        } catch (Exception | Error e) {
+            release(plan);
+            throw e;
+        }
+        if (!(result instanceof DetachedJobExecutionResult) && !isComplete(plan)) {
+            // Stopped with a savepoint: the resumed job is the same run and takes the claim over,
+            // but a new run should not wait for the lease. A detached job still runs: keep it.
+            release(plan);
+        }
+        return result;
+    }
+
+    /**
+     * Releases the run's claim on its pipeline ({@link RunLedger#release}), if it still holds it:
+     * when its job failed or was stopped with a savepoint. Never throws: the lease expires anyway.
+     */
+    public static void release(JobPlan plan) {
+        try {
+            withLedger(plan, ledger -> ledger.release(plan.run()));
+        } catch (RuntimeException e) {
+            LOG.warn(
+                    "Could not release the claim of run {} on pipeline {} (it expires after"
+                            + " pipeline.claim-timeout): {}",
+                    plan.run().runId(),
+                    plan.run().pipelineId(),
+                    e.toString());
+        }
     }
 
     /** Commits the run's {@code started} marker to the scored table; call before submitting. */

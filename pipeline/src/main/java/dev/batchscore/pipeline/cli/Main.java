@@ -5,8 +5,10 @@ import dev.batchscore.models.tools.BenchModel;
 import dev.batchscore.models.tools.Inspect;
 import dev.batchscore.models.tools.Predict;
 import dev.batchscore.pipeline.DemoCommand;
+import dev.batchscore.pipeline.ReleaseCommand;
 import dev.batchscore.pipeline.RunCommand;
 import dev.batchscore.pipeline.StopCommand;
+import dev.batchscore.pipeline.runs.RunClaimedException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,6 +29,7 @@ public final class Main {
                     "  demo          run the whole job on embedded Kafka, Flink and Iceberg with a reference model",
                     "  run           run a scoring job on an embedded Flink MiniCluster: run --config job.yaml [--<key> <value> ...]",
                     "  stop          stop a running job with a savepoint: stop <job-id> --savepoint-dir DIR [--rest-url URL] [--drain]",
+                    "  release       clear the claim of a dead run on the job's pipeline: release --config job.yaml",
                     "  inspect       describe a SavedModel: versions, tags, signatures, inputs and outputs",
                     "  predict       score a JSON Lines file locally with a SavedModel",
                     "  bench-model   rows/s of the reference tabular model at several batch sizes",
@@ -64,6 +67,7 @@ public final class Main {
                 case "demo" -> DemoCommand.run(commandArgs, out, err);
                 case "run" -> RunCommand.run(commandArgs, out, err);
                 case "stop" -> StopCommand.run(commandArgs, out, err);
+                case "release" -> ReleaseCommand.run(commandArgs, out, err);
                 case "inspect" -> Inspect.run(commandArgs, out);
                 case "predict" -> Predict.run(commandArgs, System.in, out, err);
                 case "bench-model" -> BenchModel.run(commandArgs, out);
@@ -78,6 +82,9 @@ public final class Main {
             err.println("batchscore " + command + ": " + oneLine(t));
             if (verbose) {
                 t.printStackTrace(err);
+            }
+            if (t instanceof RunClaimedException) {
+                return RunClaimedException.EXIT_CODE;
             }
             return t instanceof IllegalArgumentException ? 2 : 1;
         }

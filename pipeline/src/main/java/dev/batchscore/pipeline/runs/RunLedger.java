@@ -1,12 +1,22 @@
 package dev.batchscore.pipeline.runs;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.TableMetadata;
+import org.apache.iceberg.TableOperations;
 import org.apache.iceberg.Transaction;
+import org.apache.iceberg.UpdateProperties;
+import org.apache.iceberg.exceptions.CommitFailedException;
+import org.apache.iceberg.exceptions.CommitStateUnknownException;
 import org.apache.iceberg.util.SnapshotUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * Snapshot expiry removes old markers, so the complete marker also updates the table property
  * {@code batchscore.last-complete.<pipeline id>} in the same transaction: the start of the next
  * incremental run survives {@code expire_snapshots}.
+ *
+ * <p>One run per pipeline at a time: {@link #claim} takes the table property {@code
+ * batchscore.claim.<pipeline id>} with a compare-and-swap commit of the table metadata ({@link
+ * TableOperations#commit} fails if anyone committed since the metadata was read), so of two runs
+ * racing for it exactly one wins. The claim is a lease renewed by {@link #heartbeat}; it ends with
+ * {@link #release} or with the complete marker, in the same commit.
  *
  * <pre>{@code
  * RunLedger ledger = new RunLedger(table);
@@ -54,6 +70,16 @@ public final class RunLedger {
     /** Table property prefix: {@code <prefix><pipeline id>} holds the last complete run. */
     public static final String LAST_COMPLETE_PROPERTY = "batchscore.last-complete.";
 
+    /** Table property prefix: {@code <prefix><pipeline id>} holds the run that claimed it. */
+    public static final String CLAIM_PROPERTY = "batchscore.claim.";
+
+    /** Compare-and-swap attempts before giving up (each one lost to a concurrent commit). */
+    private static final int CAS_ATTEMPTS = 50;
+
+    /** Compare-and-swap commits lost to a concurrent commit in this JVM (a figure for tests). */
+    static final java.util.concurrent.atomic.AtomicLong LOST_RACES =
+            new java.util.concurrent.atomic.AtomicLong();
+
     private final Table table;
 
     public RunLedger(Table table) {
@@ -69,20 +95,199 @@ public final class RunLedger {
         LOG.info("Run {} of pipeline {} started: {}", run.runId(), run.pipelineId(), run.lineage());
     }
 
-    /** Commits the {@code complete} marker for {@code run} and remembers its end positions. */
+    /**
+     * Commits the {@code complete} marker for {@code run}, remembers its end positions and, in the
+     * same commit, releases the run's claim if it still holds it.
+     */
     public void markComplete(Run run) {
         table.refresh();
+        boolean holdsClaim =
+                claimOf(run.pipelineId()).map(c -> c.runId().equals(run.runId())).orElse(false);
         Transaction tx = table.newTransaction();
         var append = tx.newAppend();
         run.lineage().forEach(append::set);
         append.set(RUN_EVENT, COMPLETE).commit();
-        if (run.end() != null) {
-            tx.updateProperties()
-                    .set(LAST_COMPLETE_PROPERTY + run.pipelineId(), encode(run))
-                    .commit();
+        if (run.end() != null || holdsClaim) {
+            UpdateProperties props = tx.updateProperties();
+            if (run.end() != null) {
+                props.set(LAST_COMPLETE_PROPERTY + run.pipelineId(), encode(run));
+            }
+            if (holdsClaim) {
+                props.remove(CLAIM_PROPERTY + run.pipelineId());
+            }
+            props.commit();
         }
         tx.commitTransaction();
         LOG.info("Run {} of pipeline {} complete", run.runId(), run.pipelineId());
+    }
+
+    /**
+     * Claims {@code run}'s pipeline for it, before the run reads anything. Succeeds when no run
+     * holds the claim, when the holder's lease expired (a crashed run: logged as a WARN), or when
+     * the holder is this same run (resumed from its savepoint or started again with the same {@code
+     * pipeline.run-id}); otherwise throws {@link RunClaimedException} naming the holder.
+     *
+     * @param lease how long the claim holds without a {@link #heartbeat}
+     */
+    public RunClaim claim(Run run, Duration lease) {
+        String key = CLAIM_PROPERTY + run.pipelineId();
+        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+            TableMetadata base = operations().refresh();
+            Instant now = Instant.now();
+            RunClaim held = claimIn(base, run.pipelineId()).orElse(null);
+            if (held != null && held.runId().equals(run.runId())) {
+                if (attempt == 0) {
+                    LOG.warn(
+                            "Run {} takes over its own claim on pipeline {}: {}; the earlier job"
+                                    + " of this run must not be running any more",
+                            run.runId(),
+                            run.pipelineId(),
+                            held.describe());
+                }
+            } else if (held != null && !held.expired(now)) {
+                throw new RunClaimedException(blockedMessage(run, held), held);
+            } else if (held != null && attempt == 0) {
+                LOG.warn(
+                        "Pipeline {}: the claim of {} expired without a heartbeat (a crashed or"
+                                + " killed run?); run {} takes it over",
+                        run.pipelineId(),
+                        held.describe(),
+                        run.runId());
+            }
+            RunClaim mine = RunClaim.take(run.runId(), lease, now);
+            if (swap(base, key, mine.encode(), c -> c.token().equals(mine.token()))) {
+                LOG.info("Pipeline {} claimed by {}", run.pipelineId(), mine.describe());
+                return mine;
+            }
+        }
+        throw new IllegalStateException(
+                "could not claim pipeline '"
+                        + run.pipelineId()
+                        + "' in "
+                        + CAS_ATTEMPTS
+                        + " attempts: every commit lost a race with another writer of "
+                        + table.name()
+                        + "; run it again");
+    }
+
+    /**
+     * Renews {@code run}'s lease if it still holds its pipeline's claim; returns whether it does
+     * (false: released, or expired and taken over by another run).
+     */
+    public boolean heartbeat(Run run) {
+        String key = CLAIM_PROPERTY + run.pipelineId();
+        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+            TableMetadata base = operations().refresh();
+            Optional<RunClaim> held = claimIn(base, run.pipelineId());
+            if (held.isEmpty() || !held.get().runId().equals(run.runId())) {
+                LOG.warn(
+                        "Run {} no longer holds pipeline {}: {}",
+                        run.runId(),
+                        run.pipelineId(),
+                        held.map(RunClaim::describe).orElse("nobody does"));
+                return false;
+            }
+            RunClaim renewed = held.get().renewed(Instant.now());
+            if (swap(base, key, renewed.encode(), c -> c.equals(renewed))) {
+                LOG.debug("Heartbeat of run {} on pipeline {}", run.runId(), run.pipelineId());
+                return true;
+            }
+        }
+        LOG.warn(
+                "Heartbeat of run {} lost {} commit races; trying again later",
+                run.runId(),
+                CAS_ATTEMPTS);
+        return claimOf(run.pipelineId()).map(c -> c.runId().equals(run.runId())).orElse(false);
+    }
+
+    /** Releases {@code run}'s claim if it holds it; returns whether it did. */
+    public boolean release(Run run) {
+        String key = CLAIM_PROPERTY + run.pipelineId();
+        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+            TableMetadata base = operations().refresh();
+            Optional<RunClaim> held = claimIn(base, run.pipelineId());
+            if (held.isEmpty() || !held.get().runId().equals(run.runId())) {
+                return false;
+            }
+            if (swap(base, key, null, c -> false)) {
+                LOG.info("Run {} released pipeline {}", run.runId(), run.pipelineId());
+                return true;
+            }
+        }
+        throw new IllegalStateException(
+                "could not release the claim of run " + run.runId() + ": too many commit races");
+    }
+
+    /**
+     * Clears whatever claim {@code pipelineId} has, for a user who knows its holder is dead ({@code
+     * ./batchscore release}); returns the claim cleared.
+     */
+    public Optional<RunClaim> clearClaim(String pipelineId) {
+        String key = CLAIM_PROPERTY + pipelineId;
+        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+            TableMetadata base = operations().refresh();
+            Optional<RunClaim> held = claimIn(base, pipelineId);
+            if (held.isEmpty() || swap(base, key, null, c -> false)) {
+                return held;
+            }
+        }
+        throw new IllegalStateException(
+                "could not clear the claim of pipeline " + pipelineId + ": too many commit races");
+    }
+
+    /** The claim on {@code pipelineId}, if any (possibly expired). */
+    public Optional<RunClaim> claimOf(String pipelineId) {
+        return claimIn(operations().refresh(), pipelineId);
+    }
+
+    private static Optional<RunClaim> claimIn(TableMetadata metadata, String pipelineId) {
+        String text = metadata.properties().get(CLAIM_PROPERTY + pipelineId);
+        return text == null ? Optional.empty() : Optional.of(RunClaim.decode(text));
+    }
+
+    private static String blockedMessage(Run run, RunClaim held) {
+        return "pipeline '"
+                + run.pipelineId()
+                + "' is already being run by "
+                + held.describe()
+                + ", so run "
+                + run.runId()
+                + " was not started (nothing read or written): wait for that run to end; if it"
+                + " is dead, clear its claim with ./batchscore release --config <its job config>,"
+                + " or wait until the lease expires and the next run takes it over";
+    }
+
+    /**
+     * Sets (or, for null, removes) one table property with a compare-and-swap of the whole table
+     * metadata from {@code base}: false if anyone committed in between. A commit whose outcome is
+     * unknown is settled by reading the property back ({@code ours} recognises what we wrote).
+     */
+    private boolean swap(
+            TableMetadata base, String key, String value, Function<RunClaim, Boolean> ours) {
+        TableMetadata.Builder updated = TableMetadata.buildFrom(base);
+        if (value == null) {
+            updated.removeProperties(Set.of(key));
+        } else {
+            updated.setProperties(Map.of(key, value));
+        }
+        try {
+            operations().commit(base, updated.build());
+            return true;
+        } catch (CommitFailedException e) {
+            LOST_RACES.incrementAndGet();
+            LOG.debug("Lost a commit race on {}: {}", key, e.getMessage());
+            return false;
+        } catch (CommitStateUnknownException e) {
+            String now = operations().refresh().properties().get(key);
+            boolean committed =
+                    value == null ? now == null : now != null && ours.apply(RunClaim.decode(now));
+            LOG.warn("Commit of {} had an unknown outcome; read back: {}", key, committed);
+            return committed;
+        }
+    }
+
+    private TableOperations operations() {
+        return ((HasTableOperations) table).operations();
     }
 
     /**

@@ -57,13 +57,7 @@ public final class RunPlanner {
                 .orElseGet(() -> defaultPipelineId(config, modelName));
     }
 
-    /**
-     * Plans the run.
-     *
-     * @param scored the scored table, if it exists (it holds the ledger)
-     * @param errors the errors table, if it exists
-     * @param resumingFromSavepoint whether the job restores a savepoint or retained checkpoint
-     */
+    /** Plans the run with a new random run id if it is a new run; see the overload below. */
     public static Planned plan(
             JobConfig config,
             Optional<Table> scored,
@@ -72,12 +66,101 @@ public final class RunPlanner {
             String modelVersion,
             String signature,
             boolean resumingFromSavepoint) {
+        return plan(
+                config,
+                scored,
+                errors,
+                modelName,
+                modelVersion,
+                signature,
+                resumingFromSavepoint,
+                UUID.randomUUID().toString());
+    }
+
+    /**
+     * Plans the run. When the scored table exists, the run first claims its pipeline in the ledger
+     * ({@link RunLedger#claim}, {@code pipeline.claim-timeout}), before it reads the ledger's
+     * positions: a second run of the pipeline fails here with {@link RunClaimedException}. The
+     * caller releases the claim if the run does not go ahead; this method does if it fails itself
+     * after claiming.
+     *
+     * @param scored the scored table, if it exists (it holds the ledger)
+     * @param errors the errors table, if it exists
+     * @param resumingFromSavepoint whether the job restores a savepoint or retained checkpoint
+     * @param newRunId the run id if this is a new run without {@code pipeline.run-id}
+     */
+    public static Planned plan(
+            JobConfig config,
+            Optional<Table> scored,
+            Optional<Table> errors,
+            String modelName,
+            String modelVersion,
+            String signature,
+            boolean resumingFromSavepoint,
+            String newRunId) {
         String pipelineId = pipelineId(config, modelName);
-        String mode = config.get(SOURCE_KAFKA_STARTING_OFFSETS).trim().toLowerCase(Locale.ROOT);
         Optional<RunLedger> ledger = scored.map(RunLedger::new);
         Optional<String> runId =
                 config.getOptional(PIPELINE_RUN_ID).map(String::trim).filter(s -> !s.isEmpty());
+        Optional<Run> earlier =
+                earlierRun(pipelineId, ledger, runId, resumingFromSavepoint, /* log */ false);
+        if (ledger.isEmpty()) {
+            return plan(
+                    config,
+                    ledger,
+                    pipelineId,
+                    runId,
+                    earlier,
+                    newRunId,
+                    scored,
+                    errors,
+                    modelName,
+                    modelVersion,
+                    signature);
+        }
+        String claimedId = earlier.map(Run::runId).orElse(runId.orElse(newRunId));
+        Run claimant =
+                new Run(pipelineId, claimedId, "", null, null, modelName, modelVersion, signature);
+        ledger.get().claim(claimant, config.get(PIPELINE_CLAIM_TIMEOUT));
+        try {
+            // Read again now that no other run of the pipeline can commit: the view before the
+            // claim may predate a run that ended meanwhile.
+            Optional<Run> again =
+                    earlierRun(pipelineId, ledger, runId, resumingFromSavepoint, true);
+            String id = again.map(Run::runId).orElse(runId.orElse(newRunId));
+            if (!id.equals(claimedId)) {
+                throw new ConfigException(
+                        "pipeline '"
+                                + pipelineId
+                                + "': its ledger changed while this run claimed it (run "
+                                + id
+                                + " appeared); run it again");
+            }
+            return plan(
+                    config,
+                    ledger,
+                    pipelineId,
+                    runId,
+                    again,
+                    newRunId,
+                    scored,
+                    errors,
+                    modelName,
+                    modelVersion,
+                    signature);
+        } catch (RuntimeException e) {
+            ledger.get().release(claimant);
+            throw e;
+        }
+    }
 
+    /** The run this one continues: the named run id's, or the savepoint's interrupted run. */
+    private static Optional<Run> earlierRun(
+            String pipelineId,
+            Optional<RunLedger> ledger,
+            Optional<String> runId,
+            boolean resumingFromSavepoint,
+            boolean log) {
         Optional<Run> earlier = Optional.empty();
         if (runId.isPresent() && ledger.isPresent()) {
             earlier = ledger.get().find(pipelineId, runId.get());
@@ -94,13 +177,29 @@ public final class RunPlanner {
                                 + " --resume-from and start a new run (starting-offsets: resume"
                                 + " continues after the last complete run)");
             }
-            if (earlier.isEmpty()) {
+            if (earlier.isEmpty() && log) {
                 LOG.warn(
                         "Resuming pipeline {} from a savepoint, but its ledger has no incomplete"
                                 + " run: starting a new run id",
                         pipelineId);
             }
         }
+        return earlier;
+    }
+
+    private static Planned plan(
+            JobConfig config,
+            Optional<RunLedger> ledger,
+            String pipelineId,
+            Optional<String> runId,
+            Optional<Run> earlier,
+            String newRunId,
+            Optional<Table> scored,
+            Optional<Table> errors,
+            String modelName,
+            String modelVersion,
+            String signature) {
+        String mode = config.get(SOURCE_KAFKA_STARTING_OFFSETS).trim().toLowerCase(Locale.ROOT);
         Run run;
         if (earlier.isPresent()) {
             Run e = earlier.get();
@@ -122,7 +221,7 @@ public final class RunPlanner {
                     e.start(),
                     e.end());
         } else {
-            String id = runId.orElseGet(() -> UUID.randomUUID().toString());
+            String id = runId.orElse(newRunId);
             SourcePositions start = null;
             SourcePositions end = null;
             PositionRanges missing = PositionRanges.empty();

@@ -4,7 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -19,18 +27,26 @@ import org.junit.jupiter.api.io.TempDir;
 class RunLedgerTest {
     @TempDir Path warehouse;
 
+    private static final Duration LEASE = Duration.ofMinutes(5);
+    private static final TableIdentifier ID = TableIdentifier.of("ns", "scored");
+
     private Table table;
     private RunLedger ledger;
 
     @BeforeEach
     void table() {
-        HadoopCatalog catalog =
-                new HadoopCatalog(new org.apache.hadoop.conf.Configuration(), warehouse.toString());
         table =
-                catalog.createTable(
-                        TableIdentifier.of("ns", "scored"),
-                        new Schema(Types.NestedField.required(1, "x", Types.LongType.get())));
+                catalog()
+                        .createTable(
+                                ID,
+                                new Schema(
+                                        Types.NestedField.required(1, "x", Types.LongType.get())));
         ledger = new RunLedger(table);
+    }
+
+    /** A catalog of its own, as another client process would have. */
+    private HadoopCatalog catalog() {
+        return new HadoopCatalog(new org.apache.hadoop.conf.Configuration(), warehouse.toString());
     }
 
     private static Run run(String pipeline, String id, String start, String end) {
@@ -100,6 +116,167 @@ class RunLedgerTest {
         assertThat(kept.runId()).isEqualTo("a1");
         assertThat(kept.end()).isEqualTo(a1.end());
         assertThat(ledger.hasCompleteRun("a")).isTrue();
+    }
+
+    @Test
+    void aSecondRunOfThePipelineIsRefusedNamingTheFirst() {
+        Run a = run("p", "run-a", "t:0=0", "t:0=10");
+        RunClaim claim = ledger.claim(a, LEASE);
+        assertThat(ledger.claimOf("p")).contains(claim);
+        table.refresh();
+        assertThat(table.properties().get(RunLedger.CLAIM_PROPERTY + "p"))
+                .startsWith("run-id=run-a; claimed-at=")
+                .contains("holder=");
+        long snapshotsBefore = snapshots(table);
+
+        RunLedger other = new RunLedger(catalog().loadTable(ID));
+        assertThatThrownBy(() -> other.claim(run("p", "run-b", "t:0=0", "t:0=10"), LEASE))
+                .isInstanceOf(RunClaimedException.class)
+                .hasMessageContaining("pipeline 'p' is already being run by run run-a")
+                .hasMessageContaining("claimed at " + claim.claimedAt())
+                .hasMessageContaining("last heartbeat " + claim.heartbeatAt())
+                .hasMessageContaining("held by " + claim.holder())
+                .hasMessageContaining("./batchscore release --config")
+                .message()
+                .doesNotContain("\n");
+        assertThat(ledger.claimOf("p")).contains(claim);
+        // Another pipeline of the same table is not blocked; claims are not snapshots.
+        other.claim(run("q", "run-q", "t:0=0", "t:0=10"), LEASE);
+        assertThat(snapshots(table)).isEqualTo(snapshotsBefore);
+    }
+
+    @Test
+    void claimsRaceWithACompareAndSwapExactlyOneWins() throws Exception {
+        Table t1 = catalog().loadTable(ID);
+        Table t2 = catalog().loadTable(ID);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        int rounds = 20;
+        int lostRaces = 0;
+        long casLostBefore = RunLedger.LOST_RACES.get();
+        try {
+            for (int round = 0; round < rounds; round++) {
+                String pipeline = "race-" + round;
+                if (round % 2 == 1) {
+                    // Half the rounds race to take over an expired claim of a crashed run.
+                    ledger.claim(run(pipeline, "crashed", "t:0=0", "t:0=1"), Duration.ofMillis(1));
+                    Thread.sleep(2);
+                }
+                CyclicBarrier start = new CyclicBarrier(2);
+                List<Future<String>> outcomes = new ArrayList<>();
+                for (Table t : List.of(t1, t2)) {
+                    String runId = (t == t1 ? "one-" : "two-") + round;
+                    outcomes.add(
+                            pool.submit(
+                                    () -> {
+                                        start.await();
+                                        try {
+                                            new RunLedger(t)
+                                                    .claim(
+                                                            run(pipeline, runId, "t:0=0", "t:0=1"),
+                                                            LEASE);
+                                            return runId;
+                                        } catch (RunClaimedException e) {
+                                            return null;
+                                        }
+                                    }));
+                }
+                List<String> winners = new ArrayList<>();
+                for (Future<String> f : outcomes) {
+                    if (f.get() != null) {
+                        winners.add(f.get());
+                    }
+                }
+                assertThat(winners).as("winners of round %d", round).hasSize(1);
+                assertThat(ledger.claimOf(pipeline).orElseThrow().runId())
+                        .isEqualTo(winners.get(0));
+                lostRaces += winners.get(0).startsWith("one-") ? 0 : 1;
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // Figures, not assertions: how often each side won.
+        System.out.printf(
+                "claim race: %d rounds, table 1 won %d, table 2 won %d, %d commits lost the"
+                        + " compare-and-swap%n",
+                rounds, rounds - lostRaces, lostRaces, RunLedger.LOST_RACES.get() - casLostBefore);
+    }
+
+    @Test
+    void anExpiredClaimIsTakenOverAndItsHolderLosesItsHeartbeat() throws Exception {
+        Run crashed = run("p", "crashed", "t:0=0", "t:0=10");
+        ledger.claim(crashed, Duration.ofMillis(200));
+        Run next = run("p", "next", "t:0=0", "t:0=10");
+        assertThatThrownBy(() -> ledger.claim(next, LEASE)).isInstanceOf(RunClaimedException.class);
+        Thread.sleep(300);
+        RunClaim taken = ledger.claim(next, LEASE);
+        assertThat(taken.runId()).isEqualTo("next");
+        assertThat(ledger.heartbeat(crashed)).as("the old holder's heartbeat").isFalse();
+        assertThat(ledger.release(crashed)).as("the old holder's release").isFalse();
+        assertThat(ledger.claimOf("p")).contains(taken);
+    }
+
+    @Test
+    void aHeartbeatRenewsTheLeaseOfItsOwnClaimOnly() throws Exception {
+        Run a = run("p", "a", "t:0=0", "t:0=10");
+        RunClaim first = ledger.claim(a, Duration.ofMillis(500));
+        Thread.sleep(20);
+        assertThat(new RunLedger(catalog().loadTable(ID)).heartbeat(a)).isTrue();
+        RunClaim renewed = ledger.claimOf("p").orElseThrow();
+        assertThat(renewed.heartbeatAt()).isAfter(first.heartbeatAt());
+        assertThat(renewed.expiresAt()).isAfter(first.expiresAt());
+        assertThat(renewed.claimedAt()).isEqualTo(first.claimedAt());
+        assertThat(renewed.token()).isEqualTo(first.token());
+        assertThat(ledger.heartbeat(run("p", "b", "t:0=0", "t:0=10"))).isFalse();
+        assertThat(renewed.expired(Instant.now())).isFalse();
+    }
+
+    @Test
+    void theSameRunTakesOverItsOwnClaim() {
+        Run a = run("p", "slot-10", "t:0=0", "t:0=10");
+        RunClaim first = ledger.claim(a, LEASE);
+        RunClaim again = new RunLedger(catalog().loadTable(ID)).claim(a, LEASE);
+        assertThat(again.runId()).isEqualTo("slot-10");
+        assertThat(again.token()).isNotEqualTo(first.token());
+        assertThat(ledger.claimOf("p")).contains(again);
+    }
+
+    @Test
+    void releaseAndTheCompleteMarkerEndTheClaim() {
+        Run a = run("p", "a", "t:0=0", "t:0=10");
+        ledger.claim(a, LEASE);
+        assertThat(ledger.release(run("p", "someone-else", "t:0=0", "t:0=10"))).isFalse();
+        assertThat(ledger.release(a)).isTrue();
+        assertThat(ledger.claimOf("p")).isEmpty();
+        assertThat(ledger.release(a)).isFalse();
+
+        Run b = run("p", "b", "t:0=0", "t:0=10");
+        ledger.claim(b, LEASE);
+        ledger.markStarted(b);
+        long before = snapshots(table);
+        ledger.markComplete(b);
+        table.refresh();
+        assertThat(snapshots(table)).as("one commit").isEqualTo(before + 1);
+        assertThat(ledger.claimOf("p")).isEmpty();
+        assertThat(table.properties()).containsKey(RunLedger.LAST_COMPLETE_PROPERTY + "p");
+
+        // A complete marker of a run that lost its claim leaves the new holder's claim alone.
+        Run c = run("p", "c", "t:0=10", "t:0=20");
+        RunClaim held = ledger.claim(c, LEASE);
+        ledger.markComplete(run("p", "zombie", "t:0=10", "t:0=20"));
+        assertThat(ledger.claimOf("p")).contains(held);
+
+        // ./batchscore release clears whoever holds it.
+        assertThat(ledger.clearClaim("p")).map(RunClaim::runId).contains("c");
+        assertThat(ledger.clearClaim("p")).isEmpty();
+    }
+
+    private static long snapshots(Table t) {
+        t.refresh();
+        long n = 0;
+        for (var ignored : t.snapshots()) {
+            n++;
+        }
+        return n;
     }
 
     @Test

@@ -1,0 +1,280 @@
+package dev.batchscore.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.cli.Main;
+import dev.batchscore.pipeline.runs.RunClaim;
+import dev.batchscore.pipeline.runs.RunClaimedException;
+import dev.batchscore.pipeline.runs.RunLedger;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One run per pipeline id at a time, through {@code ./batchscore run} ({@link Main#run}, each run
+ * on its own MiniCluster as users get it) against a real broker, an Iceberg Hadoop catalog and TF
+ * Serving's half_plus_two (y = 0.5x + 2): a second run of a running pipeline exits 4 before it
+ * reads, naming the running run; a crashed run's claim blocks until its lease expires.
+ */
+class ConcurrentRunsITCase {
+    private static final String PIPELINE = "claims";
+
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+
+    @TempDir static Path scratch;
+
+    private static Path model;
+
+    @BeforeAll
+    static void fixture() {
+        model = TestJobs.halfPlusTwoFixture();
+    }
+
+    @Test
+    void aSecondRunWhileTheFirstRunsIsRefusedAndRunsAfterIt() throws Exception {
+        Scenario s = new Scenario("concurrent", 2);
+        s.produce(1000);
+        // Run A: 5 records per poll and 200 ms per poll, about 20 s for 1000 records on 2 readers.
+        List<String> argsA = s.args();
+        argsA.addAll(ThrottlingInterceptor.jobArgs(200));
+        ThrottlingInterceptor.reset();
+        Output outA = new Output();
+        CompletableFuture<Integer> runA =
+                CompletableFuture.supplyAsync(
+                        () -> Main.run(argsA.toArray(new String[0]), outA.stream, outA.stream));
+        RunClaim claimA = s.awaitClaim(runA);
+        while (ThrottlingInterceptor.CONSUMED.get() == 0 && !runA.isDone()) {
+            Thread.sleep(20);
+        }
+        assertThat(runA).as("run A still runs when B starts: %s", outA).isNotDone();
+
+        Output outB = new Output();
+        long startB = System.nanoTime();
+        int exitB = Main.run(s.args().toArray(new String[0]), outB.stream, outB.stream);
+        double secondsB = (System.nanoTime() - startB) / 1e9;
+        assertThat(runA).as("run A still ran when B was refused: %s", outA).isNotDone();
+        assertThat(exitB).as("B's exit code: %s", outB).isEqualTo(RunClaimedException.EXIT_CODE);
+        List<String> linesB = outB.lines();
+        assertThat(linesB).as("B printed one line").hasSize(1);
+        assertThat(linesB.get(0))
+                .startsWith("batchscore run: pipeline '" + PIPELINE + "' is already being run by")
+                .contains("run " + claimA.runId())
+                .contains("claimed at " + claimA.claimedAt())
+                .contains("last heartbeat ")
+                .contains("held by " + claimA.holder())
+                .contains("./batchscore release --config");
+        System.out.printf("run B refused in %.1f s while A ran: %s%n", secondsB, linesB.get(0));
+
+        assertThat(runA.get()).as("A's exit code: %s", outA).isZero();
+        assertThat(s.snapshotRunIds())
+                .as("every snapshot of both tables is run A's: B wrote nothing")
+                .containsOnly(claimA.runId());
+        s.assertExactlyOnce(1000);
+        assertThat(s.ledger().claimOf(PIPELINE)).as("A's complete marker released").isEmpty();
+
+        // B again, after A: it goes through and reads what arrived since.
+        s.produce(100);
+        Output again = new Output();
+        assertThat(Main.run(s.args().toArray(new String[0]), again.stream, again.stream))
+                .as("B's rerun: %s", again)
+                .isZero();
+        s.assertExactlyOnce(1100);
+        assertThat(s.ledger().claimOf(PIPELINE)).isEmpty();
+    }
+
+    @Test
+    void aCrashedRunsClaimBlocksUntilItsLeaseExpiresThenTheNextRunTakesOver() throws Exception {
+        Scenario s = new Scenario("stale-claim", 2);
+        s.produce(200);
+        // A run whose client died right after planning: it claimed the pipeline and never ran,
+        // heartbeated or released.
+        List<String> dead = s.args();
+        dead.remove("run");
+        dead.addAll(List.of("--pipeline.claim-timeout", "15 s"));
+        JobPlan crashed = JobPlan.create(JobConfig.fromArgs(dead.toArray(new String[0])));
+        RunClaim stale = s.ledger().claimOf(PIPELINE).orElseThrow();
+        assertThat(stale.runId()).isEqualTo(crashed.run().runId());
+
+        Output blocked = new Output();
+        int exit = Main.run(s.args().toArray(new String[0]), blocked.stream, blocked.stream);
+        Instant refusedAt = Instant.now();
+        assertThat(refusedAt)
+                .as("refused before the lease ended (else the check below proves nothing)")
+                .isBefore(stale.expiresAt());
+        assertThat(exit).as("%s", blocked).isEqualTo(RunClaimedException.EXIT_CODE);
+        assertThat(blocked.lines()).hasSize(1);
+        assertThat(blocked.lines().get(0)).contains("run " + stale.runId());
+        assertThat(s.snapshotRunIds()).as("no run wrote anything").isEmpty();
+
+        while (!stale.expired(Instant.now())) {
+            Thread.sleep(100);
+        }
+        Output takeover = new Output();
+        assertThat(Main.run(s.args().toArray(new String[0]), takeover.stream, takeover.stream))
+                .as("the run after the lease: %s", takeover)
+                .isZero();
+        s.assertExactlyOnce(200);
+        assertThat(s.snapshotRunIds()).doesNotContain(stale.runId());
+        assertThat(s.ledger().claimOf(PIPELINE)).isEmpty();
+        System.out.printf(
+                "stale claim of %s (lease 15 s) refused a run %.1f s before it expired; the run"
+                        + " after took over%n",
+                stale.runId(), Duration.between(refusedAt, stale.expiresAt()).toMillis() / 1e3);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** What one {@link Main#run} printed (stdout and stderr together). */
+    private static final class Output {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream stream = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+        List<String> lines() {
+            return bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        }
+
+        @Override
+        public String toString() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    private static final class Scenario {
+        final String topic;
+        final int partitions;
+        final Path warehouse;
+        final String table;
+        int produced;
+
+        Scenario(String topic, int partitions) throws Exception {
+            this.topic = topic;
+            this.partitions = partitions;
+            this.warehouse = scratch.resolve("warehouse-" + topic);
+            this.table = "it." + topic.replace('-', '_');
+            KAFKA.createTopic(topic, partitions);
+        }
+
+        /** Records {@code {"x": id / 4, "id": id}}, ids continuing from the last call. */
+        void produce(int count) {
+            List<String> values = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int id = produced + i;
+                values.add("{\"x\":" + (id * 0.25) + ",\"id\":" + id + "}");
+            }
+            KAFKA.produce(topic, partitions, values);
+            produced += count;
+        }
+
+        List<String> args() {
+            List<String> args =
+                    TestJobs.jobArgs(KAFKA, topic, model, warehouse, table, "streaming");
+            args.add(0, "run");
+            args.addAll(
+                    List.of(
+                            "--pipeline.id",
+                            PIPELINE,
+                            "--source.kafka.starting-offsets",
+                            "resume",
+                            "--execution.checkpointing.interval",
+                            "500 ms",
+                            "--parallelism",
+                            "2",
+                            "--batch.size",
+                            "16",
+                            "--batch.max-delay",
+                            "100 ms"));
+            return args;
+        }
+
+        Optional<Table> load() {
+            HadoopCatalog catalog =
+                    new HadoopCatalog(
+                            new org.apache.hadoop.conf.Configuration(),
+                            warehouse.toUri().toString());
+            TableIdentifier id = TableIdentifier.parse(table);
+            return catalog.tableExists(id) ? Optional.of(catalog.loadTable(id)) : Optional.empty();
+        }
+
+        RunLedger ledger() {
+            return new RunLedger(load().orElseThrow());
+        }
+
+        /** Waits until the run that {@code run} runs has claimed the pipeline. */
+        RunClaim awaitClaim(CompletableFuture<Integer> run) throws Exception {
+            while (true) {
+                Optional<RunClaim> claim = load().flatMap(t -> new RunLedger(t).claimOf(PIPELINE));
+                if (claim.isPresent()) {
+                    return claim.get();
+                }
+                assertThat(run).as("the run ended before it claimed the pipeline").isNotDone();
+                Thread.sleep(50);
+            }
+        }
+
+        /** The run ids of every snapshot of the scored and errors tables. */
+        Set<String> snapshotRunIds() {
+            Set<String> ids = new HashSet<>();
+            HadoopCatalog catalog =
+                    new HadoopCatalog(
+                            new org.apache.hadoop.conf.Configuration(),
+                            warehouse.toUri().toString());
+            for (String name : List.of(table, table + "_errors")) {
+                TableIdentifier id = TableIdentifier.parse(name);
+                if (!catalog.tableExists(id)) {
+                    continue;
+                }
+                for (Snapshot snap : catalog.loadTable(id).snapshots()) {
+                    ids.add(String.valueOf(snap.summary().get(RunLedger.RUN_ID)));
+                }
+            }
+            return ids;
+        }
+
+        /** Rows = {@code expected} records, each position once, y = 0.5x + 2 exactly. */
+        void assertExactlyOnce(int expected) throws Exception {
+            List<Record> rows = new ArrayList<>();
+            try (CloseableIterable<Record> it =
+                    IcebergGenerics.read(load().orElseThrow()).build()) {
+                it.forEach(rows::add);
+            }
+            assertThat(rows).as("rows = records produced").hasSize(expected);
+            Set<String> positions = new HashSet<>();
+            for (Record r : rows) {
+                positions.add(
+                        r.getField(ScoredRows.SOURCE_TOPIC)
+                                + "/"
+                                + r.getField(ScoredRows.SOURCE_PARTITION)
+                                + "@"
+                                + r.getField(ScoredRows.SOURCE_OFFSET));
+                long id = (Long) r.getField("id");
+                assertThat((Float) r.getField("y"))
+                        .as("y of record %d", id)
+                        .isEqualTo((float) (0.5 * (id * 0.25) + 2));
+            }
+            assertThat(positions).as("distinct (topic, partition, offset)").hasSize(expected);
+        }
+    }
+}
