@@ -147,8 +147,8 @@ class RepeatableRunITCase {
         String figures =
                 String.format(
                         Locale.ROOT,
-                        "committed at the stop %d, by resume 1 %d (it scored %d records, restored"
-                                + " ones among them); resume 2: %d skipped at the source, %d"
+                        "committed at the stop %d, by resume 1 %d (%d records scored when the first"
+                                + " restored ones were seen); resume 2: %d skipped at the source, %d"
                                 + " restored records dropped at scoring, %s; table rows %d,"
                                 + " distinct positions %d",
                         committedAtStop,
@@ -161,6 +161,7 @@ class RepeatableRunITCase {
                         rows.stream().map(ExactlyOnce::position).distinct().count());
         LOG.info(figures);
         report.publishEntry("figures", figures);
+        assertThat(rows).as("rows = records (%s)", figures).hasSize(RECORDS);
         assertHalfPlusTwoOnce(rows, RECORDS, "123");
         assertThat(droppedAtScoring)
                 .as("restored records of resume 2 that resume 1 had committed (%s)", figures)
