@@ -51,6 +51,19 @@ public final class BatchScoring {
      */
     public static SingleOutputStreamOperator<RowData> score(
             DataStream<KafkaRecord> records, ScoringSpec spec, int parallelism) {
+        return score(records, spec, parallelism, PositionSet.empty());
+    }
+
+    /**
+     * As {@link #score(DataStream, ScoringSpec, int)}, and the {@code score} operator drops records
+     * at {@code committed} positions before decoding them (micro-batches restored from a savepoint
+     * come from state, not through any filter upstream of the windows).
+     */
+    public static SingleOutputStreamOperator<RowData> score(
+            DataStream<KafkaRecord> records,
+            ScoringSpec spec,
+            int parallelism,
+            PositionSet committed) {
         if (spec.outputs().isEmpty()) {
             throw new IllegalArgumentException(
                     "the scoring spec lists no model outputs, so the scored row type is unknown; resolve them"
@@ -63,7 +76,7 @@ public final class BatchScoring {
 
         SingleOutputStreamOperator<ScoredBatch> scored =
                 microBatches(records, spec, parallelism)
-                        .map(new ScoringFunction(spec), ScoredBatch.typeInfo(spec))
+                        .map(new ScoringFunction(spec, committed), ScoredBatch.typeInfo(spec))
                         .setParallelism(parallelism)
                         .uid(SCORE)
                         .name(SCORE);

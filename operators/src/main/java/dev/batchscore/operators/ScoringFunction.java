@@ -53,6 +53,11 @@ import org.slf4j.LoggerFactory;
  * batchesScored}; histograms {@code batchSize}, {@code inferenceLatencyMs}; gauge {@code
  * modelLoadTimeMs}. The same four counts are Flink accumulators ({@link #ACC_READ} ...), which the
  * client reads from the job result for the run summary.
+ *
+ * <p>Records whose position is in the {@code committed} set are dropped before anything else and
+ * counted apart, in {@code recordsAlreadyCommitted} ({@link #ACC_ALREADY_COMMITTED}), not as read:
+ * the job's source-side filter already drops them, so these are the micro-batches restored from a
+ * savepoint that an earlier resume of the same savepoint committed.
  */
 public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBatch> {
     private static final long serialVersionUID = 1L;
@@ -66,7 +71,11 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     public static final String ACC_DEAD_LETTERED = "batchscore.recordsDeadLettered";
     public static final String ACC_SKIPPED = "batchscore.recordsSkipped";
 
+    /** Records dropped before decoding because the pipeline had committed them already. */
+    public static final String ACC_ALREADY_COMMITTED = "batchscore.recordsAlreadyCommitted";
+
     private final ScoringSpec spec;
+    private final PositionSet committed;
 
     private transient SavedModel model;
     private transient BatchScorer scorer;
@@ -86,6 +95,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     private transient Counter recordsScored;
     private transient Counter recordsDeadLettered;
     private transient Counter recordsSkipped;
+    private transient Counter recordsAlreadyCommitted;
+    private transient LongCounter alreadyCommittedAcc;
     private transient LongCounter readAcc;
     private transient LongCounter scoredAcc;
     private transient LongCounter deadLetteredAcc;
@@ -99,7 +110,15 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     private transient volatile long modelLoadTimeMs;
 
     public ScoringFunction(ScoringSpec spec) {
+        this(spec, PositionSet.empty());
+    }
+
+    /**
+     * @param committed positions the pipeline already committed: dropped, never scored again
+     */
+    public ScoringFunction(ScoringSpec spec, PositionSet committed) {
         this.spec = spec;
+        this.committed = committed == null ? PositionSet.empty() : committed;
     }
 
     @Override
@@ -153,6 +172,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         scoredAcc = accumulator(ACC_SCORED);
         deadLetteredAcc = accumulator(ACC_DEAD_LETTERED);
         skippedAcc = accumulator(ACC_SKIPPED);
+        recordsAlreadyCommitted = metrics.counter("recordsAlreadyCommitted");
+        alreadyCommittedAcc = accumulator(ACC_ALREADY_COMMITTED);
         batchesScored = metrics.counter("batchesScored");
         batchSize =
                 metrics.histogram(
@@ -213,7 +234,11 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     }
 
     @Override
-    public ScoredBatch map(List<KafkaRecord> batch) {
+    public ScoredBatch map(List<KafkaRecord> restoredOrRead) {
+        List<KafkaRecord> batch = dropCommitted(restoredOrRead);
+        if (batch.isEmpty()) {
+            return new ScoredBatch(new ArrayList<>(), new ArrayList<>());
+        }
         TimestampData now = TimestampData.fromInstant(Instant.now().truncatedTo(ChronoUnit.MICROS));
         List<RowData> scored = new ArrayList<>(batch.size());
         List<RowData> errors = new ArrayList<>();
@@ -303,6 +328,34 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     }
 
     private transient String lastBad;
+
+    /**
+     * The batch without the positions the pipeline committed before this job was planned. The
+     * source-side filter ({@code skip-committed}) never lets such a record reach a window, but a
+     * micro-batch pending in a savepoint is restored behind it: resuming the same savepoint twice
+     * would score and commit it twice.
+     */
+    private List<KafkaRecord> dropCommitted(List<KafkaRecord> batch) {
+        if (committed.isEmpty()) {
+            return batch;
+        }
+        List<KafkaRecord> kept = new ArrayList<>(batch.size());
+        for (KafkaRecord r : batch) {
+            if (!committed.contains(r.topic, r.partition, r.offset)) {
+                kept.add(r);
+            }
+        }
+        int dropped = batch.size() - kept.size();
+        if (dropped > 0) {
+            recordsAlreadyCommitted.inc(dropped);
+            alreadyCommittedAcc.add(dropped);
+            LOG.info(
+                    "Dropped {} of {} records of a micro-batch: the pipeline committed them already",
+                    dropped,
+                    batch.size());
+        }
+        return kept;
+    }
 
     /** Routes one bad record by the error policy: an error row, a skip, or a job failure. */
     private void bad(

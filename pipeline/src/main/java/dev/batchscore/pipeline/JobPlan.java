@@ -130,11 +130,13 @@ public record JobPlan(
         ScoringSpec draft = builder.build();
         List<TensorSpec> outputs;
         String modelVersion;
+        Path exportDir;
         List<FieldSpec> modelFields;
         Set<String> inputFields = new LinkedHashSet<>();
         try (SavedModel model = ModelRegistry.acquire(Path.of(modelPath), draft.modelOptions())) {
             BatchScorer scorer = model.scorer(draft.signature());
             outputs = scorer.signature().outputs();
+            exportDir = model.exportDir();
             modelVersion =
                     model.describe().version().isPresent()
                             ? Long.toString(model.describe().version().getAsLong())
@@ -161,6 +163,9 @@ public record JobPlan(
             }
         }
         builder.outputs(outputs);
+        // Pinned: for a TF Serving base directory, the version resolved here (the one the lineage
+        // names) is what every task loads, on every restart, even once a newer version appears.
+        builder.modelPath(exportDir.toString());
         Set<String> outputNames = new HashSet<>();
         outputs.forEach(o -> outputNames.add(o.key()));
 

@@ -172,8 +172,10 @@ public final class ScoringJob {
 
     /** Scores {@code records} and writes rows and errors to the plan's two Iceberg tables. */
     public static Sinks wire(DataStream<KafkaRecord> records, JobPlan plan, int parallelism) {
+        // The score operator drops committed positions too: micro-batches restored from a
+        // savepoint come out of the windows' state, behind skip-committed.
         SingleOutputStreamOperator<RowData> scored =
-                BatchScoring.score(records, plan.spec(), parallelism);
+                BatchScoring.score(records, plan.spec(), parallelism, plan.committed().positions());
         DataStream<RowData> errors = scored.getSideOutput(BatchScoring.ERRORS);
         // Lineage: every snapshot of the run says who wrote it, with which model, from where.
         Map<String, String> snapshotProps = plan.run().lineage();

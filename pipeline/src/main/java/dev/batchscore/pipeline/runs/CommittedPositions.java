@@ -1,12 +1,10 @@
 package dev.batchscore.pipeline.runs;
 
+import dev.batchscore.operators.PositionSet;
 import dev.batchscore.operators.ScoredRows;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -15,23 +13,23 @@ import org.apache.iceberg.io.CloseableIterable;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The positions of a run's range that its pipeline already committed (rows or dead letters), as one
- * sorted {@code long[]} per partition: what a rerun must not read again. Compact enough to travel
- * in the job graph: 8 bytes per committed record of the range.
+ * The positions of a run's range that its pipeline already committed (rows or dead letters): what a
+ * rerun must not read again, and what the scoring stage must not score again when it restores
+ * micro-batches from a savepoint. Held as a {@link PositionSet}, sorted disjoint offset ranges per
+ * partition, so what travels in the job graph grows with the number of gaps in what was committed,
+ * not with the number of committed records.
  */
 public final class CommittedPositions implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    private final HashMap<String, HashMap<Integer, long[]>> offsets;
-    private final long size;
+    private final PositionSet positions;
 
-    private CommittedPositions(HashMap<String, HashMap<Integer, long[]>> offsets, long size) {
-        this.offsets = offsets;
-        this.size = size;
+    private CommittedPositions(PositionSet positions) {
+        this.positions = positions;
     }
 
     public static CommittedPositions none() {
-        return new CommittedPositions(new HashMap<>(), 0);
+        return new CommittedPositions(PositionSet.empty());
     }
 
     /**
@@ -41,8 +39,7 @@ public final class CommittedPositions implements Serializable {
      */
     public static CommittedPositions scan(
             String pipelineId, SourcePositions start, SourcePositions end, Table... tables) {
-        Map<TopicPartition, long[]> buffers = new HashMap<>();
-        Map<TopicPartition, Integer> counts = new HashMap<>();
+        Collector collector = new Collector(start, end);
         for (Table table : tables) {
             if (table == null) {
                 continue;
@@ -61,69 +58,85 @@ public final class CommittedPositions implements Serializable {
                                                     ScoredRows.SOURCE_OFFSET, start.min())))
                             .build()) {
                 for (Record row : rows) {
-                    TopicPartition tp =
-                            new TopicPartition(
-                                    (String) row.getField(ScoredRows.SOURCE_TOPIC),
-                                    (Integer) row.getField(ScoredRows.SOURCE_PARTITION));
-                    long offset = (Long) row.getField(ScoredRows.SOURCE_OFFSET);
-                    Long from = start.get(tp);
-                    Long until = end.get(tp);
-                    if (from == null || until == null || offset < from || offset >= until) {
-                        continue;
-                    }
-                    long[] buf = buffers.computeIfAbsent(tp, k -> new long[16]);
-                    int n = counts.getOrDefault(tp, 0);
-                    if (n == buf.length) {
-                        buf = Arrays.copyOf(buf, n * 2);
-                        buffers.put(tp, buf);
-                    }
-                    buf[n] = offset;
-                    counts.put(tp, n + 1);
+                    collector.add(
+                            (String) row.getField(ScoredRows.SOURCE_TOPIC),
+                            (Integer) row.getField(ScoredRows.SOURCE_PARTITION),
+                            (Long) row.getField(ScoredRows.SOURCE_OFFSET));
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("reading committed positions of " + table, e);
             }
         }
-        HashMap<String, HashMap<Integer, long[]>> out = new HashMap<>();
-        long size = 0;
-        for (Map.Entry<TopicPartition, long[]> e : buffers.entrySet()) {
-            long[] sorted = Arrays.copyOf(e.getValue(), counts.get(e.getKey()));
-            Arrays.sort(sorted);
-            // A position is in both tables only if something went wrong before; count it once.
-            int distinct = 0;
-            for (int i = 0; i < sorted.length; i++) {
-                if (i == 0 || sorted[i] != sorted[i - 1]) {
-                    sorted[distinct++] = sorted[i];
-                }
-            }
-            long[] unique = Arrays.copyOf(sorted, distinct);
-            size += unique.length;
-            out.computeIfAbsent(e.getKey().topic(), t -> new HashMap<>())
-                    .put(e.getKey().partition(), unique);
-        }
-        return new CommittedPositions(out, size);
+        return collector.build();
     }
 
     public boolean contains(String topic, int partition, long offset) {
-        HashMap<Integer, long[]> byPartition = offsets.get(topic);
-        if (byPartition == null) {
-            return false;
-        }
-        long[] sorted = byPartition.get(partition);
-        return sorted != null && Arrays.binarySearch(sorted, offset) >= 0;
+        return positions.contains(topic, partition, offset);
     }
 
     /** The number of committed positions held. */
     public long size() {
-        return size;
+        return positions.size();
+    }
+
+    /** The number of offset ranges they make up. */
+    public int rangeCount() {
+        return positions.rangeCount();
     }
 
     public boolean isEmpty() {
-        return size == 0;
+        return positions.isEmpty();
+    }
+
+    /** The positions as the scoring stage takes them ({@code operators} cannot see this class). */
+    public PositionSet positions() {
+        return positions;
     }
 
     @Override
     public String toString() {
-        return size + " committed positions";
+        return positions.size() + " committed positions in " + positions.rangeCount() + " ranges";
+    }
+
+    /**
+     * What {@link #scan} does with each row it reads: keeps the positions inside the run's range (a
+     * position in both tables, which only a past bug leaves, counts once). Package-private so the
+     * size test feeds it the way the scan does.
+     */
+    static final class Collector {
+        private final SourcePositions start;
+        private final SourcePositions end;
+        private final PositionSet.Builder builder = PositionSet.builder();
+
+        // The range of the partition of the previous row: rows of one file mostly share it.
+        private String lastTopic;
+        private int lastPartition;
+        private long from;
+        private long until;
+
+        Collector(SourcePositions start, SourcePositions end) {
+            this.start = start;
+            this.end = end;
+        }
+
+        void add(String topic, int partition, long offset) {
+            if (partition != lastPartition || !topic.equals(lastTopic)) {
+                TopicPartition tp = new TopicPartition(topic, partition);
+                Long s = start.get(tp);
+                Long e = end.get(tp);
+                // A partition outside the run's range: an empty range drops its rows.
+                from = s == null || e == null ? 0 : s;
+                until = s == null || e == null ? 0 : e;
+                lastTopic = topic;
+                lastPartition = partition;
+            }
+            if (offset >= from && offset < until) {
+                builder.add(topic, partition, offset);
+            }
+        }
+
+        CommittedPositions build() {
+            return new CommittedPositions(builder.build());
+        }
     }
 }
