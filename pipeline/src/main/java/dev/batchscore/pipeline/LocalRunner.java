@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
-import dev.batchscore.pipeline.runs.ClaimHeartbeat;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -157,11 +156,6 @@ public final class LocalRunner {
                                 .setNumTaskManagers(1)
                                 .setNumSlotsPerTaskManager(slots)
                                 .build())) {
-            ClaimHeartbeat heartbeat =
-                    ClaimHeartbeat.start(
-                            catalog.loadTable(plan.table()),
-                            plan.run(),
-                            plan.config().get(BatchscoreOptions.PIPELINE_CLAIM_TIMEOUT));
             Path urlFile = null;
             try {
                 cluster.start();
@@ -206,7 +200,6 @@ public final class LocalRunner {
                 complete = ScoringJob.isComplete(plan);
                 savepoint = stopSavepoint(cluster.getArchivedExecutionGraph(jobId).get());
             } finally {
-                heartbeat.close();
                 if (!complete) {
                     // Failed or stopped with a savepoint: the next run need not wait for the lease.
                     ScoringJob.release(plan);

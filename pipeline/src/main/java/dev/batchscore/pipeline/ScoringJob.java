@@ -4,6 +4,7 @@ import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.operators.KafkaRecord;
 import dev.batchscore.pipeline.iceberg.PostCommitSink;
 import dev.batchscore.pipeline.kafka.KafkaSources;
+import dev.batchscore.pipeline.runs.ClaimKeeper;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.RunMarker;
 import dev.batchscore.pipeline.runs.SkipCommitted;
@@ -165,7 +166,7 @@ public final class ScoringJob {
                         .transform(
                                 SkipCommitted.UID,
                                 TypeInformation.of(KafkaRecord.class),
-                                new SkipCommitted(plan.committed()))
+                                new SkipCommitted(plan.committed(), claimLease(plan)))
                         .uid(SkipCommitted.UID);
         return wire(records, plan, plan.parallelism(env.getParallelism()));
     }
@@ -184,8 +185,10 @@ public final class ScoringJob {
                 new RunMarker.Topology(
                         new RunMarker(
                                 TableLoader.fromCatalog(plan.catalogLoader(), plan.table()),
-                                plan.run()),
+                                plan.run(),
+                                claimLease(plan)),
                         2);
+        ClaimKeeper.Lease lease = claimLease(plan);
         DataStreamSink<RowData> scoredSink =
                 icebergSink(
                         scored,
@@ -194,7 +197,8 @@ public final class ScoringJob {
                         plan.scoredRowType(),
                         SCORED_SINK_UID,
                         snapshotProps,
-                        marker);
+                        marker,
+                        lease);
         DataStreamSink<RowData> errorsSink =
                 icebergSink(
                         errors,
@@ -203,7 +207,8 @@ public final class ScoringJob {
                         plan.errorRowType(),
                         ERRORS_SINK_UID,
                         snapshotProps,
-                        marker);
+                        marker,
+                        lease);
         return new Sinks(scoredSink, errorsSink);
     }
 
@@ -214,7 +219,8 @@ public final class ScoringJob {
             RowType rowType,
             String uidSuffix,
             Map<String, String> snapshotProps,
-            RunMarker.Topology marker) {
+            RunMarker.Topology marker,
+            ClaimKeeper.Lease lease) {
         // The v2 IcebergSink, not FlinkSink: the v1 sink was seen losing rows in bounded STREAMING
         // runs. resolvedSchema makes the writer read RowData by our row type's positions.
         DataStreamSink<RowData> built =
@@ -231,10 +237,22 @@ public final class ScoringJob {
         rows.getExecutionEnvironment().getTransformations().remove(transformation);
         @SuppressWarnings("unchecked")
         Sink<RowData> iceberg = (Sink<RowData>) transformation.getSink();
-        return rows.sinkTo(new PostCommitSink<>(iceberg, marker::add))
+        return rows.sinkTo(
+                        new PostCommitSink<>(iceberg, marker::add, () -> ClaimKeeper.hold(lease)))
                 .uid(transformation.getUid())
                 .name(transformation.getName())
                 .setParallelism(transformation.getParallelism());
+    }
+
+    /**
+     * The run's claim on its pipeline, which the job's operators hold while they run (see {@link
+     * ClaimKeeper}): a detached job keeps its pipeline for as long as it really runs.
+     */
+    private static ClaimKeeper.Lease claimLease(JobPlan plan) {
+        return new ClaimKeeper.Lease(
+                TableLoader.fromCatalog(plan.catalogLoader(), plan.table()),
+                plan.run(),
+                plan.config().get(BatchscoreOptions.PIPELINE_CLAIM_TIMEOUT));
     }
 
     static String jobName(JobPlan plan) {

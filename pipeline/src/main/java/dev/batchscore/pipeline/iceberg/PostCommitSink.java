@@ -1,10 +1,13 @@
 package dev.batchscore.pipeline.iceberg;
 
 import java.io.IOException;
+import java.util.Collection;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.SupportsConcurrentExecutionAttempts;
+import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
+import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
@@ -16,6 +19,7 @@ import org.apache.flink.streaming.api.connector.sink2.SupportsPreCommitTopology;
 import org.apache.flink.streaming.api.connector.sink2.SupportsPreWriteTopology;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.table.data.RowData;
+import org.apache.flink.util.function.SerializableSupplier;
 
 /**
  * Iceberg's v2 sink with our own post-commit topology: every operator of the sink (writer,
@@ -43,13 +47,17 @@ public final class PostCommitSink<CommT, WriteResultT>
 
     private final Sink<RowData> delegate;
     private final transient Consumer<DataStream<CommittableMessage<CommT>>> postCommit;
+    private final SerializableSupplier<AutoCloseable> writerResource;
 
     /**
      * @param delegate an {@code IcebergSink}
      * @param postCommit receives the stream of committed committables
+     * @param writerResource opened with every writer and closed with it (the run's claim)
      */
     public PostCommitSink(
-            Sink<RowData> delegate, Consumer<DataStream<CommittableMessage<CommT>>> postCommit) {
+            Sink<RowData> delegate,
+            Consumer<DataStream<CommittableMessage<CommT>>> postCommit,
+            SerializableSupplier<AutoCloseable> writerResource) {
         if (!(delegate instanceof SupportsPreWriteTopology<?>
                 && delegate instanceof SupportsPreCommitTopology<?, ?>
                 && delegate instanceof SupportsCommitter<?>)) {
@@ -58,11 +66,57 @@ public final class PostCommitSink<CommT, WriteResultT>
         }
         this.delegate = delegate;
         this.postCommit = postCommit;
+        this.writerResource = writerResource;
     }
 
     @Override
     public SinkWriter<RowData> createWriter(WriterInitContext context) throws IOException {
-        return delegate.createWriter(context);
+        return new ResourceWriter<>(
+                (CommittingSinkWriter<RowData, WriteResultT>) delegate.createWriter(context),
+                writerResource.get());
+    }
+
+    /** The delegate's writer, holding {@code resource} until it is closed. */
+    private static final class ResourceWriter<WriteResultT>
+            implements CommittingSinkWriter<RowData, WriteResultT> {
+        private final CommittingSinkWriter<RowData, WriteResultT> delegate;
+        private final AutoCloseable resource;
+
+        ResourceWriter(
+                CommittingSinkWriter<RowData, WriteResultT> delegate, AutoCloseable resource) {
+            this.delegate = delegate;
+            this.resource = resource;
+        }
+
+        @Override
+        public void write(RowData element, Context context)
+                throws IOException, InterruptedException {
+            delegate.write(element, context);
+        }
+
+        @Override
+        public void writeWatermark(Watermark watermark) throws IOException, InterruptedException {
+            delegate.writeWatermark(watermark);
+        }
+
+        @Override
+        public void flush(boolean endOfInput) throws IOException, InterruptedException {
+            delegate.flush(endOfInput);
+        }
+
+        @Override
+        public Collection<WriteResultT> prepareCommit() throws IOException, InterruptedException {
+            return delegate.prepareCommit();
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                delegate.close();
+            } finally {
+                resource.close();
+            }
+        }
     }
 
     @Override

@@ -58,19 +58,29 @@ public final class RunMarker extends AbstractStreamOperator<Void>
 
     private final TableLoader scoredTable;
     private final Run run;
+    private final ClaimKeeper.Lease lease;
 
     private transient ListState<String> runState;
     private transient boolean inputEnded;
     private transient boolean stopped;
     private transient long commits;
+    private transient AutoCloseable claim;
 
     /**
      * @param scoredTable the scored table, which holds the run ledger
      * @param run the run the job was planned as
+     * @param lease the run's claim on its pipeline, held while this operator is open
      */
-    public RunMarker(TableLoader scoredTable, Run run) {
+    public RunMarker(TableLoader scoredTable, Run run, ClaimKeeper.Lease lease) {
         this.scoredTable = scoredTable;
         this.run = run;
+        this.lease = lease;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        claim = ClaimKeeper.hold(lease);
     }
 
     /**
@@ -213,6 +223,9 @@ public final class RunMarker extends AbstractStreamOperator<Void>
                         run.pipelineId());
             }
         } finally {
+            if (claim != null) {
+                claim.close();
+            }
             super.close();
         }
     }

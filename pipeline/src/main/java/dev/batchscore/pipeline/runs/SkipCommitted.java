@@ -22,11 +22,18 @@ public final class SkipCommitted extends AbstractStreamOperator<KafkaRecord>
     public static final String SKIPPED = "batchscore.skipped-committed-records";
 
     private final CommittedPositions committed;
+    private final ClaimKeeper.Lease lease;
 
     private transient LongCounter skipped;
+    private transient AutoCloseable claim;
 
-    public SkipCommitted(CommittedPositions committed) {
+    /**
+     * @param committed the positions to drop
+     * @param lease the run's claim on its pipeline, held while this operator is open
+     */
+    public SkipCommitted(CommittedPositions committed, ClaimKeeper.Lease lease) {
         this.committed = committed;
+        this.lease = lease;
     }
 
     @Override
@@ -34,6 +41,7 @@ public final class SkipCommitted extends AbstractStreamOperator<KafkaRecord>
         super.open();
         skipped = new LongCounter();
         getRuntimeContext().addAccumulator(SKIPPED, skipped);
+        claim = ClaimKeeper.hold(lease);
     }
 
     @Override
@@ -44,6 +52,17 @@ public final class SkipCommitted extends AbstractStreamOperator<KafkaRecord>
             return;
         }
         output.collect(element);
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (claim != null) {
+                claim.close();
+            }
+        } finally {
+            super.close();
+        }
     }
 
     /** Records dropped because the pipeline had already committed them. */
