@@ -54,6 +54,9 @@ class ClusterSubmitITCase {
     private static final String TF_PARENT_FIRST =
             "classloader.parent-first-patterns.additional: org.tensorflow.;org.bytedeco.;com.google.protobuf.";
 
+    /** Room for the job jar's classes of several jobs in one TaskManager (README). */
+    private static final String METASPACE = "taskmanager.memory.jvm-metaspace.size: 512m";
+
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
     @TempDir static Path scratch;
@@ -148,7 +151,9 @@ class ClusterSubmitITCase {
                         "tensorflow-in-lib",
                         StandaloneFlinkCluster.testClasspathJars(
                                 "/org/tensorflow/", "/org/bytedeco/", "/com/google/protobuf/"),
-                        List.of(TF_PARENT_FIRST));
+                        // Six jobs of the job jar, one after the other, in one TaskManager: each
+                        // loads the jar's classes anew (the README's session-cluster setting).
+                        List.of(TF_PARENT_FIRST, METASPACE));
         assertEveryRecordOnce(run(cluster, "it.cluster_lib_first", "lib-1"), "lib-1");
         assertEveryRecordOnce(run(cluster, "it.cluster_lib_second", "lib-2"), "lib-2");
 

@@ -224,6 +224,34 @@ public record JobPlan(
         String newRunId = UUID.randomUUID().toString();
         RunPlanner.Planned planned = null;
         try {
+            // Every check that can fail, for both tables, before the pipeline is claimed or either
+            // table is created or changed. The row types do not depend on the run.
+            builder.passthrough(passthrough(config, existing, inputFields, outputNames));
+            RowType scored = ScoredRows.scoredRowType(builder.build());
+            RowType errors = ScoredRows.errorRowType();
+            List<String> partitionBy =
+                    config.getOptional(SINK_ICEBERG_PARTITION_BY).orElse(List.of());
+            Map<String, String> tableProps = config.prefixed(SINK_ICEBERG_TABLE_PROPERTIES);
+            // The errors table has its own fixed columns: only partition it by them if it can be.
+            List<String> errorPartitions = new ArrayList<>();
+            for (String p : partitionBy) {
+                if (p.contains(ScoredRows.SOURCE_TIMESTAMP)
+                        || p.contains(ScoredRows.SOURCE_TOPIC)) {
+                    errorPartitions.add(p);
+                }
+            }
+            if (existing.isPresent()) {
+                IcebergTables.checkCompatible(
+                        existing.get(), IcebergTables.schemaOf(scored), tableId.toString());
+            } else {
+                IcebergTables.partitionSpec(IcebergTables.schemaOf(scored), partitionBy);
+            }
+            if (existingErrors.isPresent()) {
+                IcebergTables.checkCompatible(
+                        existingErrors.get(), IcebergTables.schemaOf(errors), errorsId.toString());
+            } else {
+                IcebergTables.partitionSpec(IcebergTables.schemaOf(errors), errorPartitions);
+            }
             // Before the tables are touched: a resumed run takes its id from the ledger, and a run
             // of an existing table claims its pipeline there before it reads anything.
             planned =
@@ -237,34 +265,7 @@ public record JobPlan(
                             config.isSet(EXECUTION_STATE_RECOVERY_PATH),
                             newRunId);
             builder.pipelineId(planned.run().pipelineId()).runId(planned.run().runId());
-            builder.passthrough(passthrough(config, existing, inputFields, outputNames));
             ScoringSpec spec = builder.build();
-            RowType scored = ScoredRows.scoredRowType(spec);
-            RowType errors = ScoredRows.errorRowType();
-            List<String> partitionBy =
-                    config.getOptional(SINK_ICEBERG_PARTITION_BY).orElse(List.of());
-            Map<String, String> tableProps = config.prefixed(SINK_ICEBERG_TABLE_PROPERTIES);
-            // The errors table has its own fixed columns: only partition it by them if it can be.
-            List<String> errorPartitions = new ArrayList<>();
-            for (String p : partitionBy) {
-                if (p.contains(ScoredRows.SOURCE_TIMESTAMP)
-                        || p.contains(ScoredRows.SOURCE_TOPIC)) {
-                    errorPartitions.add(p);
-                }
-            }
-            // Every check that can fail, for both tables, before either is created.
-            if (existing.isPresent()) {
-                IcebergTables.checkCompatible(
-                        existing.get(), IcebergTables.schemaOf(scored), tableId.toString());
-            } else {
-                IcebergTables.partitionSpec(IcebergTables.schemaOf(scored), partitionBy);
-            }
-            if (existingErrors.isPresent()) {
-                IcebergTables.checkCompatible(
-                        existingErrors.get(), IcebergTables.schemaOf(errors), errorsId.toString());
-            } else {
-                IcebergTables.partitionSpec(IcebergTables.schemaOf(errors), errorPartitions);
-            }
             Table scoredTable =
                     IcebergTables.ensureTable(catalog, tableId, scored, partitionBy, tableProps);
             Table errorsTable =

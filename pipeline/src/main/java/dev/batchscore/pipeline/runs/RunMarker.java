@@ -226,6 +226,9 @@ public final class RunMarker extends AbstractStreamOperator<Void>
             if (claim != null) {
                 claim.close();
             }
+            if (inputEnded) {
+                ClaimKeeper.stop(run); // the run is over in this JVM, complete or stopped
+            }
             super.close();
         }
     }
@@ -236,8 +239,12 @@ public final class RunMarker extends AbstractStreamOperator<Void>
             try (TableLoader loader = scoredTable.clone()) {
                 loader.open();
                 RunLedger ledger = new RunLedger(loader.loadTable());
-                if (!ledger.isComplete(run.pipelineId(), run.runId())) {
-                    ledger.markComplete(run);
+                if (ledger.isComplete(run.pipelineId(), run.runId())) {
+                    // A rerun of a complete run (same pipeline.run-id), or a retry: only the claim
+                    // is left to end.
+                    ledger.release(run);
+                } else {
+                    ledger.markComplete(run); // releases the claim in the same commit
                 }
                 LOG.info(
                         "Run {} of pipeline {}: input ended, {} commit(s) seen; marked complete",

@@ -11,7 +11,9 @@ class RunMarkerTest {
     void runIdentityRoundTripsThroughItsStateText() {
         RunMarker.RunIdentity bounded =
                 new RunMarker.RunIdentity(
-                        "t:reviews:sentiment", "2026-11-22T10", SourcePositions.parse("a:0=5,a:1=7"));
+                        "t:reviews:sentiment",
+                        "2026-11-22T10",
+                        SourcePositions.parse("a:0=5,a:1=7"));
         assertThat(RunMarker.RunIdentity.parse(bounded.format())).isEqualTo(bounded);
 
         RunMarker.RunIdentity open = new RunMarker.RunIdentity("p", "r", null);
