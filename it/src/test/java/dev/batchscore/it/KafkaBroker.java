@@ -1,6 +1,6 @@
 package dev.batchscore.it;
 
-import dev.batchscore.pipeline.DemoCommand;
+import dev.batchscore.pipeline.cli.DemoCommand;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

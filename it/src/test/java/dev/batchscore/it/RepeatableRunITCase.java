@@ -8,7 +8,7 @@ import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.RunCounts;
 import dev.batchscore.pipeline.ScoringJob;
-import dev.batchscore.pipeline.StopCommand;
+import dev.batchscore.pipeline.cli.StopCommand;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.nio.file.Files;

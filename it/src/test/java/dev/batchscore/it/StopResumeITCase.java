@@ -7,7 +7,8 @@ import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
 import dev.batchscore.pipeline.RunCommand;
 import dev.batchscore.pipeline.ScoringJob;
-import dev.batchscore.pipeline.StopCommand;
+import dev.batchscore.pipeline.cli.Main;
+import dev.batchscore.pipeline.cli.StopCommand;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.io.BufferedReader;
@@ -159,13 +160,14 @@ class StopResumeITCase {
         List<String> stopArgs =
                 new ArrayList<>(
                         List.of(
+                                "stop",
                                 jobId,
                                 "--savepoint-dir",
                                 scratch.resolve("sp-" + topic).toString()));
         if (drain) {
             stopArgs.add("--drain");
         }
-        assertThat(StopCommand.run(stopArgs.toArray(new String[0]), stopPrint, stopPrint))
+        assertThat(Main.run(stopArgs.toArray(new String[0]), stopPrint, stopPrint))
                 .as("stop: %s", stopOut)
                 .isZero();
         for (String line; (line = lines.readLine()) != null; ) {

@@ -398,7 +398,7 @@ public record JobPlan(
      * The model directory's name; for a TF Serving version directory ({@code .../sentiment/3}) the
      * base directory's name, since "3" says nothing in the {@code _model} column.
      */
-    static String defaultModelName(String modelPath) {
+    public static String defaultModelName(String modelPath) {
         Path path = Path.of(modelPath).toAbsolutePath().normalize();
         Path name = path.getFileName();
         if (name == null) {

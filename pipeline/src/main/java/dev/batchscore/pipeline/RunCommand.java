@@ -4,22 +4,19 @@ import dev.batchscore.pipeline.runs.Run;
 import dev.batchscore.pipeline.runs.RunLedger;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@code batchscore run --config job.yaml [--<key> <value> ...]}: validates the configuration, the
- * model and the tables, then runs the job on an embedded Flink MiniCluster and prints a one-line
- * summary (rows written, errors, time, rows/s, snapshot id).
+ * What {@code batchscore run --config job.yaml [--<key> <value> ...]} does (the command and its
+ * help are {@code cli.RunCommand}): validates the configuration, the model and the tables, then
+ * runs the job on an embedded Flink MiniCluster and prints a one-line summary (rows written,
+ * errors, time, rows/s, snapshot id).
  */
 public final class RunCommand {
     private RunCommand() {}
 
+    /** Runs the job that the job options {@code args} ({@link JobConfig#fromArgs}) describe. */
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (Arrays.asList(args).contains("--help")) {
-            out.print(usage());
-            return 0;
-        }
         JobConfig config = JobConfig.fromArgs(args);
         JobPlan plan = JobPlan.create(config);
         out.println(
@@ -100,19 +97,5 @@ public final class RunCommand {
         out.add("--" + JobConfig.RESUME_FROM_FLAG);
         out.add(savepoint);
         return String.join(" ", out);
-    }
-
-    /** The usage text with every option, generated from {@link BatchscoreOptions}. */
-    public static String usage() {
-        return "usage: batchscore run --config job.yaml [--<key> <value> ...]\n\n"
-                + "Runs a bounded scoring job on an embedded Flink MiniCluster. Options come"
-                + " from the\n"
-                + "command line, else the YAML config file (flat a.b.c: v keys or nested maps),"
-                + " else\n"
-                + "their defaults. On a cluster: flink run batchscore.jar --config job.yaml\n"
-                + "--resume-from SAVEPOINT resumes a run stopped with batchscore stop (exit code"
-                + " 3).\n\n"
-                + "options:\n"
-                + OptionsTable.plainText();
     }
 }

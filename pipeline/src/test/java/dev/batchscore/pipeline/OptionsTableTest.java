@@ -2,8 +2,12 @@ package dev.batchscore.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batchscore.pipeline.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -43,7 +47,10 @@ class OptionsTableTest {
 
     @Test
     void helpListsEveryKey() {
-        String help = RunCommand.usage();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        assertThat(Main.run(new String[] {"run", "--help"}, print, print)).isZero();
+        String help = out.toString(StandardCharsets.UTF_8);
         for (ConfigOption<?> option : BatchscoreOptions.ALL) {
             assertThat(help).contains("--" + BatchscoreOptions.displayKey(option));
         }

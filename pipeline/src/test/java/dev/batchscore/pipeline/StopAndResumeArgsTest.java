@@ -3,6 +3,8 @@ package dev.batchscore.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.batchscore.pipeline.cli.Main;
+import dev.batchscore.pipeline.cli.StopCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -86,16 +88,13 @@ class StopAndResumeArgsTest {
 
     @Test
     void stopNamesWhatIsMissing() {
-        assertThatThrownBy(() -> stop("--savepoint-dir", "/sp"))
-                .hasMessageContaining("missing <job-id>");
-        assertThatThrownBy(() -> stop("00000000000000000000000000000001"))
-                .hasMessageContaining("--savepoint-dir");
-        assertThatThrownBy(() -> stop("not-a-job", "--savepoint-dir", "/sp"))
-                .hasMessageContaining("not a Flink job id");
+        assertThat(stop("--savepoint-dir", "/sp")).contains("missing <job-id>");
+        assertThat(stop("00000000000000000000000000000001")).contains("--savepoint-dir");
+        assertThat(stop("not-a-job", "--savepoint-dir", "/sp")).contains("not a Flink job id");
         String absent = "0000000000000000000000000000abcd";
-        assertThatThrownBy(() -> stop(absent, "--savepoint-dir", "/sp"))
-                .hasMessageContaining("no local batchscore run of job " + absent)
-                .hasMessageContaining("--rest-url");
+        assertThat(stop(absent, "--savepoint-dir", "/sp"))
+                .contains("no local batchscore run of job " + absent)
+                .contains("--rest-url");
     }
 
     @Test
@@ -105,9 +104,21 @@ class StopAndResumeArgsTest {
                 .isEqualTo(Path.of("sp").toAbsolutePath().toUri().toString());
     }
 
-    private static void stop(String... args) throws Exception {
+    /** {@code batchscore stop args}, which must fail as a usage error; returns its stderr. */
+    private static String stop(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
-        StopCommand.run(args, print, print);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] argv = new String[args.length + 1];
+        argv[0] = "stop";
+        System.arraycopy(args, 0, argv, 1, args.length);
+        int exit =
+                Main.run(
+                        argv,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
+        String stderr = err.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as("exit code; stderr: %s", stderr).isEqualTo(2);
+        assertThat(stderr.lines()).hasSize(1).allMatch(l -> l.startsWith("batchscore stop: "));
+        return stderr;
     }
 }

@@ -3,7 +3,6 @@ package dev.batchscore.models.reference;
 import com.google.protobuf.CodedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,8 +53,7 @@ import org.tensorflow.types.TString;
  * #POSITIVE_WORDS}, {@link #NEGATIVE_WORDS}) are set so that they push the score up or down, so
  * demo output reads plausibly. A text without words scores exactly 0.5.
  *
- * <p>From the command line: {@code batchscore build-models tabular|text|all DIR [--seed N]}, or
- * this class's {@code main} with the same arguments.
+ * <p>From the command line: {@code batchscore build-models tabular|text|all DIR [--seed N]}.
  */
 public final class ReferenceModels {
     private static final Logger LOG = LoggerFactory.getLogger(ReferenceModels.class);
@@ -240,90 +238,31 @@ public final class ReferenceModels {
         return exportDir;
     }
 
-    /**
-     * {@code ReferenceModels tabular|text|all DIR [--seed N]}: builds the models under {@code DIR}
-     * and prints each model's version directory.
-     */
-    public static void main(String[] args) {
-        try {
-            run(args, System.out);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(2);
-        }
-    }
+    /** What {@link #build} accepts: one model's name, or {@code all}. */
+    public static final List<String> CHOICES = List.of(TABULAR, TEXT, "all");
 
     /**
-     * The command-line entry ({@code batchscore build-models}): builds the models, prints each
-     * model's version directory to {@code out} and returns the exit code.
+     * Builds {@code which} ({@code tabular}, {@code text} or {@code all}, in any case) under {@code
+     * dir} with {@code seed} and returns each model's version directory ({@code batchscore
+     * build-models}).
      *
-     * @throws IllegalArgumentException with a one-line message when the arguments are wrong
+     * @throws IllegalArgumentException with a one-line message when {@code which} is none of those,
+     *     or a model already exists there
      */
-    public static int run(String[] args, PrintStream out) {
-        String which = null;
-        Path dir = null;
-        long seed = DEFAULT_SEED;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--help") || arg.equals("-h")) {
-                out.print(usage());
-                return 0;
-            } else if (arg.equals("--seed")) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("--seed needs a value, e.g. --seed 42");
-                }
-                seed = parseSeed(args[++i]);
-            } else if (arg.startsWith("--seed=")) {
-                seed = parseSeed(arg.substring("--seed=".length()));
-            } else if (arg.startsWith("-")) {
-                throw new IllegalArgumentException("unknown option '" + arg + "'; see --help");
-            } else if (which == null) {
-                which = arg.toLowerCase(Locale.ROOT);
-            } else if (dir == null) {
-                dir = Path.of(arg);
-            } else {
-                throw new IllegalArgumentException("unexpected argument '" + arg + "'; see --help");
-            }
-        }
-        if (which == null || dir == null) {
+    public static List<Path> build(String which, Path dir, long seed) {
+        String name = which.toLowerCase(Locale.ROOT);
+        if (!CHOICES.contains(name)) {
             throw new IllegalArgumentException(
-                    "expected a model (tabular, text or all) and a directory; see --help");
-        }
-        if (!List.of(TABULAR, TEXT, "all").contains(which)) {
-            throw new IllegalArgumentException(
-                    "unknown model '" + which + "'; expected tabular, text or all");
+                    "unknown model '" + name + "'; expected tabular, text or all");
         }
         List<Path> built = new ArrayList<>();
-        if (which.equals(TABULAR) || which.equals("all")) {
+        if (name.equals(TABULAR) || name.equals("all")) {
             built.add(buildTabular(dir, seed));
         }
-        if (which.equals(TEXT) || which.equals("all")) {
+        if (name.equals(TEXT) || name.equals("all")) {
             built.add(buildText(dir, seed));
         }
-        built.forEach(out::println);
-        return 0;
-    }
-
-    static String usage() {
-        return String.join(
-                System.lineSeparator(),
-                "usage: build-models tabular|text|all DIR [--seed N]",
-                "  tabular|text|all  which reference model(s) to build",
-                "  DIR               base directory; a model goes to DIR/<name>/1",
-                "  --seed N          seed of the weights (default "
-                        + DEFAULT_SEED
-                        + ");"
-                        + " same seed, same scores",
-                "  --help            print this help",
-                "");
-    }
-
-    private static long parseSeed(String value) {
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--seed expects an integer, got '" + value + "'");
-        }
+        return built;
     }
 
     private static Path exportDir(Path baseDir, String name) {

@@ -23,41 +23,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code bench-model [--seed N] [--seconds S] [--batch-sizes 1,32,512]}: how much batching buys.
- * Builds the reference tabular model in a temporary directory, loads it through {@link
- * ModelRegistry}, warms up, then scores random records through {@link BatchScorer#score} for {@code
- * S} seconds at each batch size and prints rows/s and the ratio to the largest batch size. The
- * figures are information for choosing the job's batch size, not a test.
+ * What {@code batchscore bench-model [--seed N] [--seconds S] [--batch-sizes 1,32,512]} measures
+ * (its arguments are parsed by the CLI in the pipeline module): how much batching buys. Builds the
+ * reference tabular model in a temporary directory, loads it through {@link ModelRegistry}, warms
+ * up, then scores random records through {@link BatchScorer#score} for {@code S} seconds at each
+ * batch size and prints rows/s and the ratio to the largest batch size. The figures are information
+ * for choosing the job's batch size, not a test.
  */
 public final class BenchModel {
     private static final Logger LOG = LoggerFactory.getLogger(BenchModel.class);
 
-    static final double DEFAULT_SECONDS = 3.0;
-    static final String DEFAULT_BATCH_SIZES = "1,32,512";
+    public static final double DEFAULT_SECONDS = 3.0;
+    public static final String DEFAULT_BATCH_SIZES = "1,32,512";
     static final int MAX_BATCH_SIZE = 1 << 20;
-
-    static final ToolArgs ARGS =
-            new ToolArgs(
-                            "bench-model",
-                            "bench-model [--seed N] [--seconds S] [--batch-sizes 1,32,512]")
-                    .option(
-                            "seed",
-                            "N",
-                            "seed of the reference model's weights and the random records (default "
-                                    + ReferenceModels.DEFAULT_SEED
-                                    + ")")
-                    .option(
-                            "seconds",
-                            "S",
-                            "how long to score at each batch size, after warm-up (default "
-                                    + DEFAULT_SECONDS
-                                    + ")")
-                    .option(
-                            "batch-sizes",
-                            "LIST",
-                            "comma-separated batch sizes to measure (default "
-                                    + DEFAULT_BATCH_SIZES
-                                    + ")");
 
     private BenchModel() {}
 
@@ -69,22 +47,21 @@ public final class BenchModel {
     }
 
     /**
-     * Runs the benchmark and prints a table to {@code out}; returns 0.
+     * Builds the reference tabular model with {@code seed}, scores random records for {@code
+     * seconds} at each of {@code batchSizes} (see {@link #batchSizes}) and prints a table to {@code
+     * out}; returns 0.
      *
-     * @throws IllegalArgumentException when the arguments are wrong
+     * @throws IllegalArgumentException when {@code seconds} is not positive
      * @throws ModelException when the reference model cannot be loaded or scored
      */
-    public static int run(String[] args, PrintStream out) {
-        ToolArgs.Parsed parsed = ARGS.parse(args);
-        if (parsed.help()) {
-            out.print(ARGS.help());
-            return 0;
+    public static int run(long seed, double seconds, List<Integer> batchSizes, PrintStream out) {
+        if (!(seconds > 0) || Double.isInfinite(seconds) || batchSizes.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "bench-model needs a positive time and at least one batch size, got "
+                            + seconds
+                            + " s and "
+                            + batchSizes);
         }
-        parsed.expectPositionals(0, "only options");
-        long seed = parsed.getLong("seed", ReferenceModels.DEFAULT_SEED);
-        double seconds = parsed.getPositiveDouble("seconds", DEFAULT_SECONDS);
-        List<Integer> batchSizes = batchSizes(parsed.getList("batch-sizes", DEFAULT_BATCH_SIZES));
-
         Path tmp;
         try {
             tmp = Files.createTempDirectory("batchscore-bench-");
@@ -126,7 +103,11 @@ public final class BenchModel {
         return 0;
     }
 
-    static List<Integer> batchSizes(List<String> items) {
+    /**
+     * The batch sizes of {@code --batch-sizes}: integers between 1 and 2^20, in the given order,
+     * without duplicates; a wrong item is an {@link IllegalArgumentException} naming it.
+     */
+    public static List<Integer> batchSizes(List<String> items) {
         if (items.isEmpty()) {
             throw new IllegalArgumentException(
                     "--batch-sizes needs at least one size, e.g. --batch-sizes 1,32,512");

@@ -14,18 +14,19 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.tensorflow.proto.MetaGraphDef;
 
 /**
- * {@code inspect MODEL_DIR [--tags serve] [--verbose]}: what a SavedModel offers, in the spirit of
- * {@code saved_model_cli show --all}: the version loaded (and the others in a TensorFlow Serving
- * base directory), the tag sets, and for every signature its method, inputs and outputs with dtype
- * and shape, plus the record fields batchscore will read for it (for a signature that takes
- * serialized {@code tf.Example}s, the features its graph parses).
+ * What {@code batchscore inspect} prints (its arguments are parsed by the CLI in the pipeline
+ * module): what a SavedModel offers, in the spirit of {@code saved_model_cli show --all}: the
+ * version loaded (and the others in a TensorFlow Serving base directory), the tag sets, and for
+ * every signature its method, inputs and outputs with dtype and shape, plus the record fields
+ * batchscore will read for it (for a signature that takes serialized {@code tf.Example}s, the
+ * features its graph parses).
  *
  * <pre>{@code
  * signature 'regress_x_to_y' (tensorflow/serving/regress)
@@ -39,46 +40,17 @@ import org.tensorflow.proto.MetaGraphDef;
  */
 public final class Inspect {
 
-    static final ToolArgs ARGS =
-            new ToolArgs("inspect", "inspect MODEL_DIR [--tags serve] [--verbose]")
-                    .positional(
-                            "MODEL_DIR",
-                            "a SavedModel directory, or a TF Serving base directory (highest"
-                                    + " version)")
-                    .option(
-                            "tags",
-                            "TAGS",
-                            "comma-separated meta graph tag set to load (default serve)")
-                    .flag("verbose", "also print each tensor's graph name");
-
     private Inspect() {}
 
     /**
-     * Prints the description to {@code out} and returns 0.
+     * Loads the model at {@code path} (a SavedModel directory, or a TF Serving base directory whose
+     * highest version is loaded) with the meta graph tag set {@code tags} and prints its
+     * description to {@code out}; {@code verbose} adds each tensor's graph name. Returns 0.
      *
-     * @throws IllegalArgumentException when the arguments are wrong
      * @throws ModelException when the model cannot be loaded
      */
-    public static int run(String[] args, PrintStream out) {
-        ToolArgs.Parsed parsed = ARGS.parse(args);
-        if (parsed.help()) {
-            out.print(ARGS.help());
-            return 0;
-        }
-        if (parsed.positionals().isEmpty()) {
-            throw new IllegalArgumentException(
-                    "inspect needs a model directory, e.g. inspect models/tabular; see inspect"
-                            + " --help");
-        }
-        parsed.expectPositionals(1, "one model directory");
-        Path path = Path.of(parsed.positionals().get(0));
-        List<String> tags = parsed.getList("tags", ModelOptions.DEFAULT_TAG);
-        if (tags.isEmpty()) {
-            throw new IllegalArgumentException("--tags needs at least one tag, e.g. --tags serve");
-        }
-        boolean verbose = parsed.flag("verbose");
-
-        ModelOptions options = ModelOptions.defaults().withTags(new HashSet<>(tags));
+    public static int run(Path path, Set<String> tags, boolean verbose, PrintStream out) {
+        ModelOptions options = ModelOptions.defaults().withTags(tags);
         try (SavedModel model = ModelRegistry.acquire(path, options)) {
             print(path, model, verbose, out);
         }

@@ -23,15 +23,15 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * {@code predict --model MODEL_DIR [--signature NAME] [--tags serve] [--batch-size N] --input
- * FILE|-}: scores a JSON Lines file locally, without Flink, through the same {@link BatchScorer}
+ * What {@code batchscore predict} does (its arguments are parsed by the CLI in the pipeline
+ * module): scores a JSON Lines file locally, without Flink, through the same {@link BatchScorer}
  * the job uses.
  *
  * <p>Each input line is one JSON object whose fields are named by the signature's inputs (or, for a
@@ -48,38 +48,9 @@ import java.util.Map;
  */
 public final class Predict {
 
-    static final int DEFAULT_BATCH_SIZE = 256;
+    public static final int DEFAULT_BATCH_SIZE = 256;
     static final String ERROR_FIELD = "_error";
     static final String LINE_FIELD = "_line";
-
-    static final ToolArgs ARGS =
-            new ToolArgs(
-                            "predict",
-                            "predict --model MODEL_DIR [--signature NAME] [--tags serve]"
-                                    + " [--batch-size N] --input FILE|-")
-                    .option(
-                            "model",
-                            "MODEL_DIR",
-                            "a SavedModel directory, or a TF Serving base directory (highest"
-                                    + " version)")
-                    .option(
-                            "signature",
-                            "NAME",
-                            "the signature to score with (default "
-                                    + ModelOptions.DEFAULT_SIGNATURE
-                                    + ")")
-                    .option(
-                            "tags",
-                            "TAGS",
-                            "comma-separated meta graph tag set to load (default serve)")
-                    .option(
-                            "batch-size",
-                            "N",
-                            "at most N records per model call (default " + DEFAULT_BATCH_SIZE + ")")
-                    .option(
-                            "input",
-                            "FILE|-",
-                            "JSON Lines to score, one object per line; '-' reads stdin");
 
     // Trailing tokens are refused so that two objects run together on one line are an error
     // rather than a silently dropped second record.
@@ -89,34 +60,31 @@ public final class Predict {
     private Predict() {}
 
     /**
-     * Scores {@code --input} (or {@code in} for {@code -}) and writes one JSON line per input line
-     * to {@code out}; warnings go to {@code err}.
+     * Scores {@code input} (a JSON Lines file, or {@code in} for {@code -}) with the signature
+     * {@code signature} of the model at {@code modelDir}, loaded with the tag set {@code tags}, in
+     * model calls of at most {@code batchSize} records, and writes one JSON line per input line to
+     * {@code out}; warnings go to {@code err}.
      *
      * @return 0 when every line was scored, 1 when some failed (each one has an error line)
-     * @throws IllegalArgumentException when the arguments are wrong or the input cannot be opened
+     * @throws IllegalArgumentException when the input cannot be opened
      * @throws ModelException when the model cannot be loaded or the signature cannot be used
      */
-    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-        ToolArgs.Parsed parsed = ARGS.parse(args);
-        if (parsed.help()) {
-            out.print(ARGS.help());
-            return 0;
+    public static int run(
+            Path modelDir,
+            String signature,
+            Set<String> tags,
+            int batchSize,
+            String input,
+            InputStream in,
+            PrintStream out,
+            PrintStream err) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
-        parsed.expectPositionals(0, "only options");
-        Path modelDir = Path.of(parsed.require("model", "models/tabular"));
-        String input = parsed.require("input", "records.jsonl (or - for stdin)");
-        String signature = parsed.get("signature", ModelOptions.DEFAULT_SIGNATURE);
-        int batchSize = parsed.getPositiveInt("batch-size", DEFAULT_BATCH_SIZE);
-        List<String> tags = parsed.getList("tags", ModelOptions.DEFAULT_TAG);
-        if (tags.isEmpty()) {
-            throw new IllegalArgumentException("--tags needs at least one tag, e.g. --tags serve");
-        }
-
         // Open the input before loading the model: a typo in the path should not cost a load.
         try (BufferedReader reader = open(input, in);
                 SavedModel model =
-                        ModelRegistry.acquire(
-                                modelDir, ModelOptions.defaults().withTags(new HashSet<>(tags)))) {
+                        ModelRegistry.acquire(modelDir, ModelOptions.defaults().withTags(tags))) {
             Run run = new Run(model.scorer(signature), batchSize, out, err);
             String line;
             int lineNumber = 0;

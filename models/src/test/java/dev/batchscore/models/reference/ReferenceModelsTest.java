@@ -3,9 +3,6 @@ package dev.batchscore.models.reference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -148,38 +145,13 @@ class ReferenceModelsTest {
     }
 
     @Test
-    void commandLineBuildsAllAndRejectsBadArguments() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code =
-                ReferenceModels.run(
-                        new String[] {"all", tmp.toString(), "--seed", "9"}, print(out));
-        assertThat(code).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8).lines())
-                .containsExactly(
-                        tmp.resolve("tabular/1").toString(), tmp.resolve("text/1").toString());
+    void buildMakesAllAndRejectsAnUnknownModel() {
+        assertThat(ReferenceModels.build("ALL", tmp, 9))
+                .containsExactly(tmp.resolve("tabular/1"), tmp.resolve("text/1"));
         assertThat(tmp.resolve("text/1/saved_model.pb")).isRegularFile();
-
-        PrintStream ignored = print(new ByteArrayOutputStream());
-        assertThatThrownBy(() -> ReferenceModels.run(new String[] {"images", "x"}, ignored))
+        assertThatThrownBy(() -> ReferenceModels.build("images", tmp.resolve("x"), 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("unknown model 'images'; expected tabular, text or all");
-        assertThatThrownBy(
-                        () ->
-                                ReferenceModels.run(
-                                        new String[] {"text", "x", "--seed", "abc"}, ignored))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("--seed expects an integer, got 'abc'");
-        assertThatThrownBy(() -> ReferenceModels.run(new String[] {"text"}, ignored))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("expected a model");
-
-        ByteArrayOutputStream help = new ByteArrayOutputStream();
-        assertThat(ReferenceModels.run(new String[] {"--help"}, print(help))).isZero();
-        assertThat(help.toString(StandardCharsets.UTF_8)).contains("--seed N").contains("DIR");
-    }
-
-    private static PrintStream print(ByteArrayOutputStream bytes) {
-        return new PrintStream(bytes, true, StandardCharsets.UTF_8);
     }
 
     private static java.util.List<Long> dims(TensorInfo info) {

@@ -1,45 +1,23 @@
 package dev.batchscore.models.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchscore.models.DType;
 import dev.batchscore.models.FieldSpec;
 import dev.batchscore.models.reference.ReferenceModels;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** What inspect prints; its arguments are tested with the CLI (pipeline's cli.ToolCommandsTest). */
 class InspectTest {
+    private static final Set<String> SERVE = Set.of("serve");
 
     @TempDir Path tmp;
 
     private final Fixtures.Capture out = new Fixtures.Capture();
-
-    @Test
-    void helpListsEveryOption() {
-        assertThat(Inspect.run(new String[] {"--help"}, out.stream)).isZero();
-        assertThat(out.text())
-                .startsWith("usage: inspect MODEL_DIR [--tags serve] [--verbose]")
-                .contains("MODEL_DIR ", "--tags TAGS ", "--verbose ", "--help ");
-    }
-
-    @Test
-    void wrongArgumentsAreOneLineErrors() {
-        assertThatThrownBy(() -> Inspect.run(new String[] {}, out.stream))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("inspect needs a model directory");
-        assertThatThrownBy(() -> Inspect.run(new String[] {"a", "b"}, out.stream))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("unexpected argument 'b'");
-        assertThatThrownBy(() -> Inspect.run(new String[] {"a", "--tags", ","}, out.stream))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("--tags needs at least one tag, e.g. --tags serve");
-        assertThatThrownBy(() -> Inspect.run(new String[] {"a", "--verbose=yes"}, out.stream))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("--verbose takes no value, got 'yes'");
-    }
 
     @Test
     void fieldsAreDescribedLikeTensors() {
@@ -54,11 +32,7 @@ class InspectTest {
     @Test
     void describesTheReferenceTextModel() {
         ReferenceModels.buildText(tmp, 1);
-        assertThat(
-                        Inspect.run(
-                                new String[] {tmp.resolve("text").toString(), "--verbose"},
-                                out.stream))
-                .isZero();
+        assertThat(Inspect.run(tmp.resolve("text"), SERVE, true, out.stream)).isZero();
         assertThat(out.text())
                 .contains("model:     " + tmp.resolve("text/1"))
                 .contains("version:   1\n")
@@ -72,7 +46,7 @@ class InspectTest {
     @Test
     void describesEverySignatureOfHalfPlusTwoWithTheExampleFields() {
         Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu").resolve("00000123");
-        assertThat(Inspect.run(new String[] {model.toString()}, out.stream)).isZero();
+        assertThat(Inspect.run(model, SERVE, false, out.stream)).isZero();
         String text = out.text();
         assertThat(text)
                 .contains("version:   123\n")
@@ -95,7 +69,7 @@ class InspectTest {
     @Test
     void aBaseDirectoryListsItsVersionsAndLoadsTheHighest() {
         Path base = Fixtures.savedModel("saved_model_half_plus_two_2_versions");
-        assertThat(Inspect.run(new String[] {base.toString()}, out.stream)).isZero();
+        assertThat(Inspect.run(base, SERVE, false, out.stream)).isZero();
         assertThat(out.text())
                 .contains("version:   124\n")
                 .contains("versions:  123, 124 (the highest is loaded from a base directory)\n");
@@ -104,7 +78,7 @@ class InspectTest {
     @Test
     void describesTheTf2Export() {
         Path model = Fixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
-        assertThat(Inspect.run(new String[] {model.toString(), "--verbose"}, out.stream)).isZero();
+        assertThat(Inspect.run(model, SERVE, true, out.stream)).isZero();
         assertThat(out.text())
                 .contains("signature 'serving_default' (tensorflow/serving/predict)")
                 .contains("signature 'regress_x_to_y' (tensorflow/serving/predict)");

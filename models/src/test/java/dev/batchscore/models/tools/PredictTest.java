@@ -9,6 +9,7 @@ import dev.batchscore.models.reference.ReferenceModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,47 +21,23 @@ class PredictTest {
     private final Fixtures.Capture out = new Fixtures.Capture();
     private final Fixtures.Capture err = new Fixtures.Capture();
 
-    private int predict(String stdin, String... args) {
-        return Predict.run(args, Fixtures.stdin(stdin), out.stream, err.stream);
+    private int predict(String stdin, Path model, String signature, int batchSize, String input) {
+        return Predict.run(
+                model,
+                signature,
+                Set.of("serve"),
+                batchSize,
+                input,
+                Fixtures.stdin(stdin),
+                out.stream,
+                err.stream);
     }
 
-    // ---- arguments and help: no model needed
-
-    @Test
-    void helpListsEveryOption() {
-        assertThat(predict("", "--help")).isZero();
-        assertThat(out.text())
-                .startsWith("usage: predict --model MODEL_DIR")
-                .contains("--model MODEL_DIR", "--signature NAME", "--tags TAGS", "--batch-size N")
-                .contains("--input FILE|-", "--help");
-        assertThat(out.text().lines().skip(1))
-                .allSatisfy(line -> assertThat(line).matches("  --\\S.*\\S  +\\S.*"));
+    private int predict(String stdin, Path model) {
+        return predict(stdin, model, "serving_default", 256, "-");
     }
 
-    @Test
-    void missingOrWrongArgumentsAreOneLineErrors() {
-        assertThatThrownBy(() -> predict("", "--input", "-"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("predict needs --model, e.g. --model models/tabular");
-        assertThatThrownBy(() -> predict("", "--model", "m"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("predict needs --input");
-        assertThatThrownBy(() -> predict("", "--model", "m", "--input", "-", "--batch-size", "0"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("--batch-size must be a positive integer, got '0'");
-        assertThatThrownBy(() -> predict("", "--model", "m", "--input", "-", "--batch-size=x"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("--batch-size expects an integer, got 'x'");
-        assertThatThrownBy(() -> predict("", "--model", "m", "--inptu", "-"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("unknown option '--inptu' for predict; known: ");
-        assertThatThrownBy(() -> predict("", "--model", "m", "--input"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("--input FILE|- needs a value; see predict --help");
-        assertThatThrownBy(() -> predict("", "--model", "m", "--input", "-", "extra"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("unexpected argument 'extra'");
-    }
+    // ---- input: no model needed
 
     @Test
     void missingInputFileIsReportedBeforeTheModelIsLoaded() {
@@ -69,9 +46,9 @@ class PredictTest {
                         () ->
                                 predict(
                                         "",
-                                        "--model",
-                                        tmp.resolve("no-model").toString(),
-                                        "--input",
+                                        tmp.resolve("no-model"),
+                                        "serving_default",
+                                        256,
                                         absent.toString()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage(
@@ -103,12 +80,10 @@ class PredictTest {
                         "{\"id\": \"a\", \"x\": 1}\n\n"
                                 + "{\"id\": \"b\", \"x\": 0.1}\n"
                                 + "{\"id\": \"c\", \"x\": [3.0]}\n",
-                        "--model",
-                        model.toString(),
-                        "--input",
-                        "-",
-                        "--batch-size",
-                        "2");
+                        model,
+                        "serving_default",
+                        2,
+                        "-");
         assertThat(err.text()).isEmpty();
         assertThat(code).isZero();
         List<String> lines = out.text().lines().toList();
@@ -132,7 +107,7 @@ class PredictTest {
                         "{\"x\": \"not a number\"}",
                         "{\"x\": 2}",
                         ""));
-        int code = predict("", "--model", model.toString(), "--input", input.toString());
+        int code = predict("", model, "serving_default", 256, input.toString());
         assertThat(code).isEqualTo(1);
         List<JsonNode> lines = readLines(out.text());
         assertThat(lines).hasSize(4);
@@ -165,7 +140,7 @@ class PredictTest {
                         "{\"x\": 6}",
                         "bad",
                         "");
-        int code = predict(input, "--model", model.toString(), "--input", "-", "--batch-size", "2");
+        int code = predict(input, model, "serving_default", 2, "-");
         assertThat(code).isEqualTo(1);
         List<String> order =
                 readLines(out.text()).stream()
@@ -184,16 +159,7 @@ class PredictTest {
     @Test
     void scoresTfExampleSignaturesFromRecordFields() throws Exception {
         Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
-        assertThat(
-                        predict(
-                                "{\"x\": 1}\n{\"x\": 3}\n",
-                                "--model",
-                                model.toString(),
-                                "--signature",
-                                "regress_x_to_y",
-                                "--input",
-                                "-"))
-                .isZero();
+        assertThat(predict("{\"x\": 1}\n{\"x\": 3}\n", model, "regress_x_to_y", 256, "-")).isZero();
         assertThat(readLines(out.text()))
                 .extracting(n -> n.get("outputs").floatValue())
                 .containsExactly(2.5f, 3.5f);
@@ -201,14 +167,11 @@ class PredictTest {
         Fixtures.Capture classify = new Fixtures.Capture();
         assertThat(
                         Predict.run(
-                                new String[] {
-                                    "--model",
-                                    model.toString(),
-                                    "--signature",
-                                    "classify_x_to_y",
-                                    "--input",
-                                    "-"
-                                },
+                                model,
+                                "classify_x_to_y",
+                                Set.of("serve"),
+                                256,
+                                "-",
                                 Fixtures.stdin("{\"x\": 1}\n"),
                                 classify.stream,
                                 err.stream))
@@ -219,8 +182,7 @@ class PredictTest {
     @Test
     void scoresTheTf2Export() throws Exception {
         Path model = Fixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
-        assertThat(predict("{\"x\": 1}\n{\"x\": 5}\n", "--model", model.toString(), "--input", "-"))
-                .isZero();
+        assertThat(predict("{\"x\": 1}\n{\"x\": 5}\n", model)).isZero();
         assertThat(readLines(out.text()))
                 .extracting(n -> n.get("y").floatValue())
                 .containsExactly(2.5f, 4.5f);
@@ -229,16 +191,7 @@ class PredictTest {
     @Test
     void unknownSignatureIsAModelError() {
         Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
-        assertThatThrownBy(
-                        () ->
-                                predict(
-                                        "{\"x\": 1}\n",
-                                        "--model",
-                                        model.toString(),
-                                        "--signature",
-                                        "nope",
-                                        "--input",
-                                        "-"))
+        assertThatThrownBy(() -> predict("{\"x\": 1}\n", model, "nope", 256, "-"))
                 .isInstanceOf(dev.batchscore.models.ModelException.class)
                 .hasMessageContaining("nope");
     }
@@ -251,10 +204,7 @@ class PredictTest {
                         "{\"text\": \"Great product, love it!\"}\n"
                                 + "{\"text\": \"arrived broken, terrible\"}\n"
                                 + "{\"text\": \"\"}\n",
-                        "--model",
-                        tmp.resolve("text").toString(),
-                        "--input",
-                        "-");
+                        tmp.resolve("text"));
         assertThat(code).isZero();
         List<JsonNode> lines = readLines(out.text());
         assertThat(lines.get(0).get("sentiment").floatValue()).isGreaterThan(0.8f);

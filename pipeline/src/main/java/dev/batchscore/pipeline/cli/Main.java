@@ -1,93 +1,136 @@
 package dev.batchscore.pipeline.cli;
 
-import dev.batchscore.models.reference.ReferenceModels;
-import dev.batchscore.models.tools.BenchModel;
-import dev.batchscore.models.tools.Inspect;
-import dev.batchscore.models.tools.Predict;
-import dev.batchscore.pipeline.DemoCommand;
-import dev.batchscore.pipeline.ReleaseCommand;
-import dev.batchscore.pipeline.RunCommand;
-import dev.batchscore.pipeline.StopCommand;
 import dev.batchscore.pipeline.runs.RunClaimedException;
+import java.io.InputStream;
 import java.io.PrintStream;
-import java.util.ArrayList;
+import java.io.PrintWriter;
 import java.util.Arrays;
-import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
 
 /**
- * The {@code ./batchscore} command line: dispatches a subcommand and turns every failure into one
- * line on stderr and a non-zero exit (a stack trace only with {@code --verbose}).
+ * The {@code ./batchscore} command line, on picocli: one command class per subcommand in this
+ * package, one help style ({@code --help} on every command), and one error path: every failure is
+ * one line on stderr, {@code batchscore <command>: <message>}, and a non-zero exit (a stack trace
+ * only with {@code --verbose}, wherever it stands on the line).
+ *
+ * <p>Exit codes: 0 done; 1 failed; 2 a usage error (a wrong argument, an unknown option or command,
+ * any {@link IllegalArgumentException} such as a {@code ConfigException}); 3 a run stopped with a
+ * savepoint ({@code RunCommand.STOPPED_EXIT_CODE}); 4 a pipeline claimed by another run ({@link
+ * RunClaimedException#EXIT_CODE}).
  */
-public final class Main {
+@Command(
+        name = "batchscore",
+        customSynopsis = "batchscore [--verbose] <command> [options]",
+        description = {
+            "Reliable batch scoring of Kafka streams with TensorFlow SavedModels on Apache Flink,"
+                    + " committed to Apache Iceberg."
+        },
+        commandListHeading = "%nCommands:%n",
+        optionListHeading = "%nGlobal options:%n",
+        footer = {"", "'batchscore <command> --help' lists the command's options."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:done",
+            "1:failed",
+            "2:usage error: a wrong argument, option or command",
+            "3:a run stopped with a savepoint before the end of its input",
+            "4:the pipeline is claimed by another run"
+        })
+public final class Main implements Callable<Integer> {
 
-    private static final String USAGE =
-            String.join(
-                    "\n",
-                    "usage: batchscore [--verbose] <command> [options]",
-                    "",
-                    "commands:",
-                    "  demo          run the whole job on embedded Kafka, Flink and Iceberg with a reference model",
-                    "  run           run a scoring job on an embedded Flink MiniCluster: run --config job.yaml [--<key> <value> ...]",
-                    "  stop          stop a running job with a savepoint: stop <job-id> --savepoint-dir DIR [--rest-url URL] [--drain]",
-                    "  release       clear the claim of a dead run on the job's pipeline: release --config job.yaml",
-                    "  inspect       describe a SavedModel: versions, tags, signatures, inputs and outputs",
-                    "  predict       score a JSON Lines file locally with a SavedModel",
-                    "  bench-model   rows/s of the reference tabular model at several batch sizes",
-                    "  build-models  build the reference SavedModels (tabular, text) into a directory",
-                    "",
-                    "global options:",
-                    "  --verbose     print stack traces with errors",
-                    "  --help        this text; '<command> --help' lists the command's options");
+    @Mixin Cli.HelpOption help;
+    @Mixin Cli.VerboseOption verbose;
+    @Spec CommandLine.Model.CommandSpec spec;
 
-    private Main() {}
+    private final PrintStream out;
+
+    private Main(PrintStream out) {
+        this.out = out;
+    }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        System.exit(run(args, System.in, System.out, System.err));
     }
 
     /** Runs one command and returns its exit code; never throws. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        List<String> rest = new ArrayList<>(Arrays.asList(args));
-        // --verbose is global wherever it stands; only inspect also reads it (tensor names).
-        boolean verbose = rest.contains("--verbose");
-        while (!rest.isEmpty() && rest.get(0).equals("--verbose")) {
-            rest.remove(0);
-        }
-        if (rest.isEmpty() || rest.get(0).equals("--help") || rest.get(0).equals("help")) {
-            out.println(USAGE);
-            return rest.isEmpty() ? 2 : 0;
-        }
-        String command = rest.remove(0);
-        if (!command.equals("inspect")) {
-            rest.removeIf("--verbose"::equals);
-        }
-        String[] commandArgs = rest.toArray(new String[0]);
+        return run(args, System.in, out, err);
+    }
+
+    /** {@link #run(String[], PrintStream, PrintStream)} with {@code in} as stdin ({@code -}). */
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        // --verbose is global wherever it stands; inspect also reads it (tensor names).
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        String command = args.length == 0 ? "" : args[0];
         try {
-            return switch (command) {
-                case "demo" -> DemoCommand.run(commandArgs, out, err);
-                case "run" -> RunCommand.run(commandArgs, out, err);
-                case "stop" -> StopCommand.run(commandArgs, out, err);
-                case "release" -> ReleaseCommand.run(commandArgs, out, err);
-                case "inspect" -> Inspect.run(commandArgs, out);
-                case "predict" -> Predict.run(commandArgs, System.in, out, err);
-                case "bench-model" -> BenchModel.run(commandArgs, out);
-                case "build-models" -> ReferenceModels.run(commandArgs, out);
-                default -> {
-                    err.println(
-                            "batchscore: unknown command '" + command + "'; see batchscore --help");
-                    yield 2;
-                }
-            };
+            CommandLine cli = commandLine(new Cli.Io(in, out, err));
+            cli.setOut(writer(out));
+            cli.setErr(writer(err));
+            cli.setParameterExceptionHandler(
+                    (ex, arguments) -> Cli.usageError(ex, arguments, err, verbose));
+            cli.setExecutionExceptionHandler(
+                    (ex, cmd, parseResult) -> failure(ex, cmd.getCommandName(), err, verbose));
+            int exit = cli.execute(args);
+            cli.getOut().flush();
+            cli.getErr().flush();
+            return exit;
         } catch (Throwable t) {
-            err.println("batchscore " + command + ": " + oneLine(t));
-            if (verbose) {
-                t.printStackTrace(err);
-            }
-            if (t instanceof RunClaimedException) {
-                return RunClaimedException.EXIT_CODE;
-            }
-            return t instanceof IllegalArgumentException ? 2 : 1;
+            // Errors (a native library that does not load, say) are not handled by picocli.
+            return failure(t, command, err, verbose);
         }
+    }
+
+    /** The command tree; every subcommand gets the invocation's streams. */
+    static CommandLine commandLine(Cli.Io io) {
+        CommandLine cli =
+                new CommandLine(new Main(io.out()))
+                        .addSubcommand(new DemoCommand(io))
+                        .addSubcommand(new RunCommand(io))
+                        .addSubcommand(new StopCommand(io))
+                        .addSubcommand(new ReleaseCommand(io))
+                        .addSubcommand(new InspectCommand(io))
+                        .addSubcommand(new PredictCommand(io))
+                        .addSubcommand(new BenchModelCommand(io))
+                        .addSubcommand(new BuildModelsCommand(io))
+                        .addSubcommand(new CommandLine.HelpCommand());
+        // Settings for every command (they apply to the subcommands added above).
+        cli.setOverwrittenOptionsAllowed(true); // a repeated option: the last one wins
+        cli.setExpandAtFiles(false); // an argument starting with @ is a value, not a file
+        cli.setUsageHelpWidth(100);
+        // run and release hand every option they do not know to JobConfig.fromArgs, the job
+        // options parser the job jar uses too.
+        for (String passThrough : new String[] {"run", "release"}) {
+            cli.getSubcommands().get(passThrough).setUnmatchedOptionsArePositionalParams(true);
+        }
+        RunCommand.addJobOptionsSection(cli.getSubcommands().get("run"));
+        return cli;
+    }
+
+    /** {@code batchscore} alone prints the usage and exits 2. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(out);
+        return Cli.USAGE_EXIT_CODE;
+    }
+
+    /** One line on stderr for a failure of {@code command}; returns the exit code it maps to. */
+    static int failure(Throwable t, String command, PrintStream err, boolean verbose) {
+        err.println("batchscore" + (command.isEmpty() ? "" : " " + command) + ": " + oneLine(t));
+        if (verbose) {
+            t.printStackTrace(err);
+        }
+        if (t instanceof RunClaimedException) {
+            return RunClaimedException.EXIT_CODE;
+        }
+        return t instanceof IllegalArgumentException ? Cli.USAGE_EXIT_CODE : 1;
+    }
+
+    private static PrintWriter writer(PrintStream stream) {
+        return new PrintWriter(stream, true);
     }
 
     /**

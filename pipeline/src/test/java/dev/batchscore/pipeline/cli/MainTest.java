@@ -9,8 +9,11 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What users see from {@code ./batchscore}: exit codes, one-line errors, stack traces on demand.
@@ -26,6 +29,21 @@ class MainTest {
                 args,
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private static final List<String> COMMANDS =
+            List.of(
+                    "demo",
+                    "run",
+                    "stop",
+                    "release",
+                    "inspect",
+                    "predict",
+                    "bench-model",
+                    "build-models");
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     private String stderr() {
@@ -55,11 +73,95 @@ class MainTest {
     @Test
     void helpListsEveryCommandAndUnknownCommandsExitTwo() {
         assertThat(run("--help")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8))
-                .contains("demo", "run", "inspect", "predict", "bench-model", "build-models");
+        assertThat(stdout()).contains(COMMANDS.toArray(new String[0]));
 
         assertThat(run("frobnicate")).isEqualTo(2);
-        assertThat(stderr()).contains("unknown command 'frobnicate'");
+        assertThat(stderr().lines())
+                .containsExactly("batchscore: unknown command 'frobnicate'; see batchscore --help");
+    }
+
+    @Test
+    void withoutACommandTheUsageIsPrintedAndTheExitIsTwo() {
+        assertThat(run()).isEqualTo(2);
+        assertThat(stdout()).startsWith("Usage: batchscore [--verbose] <command> [options]");
+        assertThat(run("help")).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "demo",
+                "run",
+                "stop",
+                "release",
+                "inspect",
+                "predict",
+                "bench-model",
+                "build-models"
+            })
+    void everyCommandHasPicocliHelp(String command) {
+        assertThat(COMMANDS).as("the commands the top-level help lists").contains(command);
+        assertThat(run(command, "--help")).as("stderr: %s", stderr()).isZero();
+        assertThat(stdout())
+                .startsWith("Usage: batchscore " + command)
+                .contains("-h, --help", "--verbose");
+        assertThat(stderr()).isEmpty();
+    }
+
+    @Test
+    void helpCommandShowsACommandsHelp() {
+        assertThat(run("help", "predict")).isZero();
+        assertThat(stdout()).startsWith("Usage: batchscore predict");
+    }
+
+    @Test
+    void runHelpListsEveryJobOption() {
+        assertThat(run("run", "--help")).isZero();
+        assertThat(stdout())
+                .contains("Job options:", "--batch.size  (default: 256)", "--model.path")
+                .contains("--config FILE", "--resume-from SAVEPOINT");
+    }
+
+    @Test
+    void runPassesJobOptionsThroughToJobConfig() {
+        // JobConfig names the unknown key and suggests the close one: the option reached it.
+        assertThat(run("run", "--batch.sise", "5", "--model.path", "/m")).isEqualTo(2);
+        assertThat(stderr().lines())
+                .containsExactly(
+                        "batchscore run: unknown option 'batch.sise' (from --batch.sise); did you"
+                                + " mean 'batch.size'?");
+
+        // --config reaches JobConfig too, in either spelling.
+        err.reset();
+        Path absent = dir.resolve("absent.yaml");
+        assertThat(run("run", "--batch.size=512", "--config=" + absent)).isEqualTo(2);
+        assertThat(stderr().lines())
+                .containsExactly(
+                        "batchscore run: config file '"
+                                + absent
+                                + "' does not exist: pass --config <path to a YAML file>");
+
+        // A bare word is JobConfig's error as well, not picocli's.
+        err.reset();
+        assertThat(run("run", "job.yaml")).isEqualTo(2);
+        assertThat(stderr())
+                .isEqualTo(
+                        "batchscore run: unexpected argument 'job.yaml': options are written"
+                                + " --<key> <value>"
+                                + System.lineSeparator());
+    }
+
+    @Test
+    void releasePassesJobOptionsThroughToJobConfig() {
+        assertThat(run("release", "--sink.iceberg.tabel", "a.b")).isEqualTo(2);
+        assertThat(stderr()).startsWith("batchscore release: unknown option 'sink.iceberg.tabel'");
+    }
+
+    @Test
+    void verboseIsNotAJobOption() {
+        assertThat(run("run", "--verbose", "--batch.sise", "5")).isEqualTo(2);
+        assertThat(stderr()).startsWith("batchscore run: unknown option 'batch.sise'");
+        assertThat(stderr()).contains("at dev.batchscore.pipeline.JobConfig");
     }
 
     @Test

@@ -1,15 +1,20 @@
-package dev.batchscore.pipeline;
+package dev.batchscore.pipeline.cli;
 
-import java.io.PrintStream;
+import dev.batchscore.pipeline.LocalRunner;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code batchscore stop <job-id> --savepoint-dir DIR [--rest-url URL] [--drain]}: stops a running
@@ -19,38 +24,62 @@ import org.apache.flink.core.execution.SavepointFormatType;
  * <p>Without {@code --rest-url} the job must be a local {@code ./batchscore run} on this machine:
  * its runner publishes its REST URL in {@link LocalRunner#jobUrlFile} while it runs.
  */
-public final class StopCommand {
-    private StopCommand() {}
+@Command(
+        name = "stop",
+        customSynopsis = StopCommand.SYNOPSIS,
+        description = {
+            "Stop a running job with a savepoint: stop <job-id> --savepoint-dir DIR [--rest-url"
+                    + " URL] [--drain]",
+            "",
+            "Stops a running scoring job with a savepoint (Flink's stop-with-savepoint) and prints"
+                    + " the savepoint path; resume with: batchscore run ... --resume-from PATH."
+        },
+        parameterListHeading = "%n",
+        optionListHeading = "%nOptions:%n")
+public final class StopCommand implements Callable<Integer> {
+    static final String SYNOPSIS =
+            "batchscore stop <job-id> --savepoint-dir DIR [--rest-url URL] [--drain]";
 
-    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        String jobId = null;
-        String savepointDir = null;
-        String restUrl = null;
-        boolean drain = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--help" -> {
-                    out.print(usage());
-                    return 0;
-                }
-                case "--drain" -> drain = true;
-                case "--savepoint-dir" -> savepointDir = value(args, ++i, "--savepoint-dir");
-                case "--rest-url" -> restUrl = value(args, ++i, "--rest-url");
-                default -> {
-                    if (args[i].startsWith("--") || jobId != null) {
-                        throw new IllegalArgumentException(
-                                "unexpected argument '"
-                                        + args[i]
-                                        + "'; "
-                                        + usage().lines().findFirst().get());
-                    }
-                    jobId = args[i];
-                }
-            }
-        }
+    @Mixin Cli.HelpOption help;
+    @Mixin Cli.VerboseOption verbose;
+
+    @Parameters(
+            arity = "0..1",
+            paramLabel = "<job-id>",
+            description = "the Flink job id (32 hex digits) that run printed")
+    String jobId;
+
+    @Option(
+            names = "--savepoint-dir",
+            paramLabel = "DIR",
+            description = "the directory (path or URI) the savepoint is written to")
+    String savepointDir;
+
+    @Option(
+            names = "--rest-url",
+            paramLabel = "URL",
+            description =
+                    "the JobManager's REST URL, e.g. http://<jobmanager>:8081; default: the local"
+                            + " ./batchscore run of that job id")
+    String restUrl;
+
+    @Option(
+            names = "--drain",
+            description =
+                    "fire the pending micro-batches before the savepoint (Flink's --drain);"
+                            + " without it they are kept in the savepoint")
+    boolean drain;
+
+    private final Cli.Io io;
+
+    StopCommand(Cli.Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() throws Exception {
         if (jobId == null) {
-            throw new IllegalArgumentException(
-                    "missing <job-id>; " + usage().lines().findFirst().get());
+            throw new IllegalArgumentException("missing <job-id>; usage: " + SYNOPSIS);
         }
         if (savepointDir == null) {
             throw new IllegalArgumentException(
@@ -66,12 +95,10 @@ public final class StopCommand {
                             + jobId
                             + "' is not a Flink job id (32 hex digits, as printed by run)");
         }
-        if (restUrl == null) {
-            restUrl = localRestUrl(jobId);
-        }
-        String path = stop(URI.create(restUrl), id, savepointTarget(savepointDir), drain);
-        out.println("stopped job " + jobId + " with savepoint " + path);
-        out.println("resume it: ./batchscore run <the same options> --resume-from " + path);
+        String url = restUrl != null ? restUrl : localRestUrl(jobId);
+        String path = stop(URI.create(url), id, savepointTarget(savepointDir), drain);
+        io.out().println("stopped job " + jobId + " with savepoint " + path);
+        io.out().println("resume it: ./batchscore run <the same options> --resume-from " + path);
         return 0;
     }
 
@@ -92,7 +119,7 @@ public final class StopCommand {
     }
 
     /** A local path becomes an absolute file URI: the JobManager may run in another directory. */
-    static String savepointTarget(String dir) {
+    public static String savepointTarget(String dir) {
         if (dir.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
             return dir;
         }
@@ -111,20 +138,5 @@ public final class StopCommand {
                             + " on a cluster");
         }
         return Files.readString(file).strip();
-    }
-
-    private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    static String usage() {
-        return "usage: batchscore stop <job-id> --savepoint-dir DIR [--rest-url URL] [--drain]\n\n"
-                + "Stops a running scoring job with a savepoint (Flink's stop-with-savepoint) and\n"
-                + "prints the savepoint path; resume with: batchscore run ... --resume-from PATH.\n"
-                + "--rest-url defaults to the local ./batchscore run of that job id. --drain fires\n"
-                + "pending micro-batches before stopping.\n";
     }
 }

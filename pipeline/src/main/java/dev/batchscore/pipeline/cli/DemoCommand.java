@@ -1,9 +1,12 @@
-package dev.batchscore.pipeline;
+package dev.batchscore.pipeline.cli;
 
 import static dev.batchscore.pipeline.BatchscoreOptions.*;
 
 import dev.batchscore.models.reference.ReferenceModels;
 import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.LocalRunner;
 import dev.batchscore.pipeline.demo.ReviewGenerator;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -34,6 +38,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code batchscore demo [--records N] [--warehouse DIR]}: the whole job on real components in this
@@ -42,46 +49,56 @@ import org.apache.kafka.common.test.TestKitNodes;
  * builds the reference text sentiment model, runs the bounded job on a Flink MiniCluster with its
  * Web UI, then reads {@code demo.scored_reviews} back from the Hadoop catalog at DIR.
  */
-public final class DemoCommand {
+@Command(
+        name = "demo",
+        description = {
+            "Run the whole job on embedded Kafka, Flink and Iceberg with a reference model",
+            "",
+            "Starts a KRaft Kafka broker in this JVM, writes N product reviews to a 4-partition"
+                    + " topic, builds the reference sentiment model, runs the bounded job with the"
+                    + " Flink Web UI on localhost, and prints what it wrote to demo.scored_reviews."
+        },
+        optionListHeading = "%nOptions:%n")
+public final class DemoCommand implements Callable<Integer> {
     public static final String TOPIC = "reviews";
     static final String TABLE = "demo.scored_reviews";
     static final int PARTITIONS = 4;
 
-    private DemoCommand() {}
+    @Mixin Cli.HelpOption help;
+    @Mixin Cli.VerboseOption verbose;
 
-    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        long records = 100_000;
-        Path warehouse = Paths.get("demo-warehouse");
-        Integer parallelism = null;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--help")) {
-                out.println(
-                        "usage: batchscore demo [--records N] [--warehouse DIR] [--parallelism P]\n"
-                                + "  --records N      reviews to write to the embedded Kafka topic"
-                                + " (default 100000)\n"
-                                + "  --warehouse DIR  Hadoop catalog warehouse for demo.scored_reviews"
-                                + " (default ./demo-warehouse; the demo tables in it are replaced)\n"
-                                + "  --parallelism P  Flink parallelism (default: the number of"
-                                + " cores)");
-                return 0;
-            }
-            if (i + 1 >= args.length) {
-                throw new ConfigException("option " + arg + " needs a value; see demo --help");
-            }
-            String value = args[++i];
-            switch (arg) {
-                case "--records" -> records = parsePositive(arg, value);
-                case "--warehouse" -> warehouse = Paths.get(value);
-                case "--parallelism" -> parallelism = (int) parsePositive(arg, value);
-                default ->
-                        throw new ConfigException(
-                                "unknown demo option '"
-                                        + arg
-                                        + "'; use --records, --warehouse or --parallelism");
-            }
-        }
-        warehouse = warehouse.toAbsolutePath().normalize();
+    @Option(
+            names = "--records",
+            paramLabel = "N",
+            converter = Cli.Count.class,
+            description = "reviews to write to the embedded Kafka topic (default 100000)")
+    long records = 100_000;
+
+    @Option(
+            names = "--warehouse",
+            paramLabel = "DIR",
+            description =
+                    "Hadoop catalog warehouse for demo.scored_reviews (default ./demo-warehouse;"
+                            + " the demo tables in it are replaced)")
+    Path warehouse = Paths.get("demo-warehouse");
+
+    @Option(
+            names = "--parallelism",
+            paramLabel = "P",
+            converter = Cli.Count.class,
+            description = "Flink parallelism (default: the number of cores)")
+    Long parallelism;
+
+    private final Cli.Io io;
+
+    DemoCommand(Cli.Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = io.out();
+        Path warehouse = this.warehouse.toAbsolutePath().normalize();
         Path scratch = Files.createTempDirectory("batchscore-demo-");
         out.println("batchscore demo: " + String.format(Locale.ROOT, "%,d", records) + " reviews");
         try (KafkaClusterTestKit kafka = startKafka(scratch.resolve("kafka"))) {
@@ -124,7 +141,7 @@ public final class DemoCommand {
             // tail.
             cli.put(EXECUTION_CHECKPOINTING_INTERVAL.key(), "2 s");
             if (parallelism != null) {
-                cli.put(PARALLELISM.key(), parallelism);
+                cli.put(PARALLELISM.key(), parallelism.intValue());
             }
             JobConfig config = JobConfig.of(Map.of(), "", cli);
             dropDemoTables(config);
@@ -150,19 +167,6 @@ public final class DemoCommand {
             deleteRecursively(scratch);
         }
         return 0;
-    }
-
-    private static long parsePositive(String option, String value) {
-        try {
-            long n = Long.parseLong(value.replace("_", ""));
-            if (n > 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // fall through to the message below
-        }
-        throw new ConfigException(
-                "option " + option + " is '" + value + "': expected a positive number");
     }
 
     /**

@@ -1,17 +1,24 @@
-package dev.batchscore.pipeline;
+package dev.batchscore.pipeline.cli;
 
 import static dev.batchscore.pipeline.BatchscoreOptions.*;
 
+import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.runs.RunClaim;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.RunPlanner;
 import java.io.PrintStream;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code batchscore release --config job.yaml [--<key> <value> ...]}: clears the claim a run holds
@@ -20,15 +27,40 @@ import org.apache.iceberg.catalog.TableIdentifier;
  * pipeline.claim-timeout}) to expire. Takes the same options as {@code run}, so it finds the same
  * table and pipeline id; it reads nothing else (no model, no Kafka).
  */
-public final class ReleaseCommand {
-    private ReleaseCommand() {}
+@Command(
+        name = "release",
+        customSynopsis = "batchscore release --config job.yaml [--<key> <value> ...]",
+        description = {
+            "Clear the claim of a dead run on the job's pipeline: release --config job.yaml",
+            "",
+            "Clears the claim a run holds on the job's pipeline (one run per pipeline.id at a"
+                    + " time), so the next run starts now instead of after pipeline.claim-timeout."
+                    + " Only for a run that is dead (its client and job gone): a live run would"
+                    + " then overlap the next one."
+        },
+        parameterListHeading = "%n",
+        optionListHeading = "%nOptions:%n")
+final class ReleaseCommand implements Callable<Integer> {
+    @Mixin Cli.HelpOption help;
+    @Mixin Cli.VerboseOption verbose;
 
-    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (Arrays.asList(args).contains("--help")) {
-            out.print(usage());
-            return 0;
-        }
-        JobConfig config = JobConfig.fromArgs(args);
+    @Parameters(
+            paramLabel = "--<key> <value>",
+            description =
+                    "the options of the run whose claim to clear, as given to batchscore run"
+                            + " (--config FILE and any --<key> <value>)")
+    List<String> jobArgs = new ArrayList<>();
+
+    private final Cli.Io io;
+
+    ReleaseCommand(Cli.Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = io.out();
+        JobConfig config = JobConfig.fromArgs(jobArgs.toArray(new String[0]));
         String modelName =
                 config.getOptional(MODEL_NAME)
                         .orElseGet(() -> JobPlan.defaultModelName(config.get(MODEL_PATH)));
@@ -68,13 +100,5 @@ public final class ReleaseCommand {
                 c.close();
             }
         }
-    }
-
-    static String usage() {
-        return "usage: batchscore release --config job.yaml [--<key> <value> ...]\n\n"
-                + "Clears the claim a run holds on the job's pipeline (one run per pipeline.id at\n"
-                + "a time), so the next run starts now instead of after pipeline.claim-timeout.\n"
-                + "Only for a run that is dead (its client and job gone): a live run would then\n"
-                + "overlap the next one.\n";
     }
 }

@@ -1,0 +1,73 @@
+package dev.batchscore.pipeline.cli;
+
+import dev.batchscore.models.reference.ReferenceModels;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code batchscore build-models [tabular|text|all] DIR [--seed N]}: builds the reference
+ * SavedModels ({@link ReferenceModels}) and prints each model's version directory. Without a model
+ * name it builds both.
+ */
+@Command(
+        name = "build-models",
+        customSynopsis = "batchscore build-models [tabular|text|all] DIR [--seed N]",
+        description = {
+            "Build the reference SavedModels (tabular, text) into a directory",
+            "",
+            "A model goes to DIR/<name>/1 (a TF Serving layout); the same seed gives the same"
+                    + " scores."
+        },
+        parameterListHeading = "%n",
+        optionListHeading = "%nOptions:%n")
+final class BuildModelsCommand implements Callable<Integer> {
+    @Mixin Cli.HelpOption help;
+    @Mixin Cli.VerboseOption verbose;
+
+    @Parameters(
+            arity = "0..2",
+            paramLabel = "tabular|text|all DIR",
+            description = {
+                "which reference model(s) to build (default all), and the base directory"
+            })
+    List<String> arguments = List.of();
+
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
+            converter = Cli.LongValue.class,
+            description = "seed of the weights (default " + ReferenceModels.DEFAULT_SEED + ")")
+    long seed = ReferenceModels.DEFAULT_SEED;
+
+    private final Cli.Io io;
+
+    BuildModelsCommand(Cli.Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() {
+        String which;
+        String dir;
+        if (arguments.size() == 2) {
+            which = arguments.get(0);
+            dir = arguments.get(1);
+        } else if (arguments.size() == 1
+                && !ReferenceModels.CHOICES.contains(arguments.get(0).toLowerCase(Locale.ROOT))) {
+            which = "all";
+            dir = arguments.get(0);
+        } else {
+            throw new IllegalArgumentException(
+                    "expected a model (tabular, text or all) and a directory; see build-models"
+                            + " --help");
+        }
+        ReferenceModels.build(which, Path.of(dir), seed).forEach(io.out()::println);
+        return 0;
+    }
+}
