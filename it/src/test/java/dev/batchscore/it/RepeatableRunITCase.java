@@ -117,7 +117,9 @@ class RepeatableRunITCase {
         // 2. First resume: runs until it has scored restored records (more records scored than
         // its readers consumed) and committed two more checkpoints after that, then is cancelled
         // without a savepoint, as a crash would end it.
-        JobPlan resume1 = plan(topic, warehouse, table, savepoint);
+        // Slower than the others (40 records/s), so that it is still running when the accumulators
+        // and two more commits have come in, also on a loaded machine.
+        JobPlan resume1 = plan(topic, warehouse, table, savepoint, 250);
         ThrottlingInterceptor.reset();
         JobClient second = submit(resume1, "resume 1");
         long scored;
@@ -227,10 +229,16 @@ class RepeatableRunITCase {
     }
 
     private static JobPlan plan(String topic, Path warehouse, String table, String resumeFrom) {
+        return plan(topic, warehouse, table, resumeFrom, 100);
+    }
+
+    /** As above, {@code pollDelayMs} per poll of 5 records and reader. */
+    private static JobPlan plan(
+            String topic, Path warehouse, String table, String resumeFrom, int pollDelayMs) {
         List<String> args =
                 TestJobs.jobArgs(KAFKA, topic, halfPlusTwo, warehouse, table, "streaming");
         // 5 records per poll, 100 ms each: 100 records/s over the two readers.
-        args.addAll(ThrottlingInterceptor.jobArgs(100));
+        args.addAll(ThrottlingInterceptor.jobArgs(pollDelayMs));
         args.addAll(
                 List.of(
                         "--execution.checkpointing.interval",

@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.UUID;
 import org.apache.iceberg.Table;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -55,26 +54,6 @@ public final class RunPlanner {
                 .map(String::trim)
                 .filter(s -> !s.isEmpty())
                 .orElseGet(() -> defaultPipelineId(config, modelName));
-    }
-
-    /** Plans the run with a new random run id if it is a new run; see the overload below. */
-    public static Planned plan(
-            JobConfig config,
-            Optional<Table> scored,
-            Optional<Table> errors,
-            String modelName,
-            String modelVersion,
-            String signature,
-            boolean resumingFromSavepoint) {
-        return plan(
-                config,
-                scored,
-                errors,
-                modelName,
-                modelVersion,
-                signature,
-                resumingFromSavepoint,
-                UUID.randomUUID().toString());
     }
 
     /**
