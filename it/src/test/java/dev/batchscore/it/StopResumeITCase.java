@@ -174,7 +174,7 @@ class StopResumeITCase {
             printed.add(line);
         }
         assertThat(run.get(1, TimeUnit.MINUTES))
-                .as("exit code of a run stopped with a savepoint")
+                .as("exit code of a run stopped with a savepoint; it printed:%n%s", printed)
                 .isEqualTo(3);
         String resumeLine =
                 printed.stream()

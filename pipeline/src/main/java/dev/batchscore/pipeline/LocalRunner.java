@@ -229,20 +229,18 @@ public final class LocalRunner {
     }
 
     /**
-     * The path of the savepoint the job was stopped with, or null if it ran to its end. A stop with
-     * savepoint is a synchronous savepoint that is the job's last completed checkpoint.
+     * The path of the savepoint the job was stopped with (the job's synchronous savepoint), or null
+     * if it was not stopped with one.
      */
     public static String stopSavepoint(AccessExecutionGraph graph) {
         CheckpointStatsSnapshot stats = graph.getCheckpointStatsSnapshot();
         if (stats == null || graph.getState() != JobStatus.FINISHED) {
             return null;
         }
+        // Only a stop takes a synchronous savepoint; it may race with the final checkpoint of an
+        // input that ended just then, which is why whether the run is complete is the job's call.
         CompletedCheckpointStats savepoint = stats.getHistory().getLatestSavepoint();
-        CompletedCheckpointStats checkpoint = stats.getHistory().getLatestCompletedCheckpoint();
-        if (savepoint == null
-                || !savepoint.getProperties().isSynchronous()
-                || (checkpoint != null
-                        && checkpoint.getCheckpointId() > savepoint.getCheckpointId())) {
+        if (savepoint == null || !savepoint.getProperties().isSynchronous()) {
             return null;
         }
         return savepoint.getExternalPath();

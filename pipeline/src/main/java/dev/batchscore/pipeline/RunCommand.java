@@ -29,7 +29,7 @@ public final class RunCommand {
                         + ") into "
                         + plan.table());
         LocalRunner.Result result = LocalRunner.run(plan, false, -1, out);
-        if (result.stoppedWithSavepoint()) {
+        if (result.stoppedWithSavepoint() && !result.complete()) {
             // Not a success: the input is not all scored. Exit 3 so schedulers do not mark the
             // slot done; the rows so far are committed and the savepoint holds the rest.
             out.println(
