@@ -35,9 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One run per pipeline id at a time, through {@code ./batchscore run} ({@link Main#run}, each run
- * on its own MiniCluster as users get it) against a real broker, an Iceberg Hadoop catalog and TF
- * Serving's half_plus_two (y = 0.5x + 2): a second run of a running pipeline exits 4 before it
- * reads, naming the running run; a crashed run's claim blocks until its lease expires.
+ * on its own MiniCluster as users get it) against a real broker, an Iceberg Hadoop catalog and a
+ * half_plus_two model ({@link TestJobs#halfPlusTwo}, y = 0.5x + 2): a second run of a running
+ * pipeline exits 4 before it reads, naming the running run; a crashed run's claim blocks until its
+ * lease expires.
  */
 class ConcurrentRunsITCase {
     private static final String PIPELINE = "claims";
@@ -49,8 +50,8 @@ class ConcurrentRunsITCase {
     private static Path model;
 
     @BeforeAll
-    static void fixture() {
-        model = TestJobs.halfPlusTwoFixture();
+    static void model() {
+        model = TestJobs.halfPlusTwo(scratch.resolve("model"));
     }
 
     @Test

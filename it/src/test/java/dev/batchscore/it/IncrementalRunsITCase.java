@@ -47,10 +47,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Scheduled incremental runs ({@code source.kafka.starting-offsets: resume}) against a real KRaft
- * broker, a Flink MiniCluster, an Iceberg Hadoop catalog and TF Serving's half_plus_two (y = 0.5x +
- * 2 exactly). Every test asserts, per pipeline id: rows = records produced, distinct (topic,
- * partition, offset) = rows, every y equals 0.5x + 2 of its record, and lineage on every data
- * snapshot.
+ * broker, a Flink MiniCluster, an Iceberg Hadoop catalog and a half_plus_two model ({@link
+ * TestJobs#halfPlusTwo}, y = 0.5x + 2 exactly). Every test asserts, per pipeline id: rows = records
+ * produced, distinct (topic, partition, offset) = rows, every y equals 0.5x + 2 of its record, and
+ * lineage on every data snapshot.
  */
 class IncrementalRunsITCase {
     private static final Logger LOG = LoggerFactory.getLogger(IncrementalRunsITCase.class);
@@ -65,8 +65,8 @@ class IncrementalRunsITCase {
     private static Path model;
 
     @BeforeAll
-    static void fixture() {
-        model = TestJobs.halfPlusTwoFixture();
+    static void model() {
+        model = TestJobs.halfPlusTwo(scratch.resolve("model"));
     }
 
     /**

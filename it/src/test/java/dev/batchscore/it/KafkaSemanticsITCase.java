@@ -51,9 +51,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a run reads from Kafka beyond plain records, against a real KRaft broker, a Flink
- * MiniCluster, an Iceberg Hadoop catalog and TF Serving's half_plus_two (y = 0.5x + 2 exactly):
- * transactions (committed read, aborted never, an open one neither read nor waited for) and offsets
- * Kafka deleted before the pipeline read them (a loud failure, or a recorded skip).
+ * MiniCluster, an Iceberg Hadoop catalog and a half_plus_two model ({@link TestJobs#halfPlusTwo}, y
+ * = 0.5x + 2 exactly): transactions (committed read, aborted never, an open one neither read nor
+ * waited for) and offsets Kafka deleted before the pipeline read them (a loud failure, or a
+ * recorded skip).
  *
  * <p>Records are {@code {"x": id / 4, "id": id}}; every test checks rows by id, distinct (topic,
  * partition, offset) = rows and y = 0.5x + 2.
@@ -71,8 +72,8 @@ class KafkaSemanticsITCase {
     private static Path model;
 
     @BeforeAll
-    static void fixture() {
-        model = TestJobs.halfPlusTwoFixture();
+    static void model() {
+        model = TestJobs.halfPlusTwo(scratch.resolve("model"));
     }
 
     /**

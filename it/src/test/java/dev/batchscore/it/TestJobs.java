@@ -1,5 +1,6 @@
 package dev.batchscore.it;
 
+import dev.batchscore.models.reference.ReferenceModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,34 +8,52 @@ import java.util.List;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Assertions;
 
 /**
- * The setup the job ITs share: the TF Serving half_plus_two fixture, the MiniCluster they run on
- * and the command-line skeleton of a scoring job. Each test adds its own options (checkpoint
- * interval, batch size, throttling) to the skeleton, so what a test runs stays visible in the test.
+ * The setup the job ITs share: a half_plus_two model (built, or TF Serving's fixture), the
+ * MiniCluster they run on and the command-line skeleton of a scoring job. Each test adds its own
+ * options (checkpoint interval, batch size, throttling) to the skeleton, so what a test runs stays
+ * visible in the test.
  */
 final class TestJobs {
     private TestJobs() {}
 
     /**
-     * TF Serving's {@code saved_model_half_plus_two_cpu} (y = 0.5x + 2 exactly) under {@code
-     * -Dbatchscore.shared.dir}; skips the calling test (or class, from a {@code @BeforeAll}) when
-     * the shared fixtures are not checked out, since they live outside this repository.
+     * TF Serving's own {@code saved_model_half_plus_two_cpu} export (y = 0.5x + 2 exactly) under
+     * {@code -Dbatchscore.shared.dir}: for the ITs that promise compatibility with TF Serving's
+     * exports. Fails the calling test (or class, from a {@code @BeforeAll}) when the shared
+     * fixtures are absent: a skipped compatibility test would read as a passing one.
      */
     static Path halfPlusTwoFixture() {
         String shared = System.getProperty("batchscore.shared.dir");
         Path model =
-                shared == null
-                        ? null
-                        : Path.of(
-                                shared,
-                                "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
-        Assumptions.assumeTrue(
-                model != null && Files.isDirectory(model),
-                "skipped: ../shared/fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu is"
-                        + " absent (set -Dbatchscore.shared.dir)");
+                Path.of(
+                        shared == null ? "../shared" : shared,
+                        "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
+        if (shared == null || !Files.isDirectory(model)) {
+            Assertions.fail(
+                    "TF Serving fixture "
+                            + model
+                            + " is absent (batchscore.shared.dir is "
+                            + (shared == null ? "not set" : "'" + shared + "'")
+                            + "); check out the shared fixtures beside the repository or pass"
+                            + " -Dbatchscore.shared.dir=DIR with DIR/fixtures/tf-serving-savedmodels");
+        }
         return model;
+    }
+
+    /**
+     * A model computing y = 0.5x + 2 exactly, built here with TensorFlow Java ({@link
+     * ReferenceModels#buildHalfPlusTwo}) in the layout of TF Serving's fixture: returns {@code
+     * dir/saved_model_half_plus_two_cpu}, whose version {@code 00000123} holds the model, so the
+     * run lineage names model {@code saved_model_half_plus_two_cpu} version {@code 123} as with the
+     * fixture. For the ITs that need a model, not TF Serving's export.
+     */
+    static Path halfPlusTwo(Path dir) {
+        Path base = dir.resolve("saved_model_half_plus_two_cpu");
+        ReferenceModels.buildHalfPlusTwo(base.resolve("00000123"));
+        return base;
     }
 
     /** A MiniCluster of {@code taskManagers} TaskManagers with {@code slots} slots each. */

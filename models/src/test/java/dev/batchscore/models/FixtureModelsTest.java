@@ -3,11 +3,14 @@ package dev.batchscore.models;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.batchscore.models.reference.ReferenceModels;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Loading, describing and scoring the TF Serving test SavedModels. */
 class FixtureModelsTest {
@@ -18,6 +21,13 @@ class FixtureModelsTest {
             records.add(Map.of(field, v));
         }
         return records;
+    }
+
+    private static SignatureSpec signature(SavedModel model, String key) {
+        return model.describe().signatures().stream()
+                .filter(s -> s.key().equals(key))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static void assertScores(
@@ -63,6 +73,32 @@ class FixtureModelsTest {
             assertScores(classify.score(xs("x", 0, 4, -2)), "scores", 0.5, 2, 0, 4, -2);
             assertScores(
                     model.scorer("regress_x_to_y").score(xs("x", 3, 10)), "outputs", 0.5, 2, 3, 10);
+        }
+    }
+
+    /**
+     * The tests that only need "a model computing y = 0.5x + 2" score with {@link
+     * ReferenceModels#buildHalfPlusTwo}: it must stay what TF Serving's export is to batchscore.
+     */
+    @Test
+    void theRebuiltHalfPlusTwoMatchesTfServingsPredictSignature(@TempDir Path tmp) {
+        Path rebuilt = ReferenceModels.buildHalfPlusTwo(tmp.resolve("half_plus_two/00000123"));
+        double[] xs = {0, 1, -3.3, 0.1, 12345.678, -75.25};
+        try (SavedModel tfServing =
+                        ModelRegistry.acquire(
+                                Fixtures.model("saved_model_half_plus_two_cpu"),
+                                ModelOptions.defaults());
+                SavedModel ours = ModelRegistry.acquire(rebuilt, ModelOptions.defaults())) {
+            SignatureSpec expected = signature(tfServing, "serving_default");
+            SignatureSpec actual = signature(ours, "serving_default");
+            assertThat(actual.methodName()).isEqualTo(expected.methodName());
+            assertThat(actual.inputs()).isEqualTo(expected.inputs());
+            assertThat(actual.outputs()).isEqualTo(expected.outputs());
+            ScoreResult want = tfServing.scorer("serving_default").score(xs("x", xs));
+            ScoreResult got = ours.scorer("serving_default").score(xs("x", xs));
+            for (int i = 0; i < xs.length; i++) {
+                assertThat(got.outputs(i)).as("x = %s", xs[i]).isEqualTo(want.outputs(i));
+            }
         }
     }
 

@@ -2,12 +2,11 @@ package dev.batchscore.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
+import dev.batchscore.models.reference.ReferenceModels;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,13 +37,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@link BatchScoring#score} end to end on a MiniCluster (parallelism 2) with real TensorFlow and
- * TF Serving's {@code saved_model_half_plus_two_cpu} fixture: every good record gets {@code y = 0.5
- * x + 2}, every bad record becomes exactly one error row with the right stage, none is lost.
+ * {@link BatchScoring#score} end to end on a MiniCluster (parallelism 2) with real TensorFlow and a
+ * half_plus_two model ({@link ReferenceModels#buildHalfPlusTwo}, TF Serving's {@code
+ * saved_model_half_plus_two_cpu} rebuilt): every good record gets {@code y = 0.5 x + 2}, every bad
+ * record becomes exactly one error row with the right stage, none is lost.
  */
 @Timeout(180)
 class ScoringITCase {
@@ -69,21 +70,13 @@ class ScoringITCase {
     /** Held for the whole class, as the pipeline holds it while validating, so TF loads once. */
     private static SavedModel model;
 
+    @TempDir static Path scratch;
+
     @BeforeAll
     static void loadModel() {
-        String shared = System.getProperty("batchscore.shared.dir");
-        assumeTrue(
-                shared != null,
-                "system property batchscore.shared.dir is not set; scoring ITCase skipped");
-        modelDir =
-                Path.of(
-                        shared,
-                        "fixtures",
-                        "tf-serving-savedmodels",
-                        "saved_model_half_plus_two_cpu");
-        assumeTrue(
-                Files.isDirectory(modelDir),
-                "fixture " + modelDir + " is absent; scoring ITCase skipped");
+        // TF Serving's layout, as the fixture has it: a base directory with version 123.
+        modelDir = scratch.resolve("saved_model_half_plus_two_cpu");
+        ReferenceModels.buildHalfPlusTwo(modelDir.resolve("00000123"));
         model =
                 ModelRegistry.acquire(
                         modelDir,

@@ -30,10 +30,10 @@ import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
 
 /**
- * Builds the two reference SavedModels batchscore demos and benchmarks with, using TensorFlow Java
- * only (no Python). Weights are drawn from {@link java.util.Random} seeded by the caller and
- * embedded in the graph as constants, so the same seed gives the same weights and the same scores;
- * building either model takes well under a second.
+ * Builds the two reference SavedModels batchscore demos and benchmarks with, and the half_plus_two
+ * model the tests score with, using TensorFlow Java only (no Python). Weights are drawn from {@link
+ * java.util.Random} seeded by the caller and embedded in the graph as constants, so the same seed
+ * gives the same weights and the same scores; building either model takes well under a second.
  *
  * <p>Layout: a TensorFlow Serving base directory with version {@code 1}, e.g. {@code
  * DIR/tabular/1/saved_model.pb}. The build methods return the version directory ({@code
@@ -48,6 +48,11 @@ import org.tensorflow.types.TString;
  *          -> hash into 8192 buckets -> embedding (16) -> mean per row -> dense 1 sigmoid
  *          -> sentiment DT_FLOAT [-1]
  * </pre>
+ *
+ * <p>{@link #buildHalfPlusTwo} rebuilds the predict signature of TF Serving's test model {@code
+ * saved_model_half_plus_two_cpu} ({@code x DT_FLOAT [-1,1] -> y = 0.5 x + 2 DT_FLOAT [-1,1]}), so
+ * that tests needing "a model computing y = 0.5x + 2" do not depend on TF Serving's export being
+ * checked out; the export itself stays the compatibility fixture.
  *
  * <p>The text model is not trained, but the embeddings of a few sentiment words ({@link
  * #POSITIVE_WORDS}, {@link #NEGATIVE_WORDS}) are set so that they push the score up or down, so
@@ -69,6 +74,9 @@ public final class ReferenceModels {
     public static final String TABULAR_OUTPUT = "probability";
     public static final int TABULAR_FEATURES = 64;
     public static final int TABULAR_HIDDEN = 512;
+
+    public static final String HALF_PLUS_TWO_INPUT = "x";
+    public static final String HALF_PLUS_TWO_OUTPUT = "y";
 
     public static final String TEXT_INPUT = "text";
     public static final String TEXT_OUTPUT = "sentiment";
@@ -242,6 +250,39 @@ public final class ReferenceModels {
     public static final List<String> CHOICES = List.of(TABULAR, TEXT, "all");
 
     /**
+     * Writes {@code y = 0.5 x + 2} into {@code exportDir} itself (a version directory, so the
+     * caller picks the layout, e.g. {@code base/00000123}) and returns it. Signature {@code
+     * serving_default}: {@code x} DT_FLOAT [-1,1] to {@code y} DT_FLOAT [-1,1], computed as {@code
+     * 0.5 * x} then {@code + 2} in float32 like TF Serving's {@code saved_model_half_plus_two_cpu},
+     * so every score equals Java's {@code 0.5f * x + 2f}. Fails if {@code exportDir} already holds
+     * a model. Not a {@code build-models} choice: it is a test model.
+     */
+    public static Path buildHalfPlusTwo(Path exportDir) {
+        prepare(exportDir);
+        try (Graph graph = new Graph()) {
+            Ops tf = Ops.create(graph);
+            Placeholder<TFloat32> x =
+                    tf.withName(HALF_PLUS_TWO_INPUT)
+                            .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 1)));
+            Operand<TFloat32> y =
+                    tf.withName(HALF_PLUS_TWO_OUTPUT)
+                            .math
+                            .add(tf.math.mul(tf.constant(0.5f), x), tf.constant(2f));
+            export(
+                    graph,
+                    exportDir,
+                    Signature.builder()
+                            .key(Signature.DEFAULT_KEY)
+                            .methodName("tensorflow/serving/predict")
+                            .input(HALF_PLUS_TWO_INPUT, x)
+                            .output(HALF_PLUS_TWO_OUTPUT, y)
+                            .build());
+        }
+        LOG.info("Built the half_plus_two test model in {}", exportDir);
+        return exportDir;
+    }
+
+    /**
      * Builds {@code which} ({@code tabular}, {@code text} or {@code all}, in any case) under {@code
      * dir} with {@code seed} and returns each model's version directory ({@code batchscore
      * build-models}).
@@ -266,7 +307,10 @@ public final class ReferenceModels {
     }
 
     private static Path exportDir(Path baseDir, String name) {
-        Path dir = baseDir.resolve(name).resolve(VERSION);
+        return prepare(baseDir.resolve(name).resolve(VERSION));
+    }
+
+    private static Path prepare(Path dir) {
         if (Files.exists(dir.resolve("saved_model.pb"))) {
             throw new IllegalArgumentException(
                     "a model already exists in " + dir + "; remove it or choose another directory");

@@ -7,23 +7,33 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Assertions;
 
 /** The TF Serving SavedModels under {@code batchscore.shared.dir}, and captured tool output. */
 final class Fixtures {
     private Fixtures() {}
 
-    /** {@code <shared>/fixtures/tf-serving-savedmodels/<name>}; skips the test when absent. */
+    /**
+     * {@code <shared>/fixtures/tf-serving-savedmodels/<name>}; fails the test when absent, since a
+     * skipped compatibility test would read as a passing one.
+     */
     static Path savedModel(String name) {
         String shared = System.getProperty("batchscore.shared.dir");
-        Assumptions.assumeTrue(
-                shared != null && !shared.isBlank(),
-                "system property batchscore.shared.dir is not set (Surefire sets it to"
-                        + " <repo>/../shared)");
-        Path dir = Path.of(shared, "fixtures", "tf-serving-savedmodels", name);
-        Assumptions.assumeTrue(
-                Files.isDirectory(dir),
-                "fixture " + dir + " is absent; batchscore.shared.dir=" + shared);
+        Path dir =
+                Path.of(
+                        shared == null || shared.isBlank() ? "../shared" : shared,
+                        "fixtures",
+                        "tf-serving-savedmodels",
+                        name);
+        if (shared == null || shared.isBlank() || !Files.isDirectory(dir)) {
+            Assertions.fail(
+                    "TF Serving fixture "
+                            + dir
+                            + " is absent (batchscore.shared.dir is "
+                            + (shared == null || shared.isBlank() ? "not set" : "'" + shared + "'")
+                            + "); check out the shared fixtures beside the repository or pass"
+                            + " -Dbatchscore.shared.dir=DIR with DIR/fixtures/tf-serving-savedmodels");
+        }
         return dir;
     }
 
