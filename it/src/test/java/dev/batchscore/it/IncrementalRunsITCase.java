@@ -168,7 +168,8 @@ class IncrementalRunsITCase {
         }
 
         // The interrupted run never released its claim on the pipeline: the next run waits for
-        // its lease (1 s here) to expire and takes it over.
+        // its lease (1 s here) to expire and takes it over. The job's own renewal may still add a
+        // lease right after the cancel (its grace period), so look again until none is live.
         RunLedger ledger = new RunLedger(s.table());
         for (String pipeline :
                 ledger.history().stream()
@@ -179,6 +180,7 @@ class IncrementalRunsITCase {
             var left = ledger.claimOf(pipeline);
             while (left.isPresent() && !left.get().expired(java.time.Instant.now())) {
                 Thread.sleep(50);
+                left = new RunLedger(s.table()).claimOf(pipeline);
             }
         }
         s.produce(250);

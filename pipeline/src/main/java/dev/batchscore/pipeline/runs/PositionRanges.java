@@ -46,52 +46,23 @@ public final class PositionRanges implements Serializable {
 
     /** Parses {@link #format()}; throws {@link IllegalArgumentException} naming the bad entry. */
     public static PositionRanges parse(String text) {
-        Map<TopicPartition, Range> out = new TreeMap<>(SourcePositions.ORDER);
-        if (text == null || text.isBlank()) {
-            return new PositionRanges(out);
+        return new PositionRanges(
+                SourcePositions.parseEntries(
+                        text, "position range", "from-until", PositionRanges::parseRange));
+    }
+
+    private static Range parseRange(String text) {
+        int dash = text.lastIndexOf('-');
+        if (dash < 1 || dash == text.length() - 1) {
+            throw new IllegalArgumentException("not from-until: " + text);
         }
-        for (String entry : text.split(",")) {
-            String e = entry.trim();
-            int colon = e.lastIndexOf(':');
-            int eq = e.lastIndexOf('=');
-            int dash = e.lastIndexOf('-');
-            if (colon <= 0 || eq < colon + 2 || dash < eq + 2 || dash == e.length() - 1) {
-                throw new IllegalArgumentException(
-                        "position range '" + e + "' is not topic:partition=from-until");
-            }
-            try {
-                out.put(
-                        new TopicPartition(
-                                e.substring(0, colon),
-                                Integer.parseInt(e.substring(colon + 1, eq))),
-                        new Range(
-                                Long.parseLong(e.substring(eq + 1, dash)),
-                                Long.parseLong(e.substring(dash + 1))));
-            } catch (NumberFormatException ex) {
-                throw new IllegalArgumentException(
-                        "position range '" + e + "' is not topic:partition=from-until", ex);
-            }
-        }
-        return new PositionRanges(out);
+        return new Range(
+                Long.parseLong(text.substring(0, dash)), Long.parseLong(text.substring(dash + 1)));
     }
 
     /** {@code topic:partition=from-until,...} in topic, partition order; empty when none. */
     public String format() {
-        StringBuilder text = new StringBuilder();
-        ranges.forEach(
-                (tp, r) -> {
-                    if (text.length() > 0) {
-                        text.append(',');
-                    }
-                    text.append(tp.topic())
-                            .append(':')
-                            .append(tp.partition())
-                            .append('=')
-                            .append(r.from())
-                            .append('-')
-                            .append(r.until());
-                });
-        return text.toString();
+        return SourcePositions.formatEntries(ranges, r -> r.from() + "-" + r.until());
     }
 
     /**

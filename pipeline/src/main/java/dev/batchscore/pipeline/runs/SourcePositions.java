@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -34,37 +35,52 @@ public final class SourcePositions implements Serializable {
 
     /** Parses {@link #format()}; throws {@link IllegalArgumentException} naming the bad entry. */
     public static SourcePositions parse(String text) {
-        Map<TopicPartition, Long> out = new TreeMap<>(ORDER);
+        return new SourcePositions(
+                parseEntries(text, "source position", "offset", Long::parseLong));
+    }
+
+    /** {@code topic:partition=offset,...} in topic, partition order. */
+    public String format() {
+        return formatEntries(offsets, String::valueOf);
+    }
+
+    /**
+     * Parses {@code topic:partition=<value>,...} (topic names cannot contain ':', '=' or ','),
+     * {@code value} parsing each value; a bad entry is an {@link IllegalArgumentException} saying
+     * "{@code <what> '<entry>' is not topic:partition=<shape>}".
+     */
+    static <V> Map<TopicPartition, V> parseEntries(
+            String text, String what, String shape, Function<String, V> value) {
+        Map<TopicPartition, V> out = new TreeMap<>(ORDER);
         if (text == null || text.isBlank()) {
-            return new SourcePositions(out);
+            return out;
         }
         for (String entry : text.split(",")) {
             String e = entry.trim();
             int colon = e.lastIndexOf(':');
             int eq = e.lastIndexOf('=');
+            String wrong = what + " '" + e + "' is not topic:partition=" + shape;
             if (colon <= 0 || eq < colon + 2 || eq == e.length() - 1) {
-                throw new IllegalArgumentException(
-                        "source position '" + e + "' is not topic:partition=offset");
+                throw new IllegalArgumentException(wrong);
             }
             try {
                 out.put(
                         new TopicPartition(
                                 e.substring(0, colon),
                                 Integer.parseInt(e.substring(colon + 1, eq))),
-                        Long.parseLong(e.substring(eq + 1)));
-            } catch (NumberFormatException ex) {
-                throw new IllegalArgumentException(
-                        "source position '" + e + "' is not topic:partition=offset", ex);
+                        value.apply(e.substring(eq + 1)));
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException(wrong, ex);
             }
         }
-        return new SourcePositions(out);
+        return out;
     }
 
-    /** {@code topic:partition=offset,...} in topic, partition order. */
-    public String format() {
+    /** {@code topic:partition=<value>,...} in the map's order, {@code value} formatting each. */
+    static <V> String formatEntries(Map<TopicPartition, V> entries, Function<V, String> value) {
         StringBuilder text = new StringBuilder();
-        offsets.forEach(
-                (tp, offset) -> {
+        entries.forEach(
+                (tp, v) -> {
                     if (text.length() > 0) {
                         text.append(',');
                     }
@@ -72,7 +88,7 @@ public final class SourcePositions implements Serializable {
                             .append(':')
                             .append(tp.partition())
                             .append('=')
-                            .append(offset);
+                            .append(value.apply(v));
                 });
         return text.toString();
     }
