@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -39,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>TensorFlow's native library can be loaded by one class loader per JVM: a second job from the
  * jar on the same TaskManager is refused (before this check it aborted the TaskManager), and with
- * the TensorFlow jars in Flink's {@code lib/}, parent-first, two jobs share the TaskManager.
+ * what the deploy module ships for a session cluster (its {@code target/flink-lib/} jars in Flink's
+ * {@code lib/}, its {@code flink-conf-session.yaml} in {@code config.yaml}), jobs share the
+ * TaskManager.
  *
  * <p>The jar is the pipeline module's build output ({@code pipeline/target<build.suffix>}); {@code
  * mvn verify} packages it before this module's tests run.
@@ -49,13 +52,6 @@ class ClusterSubmitITCase {
     private static final int RECORDS = 301;
     private static final String TOPIC = "cluster-submit";
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(3);
-
-    /** The README's cluster setting for several jobs per TaskManager (TensorFlow jars in lib/). */
-    private static final String TF_PARENT_FIRST =
-            "classloader.parent-first-patterns.additional: org.tensorflow.;org.bytedeco.;com.google.protobuf.";
-
-    /** Room for the job jar's classes of several jobs in one TaskManager (README). */
-    private static final String METASPACE = "taskmanager.memory.jvm-metaspace.size: 512m";
 
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
@@ -149,11 +145,11 @@ class ClusterSubmitITCase {
         StandaloneFlinkCluster cluster =
                 start(
                         "tensorflow-in-lib",
-                        StandaloneFlinkCluster.testClasspathJars(
-                                "/org/tensorflow/", "/org/bytedeco/", "/com/google/protobuf/"),
-                        // Six jobs of the job jar, one after the other, in one TaskManager: each
-                        // loads the jar's classes anew (the README's session-cluster setting).
-                        List.of(TF_PARENT_FIRST, METASPACE));
+                        // What ships: deploy's flink-lib/ jars in lib/, its session config
+                        // appended to config.yaml. Six jobs of the job jar then run, one after the
+                        // other, in one TaskManager.
+                        flinkLibJars(),
+                        Files.readAllLines(deploy().resolve("flink-conf-session.yaml")));
         assertEveryRecordOnce(run(cluster, "it.cluster_lib_first", "lib-1"), "lib-1");
         assertEveryRecordOnce(run(cluster, "it.cluster_lib_second", "lib-2"), "lib-2");
 
@@ -368,6 +364,42 @@ class ClusterSubmitITCase {
         assertThat(positions)
                 .as("distinct (partition, offset) in %s", table.name())
                 .hasSize(RECORDS);
+    }
+
+    /**
+     * The jars of {@code deploy/target<build.suffix>/flink-lib/}, which a session cluster copies
+     * into Flink's {@code lib/} (deploy/pom.xml); {@code mvn verify} builds them before this
+     * module's tests.
+     */
+    private static List<String> flinkLibJars() throws Exception {
+        String suffix = System.getProperty("build.suffix", "");
+        Path dir = deploy().resolve("target" + suffix).resolve("flink-lib");
+        List<String> jars = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                files.filter(f -> f.getFileName().toString().endsWith(".jar"))
+                        .sorted()
+                        .forEach(f -> jars.add(f.toString()));
+            }
+        }
+        if (jars.isEmpty()) {
+            fail(
+                    "no jars in %s: build them with `mvn -pl deploy -am package -DskipTests%s`"
+                            + " (mvn verify builds them before the it module's tests)",
+                    dir, suffix.isEmpty() ? "" : " -Dbuild.suffix=" + suffix);
+        }
+        for (String jar : jars) {
+            System.out.printf(
+                    "flink-lib: %s (%d bytes)%n",
+                    Path.of(jar).getFileName(), Files.size(Path.of(jar)));
+        }
+        return jars;
+    }
+
+    /** The deploy module's directory, next to this module's {@code basedir}. */
+    private static Path deploy() {
+        Path basedir = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+        return basedir.resolveSibling("deploy");
     }
 
     /**

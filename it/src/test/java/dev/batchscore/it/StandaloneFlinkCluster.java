@@ -414,14 +414,6 @@ final class StandaloneFlinkCluster implements AutoCloseable {
         }
     }
 
-    /** The jars of the test JVM's classpath whose path contains one of {@code parts}. */
-    static List<String> testClasspathJars(String... parts) {
-        return Arrays.stream(testClasspath().split(File.pathSeparator))
-                .filter(entry -> entry.endsWith(".jar"))
-                .filter(entry -> Arrays.stream(parts).anyMatch(entry.replace('\\', '/')::contains))
-                .collect(Collectors.toList());
-    }
-
     private static String testClasspath() {
         return System.getProperty(
                 "surefire.test.class.path", System.getProperty("java.class.path"));

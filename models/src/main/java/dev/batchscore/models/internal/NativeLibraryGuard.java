@@ -35,9 +35,11 @@ public final class NativeLibraryGuard {
                             + " class loader ("
                             + owner
                             + ", another job's jar?) and a second copy would abort the"
-                            + " process: on a Flink session cluster put the TensorFlow jars in Flink's lib/ and set"
-                            + " classloader.parent-first-patterns.additional: org.tensorflow.;org.bytedeco.;"
-                            + "com.google.protobuf. (see README), or run each job in its own cluster (application mode)");
+                            + " process: on a Flink session cluster copy deploy/target/flink-lib/* into"
+                            + " Flink's lib/ and append deploy/flink-conf-session.yaml (classloader"
+                            + ".parent-first-patterns.additional: org.tensorflow.;org.bytedeco.;"
+                            + "com.google.protobuf.) to its conf/config.yaml (see README), or run each"
+                            + " job in its own cluster (application mode)");
         }
     }
 }
