@@ -67,7 +67,7 @@ class ClusterSubmitITCase {
         jobJar = jobJar();
         List<String> records = new ArrayList<>();
         for (int i = 0; i < RECORDS; i++) {
-            records.add("{\"x\":" + (i * 0.25) + ",\"id\":" + i + "}");
+            records.add(ExactlyOnce.halfPlusTwoRecord(i));
         }
         KAFKA.createTopic(TOPIC, PARTITIONS);
         KAFKA.produce(TOPIC, PARTITIONS, records);
@@ -355,10 +355,7 @@ class ClusterSubmitITCase {
                     row.getField(ScoredRows.SOURCE_PARTITION)
                             + "@"
                             + row.getField(ScoredRows.SOURCE_OFFSET));
-            long id = (Long) row.getField("id");
-            assertThat((Float) row.getField("y"))
-                    .as("y of record %d", id)
-                    .isEqualTo((float) (0.5 * (id * 0.25) + 2));
+            ExactlyOnce.assertHalfPlusTwo(row);
             assertThat(row.getField(ScoredRows.RUN_ID)).isEqualTo(runId);
         }
         assertThat(positions)

@@ -183,7 +183,7 @@ class ConcurrentRunsITCase {
             List<String> values = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 int id = produced + i;
-                values.add("{\"x\":" + (id * 0.25) + ",\"id\":" + id + "}");
+                values.add(ExactlyOnce.halfPlusTwoRecord(id));
             }
             KAFKA.produce(topic, partitions, values);
             produced += count;
@@ -270,10 +270,7 @@ class ConcurrentRunsITCase {
                                 + r.getField(ScoredRows.SOURCE_PARTITION)
                                 + "@"
                                 + r.getField(ScoredRows.SOURCE_OFFSET));
-                long id = (Long) r.getField("id");
-                assertThat((Float) r.getField("y"))
-                        .as("y of record %d", id)
-                        .isEqualTo((float) (0.5 * (id * 0.25) + 2));
+                ExactlyOnce.assertHalfPlusTwo(r);
             }
             assertThat(positions).as("distinct (topic, partition, offset)").hasSize(expected);
         }

@@ -106,6 +106,19 @@ final class ExactlyOnce {
         return n;
     }
 
+    /** {@code {"x": id / 4, "id": id}}: what the half_plus_two ITs produce. */
+    static String halfPlusTwoRecord(long id) {
+        return "{\"x\":" + (id * 0.25) + ",\"id\":" + id + "}";
+    }
+
+    /** The row's y is half_plus_two's score of its record, {@code 0.5 * id / 4 + 2}, exactly. */
+    static void assertHalfPlusTwo(Record row) {
+        long id = (Long) row.getField("id");
+        assertThat((Float) row.getField("y"))
+                .as("y of record %d", id)
+                .isEqualTo((float) (0.5 * (id * 0.25) + 2));
+    }
+
     /**
      * Asserts rows = {@code produced}, each (topic, partition, offset) once, and every probability
      * equal to the score of the model version the row names; returns rows per model version.

@@ -278,7 +278,7 @@ class IncrementalRunsITCase {
             List<String> values = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 int id = produced + i;
-                values.add("{\"x\":" + (id * 0.25) + ",\"id\":" + id + "}");
+                values.add(ExactlyOnce.halfPlusTwoRecord(id));
             }
             KAFKA.produce(topic, partitions, values);
             produced += count;
@@ -367,9 +367,7 @@ class IncrementalRunsITCase {
                                 + r.getField(ScoredRows.SOURCE_OFFSET));
                 long id = (Long) r.getField("id");
                 ids.add(id);
-                assertThat((Float) r.getField("y"))
-                        .as("y of record %d", id)
-                        .isEqualTo((float) (0.5 * (id * 0.25) + 2));
+                ExactlyOnce.assertHalfPlusTwo(r);
                 assertThat(r.getField(ScoredRows.PIPELINE_ID)).isEqualTo(pipelineId);
             }
             assertThat(positions).as("distinct (topic, partition, offset)").hasSize(produced);

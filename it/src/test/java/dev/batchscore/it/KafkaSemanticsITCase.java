@@ -335,10 +335,7 @@ class KafkaSemanticsITCase {
                             + r.getField(ScoredRows.SOURCE_PARTITION)
                             + "@"
                             + r.getField(ScoredRows.SOURCE_OFFSET));
-            long id = (Long) r.getField("id");
-            assertThat((Float) r.getField("y"))
-                    .as("y of record %d", id)
-                    .isEqualTo((float) (0.5 * (id * 0.25) + 2));
+            ExactlyOnce.assertHalfPlusTwo(r);
         }
         assertThat(rows).as("rows").hasSize(expected.size());
         assertThat(positions).as("distinct (topic, partition, offset)").hasSize(rows.size());
@@ -358,7 +355,7 @@ class KafkaSemanticsITCase {
     }
 
     private static String value(long id) {
-        return "{\"x\":" + (id * 0.25) + ",\"id\":" + id + "}";
+        return ExactlyOnce.halfPlusTwoRecord(id);
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String topic, Set<Long> ids) {

@@ -145,7 +145,7 @@ class RepeatableRunITCase {
         assertThat(ScoringJob.isComplete(resume2)).as("resume 2 read to the end").isTrue();
 
         List<Record> rows = ExactlyOnce.rows(plan);
-        long droppedAtScoring = SkipCommitted.droppedAtScoring(result);
+        long droppedAtScoring = RunCounts.alreadyCommitted(result);
         String figures =
                 String.format(
                         Locale.ROOT,
@@ -223,7 +223,7 @@ class RepeatableRunITCase {
     private static List<String> records(int count) {
         List<String> values = new ArrayList<>();
         for (int id = 0; id < count; id++) {
-            values.add("{\"x\":" + (id * 0.25) + ",\"id\":" + id + "}");
+            values.add(ExactlyOnce.halfPlusTwoRecord(id));
         }
         return values;
     }
@@ -313,9 +313,7 @@ class RepeatableRunITCase {
             positions.add(ExactlyOnce.position(r));
             long id = (Long) r.getField("id");
             ids.add(id);
-            assertThat((Float) r.getField("y"))
-                    .as("y of record %d", id)
-                    .isEqualTo((float) (0.5 * (id * 0.25) + 2));
+            ExactlyOnce.assertHalfPlusTwo(r);
             assertThat(r.getField(ScoredRows.MODEL_VERSION))
                     .as("_model_version of record %d", id)
                     .isEqualTo(version);

@@ -112,7 +112,7 @@ class ScoringJobITCase {
         Path model = TestJobs.halfPlusTwoFixture();
         List<String> records = new ArrayList<>();
         for (int i = 0; i < 501; i++) {
-            records.add("{\"x\":" + (i * 0.25) + ",\"id\":" + i + "}");
+            records.add(ExactlyOnce.halfPlusTwoRecord(i));
         }
         KAFKA.createTopic("halfplustwo", PARTITIONS);
         KAFKA.produce("halfplustwo", PARTITIONS, records);
@@ -129,8 +129,7 @@ class ScoringJobITCase {
         assertThat(rows).hasSize(501);
         assertThat(rows.stream().map(ExactlyOnce::position).distinct()).hasSize(501);
         for (Record row : rows) {
-            long id = (Long) row.getField("id");
-            assertThat((Float) row.getField("y")).isEqualTo((float) (0.5 * (id * 0.25) + 2));
+            ExactlyOnce.assertHalfPlusTwo(row);
             assertThat(row.getField("_model_version")).isEqualTo("123");
         }
     }

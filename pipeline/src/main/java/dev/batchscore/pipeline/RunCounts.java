@@ -26,6 +26,15 @@ public record RunCounts(long read, long scored, long deadLettered, long skipped)
                 count(result, ScoringFunction.ACC_SKIPPED));
     }
 
+    /**
+     * Records the {@code score} operator dropped because the pipeline had already committed them
+     * (micro-batches restored from a savepoint that an earlier resume of it committed); not part of
+     * read = scored + dead-lettered + skipped.
+     */
+    public static long alreadyCommitted(JobExecutionResult result) {
+        return count(result, ScoringFunction.ACC_ALREADY_COMMITTED);
+    }
+
     private static long count(JobExecutionResult result, String name) {
         Object value = result.getAccumulatorResult(name);
         return value instanceof Number n ? n.longValue() : 0;

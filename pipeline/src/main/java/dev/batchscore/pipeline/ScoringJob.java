@@ -181,14 +181,8 @@ public final class ScoringJob {
         // Lineage: every snapshot of the run says who wrote it, with which model, from where.
         Map<String, String> snapshotProps = plan.run().lineage();
         // After both tables' last commits, the job marks its run complete.
-        RunMarker.Topology marker =
-                new RunMarker.Topology(
-                        new RunMarker(
-                                TableLoader.fromCatalog(plan.catalogLoader(), plan.table()),
-                                plan.run(),
-                                claimLease(plan)),
-                        2);
         ClaimKeeper.Lease lease = claimLease(plan);
+        RunMarker.Topology marker = new RunMarker.Topology(new RunMarker(lease), 2);
         DataStreamSink<RowData> scoredSink =
                 icebergSink(
                         scored,

@@ -56,9 +56,8 @@ public final class RunMarker extends AbstractStreamOperator<Void>
 
     private static final int COMMIT_ATTEMPTS = 5;
 
-    private final TableLoader scoredTable;
-    private final Run run;
     private final ClaimKeeper.Lease lease;
+    private final Run run;
 
     private transient ListState<String> runState;
     private transient boolean inputEnded;
@@ -67,14 +66,12 @@ public final class RunMarker extends AbstractStreamOperator<Void>
     private transient AutoCloseable claim;
 
     /**
-     * @param scoredTable the scored table, which holds the run ledger
-     * @param run the run the job was planned as
-     * @param lease the run's claim on its pipeline, held while this operator is open
+     * @param lease the run the job was planned as, the scored table that holds its ledger, and its
+     *     claim on its pipeline, held while this operator is open
      */
-    public RunMarker(TableLoader scoredTable, Run run, ClaimKeeper.Lease lease) {
-        this.scoredTable = scoredTable;
-        this.run = run;
+    public RunMarker(ClaimKeeper.Lease lease) {
         this.lease = lease;
+        this.run = lease.run();
     }
 
     @Override
@@ -236,7 +233,7 @@ public final class RunMarker extends AbstractStreamOperator<Void>
     private void markComplete() throws Exception {
         RuntimeException last = null;
         for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-            try (TableLoader loader = scoredTable.clone()) {
+            try (TableLoader loader = lease.table().clone()) {
                 loader.open();
                 RunLedger ledger = new RunLedger(loader.loadTable());
                 if (ledger.isComplete(run.pipelineId(), run.runId())) {

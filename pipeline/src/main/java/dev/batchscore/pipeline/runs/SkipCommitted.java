@@ -1,7 +1,6 @@
 package dev.batchscore.pipeline.runs;
 
 import dev.batchscore.operators.KafkaRecord;
-import dev.batchscore.operators.ScoringFunction;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -69,15 +68,5 @@ public final class SkipCommitted extends AbstractStreamOperator<KafkaRecord>
     public static long skipped(JobExecutionResult result) {
         Long n = result.getAccumulatorResult(SKIPPED);
         return n == null ? 0 : n;
-    }
-
-    /**
-     * Records the {@code score} operator dropped because the pipeline had already committed them:
-     * micro-batches restored from a savepoint that an earlier resume of it committed. Not part of
-     * the read / scored / dead-lettered / skipped counts.
-     */
-    public static long droppedAtScoring(JobExecutionResult result) {
-        Object n = result.getAccumulatorResult(ScoringFunction.ACC_ALREADY_COMMITTED);
-        return n instanceof Number number ? number.longValue() : 0;
     }
 }
