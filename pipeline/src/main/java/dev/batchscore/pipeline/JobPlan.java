@@ -8,6 +8,7 @@ import dev.batchscore.models.ModelException;
 import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.TensorSpec;
+import dev.batchscore.operators.ModelFetcher;
 import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.operators.ScoringSpec;
@@ -105,7 +106,19 @@ public record JobPlan(
      */
     public static JobPlan create(JobConfig config) {
         String modelPath = config.get(MODEL_PATH);
-        if (!Files.exists(Path.of(modelPath))) {
+        // A model on a remote filesystem: its version is pinned here and it is loaded from a local
+        // copy, as the TaskManagers will.
+        Optional<ModelFetcher.Resolved> remote =
+                ModelFetcher.localPath(modelPath).isPresent()
+                        ? Optional.empty()
+                        : Optional.of(ModelFetcher.resolve(modelPath));
+        Path localModel =
+                remote.isPresent()
+                        ? ModelFetcher.localCopy(
+                                remote.get().exportUri(),
+                                ModelFetcher.localDir(config.get(MODEL_LOCAL_DIR)))
+                        : ModelFetcher.localPath(modelPath).get();
+        if (!Files.exists(localModel)) {
             throw new ConfigException(
                     "model.path '"
                             + modelPath
@@ -114,6 +127,7 @@ public record JobPlan(
         ScoringSpec.Builder builder =
                 ScoringSpec.builder()
                         .modelPath(modelPath)
+                        .modelLocalDir(config.get(MODEL_LOCAL_DIR))
                         .tags(config.get(MODEL_TAGS))
                         .signature(config.get(MODEL_SIGNATURE))
                         .inputMapping(config.prefixed(MODEL_INPUT))
@@ -133,7 +147,7 @@ public record JobPlan(
         Path exportDir;
         List<FieldSpec> modelFields;
         Set<String> inputFields = new LinkedHashSet<>();
-        try (SavedModel model = ModelRegistry.acquire(Path.of(modelPath), draft.modelOptions())) {
+        try (SavedModel model = ModelRegistry.acquire(localModel, draft.modelOptions())) {
             BatchScorer scorer = model.scorer(draft.signature());
             outputs = scorer.signature().outputs();
             exportDir = model.exportDir();
@@ -165,7 +179,7 @@ public record JobPlan(
         builder.outputs(outputs);
         // Pinned: for a TF Serving base directory, the version resolved here (the one the lineage
         // names) is what every task loads, on every restart, even once a newer version appears.
-        builder.modelPath(exportDir.toString());
+        builder.modelPath(remote.isPresent() ? remote.get().exportUri() : exportDir.toString());
         Set<String> outputNames = new HashSet<>();
         outputs.forEach(o -> outputNames.add(o.key()));
 
@@ -186,7 +200,9 @@ public record JobPlan(
         if (catalogType.equals("hadoop") || catalogType.equals("jdbc")) {
             // Before the catalog is touched: a Hadoop catalog over an unwritable path fails later
             // with a less telling error, or half way through creating the tables.
-            WarehouseProbe.check(config.get(SINK_ICEBERG_CATALOG_WAREHOUSE));
+            WarehouseProbe.check(
+                    config.get(SINK_ICEBERG_CATALOG_WAREHOUSE),
+                    config.prefixed(SINK_ICEBERG_CATALOG_PROPERTIES));
         }
         CatalogLoader loader = IcebergTables.catalogLoader(config);
         TableIdentifier tableId = IcebergTables.identifier(config.table());
