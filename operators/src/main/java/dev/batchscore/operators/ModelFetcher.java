@@ -58,6 +58,7 @@ public final class ModelFetcher {
     private static final String VARIABLES = "variables";
     private static final String VARIABLES_INDEX = "variables/variables.index";
     private static final String TEMP_PREFIX = ".tmp-";
+    private static final java.time.Duration STALE_TEMP = java.time.Duration.ofHours(6);
 
     /** Local copies made or found by this JVM: (export URI, local root) to the export directory. */
     private static final Map<String, java.nio.file.Path> COPIES = new ConcurrentHashMap<>();
@@ -232,6 +233,7 @@ public final class ModelFetcher {
                 Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
                 deleteQuietly(aside);
             }
+            removeStaleTemps(localDir, key);
             java.nio.file.Path temp = localDir.resolve(TEMP_PREFIX + key + "-" + UUID.randomUUID());
             long start = System.nanoTime();
             long bytes = 0;
@@ -292,6 +294,25 @@ public final class ModelFetcher {
                             + "; check model.path, the filesystem's credentials and"
                             + " model.local-dir",
                     e);
+        }
+    }
+
+    /**
+     * Deletes what copies of this key left behind when their process died: temporary directories
+     * older than {@link #STALE_TEMP}, which no live copy of a model takes that long to fill.
+     */
+    private static void removeStaleTemps(java.nio.file.Path localDir, String key) {
+        long cutoff = System.currentTimeMillis() - STALE_TEMP.toMillis();
+        try (Stream<java.nio.file.Path> entries = Files.list(localDir)) {
+            for (java.nio.file.Path p : entries.toList()) {
+                if (p.getFileName().toString().startsWith(TEMP_PREFIX + key + "-")
+                        && Files.getLastModifiedTime(p).toMillis() < cutoff) {
+                    LOG.info("Deleting {}, left by a model copy that did not finish", p);
+                    deleteQuietly(p);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("Could not list {}", localDir, e);
         }
     }
 

@@ -151,10 +151,19 @@ class ModelFetcherTest {
         Files.createDirectories(crashed);
         Files.copy(export.resolve("saved_model.pb"), crashed.resolve("saved_model.pb"));
 
+        Path old = cache.resolve(".tmp-" + key + "-died-yesterday");
+        Files.createDirectories(old.resolve("model"));
+        Files.setLastModifiedTime(
+                old,
+                java.nio.file.attribute.FileTime.fromMillis(
+                        System.currentTimeMillis() - 86_400_000L));
+
         Path local = ModelFetcher.localCopy(uri(export), cache);
         assertThat(local).isEqualTo(first);
         assertThat(local.resolve("variables/variables.index")).exists();
         assertThat(local.resolve("variables/variables.data-00000-of-00001")).hasSize(1000);
+        assertThat(old).as("a day-old temporary directory is deleted").doesNotExist();
+        assertThat(crashed).as("a recent one may be another process's copy: kept").exists();
     }
 
     @Test
