@@ -228,6 +228,17 @@ class ManifestsTest {
             if (m.node().path("spec").has("job")) {
                 JobConfig config = jobConfig(m);
                 assertThat(config.table()).as("%s sink.iceberg.table", m).isNotBlank();
+                // A JobManager failover runs main() again: with the run's id it plans the same
+                // run and takes its claim over, instead of a new run refused by that claim.
+                assertThat(config.toMap()).as("%s job config", m).containsKey("pipeline.run-id");
+                String model = config.toMap().get("model.path");
+                if (!model.matches("[a-z0-9]+://.*")) {
+                    // A path: on a volume every pod of the cluster mounts.
+                    JsonNode volume = mountedVolume(m, clusterOf(m), model);
+                    String claim = volume.path("persistentVolumeClaim").path("claimName").asText();
+                    assertThat(claim).as("%s: model.path %s is on a PVC", m, model).isNotBlank();
+                    assertThat(sameNamespace(m, "PersistentVolumeClaim", claim)).isNotNull();
+                }
                 parsed++;
             }
         }
@@ -349,14 +360,7 @@ class ManifestsTest {
         int config = args.indexOf("--config");
         assertThat(config).as("%s job args %s pass --config", m, args).isNotNegative();
         String path = args.get(config + 1);
-        Manifest cluster =
-                m.kind().equals("FlinkSessionJob")
-                        ? sameNamespace(
-                                m,
-                                "FlinkDeployment",
-                                m.node().path("spec").path("deploymentName").asText())
-                        : m;
-        String yaml = mountedConfigMapFile(m, cluster, path);
+        String yaml = mountedConfigMapFile(m, clusterOf(m), path);
         Path file = Files.createTempFile(scratch, "job", ".yaml");
         Files.writeString(file, yaml);
         args.set(config + 1, file.toString());
@@ -367,8 +371,28 @@ class ManifestsTest {
         }
     }
 
+    /** Where main runs: the FlinkDeployment itself, or a FlinkSessionJob's session cluster. */
+    private static Manifest clusterOf(Manifest m) {
+        return m.kind().equals("FlinkSessionJob")
+                ? sameNamespace(
+                        m, "FlinkDeployment", m.node().path("spec").path("deploymentName").asText())
+                : m;
+    }
+
     /** The content of the ConfigMap key that {@code cluster}'s Flink container mounts at path. */
     private static String mountedConfigMapFile(Manifest m, Manifest cluster, String path) {
+        JsonNode volume = mountedVolume(m, cluster, path);
+        assertThat(volume.has("configMap")).as("%s: %s is on a ConfigMap volume", m, path).isTrue();
+        Manifest configMap =
+                sameNamespace(cluster, "ConfigMap", volume.path("configMap").path("name").asText());
+        String key = Path.of(path).getFileName().toString();
+        JsonNode value = configMap.node().path("data").path(key);
+        assertThat(value.isTextual()).as("%s: %s holds %s", m, configMap, key).isTrue();
+        return value.asText();
+    }
+
+    /** The volume that {@code cluster}'s Flink container mounts where {@code path} is. */
+    private static JsonNode mountedVolume(Manifest m, Manifest cluster, String path) {
         JsonNode pod = cluster.node().path("spec").path("podTemplate").path("spec");
         JsonNode container = null;
         for (JsonNode c : pod.path("containers")) {
@@ -380,30 +404,20 @@ class ManifestsTest {
                 .as("%s: pod template container %s", cluster, FLINK_CONTAINER)
                 .isNotNull();
         for (JsonNode mount : container.path("volumeMounts")) {
-            String dir = mount.path("mountPath").asText();
-            if (!path.startsWith(dir + "/")) {
-                continue;
-            }
-            for (JsonNode volume : pod.path("volumes")) {
-                if (volume.path("name").equals(mount.path("name")) && volume.has("configMap")) {
-                    Manifest configMap =
-                            sameNamespace(
-                                    cluster,
-                                    "ConfigMap",
-                                    volume.path("configMap").path("name").asText());
-                    String key = path.substring(dir.length() + 1);
-                    JsonNode value = configMap.node().path("data").path(key);
-                    assertThat(value.isTextual()).as("%s: %s holds %s", m, configMap, key).isTrue();
-                    return value.asText();
+            if (path.startsWith(mount.path("mountPath").asText() + "/")) {
+                for (JsonNode volume : pod.path("volumes")) {
+                    if (volume.path("name").equals(mount.path("name"))) {
+                        return volume;
+                    }
                 }
             }
         }
-        throw new AssertionError(
-                m + ": --config " + path + " is not a ConfigMap file mounted in " + cluster);
+        throw new AssertionError(m + ": " + path + " is on no volume mounted in " + cluster);
     }
 
     /**
-     * The resource of {@code kind} and {@code name} that ships with {@code m}: same origin first.
+     * The resource of {@code kind} and {@code name} that ships with {@code m}: from the same
+     * kustomization's output, or a file of the same directory.
      */
     private static Manifest sameNamespace(Manifest m, String kind, String name) {
         List<Manifest> candidates =
@@ -411,10 +425,26 @@ class ManifestsTest {
                         .filter(c -> c.kind().equals(kind) && c.name().equals(name))
                         .toList();
         assertThat(candidates).as("%s refers to %s %s", m, kind, name).isNotEmpty();
-        String dir = Path.of(m.origin().split(" ")[0]).getParent() + "";
+        // The same kustomization's output, else a file of the same directory.
+        Optional<Manifest> same =
+                candidates.stream().filter(c -> c.origin().equals(m.origin())).findFirst();
+        Path file = Path.of(m.origin().split(" ")[0]);
+        String dir = file.getParent() == null ? "" : file.getParent() + "/";
         Optional<Manifest> near =
-                candidates.stream().filter(c -> c.origin().startsWith(dir)).findFirst();
-        return near.orElse(candidates.get(0));
+                candidates.stream()
+                        .filter(c -> !c.origin().startsWith("kubectl "))
+                        .filter(c -> c.origin().startsWith(dir))
+                        .findFirst();
+        return same.or(() -> near)
+                .orElseThrow(
+                        () ->
+                                new AssertionError(
+                                        m
+                                                + " refers to "
+                                                + kind
+                                                + " "
+                                                + name
+                                                + ", which does not ship with it"));
     }
 
     private static Manifest one(String kind, String name) {
