@@ -136,9 +136,13 @@ class DockerfileTest {
         assertThat(env)
                 .contains("TF_CPP_MIN_LOG_LEVEL=")
                 .contains("-Dorg.bytedeco.javacpp.cachedir=/opt/flink/javacpp-cache");
-        assertThat(String.join("\n", instructions))
-                .contains("chown -R flink:flink")
-                .contains("/opt/flink/javacpp-cache");
+        // The cache JavaCPP unpacks the natives to is the user's to write.
+        assertThat(instructions)
+                .anyMatch(
+                        i ->
+                                i.startsWith("RUN ")
+                                        && i.contains(
+                                                "chown flink:flink /opt/flink/javacpp-cache"));
     }
 
     private static List<String> jars(Path dir) {

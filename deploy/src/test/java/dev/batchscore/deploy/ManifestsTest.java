@@ -167,10 +167,17 @@ class ManifestsTest {
                 .contains("\"delete\"");
         // The run the CronJob creates: its template, mounted from a ConfigMap, with a resume
         // config.
-        String script = pod.path("containers").get(0).path("args").toString();
+        JsonNode container = pod.path("containers").get(0);
+        assertThat(Manifests.strings(container.path("command"))).containsExactly("/bin/sh", "-c");
+        String script = container.path("args").get(0).asText();
         assertThat(script)
-                .contains("kubectl create -f -")
-                .contains("kubectl delete flinkdeployment");
+                .contains("sed \"s/RUN_NAME/$run/g\" /templates/run.yaml | kubectl create -f -")
+                .contains("kubectl delete flinkdeployment \"$run\"");
+        // The script at least parses as sh (there is no cluster to run it against here).
+        Process check =
+                new ProcessBuilder("sh", "-n", "-c", script).redirectErrorStream(true).start();
+        String output = new String(check.getInputStream().readAllBytes());
+        assertThat(check.waitFor()).as("sh -n of the CronJob's script: %s", output).isZero();
         Manifest run =
                 manifests.stream()
                         .filter(m -> m.origin().contains("data.run.yaml"))
@@ -227,7 +234,7 @@ class ManifestsTest {
         for (Manifest m : manifests) {
             if (m.node().path("spec").has("job")) {
                 JobConfig config = jobConfig(m);
-                assertThat(config.table()).as("%s sink.iceberg.table", m).isNotBlank();
+                assertThat(config.toMap()).as("%s job config", m).containsKey("sink.iceberg.table");
                 // A JobManager failover runs main() again: with the run's id it plans the same
                 // run and takes its claim over, instead of a new run refused by that claim.
                 assertThat(config.toMap()).as("%s job config", m).containsKey("pipeline.run-id");
