@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -64,7 +63,7 @@ class ClusterSubmitITCase {
     @BeforeAll
     static void recordsModelAndJar() throws Exception {
         model = TestJobs.halfPlusTwoFixture();
-        jobJar = jobJar();
+        jobJar = BuiltArtifacts.jobJar();
         List<String> records = new ArrayList<>();
         for (int i = 0; i < RECORDS; i++) {
             records.add(ExactlyOnce.halfPlusTwoRecord(i));
@@ -148,8 +147,8 @@ class ClusterSubmitITCase {
                         // What ships: deploy's flink-lib/ jars in lib/, its session config
                         // appended to config.yaml. Six jobs of the job jar then run, one after the
                         // other, in one TaskManager.
-                        flinkLibJars(),
-                        Files.readAllLines(deploy().resolve("flink-conf-session.yaml")));
+                        BuiltArtifacts.flinkLibJars(),
+                        BuiltArtifacts.flinkConfSession());
         assertEveryRecordOnce(run(cluster, "it.cluster_lib_first", "lib-1"), "lib-1");
         assertEveryRecordOnce(run(cluster, "it.cluster_lib_second", "lib-2"), "lib-2");
 
@@ -361,61 +360,5 @@ class ClusterSubmitITCase {
         assertThat(positions)
                 .as("distinct (partition, offset) in %s", table.name())
                 .hasSize(RECORDS);
-    }
-
-    /**
-     * The jars of {@code deploy/target<build.suffix>/flink-lib/}, which a session cluster copies
-     * into Flink's {@code lib/} (deploy/pom.xml); {@code mvn verify} builds them before this
-     * module's tests.
-     */
-    private static List<String> flinkLibJars() throws Exception {
-        String suffix = System.getProperty("build.suffix", "");
-        Path dir = deploy().resolve("target" + suffix).resolve("flink-lib");
-        List<String> jars = new ArrayList<>();
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> files = Files.list(dir)) {
-                files.filter(f -> f.getFileName().toString().endsWith(".jar"))
-                        .sorted()
-                        .forEach(f -> jars.add(f.toString()));
-            }
-        }
-        if (jars.isEmpty()) {
-            fail(
-                    "no jars in %s: build them with `mvn -pl deploy -am package -DskipTests%s`"
-                            + " (mvn verify builds them before the it module's tests)",
-                    dir, suffix.isEmpty() ? "" : " -Dbuild.suffix=" + suffix);
-        }
-        for (String jar : jars) {
-            System.out.printf(
-                    "flink-lib: %s (%d bytes)%n",
-                    Path.of(jar).getFileName(), Files.size(Path.of(jar)));
-        }
-        return jars;
-    }
-
-    /** The deploy module's directory, next to this module's {@code basedir}. */
-    private static Path deploy() {
-        Path basedir = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
-        return basedir.resolveSibling("deploy");
-    }
-
-    /**
-     * {@code pipeline/target<build.suffix>/batchscore.jar} next to this module: {@code basedir} and
-     * {@code build.suffix} are set by surefire (it/pom.xml).
-     */
-    private static Path jobJar() {
-        Path basedir = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
-        String suffix = System.getProperty("build.suffix", "");
-        Path jar =
-                basedir.resolveSibling("pipeline")
-                        .resolve("target" + suffix)
-                        .resolve("batchscore.jar");
-        if (!Files.isRegularFile(jar)) {
-            fail(
-                    "the job jar %s does not exist: build it with `mvn -pl models,operators,pipeline install"
-                            + " -DskipTests%s` (mvn verify packages it before the it module's tests)",
-                    jar, suffix.isEmpty() ? "" : " -Dbuild.suffix=" + suffix);
-        }
-        return jar;
     }
 }

@@ -193,6 +193,16 @@ final class StandaloneFlinkCluster implements AutoCloseable {
      * which runs the jar's {@code main} in the JobManager, detached. Returns the job id.
      */
     String submitJarThroughRest(Path jar, List<String> programArgs) throws Exception {
+        return submitJarThroughRest(jar, null, programArgs, 2);
+    }
+
+    /**
+     * As {@link #submitJarThroughRest(Path, List)}, with the {@code entryClass} (none: the jar's
+     * Main-Class) and {@code parallelism} a {@code FlinkSessionJob}'s job spec gives the operator.
+     */
+    String submitJarThroughRest(
+            Path jar, String entryClass, List<String> programArgs, int parallelism)
+            throws Exception {
         String boundary = "----batchscore" + System.nanoTime();
         byte[] head =
                 ("--"
@@ -220,8 +230,13 @@ final class StandaloneFlinkCluster implements AutoCloseable {
                     "jar upload: " + uploaded.statusCode() + " " + uploaded.body());
         }
         String jarId = Path.of(file).getFileName().toString();
-        String body =
-                json.writeValueAsString(Map.of("programArgsList", programArgs, "parallelism", 2));
+        Map<String, Object> request = new java.util.LinkedHashMap<>();
+        request.put("programArgsList", programArgs);
+        request.put("parallelism", parallelism);
+        if (entryClass != null) {
+            request.put("entryClass", entryClass);
+        }
+        String body = json.writeValueAsString(request);
         HttpResponse<String> run =
                 http.send(
                         HttpRequest.newBuilder(URI.create(restUrl() + "/jars/" + jarId + "/run"))
