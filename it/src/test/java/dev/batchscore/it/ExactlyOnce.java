@@ -3,12 +3,12 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchscore.examples.ReferenceModels;
 import dev.batchscore.models.BatchScorer;
 import dev.batchscore.models.ModelOptions;
 import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
-import dev.batchscore.models.reference.ReferenceModels;
 import dev.batchscore.pipeline.JobPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.batchscore.it;
 
-import dev.batchscore.models.reference.ReferenceModels;
+import dev.batchscore.models.testing.HalfPlusTwo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,14 +45,14 @@ final class TestJobs {
 
     /**
      * A model computing y = 0.5x + 2 exactly, built here with TensorFlow Java ({@link
-     * ReferenceModels#buildHalfPlusTwo}) in the layout of TF Serving's fixture: returns {@code
+     * HalfPlusTwo#build}) in the layout of TF Serving's fixture: returns {@code
      * dir/saved_model_half_plus_two_cpu}, whose version {@code 00000123} holds the model, so the
      * run lineage names model {@code saved_model_half_plus_two_cpu} version {@code 123} as with the
      * fixture. For the ITs that need a model, not TF Serving's export.
      */
     static Path halfPlusTwo(Path dir) {
         Path base = dir.resolve("saved_model_half_plus_two_cpu");
-        ReferenceModels.buildHalfPlusTwo(base.resolve("00000123"));
+        HalfPlusTwo.build(base.resolve("00000123"));
         return base;
     }
 

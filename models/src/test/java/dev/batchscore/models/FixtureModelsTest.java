@@ -3,7 +3,7 @@ package dev.batchscore.models;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.batchscore.models.reference.ReferenceModels;
+import dev.batchscore.models.testing.HalfPlusTwo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,11 +78,11 @@ class FixtureModelsTest {
 
     /**
      * The tests that only need "a model computing y = 0.5x + 2" score with {@link
-     * ReferenceModels#buildHalfPlusTwo}: it must stay what TF Serving's export is to batchscore.
+     * HalfPlusTwo#build}: it must stay what TF Serving's export is to batchscore.
      */
     @Test
     void theRebuiltHalfPlusTwoMatchesTfServingsPredictSignature(@TempDir Path tmp) {
-        Path rebuilt = ReferenceModels.buildHalfPlusTwo(tmp.resolve("half_plus_two/00000123"));
+        Path rebuilt = HalfPlusTwo.build(tmp.resolve("half_plus_two/00000123"));
         double[] xs = {0, 1, -3.3, 0.1, 12345.678, -75.25};
         try (SavedModel tfServing =
                         ModelRegistry.acquire(

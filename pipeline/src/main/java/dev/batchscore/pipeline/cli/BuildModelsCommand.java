@@ -1,6 +1,5 @@
 package dev.batchscore.pipeline.cli;
 
-import dev.batchscore.models.reference.ReferenceModels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -12,8 +11,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code batchscore build-models [tabular|text|all] DIR [--seed N]}: builds the reference
- * SavedModels ({@link ReferenceModels}) and prints each model's version directory. Without a model
- * name it builds both.
+ * SavedModels (the examples module's, through {@link Examples}) and prints each model's version
+ * directory. Without a model name it builds both.
  */
 @Command(
         name = "build-models",
@@ -42,8 +41,8 @@ final class BuildModelsCommand implements Callable<Integer> {
             names = "--seed",
             paramLabel = "N",
             converter = Cli.LongValue.class,
-            description = "seed of the weights (default " + ReferenceModels.DEFAULT_SEED + ")")
-    long seed = ReferenceModels.DEFAULT_SEED;
+            description = "seed of the weights (default " + Examples.DEFAULT_SEED + ")")
+    long seed = Examples.DEFAULT_SEED;
 
     private final Cli.Io io;
 
@@ -59,7 +58,7 @@ final class BuildModelsCommand implements Callable<Integer> {
             which = arguments.get(0);
             dir = arguments.get(1);
         } else if (arguments.size() == 1
-                && !ReferenceModels.CHOICES.contains(arguments.get(0).toLowerCase(Locale.ROOT))) {
+                && !Examples.MODELS.contains(arguments.get(0).toLowerCase(Locale.ROOT))) {
             which = "all";
             dir = arguments.get(0);
         } else {
@@ -67,7 +66,14 @@ final class BuildModelsCommand implements Callable<Integer> {
                     "expected a model (tabular, text or all) and a directory; see build-models"
                             + " --help");
         }
-        ReferenceModels.build(which, Path.of(dir), seed).forEach(io.out()::println);
+        String name = which.toLowerCase(Locale.ROOT);
+        if (!Examples.MODELS.contains(name)) {
+            throw new IllegalArgumentException(
+                    "unknown model '" + name + "'; expected tabular, text or all");
+        }
+        Examples.load("build-models")
+                .buildModels(name, Path.of(dir), seed)
+                .forEach(io.out()::println);
         return 0;
     }
 }

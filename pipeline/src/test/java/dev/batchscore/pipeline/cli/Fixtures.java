@@ -1,4 +1,4 @@
-package dev.batchscore.models.tools;
+package dev.batchscore.pipeline.cli;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
