@@ -1,0 +1,113 @@
+package dev.batchscore.it;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shape of the house, as a test: the main classes of every module (models, operators, pipeline,
+ * examples; this module sees them all) point one way, {@code pipeline -> operators -> models}, with
+ * {@code examples} on top and nothing main depending on it; {@code models} knows nothing of Flink;
+ * and a module's {@code internal} package is its own.
+ */
+class ArchitectureTest {
+    private static final String MODELS = "dev.batchscore.models..";
+    private static final String OPERATORS = "dev.batchscore.operators..";
+    private static final String PIPELINE = "dev.batchscore.pipeline..";
+    private static final String EXAMPLES = "dev.batchscore.examples..";
+
+    private static JavaClasses main;
+
+    /** Test classes, wherever they come from: test-classes directories and test jars. */
+    private static final ImportOption MAIN_ONLY =
+            (Location location) ->
+                    !location.contains("/test-classes/") && !location.contains("-tests.jar");
+
+    @BeforeAll
+    static void importMainClasses() {
+        main = new ClassFileImporter().withImportOption(MAIN_ONLY).importPackages("dev.batchscore");
+    }
+
+    private static void check(ArchRule rule) {
+        rule.check(main);
+    }
+
+    @Test
+    void theMainModulesAreAllImported() {
+        for (String module : new String[] {"models", "operators", "pipeline", "examples"}) {
+            org.assertj.core.api.Assertions.assertThat(
+                            main.stream()
+                                    .anyMatch(
+                                            c ->
+                                                    c.getPackageName()
+                                                            .startsWith(
+                                                                    "dev.batchscore." + module)))
+                    .as("classes of %s imported", module)
+                    .isTrue();
+        }
+    }
+
+    @Test
+    void modelsDependsOnNoOtherModule() {
+        check(
+                noClasses()
+                        .that()
+                        .resideInAPackage(MODELS)
+                        .should()
+                        .dependOnClassesThat()
+                        .resideInAnyPackage(OPERATORS, PIPELINE, EXAMPLES));
+    }
+
+    @Test
+    void operatorsDependOnModelsOnly() {
+        check(
+                noClasses()
+                        .that()
+                        .resideInAPackage(OPERATORS)
+                        .should()
+                        .dependOnClassesThat()
+                        .resideInAnyPackage(PIPELINE, EXAMPLES));
+    }
+
+    @Test
+    void nothingMainDependsOnTheExamples() {
+        check(
+                noClasses()
+                        .that()
+                        .resideInAnyPackage(MODELS, OPERATORS, PIPELINE)
+                        .should()
+                        .dependOnClassesThat()
+                        .resideInAPackage(EXAMPLES));
+    }
+
+    @Test
+    void modelsKnowsNothingOfFlink() {
+        check(
+                noClasses()
+                        .that()
+                        .resideInAPackage(MODELS)
+                        .should()
+                        .dependOnClassesThat()
+                        .resideInAPackage("org.apache.flink.."));
+    }
+
+    @Test
+    void aModulesInternalPackageIsItsOwn() {
+        for (String module : new String[] {"models", "operators", "pipeline", "examples"}) {
+            check(
+                    noClasses()
+                            .that()
+                            .resideOutsideOfPackage("dev.batchscore." + module + "..")
+                            .should()
+                            .dependOnClassesThat()
+                            .resideInAPackage("dev.batchscore." + module + ".internal..")
+                            .allowEmptyShould(true));
+        }
+    }
+}
