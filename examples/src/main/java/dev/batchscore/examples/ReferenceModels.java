@@ -14,7 +14,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;
@@ -152,15 +151,8 @@ public final class ReferenceModels {
             Operand<TFloat32> probability =
                     tf.withName(TABULAR_OUTPUT)
                             .reshape(tf.math.sigmoid(logit), tf.constant(new int[] {-1}));
-            SavedModelWriter.write(
-                    graph,
-                    exportDir,
-                    Signature.builder()
-                            .key(Signature.DEFAULT_KEY)
-                            .methodName("tensorflow/serving/predict")
-                            .input(TABULAR_INPUT, features)
-                            .output(TABULAR_OUTPUT, probability)
-                            .build());
+            SavedModelWriter.writePredict(
+                    graph, exportDir, TABULAR_INPUT, features, TABULAR_OUTPUT, probability);
         }
         LOG.info("Built reference model '{}' (seed {}) in {}", TABULAR, seed, exportDir);
         return exportDir;
@@ -223,15 +215,8 @@ public final class ReferenceModels {
             Operand<TFloat32> sentiment =
                     tf.withName(TEXT_OUTPUT)
                             .reshape(tf.math.sigmoid(logit), tf.constant(new int[] {-1}));
-            SavedModelWriter.write(
-                    graph,
-                    exportDir,
-                    Signature.builder()
-                            .key(Signature.DEFAULT_KEY)
-                            .methodName("tensorflow/serving/predict")
-                            .input(TEXT_INPUT, text)
-                            .output(TEXT_OUTPUT, sentiment)
-                            .build());
+            SavedModelWriter.writePredict(
+                    graph, exportDir, TEXT_INPUT, text, TEXT_OUTPUT, sentiment);
         }
         LOG.info("Built reference model '{}' (seed {}) in {}", TEXT, seed, exportDir);
         return exportDir;

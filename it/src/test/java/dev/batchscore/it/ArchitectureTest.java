@@ -1,12 +1,12 @@
 package dev.batchscore.it;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.core.importer.Location;
-import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,9 +22,11 @@ class ArchitectureTest {
     private static final String PIPELINE = "dev.batchscore.pipeline..";
     private static final String EXAMPLES = "dev.batchscore.examples..";
 
+    private static final String[] MODULES = {"models", "operators", "pipeline", "examples"};
+
     private static JavaClasses main;
 
-    /** Test classes, wherever they come from: test-classes directories and test jars. */
+    /** Leaves out test classes, wherever they come from: test-classes directories and test jars. */
     private static final ImportOption MAIN_ONLY =
             (Location location) ->
                     !location.contains("/test-classes/") && !location.contains("-tests.jar");
@@ -34,14 +36,25 @@ class ArchitectureTest {
         main = new ClassFileImporter().withImportOption(MAIN_ONLY).importPackages("dev.batchscore");
     }
 
-    private static void check(ArchRule rule) {
-        rule.check(main);
+    /** No class in {@code from} depends on a class in any of {@code to}. */
+    private static void noDependency(String[] from, String... to) {
+        noClasses()
+                .that()
+                .resideInAnyPackage(from)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(to)
+                .check(main);
+    }
+
+    private static String[] classesOf(String... packages) {
+        return packages;
     }
 
     @Test
     void theMainModulesAreAllImported() {
-        for (String module : new String[] {"models", "operators", "pipeline", "examples"}) {
-            org.assertj.core.api.Assertions.assertThat(
+        for (String module : MODULES) {
+            assertThat(
                             main.stream()
                                     .anyMatch(
                                             c ->
@@ -55,59 +68,35 @@ class ArchitectureTest {
 
     @Test
     void modelsDependsOnNoOtherModule() {
-        check(
-                noClasses()
-                        .that()
-                        .resideInAPackage(MODELS)
-                        .should()
-                        .dependOnClassesThat()
-                        .resideInAnyPackage(OPERATORS, PIPELINE, EXAMPLES));
+        noDependency(classesOf(MODELS), OPERATORS, PIPELINE, EXAMPLES);
     }
 
     @Test
     void operatorsDependOnModelsOnly() {
-        check(
-                noClasses()
-                        .that()
-                        .resideInAPackage(OPERATORS)
-                        .should()
-                        .dependOnClassesThat()
-                        .resideInAnyPackage(PIPELINE, EXAMPLES));
+        noDependency(classesOf(OPERATORS), PIPELINE, EXAMPLES);
     }
 
     @Test
     void nothingMainDependsOnTheExamples() {
-        check(
-                noClasses()
-                        .that()
-                        .resideInAnyPackage(MODELS, OPERATORS, PIPELINE)
-                        .should()
-                        .dependOnClassesThat()
-                        .resideInAPackage(EXAMPLES));
+        noDependency(classesOf(MODELS, OPERATORS, PIPELINE), EXAMPLES);
     }
 
     @Test
     void modelsKnowsNothingOfFlink() {
-        check(
-                noClasses()
-                        .that()
-                        .resideInAPackage(MODELS)
-                        .should()
-                        .dependOnClassesThat()
-                        .resideInAPackage("org.apache.flink.."));
+        noDependency(classesOf(MODELS), "org.apache.flink..");
     }
 
     @Test
     void aModulesInternalPackageIsItsOwn() {
-        for (String module : new String[] {"models", "operators", "pipeline", "examples"}) {
-            check(
-                    noClasses()
-                            .that()
-                            .resideOutsideOfPackage("dev.batchscore." + module + "..")
-                            .should()
-                            .dependOnClassesThat()
-                            .resideInAPackage("dev.batchscore." + module + ".internal..")
-                            .allowEmptyShould(true));
+        for (String module : MODULES) {
+            noClasses()
+                    .that()
+                    .resideOutsideOfPackage("dev.batchscore." + module + "..")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAPackage("dev.batchscore." + module + ".internal..")
+                    .allowEmptyShould(true)
+                    .check(main);
         }
     }
 }

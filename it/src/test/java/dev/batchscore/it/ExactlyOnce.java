@@ -111,6 +111,15 @@ final class ExactlyOnce {
         return "{\"x\":" + (id * 0.25) + ",\"id\":" + id + "}";
     }
 
+    /** {@link #halfPlusTwoRecord} of {@code count} ids from {@code firstId} on. */
+    static List<String> halfPlusTwoRecords(long firstId, int count) {
+        List<String> records = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            records.add(halfPlusTwoRecord(firstId + i));
+        }
+        return records;
+    }
+
     /** The row's y is half_plus_two's score of its record, {@code 0.5 * id / 4 + 2}, exactly. */
     static void assertHalfPlusTwo(Record row) {
         long id = (Long) row.getField("id");

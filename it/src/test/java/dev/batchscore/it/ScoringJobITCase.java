@@ -110,10 +110,7 @@ class ScoringJobITCase {
     @Test
     void tfServingHalfPlusTwoScoresExactly() throws Exception {
         Path model = TestJobs.halfPlusTwoFixture();
-        List<String> records = new ArrayList<>();
-        for (int i = 0; i < 501; i++) {
-            records.add(ExactlyOnce.halfPlusTwoRecord(i));
-        }
+        List<String> records = ExactlyOnce.halfPlusTwoRecords(0, 501);
         KAFKA.createTopic("halfplustwo", PARTITIONS);
         KAFKA.produce("halfplustwo", PARTITIONS, records);
 

@@ -1,14 +1,13 @@
 package dev.batchscore.it;
 
 import dev.batchscore.models.testing.HalfPlusTwo;
-import java.nio.file.Files;
+import dev.batchscore.models.testing.TfServingFixtures;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.Assertions;
 
 /**
  * The setup the job ITs share: a half_plus_two model (built, or TF Serving's fixture), the
@@ -26,21 +25,7 @@ final class TestJobs {
      * fixtures are absent: a skipped compatibility test would read as a passing one.
      */
     static Path halfPlusTwoFixture() {
-        String shared = System.getProperty("batchscore.shared.dir");
-        Path model =
-                Path.of(
-                        shared == null ? "../shared" : shared,
-                        "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
-        if (shared == null || !Files.isDirectory(model)) {
-            Assertions.fail(
-                    "TF Serving fixture "
-                            + model
-                            + " is absent (batchscore.shared.dir is "
-                            + (shared == null ? "not set" : "'" + shared + "'")
-                            + "); check out the shared fixtures beside the repository or pass"
-                            + " -Dbatchscore.shared.dir=DIR with DIR/fixtures/tf-serving-savedmodels");
-        }
-        return model;
+        return TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
     }
 
     /**

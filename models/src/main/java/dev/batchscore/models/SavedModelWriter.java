@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
@@ -21,7 +22,7 @@ import org.tensorflow.proto.SavedModel;
  * try (Graph graph = new Graph()) {
  *     Ops tf = Ops.create(graph);
  *     ...
- *     SavedModelWriter.write(graph, SavedModelWriter.prepare(dir), signature);
+ *     SavedModelWriter.writePredict(graph, SavedModelWriter.prepare(dir), "x", x, "y", y);
  * }
  * }</pre>
  */
@@ -46,6 +47,28 @@ public final class SavedModelWriter {
             throw new UncheckedIOException("cannot create " + exportDir, e);
         }
         return exportDir;
+    }
+
+    /**
+     * Exports {@code graph} into {@code exportDir} with one signature, {@code serving_default}, a
+     * TF Serving predict signature from {@code input} (named {@code inputName}) to {@code output}.
+     */
+    public static void writePredict(
+            Graph graph,
+            Path exportDir,
+            String inputName,
+            Operand<?> input,
+            String outputName,
+            Operand<?> output) {
+        write(
+                graph,
+                exportDir,
+                Signature.builder()
+                        .key(Signature.DEFAULT_KEY)
+                        .methodName("tensorflow/serving/predict")
+                        .input(inputName, input)
+                        .output(outputName, output)
+                        .build());
     }
 
     /** Exports {@code graph} with its one {@code signature} into {@code exportDir}. */

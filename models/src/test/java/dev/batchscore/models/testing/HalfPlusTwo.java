@@ -4,7 +4,6 @@ import dev.batchscore.models.SavedModelWriter;
 import java.nio.file.Path;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -41,15 +40,7 @@ public final class HalfPlusTwo {
                     tf.withName(OUTPUT)
                             .math
                             .add(tf.math.mul(tf.constant(0.5f), x), tf.constant(2f));
-            SavedModelWriter.write(
-                    graph,
-                    exportDir,
-                    Signature.builder()
-                            .key(Signature.DEFAULT_KEY)
-                            .methodName("tensorflow/serving/predict")
-                            .input(INPUT, x)
-                            .output(OUTPUT, y)
-                            .build());
+            SavedModelWriter.writePredict(graph, exportDir, INPUT, x, OUTPUT, y);
         }
         return exportDir;
     }

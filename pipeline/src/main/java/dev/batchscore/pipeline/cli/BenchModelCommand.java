@@ -14,7 +14,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,11 +35,10 @@ import picocli.CommandLine.Option;
                     + " batch size: information for choosing batch.size, not a test."
         },
         optionListHeading = "%nOptions:%n")
-final class BenchModelCommand implements Callable<Integer> {
+final class BenchModelCommand extends Cli.Command {
     static final double DEFAULT_SECONDS = 3.0;
     static final String DEFAULT_BATCH_SIZES = "1,32,512";
 
-    @Mixin Cli.HelpOption help;
     @Mixin Cli.VerboseOption verbose;
 
     @Option(
@@ -70,10 +68,8 @@ final class BenchModelCommand implements Callable<Integer> {
                     "comma-separated batch sizes to measure (default " + DEFAULT_BATCH_SIZES + ")")
     String batchSizes = DEFAULT_BATCH_SIZES;
 
-    private final Cli.Io io;
-
     BenchModelCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override

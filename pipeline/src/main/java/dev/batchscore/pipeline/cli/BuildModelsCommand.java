@@ -3,7 +3,6 @@ package dev.batchscore.pipeline.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,8 +24,7 @@ import picocli.CommandLine.Parameters;
         },
         parameterListHeading = "%n",
         optionListHeading = "%nOptions:%n")
-final class BuildModelsCommand implements Callable<Integer> {
-    @Mixin Cli.HelpOption help;
+final class BuildModelsCommand extends Cli.Command {
     @Mixin Cli.VerboseOption verbose;
 
     @Parameters(
@@ -44,10 +42,8 @@ final class BuildModelsCommand implements Callable<Integer> {
             description = "seed of the weights (default " + Examples.DEFAULT_SEED + ")")
     long seed = Examples.DEFAULT_SEED;
 
-    private final Cli.Io io;
-
     BuildModelsCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.batchscore.pipeline.cli;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,8 +20,7 @@ import picocli.CommandLine.Option;
                     + " Flink Web UI on localhost, and prints what it wrote to demo.scored_reviews."
         },
         optionListHeading = "%nOptions:%n")
-final class DemoCommand implements Callable<Integer> {
-    @Mixin Cli.HelpOption help;
+final class DemoCommand extends Cli.Command {
     @Mixin Cli.VerboseOption verbose;
 
     @Option(
@@ -47,10 +45,8 @@ final class DemoCommand implements Callable<Integer> {
             description = "Flink parallelism (default: the number of cores)")
     Long parallelism;
 
-    private final Cli.Io io;
-
     DemoCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override

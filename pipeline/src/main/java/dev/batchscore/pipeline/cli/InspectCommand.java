@@ -10,8 +10,6 @@ import dev.batchscore.models.TensorSpec;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,8 +43,7 @@ import picocli.CommandLine.Parameters;
         },
         parameterListHeading = "%n",
         optionListHeading = "%nOptions:%n")
-final class InspectCommand implements Callable<Integer> {
-    @Mixin Cli.HelpOption help;
+final class InspectCommand extends Cli.Command {
 
     @Parameters(
             arity = "0..1",
@@ -55,12 +52,7 @@ final class InspectCommand implements Callable<Integer> {
                     "a SavedModel directory, or a TF Serving base directory (highest version)")
     Path model;
 
-    @Option(
-            names = {"--model.tags", "--tags"},
-            paramLabel = "TAGS",
-            converter = Cli.Tags.class,
-            description = "comma-separated meta graph tag set to load (default serve)")
-    Set<String> tags = Set.of(ModelOptions.DEFAULT_TAG);
+    @Mixin Cli.ModelTagsOption tags;
 
     @Option(
             names = "--verbose",
@@ -68,10 +60,8 @@ final class InspectCommand implements Callable<Integer> {
                     "also print each tensor's graph name; with an error, print its stack trace")
     boolean verbose;
 
-    private final Cli.Io io;
-
     InspectCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
@@ -82,7 +72,7 @@ final class InspectCommand implements Callable<Integer> {
                             + " --help");
         }
         try (SavedModel loaded =
-                ModelRegistry.acquire(model, ModelOptions.defaults().withTags(tags))) {
+                ModelRegistry.acquire(model, ModelOptions.defaults().withTags(tags.tags))) {
             print(model, ModelSummary.of(loaded), verbose, io.out());
         }
         return 0;

@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -62,12 +61,11 @@ import picocli.CommandLine.Option;
                     + " exit code is then 1."
         },
         optionListHeading = "%nOptions:%n")
-final class PredictCommand implements Callable<Integer> {
+final class PredictCommand extends Cli.Command {
     static final int DEFAULT_BATCH_SIZE = 256;
     static final String ERROR_FIELD = "_error";
     static final String LINE_FIELD = "_line";
 
-    @Mixin Cli.HelpOption help;
     @Mixin Cli.VerboseOption verbose;
 
     @Option(
@@ -84,12 +82,7 @@ final class PredictCommand implements Callable<Integer> {
                     "the signature to score with (default " + ModelOptions.DEFAULT_SIGNATURE + ")")
     String signature = ModelOptions.DEFAULT_SIGNATURE;
 
-    @Option(
-            names = {"--model.tags", "--tags"},
-            paramLabel = "TAGS",
-            converter = Cli.Tags.class,
-            description = "comma-separated meta graph tag set to load (default serve)")
-    Set<String> tags = Set.of(ModelOptions.DEFAULT_TAG);
+    @Mixin Cli.ModelTagsOption tags;
 
     @Option(
             names = {"--batch.size", "--batch-size"},
@@ -104,10 +97,8 @@ final class PredictCommand implements Callable<Integer> {
             description = "JSON Lines to score, one object per line; '-' reads stdin")
     String input;
 
-    private final Cli.Io io;
-
     PredictCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
@@ -120,7 +111,7 @@ final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "predict needs --input, e.g. --input records.jsonl (or - for stdin)");
         }
-        return predict(model, signature, tags, batchSize, input, io.in(), io.out(), io.err());
+        return predict(model, signature, tags.tags, batchSize, input, io.in(), io.out(), io.err());
     }
 
     /**

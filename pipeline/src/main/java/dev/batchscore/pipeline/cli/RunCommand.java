@@ -11,7 +11,6 @@ import dev.batchscore.pipeline.runs.RunLedger;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,11 +47,10 @@ import picocli.CommandLine.Parameters;
             "3:stopped with a savepoint before the end of the input; resume with --resume-from",
             "4:the pipeline is claimed by another run (see batchscore release)"
         })
-public final class RunCommand implements Callable<Integer> {
+public final class RunCommand extends Cli.Command {
     /** The help section that lists every job option, generated from the option constants. */
     static final String JOB_OPTIONS_SECTION = "jobOptions";
 
-    @Mixin Cli.HelpOption help;
     @Mixin Cli.VerboseOption verbose;
 
     @Parameters(
@@ -64,10 +62,8 @@ public final class RunCommand implements Callable<Integer> {
             })
     List<String> jobArgs = new ArrayList<>();
 
-    private final Cli.Io io;
-
     RunCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.batchscore.pipeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batchscore.models.testing.TfServingFixtures;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,8 @@ class InspectCommandTest {
 
     @Test
     void describesEverySignatureOfHalfPlusTwoWithTheExampleFields() {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu").resolve("00000123");
+        Path model =
+                TfServingFixtures.savedModel("saved_model_half_plus_two_cpu").resolve("00000123");
         assertThat(inspect(model, false)).isZero();
         String text = out.text();
         assertThat(text)
@@ -46,7 +48,7 @@ class InspectCommandTest {
 
     @Test
     void aBaseDirectoryListsItsVersionsAndLoadsTheHighest() {
-        Path base = Fixtures.savedModel("saved_model_half_plus_two_2_versions");
+        Path base = TfServingFixtures.savedModel("saved_model_half_plus_two_2_versions");
         assertThat(inspect(base, false)).isZero();
         assertThat(out.text())
                 .contains("version:   124\n")
@@ -55,7 +57,7 @@ class InspectCommandTest {
 
     @Test
     void describesTheTf2Export() {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
         assertThat(inspect(model, true)).isZero();
         assertThat(out.text())
                 .contains("signature 'serving_default' (tensorflow/serving/predict)")

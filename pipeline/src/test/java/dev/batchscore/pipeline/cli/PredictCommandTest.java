@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchscore.models.ModelOptions;
 import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
+import dev.batchscore.models.testing.TfServingFixtures;
 import dev.batchscore.operators.JsonRecordDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -90,7 +91,7 @@ class PredictCommandTest {
         assertThat(decoded).isEqualTo(job);
         assertThat((Double) decoded.get("x")).isNaN();
 
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         String expected;
         try (SavedModel m = ModelRegistry.acquire(model, ModelOptions.defaults())) {
             var error = m.scorer("serving_default").score(List.of(decoded)).error(0);
@@ -106,7 +107,7 @@ class PredictCommandTest {
 
     @Test
     void scoresHalfPlusTwoAndPrintsFloatsExactly() throws Exception {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         int code =
                 predict(
                         "{\"id\": \"a\", \"x\": 1}\n\n"
@@ -128,7 +129,7 @@ class PredictCommandTest {
 
     @Test
     void badLinesGetAnErrorLineAndExitCodeOneWhileTheRestIsScored() throws Exception {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         Path input = tmp.resolve("in.jsonl");
         Files.writeString(
                 input,
@@ -158,7 +159,7 @@ class PredictCommandTest {
 
     @Test
     void outputKeepsInputOrderWhenBadLinesAreInterleavedAcrossBatches() throws Exception {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         String input =
                 String.join(
                         "\n",
@@ -191,7 +192,7 @@ class PredictCommandTest {
 
     @Test
     void scoresTfExampleSignaturesFromRecordFields() throws Exception {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         assertThat(predict("{\"x\": 1}\n{\"x\": 3}\n", model, "regress_x_to_y", 256, "-")).isZero();
         assertThat(readLines(out.text()))
                 .extracting(n -> n.get("outputs").floatValue())
@@ -214,7 +215,7 @@ class PredictCommandTest {
 
     @Test
     void scoresTheTf2Export() throws Exception {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
         assertThat(predict("{\"x\": 1}\n{\"x\": 5}\n", model)).isZero();
         assertThat(readLines(out.text()))
                 .extracting(n -> n.get("y").floatValue())
@@ -223,7 +224,7 @@ class PredictCommandTest {
 
     @Test
     void unknownSignatureIsAModelError() {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         assertThatThrownBy(() -> predict("{\"x\": 1}\n", model, "nope", 256, "-"))
                 .isInstanceOf(dev.batchscore.models.ModelException.class)
                 .hasMessageContaining("nope");
