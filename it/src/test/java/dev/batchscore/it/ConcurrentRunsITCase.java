@@ -28,7 +28,6 @@ import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.iceberg.io.CloseableIterable;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,14 +44,9 @@ class ConcurrentRunsITCase {
 
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
+    @RegisterExtension static final HalfPlusTwoModel MODEL = new HalfPlusTwoModel();
+
     @TempDir static Path scratch;
-
-    private static Path model;
-
-    @BeforeAll
-    static void model() {
-        model = TestJobs.halfPlusTwo(scratch.resolve("model"));
-    }
 
     @Test
     void aSecondRunWhileTheFirstRunsIsRefusedAndRunsAfterIt() throws Exception {
@@ -180,18 +174,13 @@ class ConcurrentRunsITCase {
 
         /** Records {@code {"x": id / 4, "id": id}}, ids continuing from the last call. */
         void produce(int count) {
-            List<String> values = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                int id = produced + i;
-                values.add(ExactlyOnce.halfPlusTwoRecord(id));
-            }
-            KAFKA.produce(topic, partitions, values);
+            KAFKA.produce(topic, partitions, ExactlyOnce.halfPlusTwoRecords(produced, count));
             produced += count;
         }
 
         List<String> args() {
             List<String> args =
-                    TestJobs.jobArgs(KAFKA, topic, model, warehouse, table, "streaming");
+                    TestJobs.jobArgs(KAFKA, topic, MODEL.path(), warehouse, table, "streaming");
             args.add(0, "run");
             args.addAll(
                     List.of(

@@ -3,12 +3,12 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchscore.examples.ReferenceModels;
 import dev.batchscore.models.BatchScorer;
 import dev.batchscore.models.ModelOptions;
 import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
-import dev.batchscore.models.reference.ReferenceModels;
 import dev.batchscore.pipeline.JobPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,6 +109,15 @@ final class ExactlyOnce {
     /** {@code {"x": id / 4, "id": id}}: what the half_plus_two ITs produce. */
     static String halfPlusTwoRecord(long id) {
         return "{\"x\":" + (id * 0.25) + ",\"id\":" + id + "}";
+    }
+
+    /** {@link #halfPlusTwoRecord} of {@code count} ids from {@code firstId} on. */
+    static List<String> halfPlusTwoRecords(long firstId, int count) {
+        List<String> records = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            records.add(halfPlusTwoRecord(firstId + i));
+        }
+        return records;
     }
 
     /** The row's y is half_plus_two's score of its record, {@code 0.5 * id / 4 + 2}, exactly. */

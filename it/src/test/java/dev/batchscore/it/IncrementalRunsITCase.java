@@ -35,7 +35,6 @@ import org.apache.kafka.clients.consumer.ConsumerInterceptor;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,14 +59,9 @@ class IncrementalRunsITCase {
 
     @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(1, 4);
 
+    @RegisterExtension static final HalfPlusTwoModel MODEL = new HalfPlusTwoModel();
+
     @TempDir static Path scratch;
-
-    private static Path model;
-
-    @BeforeAll
-    static void model() {
-        model = TestJobs.halfPlusTwo(scratch.resolve("model"));
-    }
 
     /**
      * Five scheduled runs with new records produced before each; a partition is added to the topic
@@ -275,12 +269,7 @@ class IncrementalRunsITCase {
 
         /** Records {@code {"x": id / 4, "id": id}}, ids continuing from the last call. */
         void produce(int count) {
-            List<String> values = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                int id = produced + i;
-                values.add(ExactlyOnce.halfPlusTwoRecord(id));
-            }
-            KAFKA.produce(topic, partitions, values);
+            KAFKA.produce(topic, partitions, ExactlyOnce.halfPlusTwoRecords(produced, count));
             produced += count;
         }
 
@@ -294,7 +283,8 @@ class IncrementalRunsITCase {
         }
 
         JobPlan plan(String... extra) {
-            List<String> args = TestJobs.jobArgs(KAFKA, topic, model, warehouse, table, mode);
+            List<String> args =
+                    TestJobs.jobArgs(KAFKA, topic, MODEL.path(), warehouse, table, mode);
             args.addAll(
                     List.of(
                             "--source.kafka.starting-offsets",

@@ -67,13 +67,12 @@ class JobGraphUidsITCase {
 
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
+    @RegisterExtension static final HalfPlusTwoModel MODEL = new HalfPlusTwoModel();
+
     @TempDir static Path scratch;
 
-    private static Path model;
-
     @BeforeAll
-    static void modelAndTopic() throws Exception {
-        model = TestJobs.halfPlusTwo(scratch.resolve("model"));
+    static void topic() throws Exception {
         KAFKA.createTopic(TOPIC, 2);
         List<String> records = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
@@ -87,7 +86,12 @@ class JobGraphUidsITCase {
     void everyOperatorUidIsPinnedAndEveryStatefulOperatorHasOne(String mode, TestReporter report) {
         List<String> args =
                 TestJobs.jobArgs(
-                        KAFKA, TOPIC, model, scratch.resolve("warehouse-" + mode), "it.uids", mode);
+                        KAFKA,
+                        TOPIC,
+                        MODEL.path(),
+                        scratch.resolve("warehouse-" + mode),
+                        "it.uids",
+                        mode);
         JobConfig config = JobConfig.fromArgs(args.toArray(new String[0]));
         JobPlan plan = JobPlan.create(config);
         StreamGraph graph;

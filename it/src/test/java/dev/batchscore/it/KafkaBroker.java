@@ -1,6 +1,6 @@
 package dev.batchscore.it;
 
-import dev.batchscore.pipeline.cli.DemoCommand;
+import dev.batchscore.examples.demo.Demo;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         dir = Files.createTempDirectory("batchscore-it-kafka");
-        kafka = DemoCommand.startKafka(dir);
+        kafka = Demo.startKafka(dir);
     }
 
     @Override

@@ -41,7 +41,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -67,14 +66,9 @@ class KafkaSemanticsITCase {
 
     @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(1, 4);
 
+    @RegisterExtension static final HalfPlusTwoModel MODEL = new HalfPlusTwoModel();
+
     @TempDir static Path scratch;
-
-    private static Path model;
-
-    @BeforeAll
-    static void model() {
-        model = TestJobs.halfPlusTwo(scratch.resolve("model"));
-    }
 
     /**
      * 1,000 committed, 500 aborted, 1,000 committed transactional records and 50 plain ones, then a
@@ -271,7 +265,8 @@ class KafkaSemanticsITCase {
     private record Ran(JobPlan plan, JobExecutionResult result) {}
 
     private static List<String> jobArgs(String topic, String table, String offsets) {
-        List<String> args = TestJobs.jobArgs(KAFKA, topic, model, warehouse(), table, "streaming");
+        List<String> args =
+                TestJobs.jobArgs(KAFKA, topic, MODEL.path(), warehouse(), table, "streaming");
         args.addAll(
                 List.of(
                         "--source.kafka.starting-offsets",

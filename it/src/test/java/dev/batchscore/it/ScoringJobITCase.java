@@ -2,7 +2,7 @@ package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchscore.models.reference.ReferenceModels;
+import dev.batchscore.examples.ReferenceModels;
 import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
@@ -110,10 +110,7 @@ class ScoringJobITCase {
     @Test
     void tfServingHalfPlusTwoScoresExactly() throws Exception {
         Path model = TestJobs.halfPlusTwoFixture();
-        List<String> records = new ArrayList<>();
-        for (int i = 0; i < 501; i++) {
-            records.add(ExactlyOnce.halfPlusTwoRecord(i));
-        }
+        List<String> records = ExactlyOnce.halfPlusTwoRecords(0, 501);
         KAFKA.createTopic("halfplustwo", PARTITIONS);
         KAFKA.produce("halfplustwo", PARTITIONS, records);
 

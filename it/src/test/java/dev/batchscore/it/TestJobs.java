@@ -1,14 +1,13 @@
 package dev.batchscore.it;
 
-import dev.batchscore.models.reference.ReferenceModels;
-import java.nio.file.Files;
+import dev.batchscore.models.testing.HalfPlusTwo;
+import dev.batchscore.models.testing.TfServingFixtures;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.Assertions;
 
 /**
  * The setup the job ITs share: a half_plus_two model (built, or TF Serving's fixture), the
@@ -26,33 +25,19 @@ final class TestJobs {
      * fixtures are absent: a skipped compatibility test would read as a passing one.
      */
     static Path halfPlusTwoFixture() {
-        String shared = System.getProperty("batchscore.shared.dir");
-        Path model =
-                Path.of(
-                        shared == null ? "../shared" : shared,
-                        "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu");
-        if (shared == null || !Files.isDirectory(model)) {
-            Assertions.fail(
-                    "TF Serving fixture "
-                            + model
-                            + " is absent (batchscore.shared.dir is "
-                            + (shared == null ? "not set" : "'" + shared + "'")
-                            + "); check out the shared fixtures beside the repository or pass"
-                            + " -Dbatchscore.shared.dir=DIR with DIR/fixtures/tf-serving-savedmodels");
-        }
-        return model;
+        return TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
     }
 
     /**
      * A model computing y = 0.5x + 2 exactly, built here with TensorFlow Java ({@link
-     * ReferenceModels#buildHalfPlusTwo}) in the layout of TF Serving's fixture: returns {@code
+     * HalfPlusTwo#build}) in the layout of TF Serving's fixture: returns {@code
      * dir/saved_model_half_plus_two_cpu}, whose version {@code 00000123} holds the model, so the
      * run lineage names model {@code saved_model_half_plus_two_cpu} version {@code 123} as with the
      * fixture. For the ITs that need a model, not TF Serving's export.
      */
     static Path halfPlusTwo(Path dir) {
         Path base = dir.resolve("saved_model_half_plus_two_cpu");
-        ReferenceModels.buildHalfPlusTwo(base.resolve("00000123"));
+        HalfPlusTwo.build(base.resolve("00000123"));
         return base;
     }
 

@@ -15,4 +15,20 @@ import java.util.List;
  *     any shape. A row shape of all ones (e.g. {@code [1]}) also takes a single value; a flat
  *     primitive array is taken as the row-major form of a fixed shape.
  */
-public record FieldSpec(String name, DType dtype, List<Long> rowShape) {}
+public record FieldSpec(String name, DType dtype, List<Long> rowShape) {
+
+    /**
+     * {@code DT_FLOAT [1]}, or {@code DT_STRING scalar}: like {@link TensorSpec#describeType()}.
+     */
+    public String describeType() {
+        String type = "DT_" + dtype.name();
+        if (rowShape.isEmpty()) {
+            return type + " scalar";
+        }
+        StringBuilder sb = new StringBuilder(type).append(" [");
+        for (int i = 0; i < rowShape.size(); i++) {
+            sb.append(i == 0 ? "" : ",").append(rowShape.get(i));
+        }
+        return sb.append(']').toString();
+    }
+}

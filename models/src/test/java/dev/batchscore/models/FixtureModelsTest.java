@@ -3,7 +3,8 @@ package dev.batchscore.models;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.batchscore.models.reference.ReferenceModels;
+import dev.batchscore.models.testing.HalfPlusTwo;
+import dev.batchscore.models.testing.TfServingFixtures;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +48,8 @@ class FixtureModelsTest {
     void halfPlusTwoCpuPredictClassifyAndRegress() {
         try (SavedModel model =
                 ModelRegistry.acquire(
-                        Fixtures.model("saved_model_half_plus_two_cpu"), ModelOptions.defaults())) {
+                        TfServingFixtures.savedModel("saved_model_half_plus_two_cpu"),
+                        ModelOptions.defaults())) {
             ModelDescription d = model.describe();
             assertThat(d.version()).isEqualTo(OptionalLong.of(123));
             assertThat(d.tags()).containsExactly("serve");
@@ -78,15 +80,15 @@ class FixtureModelsTest {
 
     /**
      * The tests that only need "a model computing y = 0.5x + 2" score with {@link
-     * ReferenceModels#buildHalfPlusTwo}: it must stay what TF Serving's export is to batchscore.
+     * HalfPlusTwo#build}: it must stay what TF Serving's export is to batchscore.
      */
     @Test
     void theRebuiltHalfPlusTwoMatchesTfServingsPredictSignature(@TempDir Path tmp) {
-        Path rebuilt = ReferenceModels.buildHalfPlusTwo(tmp.resolve("half_plus_two/00000123"));
+        Path rebuilt = HalfPlusTwo.build(tmp.resolve("half_plus_two/00000123"));
         double[] xs = {0, 1, -3.3, 0.1, 12345.678, -75.25};
         try (SavedModel tfServing =
                         ModelRegistry.acquire(
-                                Fixtures.model("saved_model_half_plus_two_cpu"),
+                                TfServingFixtures.savedModel("saved_model_half_plus_two_cpu"),
                                 ModelOptions.defaults());
                 SavedModel ours = ModelRegistry.acquire(rebuilt, ModelOptions.defaults())) {
             SignatureSpec expected = signature(tfServing, "serving_default");
@@ -106,7 +108,7 @@ class FixtureModelsTest {
     void tf2ModelDeclaresNoBatchDimensionButScoresInBatches() {
         try (SavedModel model =
                 ModelRegistry.acquire(
-                        Fixtures.model("saved_model_half_plus_two_tf2_cpu"),
+                        TfServingFixtures.savedModel("saved_model_half_plus_two_tf2_cpu"),
                         ModelOptions.defaults())) {
             assertThat(model.describe().signatures())
                     .extracting(SignatureSpec::key)
@@ -128,7 +130,7 @@ class FixtureModelsTest {
     void versionedBaseDirectoryTakesTheHighestVersion() {
         try (SavedModel model =
                 ModelRegistry.acquire(
-                        Fixtures.model("saved_model_half_plus_two_2_versions"),
+                        TfServingFixtures.savedModel("saved_model_half_plus_two_2_versions"),
                         ModelOptions.defaults())) {
             assertThat(model.describe().version()).isEqualTo(OptionalLong.of(124));
             assertThat(model.exportDir().getFileName().toString()).isEqualTo("00000124");
@@ -139,7 +141,8 @@ class FixtureModelsTest {
     void halfPlusThreeLoadsAndItsValidSignatureScores() {
         try (SavedModel model =
                 ModelRegistry.acquire(
-                        Fixtures.model("saved_model_half_plus_three"), ModelOptions.defaults())) {
+                        TfServingFixtures.savedModel("saved_model_half_plus_three"),
+                        ModelOptions.defaults())) {
             assertThat(model.describe().signatures())
                     .extracting(SignatureSpec::key)
                     .containsExactly("serving_default", "tensorflow/serving/regress");
@@ -157,7 +160,8 @@ class FixtureModelsTest {
     void counterIsDescribedAndItsNoInputSignaturesAreRefused() {
         try (SavedModel model =
                 ModelRegistry.acquire(
-                        Fixtures.model("saved_model_counter"), ModelOptions.defaults())) {
+                        TfServingFixtures.savedModel("saved_model_counter"),
+                        ModelOptions.defaults())) {
             assertThat(model.describe().signatures())
                     .extracting(SignatureSpec::key)
                     .containsExactly(
@@ -174,7 +178,7 @@ class FixtureModelsTest {
 
     @Test
     void gpuPinnedModelNeedsSoftPlacement() {
-        var dir = Fixtures.model("saved_model_half_plus_two_gpu_trt");
+        var dir = TfServingFixtures.savedModel("saved_model_half_plus_two_gpu_trt");
         int loaded = ModelRegistry.loadedCount();
         assertThatThrownBy(
                         () ->
@@ -203,7 +207,8 @@ class FixtureModelsTest {
                         "saved_model_counter",
                         "saved_model_half_plus_two_gpu_trt")) {
             try (SavedModel model =
-                    ModelRegistry.acquire(Fixtures.model(name), ModelOptions.defaults())) {
+                    ModelRegistry.acquire(
+                            TfServingFixtures.savedModel(name), ModelOptions.defaults())) {
                 ModelDescription d = model.describe();
                 assertThat(d.signatures()).as(name).isNotEmpty();
                 for (SignatureSpec s : d.signatures()) {

@@ -28,6 +28,9 @@ import java.util.Map;
  * {@code -Infinity} are numbers (whether a model may see them is the encoder's policy). Anything
  * else is a {@link DecodeException} whose {@link DecodeException.Kind kind} and message say what
  * was wrong; callers turn it into a {@code DECODE} error row. Thread-safe.
+ *
+ * <p>The one JSON configuration of batchscore: the job ({@link ScoringFunction}), {@code batchscore
+ * predict} and the pre-flight topic sampler all decode with it, so a record reads the same in each.
  */
 public final class JsonRecordDecoder {
 
@@ -131,13 +134,17 @@ public final class JsonRecordDecoder {
         }
     }
 
-    /** The JSON text of {@code node}. */
-    public static String toJsonText(JsonNode node) {
+    /**
+     * The JSON text of {@code value}: a {@link JsonNode}, or plain Java values as {@link #toJava}
+     * returns them and as the model runtime returns its outputs (primitive arrays included).
+     */
+    public static String toJsonText(Object value) {
         try {
-            return MAPPER.writeValueAsString(node);
+            return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
-            // Writing an in-memory tree to a String cannot fail on I/O.
-            throw new IllegalStateException(e);
+            // Writing in-memory values to a String cannot fail on I/O.
+            throw new IllegalStateException(
+                    "cannot write a value as JSON: " + e.getOriginalMessage(), e);
         }
     }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
-import dev.batchscore.models.reference.ReferenceModels;
+import dev.batchscore.models.testing.HalfPlusTwo;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +43,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link BatchScoring#score} end to end on a MiniCluster (parallelism 2) with real TensorFlow and a
- * half_plus_two model ({@link ReferenceModels#buildHalfPlusTwo}, TF Serving's {@code
+ * half_plus_two model ({@link HalfPlusTwo#build}, TF Serving's {@code
  * saved_model_half_plus_two_cpu} rebuilt): every good record gets {@code y = 0.5 x + 2}, every bad
  * record becomes exactly one error row with the right stage, none is lost.
  */
@@ -76,7 +76,7 @@ class ScoringITCase {
     static void loadModel() {
         // TF Serving's layout, as the fixture has it: a base directory with version 123.
         modelDir = scratch.resolve("saved_model_half_plus_two_cpu");
-        ReferenceModels.buildHalfPlusTwo(modelDir.resolve("00000123"));
+        HalfPlusTwo.build(modelDir.resolve("00000123"));
         model =
                 ModelRegistry.acquire(
                         modelDir,

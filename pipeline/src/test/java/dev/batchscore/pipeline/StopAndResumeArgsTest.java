@@ -72,21 +72,6 @@ class StopAndResumeArgsTest {
     }
 
     @Test
-    void resumeCommandReplacesAnEarlierSavepointAndQuotes() {
-        String line =
-                RunCommand.resumeArgs(
-                        new String[] {
-                            "--config", "job.yaml",
-                            "--resume-from", "file:/sp/old",
-                            "--batch.max-delay", "2 s",
-                            "--execution.state-recovery.path=file:/sp/older"
-                        },
-                        "file:/sp/new");
-        assertThat(line)
-                .isEqualTo("--config job.yaml --batch.max-delay '2 s' --resume-from file:/sp/new");
-    }
-
-    @Test
     void stopNamesWhatIsMissing() {
         assertThat(stop("--savepoint-dir", "/sp")).contains("missing <job-id>");
         assertThat(stop("00000000000000000000000000000001")).contains("--savepoint-dir");

@@ -1,14 +1,28 @@
 package dev.batchscore.pipeline.cli;
 
-import dev.batchscore.models.reference.ReferenceModels;
-import dev.batchscore.models.tools.BenchModel;
-import java.util.concurrent.Callable;
+import dev.batchscore.models.BatchScorer;
+import dev.batchscore.models.BatchSizeBenchmark;
+import dev.batchscore.models.BatchSizeBenchmark.Measurement;
+import dev.batchscore.models.ModelOptions;
+import dev.batchscore.models.ModelRegistry;
+import dev.batchscore.models.SavedModel;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code batchscore bench-model [--seed N] [--seconds S] [--batch-sizes LIST]}: {@link BenchModel}.
+ * {@code batchscore bench-model [--seed N] [--seconds S] [--batch-sizes LIST]}: how much batching
+ * buys. Builds the reference tabular model ({@link Examples}) in a temporary directory, loads it
+ * through {@link ModelRegistry}, and prints what {@link BatchSizeBenchmark} measures: rows/s at
+ * each batch size and the ratio to the largest.
  */
 @Command(
         name = "bench-model",
@@ -21,8 +35,10 @@ import picocli.CommandLine.Option;
                     + " batch size: information for choosing batch.size, not a test."
         },
         optionListHeading = "%nOptions:%n")
-final class BenchModelCommand implements Callable<Integer> {
-    @Mixin Cli.HelpOption help;
+final class BenchModelCommand extends Cli.Command {
+    static final double DEFAULT_SECONDS = 3.0;
+    static final String DEFAULT_BATCH_SIZES = "1,32,512";
+
     @Mixin Cli.VerboseOption verbose;
 
     @Option(
@@ -31,9 +47,9 @@ final class BenchModelCommand implements Callable<Integer> {
             converter = Cli.LongValue.class,
             description =
                     "seed of the reference model's weights and the random records (default "
-                            + ReferenceModels.DEFAULT_SEED
+                            + Examples.DEFAULT_SEED
                             + ")")
-    long seed = ReferenceModels.DEFAULT_SEED;
+    long seed = Examples.DEFAULT_SEED;
 
     @Option(
             names = "--seconds",
@@ -41,28 +57,110 @@ final class BenchModelCommand implements Callable<Integer> {
             converter = Cli.PositiveDouble.class,
             description =
                     "how long to score at each batch size, after warm-up (default "
-                            + BenchModel.DEFAULT_SECONDS
+                            + DEFAULT_SECONDS
                             + ")")
-    double seconds = BenchModel.DEFAULT_SECONDS;
+    double seconds = DEFAULT_SECONDS;
 
     @Option(
             names = "--batch-sizes",
             paramLabel = "LIST",
             description =
-                    "comma-separated batch sizes to measure (default "
-                            + BenchModel.DEFAULT_BATCH_SIZES
-                            + ")")
-    String batchSizes = BenchModel.DEFAULT_BATCH_SIZES;
-
-    private final Cli.Io io;
+                    "comma-separated batch sizes to measure (default " + DEFAULT_BATCH_SIZES + ")")
+    String batchSizes = DEFAULT_BATCH_SIZES;
 
     BenchModelCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
-    public Integer call() {
-        return BenchModel.run(
-                seed, seconds, BenchModel.batchSizes(Cli.split(batchSizes)), io.out());
+    public Integer call() throws Exception {
+        List<Integer> sizes = batchSizes(Cli.split(batchSizes));
+        Examples examples = Examples.load("bench-model");
+        PrintStream out = io.out();
+        Path tmp = Files.createTempDirectory("batchscore-bench-");
+        try {
+            Path modelDir = examples.buildTabular(tmp, seed);
+            out.printf(
+                    Locale.ROOT,
+                    "bench-model: reference tabular model (%s), seed %d, %.1f s per batch size,"
+                            + " %d CPUs%n",
+                    examples.tabularLayers(),
+                    seed,
+                    seconds,
+                    Runtime.getRuntime().availableProcessors());
+            try (SavedModel model = ModelRegistry.acquire(modelDir, ModelOptions.defaults())) {
+                BatchScorer scorer = model.scorer(ModelOptions.DEFAULT_SIGNATURE);
+                int most = sizes.stream().max(Integer::compare).orElseThrow();
+                out.print(
+                        table(
+                                BatchSizeBenchmark.measure(
+                                        scorer,
+                                        BatchSizeBenchmark.randomRecords(
+                                                scorer.fields(), new Random(seed), most),
+                                        sizes,
+                                        seconds)));
+            }
+        } finally {
+            Cli.deleteRecursively(tmp);
+        }
+        return 0;
+    }
+
+    /**
+     * The batch sizes of {@code --batch-sizes}: integers between 1 and 2^20, in the given order,
+     * without duplicates; a wrong item is an {@link IllegalArgumentException} naming it.
+     */
+    static List<Integer> batchSizes(List<String> items) {
+        if (items.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "--batch-sizes needs at least one size, e.g. --batch-sizes 1,32,512");
+        }
+        List<Integer> sizes = new ArrayList<>();
+        for (String item : items) {
+            int size;
+            try {
+                size = Integer.parseInt(item);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(
+                        "--batch-sizes expects comma-separated integers, got '" + item + "'");
+            }
+            if (size < 1 || size > BatchSizeBenchmark.MAX_BATCH_SIZE) {
+                throw new IllegalArgumentException(
+                        "--batch-sizes: each size must be between 1 and "
+                                + BatchSizeBenchmark.MAX_BATCH_SIZE
+                                + ", got "
+                                + size);
+            }
+            if (!sizes.contains(size)) {
+                sizes.add(size);
+            }
+        }
+        return sizes;
+    }
+
+    /** Rows/s per batch size and the ratio to the largest batch size, as printed. */
+    static String table(List<Measurement> results) {
+        Measurement reference =
+                results.stream().max(Comparator.comparingInt(Measurement::batchSize)).orElseThrow();
+        StringBuilder sb = new StringBuilder();
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "%10s %14s %10s %10s%n",
+                        "batch size",
+                        "rows/s",
+                        "batches",
+                        "vs " + reference.batchSize()));
+        for (Measurement m : results) {
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%10d %,14.0f %10d %9.3fx%n",
+                            m.batchSize(),
+                            m.rowsPerSecond(),
+                            m.batches(),
+                            m.rowsPerSecond() / reference.rowsPerSecond()));
+        }
+        return sb.toString();
     }
 }

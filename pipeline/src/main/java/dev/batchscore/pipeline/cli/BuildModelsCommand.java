@@ -1,10 +1,8 @@
 package dev.batchscore.pipeline.cli;
 
-import dev.batchscore.models.reference.ReferenceModels;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -12,8 +10,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code batchscore build-models [tabular|text|all] DIR [--seed N]}: builds the reference
- * SavedModels ({@link ReferenceModels}) and prints each model's version directory. Without a model
- * name it builds both.
+ * SavedModels (the examples module's, through {@link Examples}) and prints each model's version
+ * directory. Without a model name it builds both.
  */
 @Command(
         name = "build-models",
@@ -26,8 +24,7 @@ import picocli.CommandLine.Parameters;
         },
         parameterListHeading = "%n",
         optionListHeading = "%nOptions:%n")
-final class BuildModelsCommand implements Callable<Integer> {
-    @Mixin Cli.HelpOption help;
+final class BuildModelsCommand extends Cli.Command {
     @Mixin Cli.VerboseOption verbose;
 
     @Parameters(
@@ -42,13 +39,11 @@ final class BuildModelsCommand implements Callable<Integer> {
             names = "--seed",
             paramLabel = "N",
             converter = Cli.LongValue.class,
-            description = "seed of the weights (default " + ReferenceModels.DEFAULT_SEED + ")")
-    long seed = ReferenceModels.DEFAULT_SEED;
-
-    private final Cli.Io io;
+            description = "seed of the weights (default " + Examples.DEFAULT_SEED + ")")
+    long seed = Examples.DEFAULT_SEED;
 
     BuildModelsCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
@@ -59,7 +54,7 @@ final class BuildModelsCommand implements Callable<Integer> {
             which = arguments.get(0);
             dir = arguments.get(1);
         } else if (arguments.size() == 1
-                && !ReferenceModels.CHOICES.contains(arguments.get(0).toLowerCase(Locale.ROOT))) {
+                && !Examples.MODELS.contains(arguments.get(0).toLowerCase(Locale.ROOT))) {
             which = "all";
             dir = arguments.get(0);
         } else {
@@ -67,7 +62,14 @@ final class BuildModelsCommand implements Callable<Integer> {
                     "expected a model (tabular, text or all) and a directory; see build-models"
                             + " --help");
         }
-        ReferenceModels.build(which, Path.of(dir), seed).forEach(io.out()::println);
+        String name = which.toLowerCase(Locale.ROOT);
+        if (!Examples.MODELS.contains(name)) {
+            throw new IllegalArgumentException(
+                    "unknown model '" + name + "'; expected tabular, text or all");
+        }
+        Examples.load("build-models")
+                .buildModels(name, Path.of(dir), seed)
+                .forEach(io.out()::println);
         return 0;
     }
 }

@@ -1,15 +1,23 @@
 package dev.batchscore.pipeline.cli;
 
+import dev.batchscore.models.ModelOptions;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -33,6 +41,30 @@ final class Cli {
 
     /** The streams of one invocation; tests pass their own. */
     record Io(InputStream in, PrintStream out, PrintStream err) {}
+
+    /**
+     * What every command is: a {@code Callable} for picocli with {@code --help} and the streams of
+     * its invocation.
+     */
+    abstract static class Command implements Callable<Integer> {
+        @Mixin HelpOption help;
+
+        final Io io;
+
+        Command(Io io) {
+            this.io = io;
+        }
+    }
+
+    /** {@code --model.tags TAGS} (alias {@code --tags}) for the commands that load a model. */
+    static final class ModelTagsOption {
+        @Option(
+                names = {"--model.tags", "--tags"},
+                paramLabel = "TAGS",
+                converter = Tags.class,
+                description = "comma-separated meta graph tag set to load (default serve)")
+        Set<String> tags = Set.of(ModelOptions.DEFAULT_TAG);
+    }
 
     /** {@code -h, --help} on every command. */
     static final class HelpOption {
@@ -129,6 +161,17 @@ final class Cli {
                 .map(String::trim)
                 .filter(s -> !s.isEmpty())
                 .toList();
+    }
+
+    /**
+     * Deletes {@code dir} and everything in it, best effort: a leftover temp directory is harmless.
+     */
+    static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // left for the system's temp cleaner
+        }
     }
 
     // ---------------------------------------------------------------- usage errors

@@ -1,53 +1,14 @@
 package dev.batchscore.pipeline.cli;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
-
-import dev.batchscore.models.reference.ReferenceModels;
-import dev.batchscore.operators.ScoredRows;
-import dev.batchscore.pipeline.JobConfig;
-import dev.batchscore.pipeline.JobPlan;
-import dev.batchscore.pipeline.LocalRunner;
-import dev.batchscore.pipeline.demo.ReviewGenerator;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.Callable;
-import java.util.stream.Stream;
-import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
-import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.CloseableIterable;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code batchscore demo [--records N] [--warehouse DIR]}: the whole job on real components in this
- * JVM. Starts a single-node KRaft Kafka broker on a free loopback port, writes N product reviews
- * (one in a thousand deliberately malformed, to show the dead-letter table) to a 4-partition topic,
- * builds the reference text sentiment model, runs the bounded job on a Flink MiniCluster with its
- * Web UI, then reads {@code demo.scored_reviews} back from the Hadoop catalog at DIR.
+ * JVM, run by the examples module ({@link Examples#runDemo}).
  */
 @Command(
         name = "demo",
@@ -59,12 +20,7 @@ import picocli.CommandLine.Option;
                     + " Flink Web UI on localhost, and prints what it wrote to demo.scored_reviews."
         },
         optionListHeading = "%nOptions:%n")
-public final class DemoCommand implements Callable<Integer> {
-    public static final String TOPIC = "reviews";
-    static final String TABLE = "demo.scored_reviews";
-    static final int PARTITIONS = 4;
-
-    @Mixin Cli.HelpOption help;
+final class DemoCommand extends Cli.Command {
     @Mixin Cli.VerboseOption verbose;
 
     @Option(
@@ -89,252 +45,13 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Flink parallelism (default: the number of cores)")
     Long parallelism;
 
-    private final Cli.Io io;
-
     DemoCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = io.out();
-        Path warehouse = this.warehouse.toAbsolutePath().normalize();
-        Path scratch = Files.createTempDirectory("batchscore-demo-");
-        out.println("batchscore demo: " + String.format(Locale.ROOT, "%,d", records) + " reviews");
-        try (KafkaClusterTestKit kafka = startKafka(scratch.resolve("kafka"))) {
-            String bootstrap = kafka.bootstrapServers();
-            out.println("  Kafka (KRaft, embedded) at " + bootstrap);
-            long produceStart = System.nanoTime();
-            produce(bootstrap, records);
-            out.printf(
-                    Locale.ROOT,
-                    "  wrote %,d reviews to topic '%s' (%d partitions) in %.1f s%n",
-                    records,
-                    TOPIC,
-                    PARTITIONS,
-                    (System.nanoTime() - produceStart) / 1e9);
-
-            Path model =
-                    ReferenceModels.buildText(
-                            scratch.resolve("models"), ReferenceModels.DEFAULT_SEED);
-            Path modelBase = model.getParent(); // TF Serving layout: <base>/1
-            out.println("  built the reference text sentiment model at " + modelBase);
-
-            Map<String, Object> cli = new LinkedHashMap<>();
-            cli.put(SOURCE_KAFKA_BOOTSTRAP_SERVERS.key(), bootstrap);
-            cli.put(SOURCE_KAFKA_TOPIC.key(), TOPIC);
-            cli.put(SOURCE_KAFKA_GROUP_ID.key(), "batchscore-demo");
-            cli.put(MODEL_PATH.key(), modelBase.toString());
-            cli.put(MODEL_NAME.key(), "review-sentiment");
-            cli.put(MODEL_INPUT.key() + "." + ReferenceModels.TEXT_INPUT, "review_text");
-            // Keep the review text next to its score (a model input is not passed through by
-            // default).
-            cli.put(
-                    OUTPUT_PASSTHROUGH.key(),
-                    "review_id, product_id, product, user_id:long, rating:long, price:double,"
-                            + " helpful_votes:long, verified_purchase:boolean, created_at,"
-                            + " review_text");
-            cli.put(SINK_ICEBERG_CATALOG_TYPE.key(), "hadoop");
-            cli.put(SINK_ICEBERG_CATALOG_WAREHOUSE.key(), warehouse.toString());
-            cli.put(SINK_ICEBERG_TABLE.key(), TABLE);
-            // A short interval: the bounded job ends with one more checkpoint, which commits the
-            // tail.
-            cli.put(EXECUTION_CHECKPOINTING_INTERVAL.key(), "2 s");
-            if (parallelism != null) {
-                cli.put(PARALLELISM.key(), parallelism.intValue());
-            }
-            JobConfig config = JobConfig.of(Map.of(), "", cli);
-            dropDemoTables(config);
-
-            JobPlan plan = JobPlan.create(config);
-            out.println(
-                    "  passthrough columns: "
-                            + plan.spec().passthrough().stream()
-                                    .map(
-                                            f ->
-                                                    f.name()
-                                                            + ":"
-                                                            + f.type()
-                                                                    .name()
-                                                                    .toLowerCase(Locale.ROOT))
-                                    .toList());
-            out.println("  running the job on a local Flink MiniCluster...");
-            LocalRunner.Result result = LocalRunner.run(plan, true, records, out);
-            out.println("  " + result.summary());
-
-            readBack(plan, result, out);
-        } finally {
-            deleteRecursively(scratch);
-        }
+        Examples.load("demo").runDemo(records, warehouse, parallelism, io.out());
         return 0;
-    }
-
-    /**
-     * Starts a single-node (combined broker and controller) KRaft cluster on a free loopback port,
-     * with its logs under {@code dir}; the caller closes it.
-     */
-    public static KafkaClusterTestKit startKafka(Path dir) throws Exception {
-        Files.createDirectories(dir);
-        TestKitNodes nodes =
-                new TestKitNodes.Builder()
-                        .setCombined(true)
-                        .setNumBrokerNodes(1)
-                        .setNumControllerNodes(1)
-                        .setBaseDirectory(dir)
-                        .build();
-        KafkaClusterTestKit kafka =
-                new KafkaClusterTestKit.Builder(nodes)
-                        .setConfigProp("offsets.topic.replication.factor", "1")
-                        .setConfigProp("transaction.state.log.replication.factor", "1")
-                        .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                        .setDeleteOnClose(true)
-                        .build();
-        // The test kit prints its formatting steps to System.out, which is the demo's output.
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-        try {
-            kafka.format();
-            kafka.startup();
-            kafka.waitForReadyBrokers();
-            return kafka;
-        } catch (Exception e) {
-            kafka.close();
-            throw e;
-        } finally {
-            System.setOut(stdout);
-        }
-    }
-
-    /** Creates the demo topic and writes {@code records} reviews, one in a thousand malformed. */
-    public static void produce(String bootstrap, long records) throws Exception {
-        Properties admin = new Properties();
-        admin.put("bootstrap.servers", bootstrap);
-        try (Admin client = Admin.create(admin)) {
-            client.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get();
-        }
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-        props.put(ProducerConfig.ACKS_CONFIG, "1");
-        ReviewGenerator generator = new ReviewGenerator(7);
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (long i = 0; i < records; i++) {
-                String json = generator.next(i);
-                if (i % 1000 == 999) {
-                    json =
-                            json.substring(
-                                    0,
-                                    json.length() / 2); // a truncated write, for the errors table
-                }
-                byte[] key = String.valueOf(i).getBytes(StandardCharsets.UTF_8);
-                producer.send(
-                        new ProducerRecord<>(TOPIC, key, json.getBytes(StandardCharsets.UTF_8)));
-            }
-            producer.flush();
-        }
-    }
-
-    /** The demo replaces its own tables so that a second run shows the same numbers. */
-    private static void dropDemoTables(JobConfig config) throws Exception {
-        Catalog catalog =
-                dev.batchscore.pipeline.iceberg.IcebergTables.catalogLoader(config).loadCatalog();
-        try {
-            for (String name : List.of(config.table(), config.errorsTable())) {
-                TableIdentifier id = TableIdentifier.parse(name);
-                if (catalog.tableExists(id)) {
-                    catalog.dropTable(id, true);
-                }
-            }
-        } finally {
-            if (catalog instanceof AutoCloseable c) {
-                c.close();
-            }
-        }
-    }
-
-    private static void readBack(JobPlan plan, LocalRunner.Result run, PrintStream out)
-            throws Exception {
-        Catalog catalog = plan.catalogLoader().loadCatalog();
-        try {
-            Table table = catalog.loadTable(plan.table());
-            long start = System.nanoTime();
-            long rows = 0;
-            List<Record> sample = new ArrayList<>();
-            double sentimentSum = 0;
-            try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
-                for (Record r : records) {
-                    rows++;
-                    Object s = r.getField(ReferenceModels.TEXT_OUTPUT);
-                    if (s instanceof Number n) {
-                        sentimentSum += n.doubleValue();
-                    }
-                    if (sample.size() < 5) {
-                        sample.add(r.copy());
-                    }
-                }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            long errors = 0;
-            String firstError = null;
-            try (CloseableIterable<Record> records =
-                    IcebergGenerics.read(catalog.loadTable(plan.errorsTable())).build()) {
-                for (Record r : records) {
-                    if (firstError == null) {
-                        firstError =
-                                r.getField(ScoredRows.STAGE)
-                                        + ": "
-                                        + r.getField(ScoredRows.ERROR_MESSAGE);
-                    }
-                    errors++;
-                }
-            }
-            out.printf(
-                    Locale.ROOT,
-                    "read back %s: %,d rows in %.1f s (%,.0f rows/s), snapshot %d, mean sentiment"
-                            + " %.3f%n",
-                    plan.table(),
-                    rows,
-                    seconds,
-                    rows / Math.max(seconds, 0.001),
-                    table.currentSnapshot() == null ? -1 : table.currentSnapshot().snapshotId(),
-                    rows == 0 ? Double.NaN : sentimentSum / rows);
-            out.printf(
-                    Locale.ROOT,
-                    "read back %s: %,d rows%s%n",
-                    plan.errorsTable(),
-                    errors,
-                    firstError == null ? "" : ", e.g. " + abbreviate(firstError, 110));
-            out.println("a few scored rows:");
-            for (Record r : sample) {
-                out.printf(
-                        Locale.ROOT,
-                        "  %s  rating %s  sentiment %.3f  \"%s\"%n",
-                        r.getField("review_id"),
-                        r.getField("rating"),
-                        r.getField(ReferenceModels.TEXT_OUTPUT) instanceof Number n
-                                ? n.doubleValue()
-                                : Double.NaN,
-                        abbreviate(String.valueOf(r.getField("review_text")), 70));
-            }
-            out.println("the table is at " + table.location());
-        } finally {
-            if (catalog instanceof AutoCloseable c) {
-                c.close();
-            }
-        }
-    }
-
-    private static String abbreviate(String text, int max) {
-        return text.length() <= max ? text : text.substring(0, max - 3) + "...";
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a leftover temp directory is harmless
-        }
     }
 }

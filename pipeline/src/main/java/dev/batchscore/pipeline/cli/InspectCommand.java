@@ -1,16 +1,36 @@
 package dev.batchscore.pipeline.cli;
 
+import dev.batchscore.models.FieldSpec;
+import dev.batchscore.models.ModelDescription;
 import dev.batchscore.models.ModelOptions;
-import dev.batchscore.models.tools.Inspect;
+import dev.batchscore.models.ModelRegistry;
+import dev.batchscore.models.ModelSummary;
+import dev.batchscore.models.SavedModel;
+import dev.batchscore.models.TensorSpec;
+import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Set;
-import java.util.concurrent.Callable;
+import java.util.List;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code batchscore inspect MODEL_DIR [--model.tags serve] [--verbose]}: see {@link Inspect}. */
+/**
+ * {@code batchscore inspect MODEL_DIR [--model.tags serve] [--verbose]}: prints what {@link
+ * ModelSummary} finds in a SavedModel, in the spirit of {@code saved_model_cli show --all}; {@code
+ * --verbose} adds each tensor's graph name.
+ *
+ * <pre>{@code
+ * signature 'regress_x_to_y' (tensorflow/serving/regress)
+ *   inputs:
+ *     inputs   DT_STRING [-1]
+ *   outputs:
+ *     outputs  DT_FLOAT [-1,1]
+ *   record fields:
+ *     x        DT_FLOAT [1]
+ * }</pre>
+ */
 @Command(
         name = "inspect",
         customSynopsis = "batchscore inspect MODEL_DIR [--model.tags serve] [--verbose]",
@@ -23,8 +43,7 @@ import picocli.CommandLine.Parameters;
         },
         parameterListHeading = "%n",
         optionListHeading = "%nOptions:%n")
-final class InspectCommand implements Callable<Integer> {
-    @Mixin Cli.HelpOption help;
+final class InspectCommand extends Cli.Command {
 
     @Parameters(
             arity = "0..1",
@@ -33,12 +52,7 @@ final class InspectCommand implements Callable<Integer> {
                     "a SavedModel directory, or a TF Serving base directory (highest version)")
     Path model;
 
-    @Option(
-            names = {"--model.tags", "--tags"},
-            paramLabel = "TAGS",
-            converter = Cli.Tags.class,
-            description = "comma-separated meta graph tag set to load (default serve)")
-    Set<String> tags = Set.of(ModelOptions.DEFAULT_TAG);
+    @Mixin Cli.ModelTagsOption tags;
 
     @Option(
             names = "--verbose",
@@ -46,10 +60,8 @@ final class InspectCommand implements Callable<Integer> {
                     "also print each tensor's graph name; with an error, print its stack trace")
     boolean verbose;
 
-    private final Cli.Io io;
-
     InspectCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
@@ -59,6 +71,74 @@ final class InspectCommand implements Callable<Integer> {
                     "inspect needs a model directory, e.g. inspect models/tabular; see inspect"
                             + " --help");
         }
-        return Inspect.run(model, tags, verbose, io.out());
+        try (SavedModel loaded =
+                ModelRegistry.acquire(model, ModelOptions.defaults().withTags(tags.tags))) {
+            print(model, ModelSummary.of(loaded), verbose, io.out());
+        }
+        return 0;
+    }
+
+    static void print(Path given, ModelSummary summary, boolean verbose, PrintStream out) {
+        ModelDescription description = summary.description();
+        out.println("model:     " + description.exportDir());
+        out.println(
+                "version:   "
+                        + (description.version().isPresent()
+                                ? Long.toString(description.version().getAsLong())
+                                : "none (not in a numeric version directory)"));
+        if (summary.versions().size() > 1) {
+            boolean fromBase =
+                    !given.toAbsolutePath()
+                            .normalize()
+                            .equals(description.exportDir().toAbsolutePath().normalize());
+            out.println(
+                    "versions:  "
+                            + summary.versions().stream()
+                                    .map(String::valueOf)
+                                    .collect(Collectors.joining(", "))
+                            + (fromBase ? " (the highest is loaded from a base directory)" : ""));
+        }
+        out.println(
+                "tags:      " + String.join(",", description.tags().stream().sorted().toList()));
+        if (!summary.tagSets().isEmpty()) {
+            out.println("tag sets:  " + String.join("; ", summary.tagSets()));
+        }
+        for (ModelSummary.SignatureFields s : summary.signatures()) {
+            out.println();
+            out.println(
+                    "signature '" + s.signature().key() + "' (" + s.signature().methodName() + ")");
+            printTensors("inputs", s.signature().inputs(), verbose, out);
+            printTensors("outputs", s.signature().outputs(), verbose, out);
+            if (s.unusable() != null) {
+                out.println("  record fields: cannot score this signature: " + s.unusable());
+                continue;
+            }
+            List<FieldSpec> fields = s.fields();
+            out.println("  record fields:" + (fields.isEmpty() ? " none" : ""));
+            int width = fields.stream().mapToInt(f -> f.name().length()).max().orElse(0);
+            for (FieldSpec f : fields) {
+                out.println("    " + pad(f.name(), width) + "  " + f.describeType());
+            }
+        }
+    }
+
+    private static void printTensors(
+            String title, List<TensorSpec> tensors, boolean verbose, PrintStream out) {
+        out.println("  " + title + ":" + (tensors.isEmpty() ? " none" : ""));
+        int keyWidth = tensors.stream().mapToInt(t -> t.key().length()).max().orElse(0);
+        int typeWidth = tensors.stream().mapToInt(t -> t.describeType().length()).max().orElse(0);
+        for (TensorSpec t : tensors) {
+            out.println(
+                    "    "
+                            + pad(t.key(), keyWidth)
+                            + "  "
+                            + (verbose
+                                    ? pad(t.describeType(), typeWidth) + "  " + t.tensorName()
+                                    : t.describeType()));
+        }
+    }
+
+    private static String pad(String s, int width) {
+        return s.length() >= width ? s : s + " ".repeat(width - s.length());
     }
 }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: 0 done; 1 failed; 2 a usage error (a wrong argument, an unknown option or command,
  * any {@link IllegalArgumentException} such as a {@code ConfigException}); 3 a run stopped with a
- * savepoint ({@code RunCommand.STOPPED_EXIT_CODE}); 4 a pipeline claimed by another run ({@link
+ * savepoint ({@link RunCommand#STOPPED_EXIT_CODE}); 4 a pipeline claimed by another run ({@link
  * RunClaimedException#EXIT_CODE}).
  */
 @Command(

@@ -1,19 +1,50 @@
 package dev.batchscore.pipeline.cli;
 
+import dev.batchscore.models.BatchScorer;
 import dev.batchscore.models.ModelOptions;
-import dev.batchscore.models.tools.Predict;
+import dev.batchscore.models.ModelRegistry;
+import dev.batchscore.models.RecordError;
+import dev.batchscore.models.SavedModel;
+import dev.batchscore.models.ScoreResult;
+import dev.batchscore.operators.JsonRecordDecoder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code batchscore predict --model.path MODEL_DIR [--model.signature NAME] [--batch.size N]
- * --input FILE|-}: see {@link Predict}. The options are spelled like the job's keys; the older
- * spellings ({@code --model}, {@code --signature}, {@code --tags}, {@code --batch-size}) stay as
- * aliases.
+ * --input FILE|-}: scores a JSON Lines file locally, without Flink, through the same {@link
+ * BatchScorer} and the same {@link JsonRecordDecoder} the job uses (so a line decodes here exactly
+ * as the record would in the job, NaN and Infinity included). The options are spelled like the
+ * job's keys; the older spellings ({@code --model}, {@code --signature}, {@code --tags}, {@code
+ * --batch-size}) stay as aliases.
+ *
+ * <p>Each input line is one JSON object whose fields are named by the signature's inputs (or, for a
+ * signature that takes serialized {@code tf.Example}s, by the features it parses). Each produces
+ * exactly one output line, in input order: the input's fields followed by every output of the
+ * signature (an output replaces an input field of the same name). Vectors are JSON arrays; {@code
+ * DT_FLOAT} values are printed as the shortest decimal that reads back as the same float, so {@code
+ * 0.5 * 1 + 2} prints {@code 2.5}. Blank lines are skipped.
+ *
+ * <p>A line that cannot be scored is data, not a crash: its output line is {@code {"_error":
+ * "<stage>: <reason>", "_line": n}} (stage {@code decode} for what the job's decoder refuses,
+ * {@code encode} or {@code score} from the scorer), a warning naming the line goes to stderr, the
+ * other lines are still scored, and the exit code is 1 at the end. Otherwise it is 0.
  */
 @Command(
         name = "predict",
@@ -30,8 +61,11 @@ import picocli.CommandLine.Option;
                     + " exit code is then 1."
         },
         optionListHeading = "%nOptions:%n")
-final class PredictCommand implements Callable<Integer> {
-    @Mixin Cli.HelpOption help;
+final class PredictCommand extends Cli.Command {
+    static final int DEFAULT_BATCH_SIZE = 256;
+    static final String ERROR_FIELD = "_error";
+    static final String LINE_FIELD = "_line";
+
     @Mixin Cli.VerboseOption verbose;
 
     @Option(
@@ -48,20 +82,14 @@ final class PredictCommand implements Callable<Integer> {
                     "the signature to score with (default " + ModelOptions.DEFAULT_SIGNATURE + ")")
     String signature = ModelOptions.DEFAULT_SIGNATURE;
 
-    @Option(
-            names = {"--model.tags", "--tags"},
-            paramLabel = "TAGS",
-            converter = Cli.Tags.class,
-            description = "comma-separated meta graph tag set to load (default serve)")
-    Set<String> tags = Set.of(ModelOptions.DEFAULT_TAG);
+    @Mixin Cli.ModelTagsOption tags;
 
     @Option(
             names = {"--batch.size", "--batch-size"},
             paramLabel = "N",
             converter = Cli.PositiveInt.class,
-            description =
-                    "at most N records per model call (default " + Predict.DEFAULT_BATCH_SIZE + ")")
-    int batchSize = Predict.DEFAULT_BATCH_SIZE;
+            description = "at most N records per model call (default " + DEFAULT_BATCH_SIZE + ")")
+    int batchSize = DEFAULT_BATCH_SIZE;
 
     @Option(
             names = "--input",
@@ -69,10 +97,8 @@ final class PredictCommand implements Callable<Integer> {
             description = "JSON Lines to score, one object per line; '-' reads stdin")
     String input;
 
-    private final Cli.Io io;
-
     PredictCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
@@ -85,6 +111,148 @@ final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "predict needs --input, e.g. --input records.jsonl (or - for stdin)");
         }
-        return Predict.run(model, signature, tags, batchSize, input, io.in(), io.out(), io.err());
+        return predict(model, signature, tags.tags, batchSize, input, io.in(), io.out(), io.err());
     }
+
+    /**
+     * Scores {@code input} (a JSON Lines file, or {@code in} for {@code -}) with the signature
+     * {@code signature} of the model at {@code modelDir}, loaded with the tag set {@code tags}, in
+     * model calls of at most {@code batchSize} records, and writes one JSON line per input line to
+     * {@code out}; warnings go to {@code err}.
+     *
+     * @return 0 when every line was scored, 1 when some failed (each one has an error line)
+     * @throws IllegalArgumentException when the input cannot be opened
+     * @throws dev.batchscore.models.ModelException when the model cannot be loaded or the signature
+     *     cannot be used
+     */
+    static int predict(
+            Path modelDir,
+            String signature,
+            Set<String> tags,
+            int batchSize,
+            String input,
+            InputStream in,
+            PrintStream out,
+            PrintStream err) {
+        // Open the input before loading the model: a typo in the path should not cost a load.
+        try (BufferedReader reader = open(input, in);
+                SavedModel model =
+                        ModelRegistry.acquire(modelDir, ModelOptions.defaults().withTags(tags))) {
+            Lines lines = new Lines(model.scorer(signature), batchSize, out, err);
+            String line;
+            int lineNumber = 0;
+            while ((line = reader.readLine()) != null) {
+                lineNumber++;
+                lines.add(lineNumber, line);
+            }
+            lines.flush();
+            if (lines.failed > 0) {
+                err.printf(
+                        "predict: %d of %d records failed; see the lines with \"%s\"%n",
+                        lines.failed, lines.total, ERROR_FIELD);
+                return 1;
+            }
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot read --input " + input + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static BufferedReader open(String input, InputStream in) throws IOException {
+        if (input.equals("-")) {
+            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        }
+        try {
+            return Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(
+                    "--input " + input + " does not exist; give a JSON Lines file or - for stdin");
+        }
+    }
+
+    /** The record of one line, decoded as the job decodes a Kafka record value. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> decode(String line) throws JsonRecordDecoder.DecodeException {
+        return (Map<String, Object>)
+                JsonRecordDecoder.toJava(
+                        JsonRecordDecoder.get().decode(line.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** One predict run: lines are buffered until a batch of good records is full. */
+    private static final class Lines {
+        private final BatchScorer scorer;
+        private final int batchSize;
+        private final PrintStream out;
+        private final PrintStream err;
+        // Every line seen since the last flush, good or bad, so that output keeps input order.
+        private final List<Pending> pending = new ArrayList<>();
+        private final List<Map<String, Object>> batch = new ArrayList<>();
+        int total;
+        int failed;
+
+        Lines(BatchScorer scorer, int batchSize, PrintStream out, PrintStream err) {
+            this.scorer = scorer;
+            this.batchSize = batchSize;
+            this.out = out;
+            this.err = err;
+        }
+
+        void add(int lineNumber, String line) {
+            if (line.isBlank()) {
+                return;
+            }
+            total++;
+            try {
+                Map<String, Object> record = decode(line);
+                pending.add(new Pending(lineNumber, record, null));
+                batch.add(record);
+            } catch (JsonRecordDecoder.DecodeException e) {
+                pending.add(
+                        new Pending(
+                                lineNumber,
+                                null,
+                                RecordError.Stage.DECODE.label() + ": " + e.getMessage()));
+            }
+            // Bad lines wait for the records ahead of them so that output keeps input order.
+            // Counting them towards the batch bounds what is held to N lines; with no record
+            // waiting, an error line is printed at once.
+            if (pending.size() >= batchSize || batch.isEmpty()) {
+                flush();
+            }
+        }
+
+        void flush() {
+            ScoreResult result = batch.isEmpty() ? null : scorer.score(batch);
+            int row = 0;
+            for (Pending p : pending) {
+                if (p.record() == null) {
+                    fail(p.lineNumber(), p.error());
+                    continue;
+                }
+                int r = row++;
+                if (!result.ok(r)) {
+                    RecordError error = result.error(r);
+                    fail(p.lineNumber(), error.stage().label() + ": " + error.message());
+                    continue;
+                }
+                Map<String, Object> line = new LinkedHashMap<>(p.record());
+                line.putAll(result.outputs(r));
+                out.println(JsonRecordDecoder.toJsonText(line));
+            }
+            pending.clear();
+            batch.clear();
+        }
+
+        private void fail(int lineNumber, String message) {
+            failed++;
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put(ERROR_FIELD, message);
+            line.put(LINE_FIELD, lineNumber);
+            out.println(JsonRecordDecoder.toJsonText(line));
+            err.println("warning: line " + lineNumber + ": " + message);
+        }
+    }
+
+    private record Pending(int lineNumber, Map<String, Object> record, String error) {}
 }

@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -40,8 +39,7 @@ import picocli.CommandLine.Parameters;
         },
         parameterListHeading = "%n",
         optionListHeading = "%nOptions:%n")
-final class ReleaseCommand implements Callable<Integer> {
-    @Mixin Cli.HelpOption help;
+final class ReleaseCommand extends Cli.Command {
     @Mixin Cli.VerboseOption verbose;
 
     @Parameters(
@@ -51,10 +49,8 @@ final class ReleaseCommand implements Callable<Integer> {
                             + " (--config FILE and any --<key> <value>)")
     List<String> jobArgs = new ArrayList<>();
 
-    private final Cli.Io io;
-
     ReleaseCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override

@@ -1,9 +1,16 @@
 package dev.batchscore.pipeline.cli;
 
+import static dev.batchscore.pipeline.BatchscoreOptions.*;
+
+import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.LocalRunner;
 import dev.batchscore.pipeline.OptionsTable;
+import dev.batchscore.pipeline.runs.Run;
+import dev.batchscore.pipeline.runs.RunLedger;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,8 +19,10 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code batchscore run --config job.yaml [--<key> <value> ...]}: the job options are handed, as
  * typed and in order, to {@code JobConfig.fromArgs} (the parser the job jar's {@code main} uses
- * too), so an unknown key gets its "did you mean" message from there. The run itself is {@link
- * dev.batchscore.pipeline.RunCommand}.
+ * too), so an unknown key gets its "did you mean" message from there. Validates the configuration,
+ * the model and the tables ({@link JobPlan#create}), then runs the job on an embedded Flink
+ * MiniCluster ({@link LocalRunner}) and prints a one-line summary (rows written, errors, time,
+ * rows/s, snapshot id).
  */
 @Command(
         name = "run",
@@ -38,11 +47,10 @@ import picocli.CommandLine.Parameters;
             "3:stopped with a savepoint before the end of the input; resume with --resume-from",
             "4:the pipeline is claimed by another run (see batchscore release)"
         })
-final class RunCommand implements Callable<Integer> {
+public final class RunCommand extends Cli.Command {
     /** The help section that lists every job option, generated from the option constants. */
     static final String JOB_OPTIONS_SECTION = "jobOptions";
 
-    @Mixin Cli.HelpOption help;
     @Mixin Cli.VerboseOption verbose;
 
     @Parameters(
@@ -54,16 +62,97 @@ final class RunCommand implements Callable<Integer> {
             })
     List<String> jobArgs = new ArrayList<>();
 
-    private final Cli.Io io;
-
     RunCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
     public Integer call() throws Exception {
-        return dev.batchscore.pipeline.RunCommand.run(
-                jobArgs.toArray(new String[0]), io.out(), io.err());
+        return run(jobArgs.toArray(new String[0]), io.out(), io.err());
+    }
+
+    /** Runs the job that the job options {@code args} ({@link JobConfig#fromArgs}) describe. */
+    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        JobConfig config = JobConfig.fromArgs(args);
+        JobPlan plan = JobPlan.create(config);
+        out.println(
+                "scoring "
+                        + String.join(",", config.get(SOURCE_KAFKA_TOPIC))
+                        + " with "
+                        + plan.spec().modelName()
+                        + " ("
+                        + plan.spec().signature()
+                        + ") into "
+                        + plan.table());
+        LocalRunner.Result result = LocalRunner.run(plan, false, -1, out);
+        if (result.stoppedWithSavepoint() && !result.complete()) {
+            // Not a success: the input is not all scored. Exit 3 so schedulers do not mark the
+            // slot done; the rows so far are committed and the savepoint holds the rest.
+            out.println(
+                    "stopped with savepoint "
+                            + result.savepoint()
+                            + " before the end of the input; "
+                            + result.summary().replaceFirst("^wrote", "committed"));
+            out.println("resume: ./batchscore run " + resumeArgs(args, result.savepoint()));
+            return STOPPED_EXIT_CODE;
+        }
+        out.println(result.summary());
+        if (!plan.run().missing().isEmpty()) {
+            out.println(missingLine(plan.run()));
+        }
+        if (!result.complete()) {
+            // Finished without a savepoint and without the job marking its run complete: it did
+            // not read its whole range (e.g. a restore of a run whose tasks had all finished).
+            err.println(
+                    "batchscore run: run "
+                            + plan.run().runId()
+                            + " of pipeline '"
+                            + plan.run().pipelineId()
+                            + "' ended before the end of its input and is not complete: run again"
+                            + " with source.kafka.starting-offsets resume to read the rest");
+            return 1;
+        }
+        // errors.max-ratio over the whole run; fails (one line, exit 1) after printing what was
+        // done.
+        result.counts().checkMaxRatio(plan.spec().errorPolicy());
+        return 0;
+    }
+
+    /** The summary line of a run that skipped offsets Kafka no longer had. */
+    static String missingLine(Run run) {
+        return "skipped "
+                + run.missing().count()
+                + " records Kafka no longer had ("
+                + SOURCE_KAFKA_ON_MISSING_OFFSETS.key()
+                + " is skip): "
+                + run.missing().describe()
+                + "; recorded as "
+                + RunLedger.MISSING_POSITIONS
+                + "="
+                + run.missing().format();
+    }
+
+    /** Exit code of a run stopped with a savepoint (by batchscore stop or flink stop). */
+    public static final int STOPPED_EXIT_CODE = 3;
+
+    /** {@code args} with any earlier --resume-from replaced by {@code savepoint}, shell-quoted. */
+    static String resumeArgs(String[] args, String savepoint) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String flag = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (flag.equals("--" + JobConfig.RESUME_FROM_FLAG)
+                    || flag.equals("--" + EXECUTION_STATE_RECOVERY_PATH.key())) {
+                if (!a.contains("=")) {
+                    i++;
+                }
+                continue;
+            }
+            out.add(a.matches("[A-Za-z0-9_./:=@%+,-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        out.add("--" + JobConfig.RESUME_FROM_FLAG);
+        out.add(savepoint);
+        return String.join(" ", out);
     }
 
     /** Adds the job options (the same table as the README's) after the options of {@code cmd}. */

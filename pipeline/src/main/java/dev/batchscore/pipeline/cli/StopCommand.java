@@ -4,7 +4,6 @@ import dev.batchscore.pipeline.LocalRunner;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.rest.RestClusterClient;
@@ -36,11 +35,10 @@ import picocli.CommandLine.Parameters;
         },
         parameterListHeading = "%n",
         optionListHeading = "%nOptions:%n")
-public final class StopCommand implements Callable<Integer> {
+public final class StopCommand extends Cli.Command {
     static final String SYNOPSIS =
             "batchscore stop <job-id> --savepoint-dir DIR [--rest-url URL] [--drain]";
 
-    @Mixin Cli.HelpOption help;
     @Mixin Cli.VerboseOption verbose;
 
     @Parameters(
@@ -70,10 +68,8 @@ public final class StopCommand implements Callable<Integer> {
                             + " without it they are kept in the savepoint")
     boolean drain;
 
-    private final Cli.Io io;
-
     StopCommand(Cli.Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.batchscore.pipeline.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchscore.operators.JsonRecordDecoder;
 import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.pipeline.ConfigException;
 import java.time.Duration;
@@ -31,7 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicSampler {
     private static final Logger LOG = LoggerFactory.getLogger(TopicSampler.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private TopicSampler() {}
 
@@ -201,16 +200,11 @@ public final class TopicSampler {
         return out;
     }
 
-    private static java.util.Optional<JsonNode> parse(byte[] value) {
-        if (value == null) {
-            return java.util.Optional.empty();
-        }
+    /** Decoded as the job decodes it, so the sample sees what the job will (NaN included). */
+    static java.util.Optional<JsonNode> parse(byte[] value) {
         try {
-            JsonNode node = JSON.readTree(value);
-            return node != null && node.isObject()
-                    ? java.util.Optional.of(node)
-                    : java.util.Optional.empty();
-        } catch (java.io.IOException e) {
+            return java.util.Optional.of(JsonRecordDecoder.get().decode(value));
+        } catch (JsonRecordDecoder.DecodeException e) {
             return java.util.Optional.empty(); // bad records are the decoder's business, not ours
         }
     }

@@ -7,6 +7,7 @@ import static dev.batchscore.operators.PassthroughField.Type.STRING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class TopicSamplerTest {
@@ -33,5 +34,17 @@ class TopicSamplerTest {
         assertThat(TopicSampler.merge(LONG, LONG)).isEqualTo(LONG);
         assertThat(TopicSampler.merge(LONG, BOOLEAN)).isEqualTo(STRING);
         assertThat(TopicSampler.merge(STRING, DOUBLE)).isEqualTo(STRING);
+    }
+
+    /** The sample decodes a record as the job does: NaN is a number, not a record to skip. */
+    @Test
+    void samplesDecodeLikeTheJob() {
+        var sampled = TopicSampler.parse("{\"x\": NaN}".getBytes(StandardCharsets.UTF_8));
+        assertThat(sampled).isPresent();
+        assertThat(sampled.get().get("x").doubleValue()).isNaN();
+        assertThat(TopicSampler.typeOf(sampled.get().get("x"))).isEqualTo(DOUBLE);
+        assertThat(TopicSampler.parse("{\"x\": 1, \"x\": 2}".getBytes(StandardCharsets.UTF_8)))
+                .isEmpty();
+        assertThat(TopicSampler.parse(null)).isEmpty();
     }
 }

@@ -1,4 +1,4 @@
-package dev.batchscore.pipeline;
+package dev.batchscore.pipeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,5 +26,20 @@ class RunCommandTest {
                         "skipped 50 records Kafka no longer had (source.kafka.on-missing-offsets is"
                                 + " skip): topic 't' partition 0 offsets 100 to 149 (50 records);"
                                 + " recorded as batchscore.missing-positions=t:0=100-150");
+    }
+
+    @Test
+    void resumeCommandReplacesAnEarlierSavepointAndQuotes() {
+        String line =
+                RunCommand.resumeArgs(
+                        new String[] {
+                            "--config", "job.yaml",
+                            "--resume-from", "file:/sp/old",
+                            "--batch.max-delay", "2 s",
+                            "--execution.state-recovery.path=file:/sp/older"
+                        },
+                        "file:/sp/new");
+        assertThat(line)
+                .isEqualTo("--config job.yaml --batch.max-delay '2 s' --resume-from file:/sp/new");
     }
 }

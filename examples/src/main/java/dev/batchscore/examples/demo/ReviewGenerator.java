@@ -1,4 +1,4 @@
-package dev.batchscore.pipeline.demo;
+package dev.batchscore.examples.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

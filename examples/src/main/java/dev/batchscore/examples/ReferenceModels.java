@@ -1,11 +1,8 @@
-package dev.batchscore.models.reference;
+package dev.batchscore.examples;
 
-import com.google.protobuf.CodedOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import dev.batchscore.models.SavedModelWriter;
+import dev.batchscore.pipeline.cli.Examples;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,24 +13,21 @@ import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
-import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.strings.StringSplit;
-import org.tensorflow.proto.SavedModel;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
 
 /**
- * Builds the two reference SavedModels batchscore demos and benchmarks with, and the half_plus_two
- * model the tests score with, using TensorFlow Java only (no Python). Weights are drawn from {@link
- * java.util.Random} seeded by the caller and embedded in the graph as constants, so the same seed
- * gives the same weights and the same scores; building either model takes well under a second.
+ * Builds the two reference SavedModels batchscore demos and benchmarks with, using TensorFlow Java
+ * only (no Python). Weights are drawn from {@link java.util.Random} seeded by the caller and
+ * embedded in the graph as constants, so the same seed gives the same weights and the same scores;
+ * building either model takes well under a second.
  *
  * <p>Layout: a TensorFlow Serving base directory with version {@code 1}, e.g. {@code
  * DIR/tabular/1/saved_model.pb}. The build methods return the version directory ({@code
@@ -49,11 +43,6 @@ import org.tensorflow.types.TString;
  *          -> sentiment DT_FLOAT [-1]
  * </pre>
  *
- * <p>{@link #buildHalfPlusTwo} rebuilds the predict signature of TF Serving's test model {@code
- * saved_model_half_plus_two_cpu} ({@code x DT_FLOAT [-1,1] -> y = 0.5 x + 2 DT_FLOAT [-1,1]}), so
- * that tests needing "a model computing y = 0.5x + 2" do not depend on TF Serving's export being
- * checked out; the export itself stays the compatibility fixture.
- *
  * <p>The text model is not trained, but the embeddings of a few sentiment words ({@link
  * #POSITIVE_WORDS}, {@link #NEGATIVE_WORDS}) are set so that they push the score up or down, so
  * demo output reads plausibly. A text without words scores exactly 0.5.
@@ -65,7 +54,7 @@ public final class ReferenceModels {
 
     public static final String TABULAR = "tabular";
     public static final String TEXT = "text";
-    public static final long DEFAULT_SEED = 42L;
+    public static final long DEFAULT_SEED = Examples.DEFAULT_SEED;
 
     /** The version directory the models are written to under their base directory. */
     public static final String VERSION = "1";
@@ -75,8 +64,9 @@ public final class ReferenceModels {
     public static final int TABULAR_FEATURES = 64;
     public static final int TABULAR_HIDDEN = 512;
 
-    public static final String HALF_PLUS_TWO_INPUT = "x";
-    public static final String HALF_PLUS_TWO_OUTPUT = "y";
+    /** The tabular model's layer widths, as {@code bench-model} prints them. */
+    public static final String TABULAR_LAYERS =
+            TABULAR_FEATURES + " -> " + TABULAR_HIDDEN + " -> " + TABULAR_HIDDEN + " -> 1";
 
     public static final String TEXT_INPUT = "text";
     public static final String TEXT_OUTPUT = "sentiment";
@@ -161,15 +151,8 @@ public final class ReferenceModels {
             Operand<TFloat32> probability =
                     tf.withName(TABULAR_OUTPUT)
                             .reshape(tf.math.sigmoid(logit), tf.constant(new int[] {-1}));
-            export(
-                    graph,
-                    exportDir,
-                    Signature.builder()
-                            .key(Signature.DEFAULT_KEY)
-                            .methodName("tensorflow/serving/predict")
-                            .input(TABULAR_INPUT, features)
-                            .output(TABULAR_OUTPUT, probability)
-                            .build());
+            SavedModelWriter.writePredict(
+                    graph, exportDir, TABULAR_INPUT, features, TABULAR_OUTPUT, probability);
         }
         LOG.info("Built reference model '{}' (seed {}) in {}", TABULAR, seed, exportDir);
         return exportDir;
@@ -232,55 +215,15 @@ public final class ReferenceModels {
             Operand<TFloat32> sentiment =
                     tf.withName(TEXT_OUTPUT)
                             .reshape(tf.math.sigmoid(logit), tf.constant(new int[] {-1}));
-            export(
-                    graph,
-                    exportDir,
-                    Signature.builder()
-                            .key(Signature.DEFAULT_KEY)
-                            .methodName("tensorflow/serving/predict")
-                            .input(TEXT_INPUT, text)
-                            .output(TEXT_OUTPUT, sentiment)
-                            .build());
+            SavedModelWriter.writePredict(
+                    graph, exportDir, TEXT_INPUT, text, TEXT_OUTPUT, sentiment);
         }
         LOG.info("Built reference model '{}' (seed {}) in {}", TEXT, seed, exportDir);
         return exportDir;
     }
 
     /** What {@link #build} accepts: one model's name, or {@code all}. */
-    public static final List<String> CHOICES = List.of(TABULAR, TEXT, "all");
-
-    /**
-     * Writes {@code y = 0.5 x + 2} into {@code exportDir} itself (a version directory, so the
-     * caller picks the layout, e.g. {@code base/00000123}) and returns it. Signature {@code
-     * serving_default}: {@code x} DT_FLOAT [-1,1] to {@code y} DT_FLOAT [-1,1], computed as {@code
-     * 0.5 * x} then {@code + 2} in float32 like TF Serving's {@code saved_model_half_plus_two_cpu},
-     * so every score equals Java's {@code 0.5f * x + 2f}. Fails if {@code exportDir} already holds
-     * a model. Not a {@code build-models} choice: it is a test model.
-     */
-    public static Path buildHalfPlusTwo(Path exportDir) {
-        prepare(exportDir);
-        try (Graph graph = new Graph()) {
-            Ops tf = Ops.create(graph);
-            Placeholder<TFloat32> x =
-                    tf.withName(HALF_PLUS_TWO_INPUT)
-                            .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 1)));
-            Operand<TFloat32> y =
-                    tf.withName(HALF_PLUS_TWO_OUTPUT)
-                            .math
-                            .add(tf.math.mul(tf.constant(0.5f), x), tf.constant(2f));
-            export(
-                    graph,
-                    exportDir,
-                    Signature.builder()
-                            .key(Signature.DEFAULT_KEY)
-                            .methodName("tensorflow/serving/predict")
-                            .input(HALF_PLUS_TWO_INPUT, x)
-                            .output(HALF_PLUS_TWO_OUTPUT, y)
-                            .build());
-        }
-        LOG.info("Built the half_plus_two test model in {}", exportDir);
-        return exportDir;
-    }
+    public static final List<String> CHOICES = Examples.MODELS;
 
     /**
      * Builds {@code which} ({@code tabular}, {@code text} or {@code all}, in any case) under {@code
@@ -307,48 +250,7 @@ public final class ReferenceModels {
     }
 
     private static Path exportDir(Path baseDir, String name) {
-        return prepare(baseDir.resolve(name).resolve(VERSION));
-    }
-
-    private static Path prepare(Path dir) {
-        if (Files.exists(dir.resolve("saved_model.pb"))) {
-            throw new IllegalArgumentException(
-                    "a model already exists in " + dir + "; remove it or choose another directory");
-        }
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + dir, e);
-        }
-        return dir;
-    }
-
-    private static void export(Graph graph, Path exportDir, Signature signature) {
-        try (Session session = new Session(graph)) {
-            SavedModelBundle.exporter(exportDir.toString())
-                    .withSession(session)
-                    .withSignature(signature)
-                    .export();
-            rewriteDeterministically(exportDir.resolve("saved_model.pb"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the SavedModel to " + exportDir, e);
-        }
-    }
-
-    /**
-     * The graph comes back from TensorFlow's C++ side with node attributes in hash-map order, so
-     * two exports of the same graph differ in bytes. Writing the proto again with sorted map keys
-     * makes the same seed give a byte-identical {@code saved_model.pb}, which checksums and caches
-     * can rely on.
-     */
-    private static void rewriteDeterministically(Path savedModelPb) throws IOException {
-        SavedModel proto = SavedModel.parseFrom(Files.readAllBytes(savedModelPb));
-        try (OutputStream file = Files.newOutputStream(savedModelPb)) {
-            CodedOutputStream coded = CodedOutputStream.newInstance(file);
-            coded.useDeterministicSerialization();
-            proto.writeTo(coded);
-            coded.flush();
-        }
+        return SavedModelWriter.prepare(baseDir.resolve(name).resolve(VERSION));
     }
 
     private static Operand<TFloat32> dense(

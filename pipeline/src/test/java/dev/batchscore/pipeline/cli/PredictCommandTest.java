@@ -1,19 +1,25 @@
-package dev.batchscore.models.tools;
+package dev.batchscore.pipeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.batchscore.models.reference.ReferenceModels;
+import dev.batchscore.models.ModelOptions;
+import dev.batchscore.models.ModelRegistry;
+import dev.batchscore.models.SavedModel;
+import dev.batchscore.models.testing.TfServingFixtures;
+import dev.batchscore.operators.JsonRecordDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PredictTest {
+class PredictCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir Path tmp;
@@ -22,7 +28,7 @@ class PredictTest {
     private final Fixtures.Capture err = new Fixtures.Capture();
 
     private int predict(String stdin, Path model, String signature, int batchSize, String input) {
-        return Predict.run(
+        return PredictCommand.predict(
                 model,
                 signature,
                 Set.of("serve"),
@@ -58,23 +64,50 @@ class PredictTest {
     }
 
     @Test
-    void parseRefusesWhatIsNotOneJsonObject() {
-        assertThat(Predict.parse("{\"x\": 1.5, \"id\": \"a\"}"))
+    void decodeRefusesWhatIsNotOneJsonObject() throws Exception {
+        assertThat(PredictCommand.decode("{\"x\": 1.5, \"id\": \"a\"}"))
                 .containsEntry("x", 1.5)
                 .containsEntry("id", "a");
-        assertThatThrownBy(() -> Predict.parse("[1, 2]"))
-                .hasMessage("expected a JSON object, got array");
-        assertThatThrownBy(() -> Predict.parse("{\"x\": 1} {\"x\": 2}"))
-                .hasMessageStartingWith("not valid JSON: ");
-        assertThatThrownBy(() -> Predict.parse("{\"x\": "))
-                .hasMessageStartingWith("not valid JSON: ");
+        assertThatThrownBy(() -> PredictCommand.decode("[1, 2]"))
+                .hasMessageStartingWith("record value is a JSON array, expected an object");
+        assertThatThrownBy(() -> PredictCommand.decode("{\"x\": 1} {\"x\": 2}"))
+                .hasMessageStartingWith("record value is not valid JSON: ");
+        assertThatThrownBy(() -> PredictCommand.decode("{\"x\": "))
+                .hasMessageStartingWith("record value is not valid JSON: ");
+    }
+
+    /**
+     * predict decodes a line as the job decodes a record: NaN is a number (not a decode error), and
+     * the model's encoder, with the job's default errors.non-finite (reject), refuses it with the
+     * same message for both.
+     */
+    @Test
+    void predictAndTheJobsDecoderAgreeOnANaNRecord() throws Exception {
+        String line = "{\"id\": \"n\", \"x\": NaN}";
+        Map<String, Object> decoded = PredictCommand.decode(line);
+        Object job =
+                JsonRecordDecoder.toJava(
+                        JsonRecordDecoder.get().decode(line.getBytes(StandardCharsets.UTF_8)));
+        assertThat(decoded).isEqualTo(job);
+        assertThat((Double) decoded.get("x")).isNaN();
+
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
+        String expected;
+        try (SavedModel m = ModelRegistry.acquire(model, ModelOptions.defaults())) {
+            var error = m.scorer("serving_default").score(List.of(decoded)).error(0);
+            expected = error.stage().label() + ": " + error.message();
+        }
+        assertThat(predict(line + "\n", model)).isEqualTo(1);
+        JsonNode out0 = readLines(out.text()).get(0);
+        assertThat(out0.get("_line").intValue()).isEqualTo(1);
+        assertThat(out0.get("_error").textValue()).startsWith("encode: ").isEqualTo(expected);
     }
 
     // ---- end to end, through the real runtime and TensorFlow
 
     @Test
     void scoresHalfPlusTwoAndPrintsFloatsExactly() throws Exception {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         int code =
                 predict(
                         "{\"id\": \"a\", \"x\": 1}\n\n"
@@ -96,7 +129,7 @@ class PredictTest {
 
     @Test
     void badLinesGetAnErrorLineAndExitCodeOneWhileTheRestIsScored() throws Exception {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         Path input = tmp.resolve("in.jsonl");
         Files.writeString(
                 input,
@@ -113,7 +146,8 @@ class PredictTest {
         assertThat(lines).hasSize(4);
         assertThat(lines.get(0).get("y").floatValue()).isEqualTo(2.5f);
         assertThat(lines.get(1).get("_line").intValue()).isEqualTo(2);
-        assertThat(lines.get(1).get("_error").textValue()).startsWith("decode: not valid JSON");
+        assertThat(lines.get(1).get("_error").textValue())
+                .startsWith("decode: record value is not valid JSON");
         assertThat(lines.get(2).get("_line").intValue()).isEqualTo(3);
         assertThat(lines.get(2).get("_error").textValue()).startsWith("encode: ");
         assertThat(lines.get(3).get("y").floatValue()).isEqualTo(3.0f);
@@ -125,7 +159,7 @@ class PredictTest {
 
     @Test
     void outputKeepsInputOrderWhenBadLinesAreInterleavedAcrossBatches() throws Exception {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         String input =
                 String.join(
                         "\n",
@@ -158,7 +192,7 @@ class PredictTest {
 
     @Test
     void scoresTfExampleSignaturesFromRecordFields() throws Exception {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         assertThat(predict("{\"x\": 1}\n{\"x\": 3}\n", model, "regress_x_to_y", 256, "-")).isZero();
         assertThat(readLines(out.text()))
                 .extracting(n -> n.get("outputs").floatValue())
@@ -166,7 +200,7 @@ class PredictTest {
 
         Fixtures.Capture classify = new Fixtures.Capture();
         assertThat(
-                        Predict.run(
+                        PredictCommand.predict(
                                 model,
                                 "classify_x_to_y",
                                 Set.of("serve"),
@@ -181,7 +215,7 @@ class PredictTest {
 
     @Test
     void scoresTheTf2Export() throws Exception {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
         assertThat(predict("{\"x\": 1}\n{\"x\": 5}\n", model)).isZero();
         assertThat(readLines(out.text()))
                 .extracting(n -> n.get("y").floatValue())
@@ -190,27 +224,10 @@ class PredictTest {
 
     @Test
     void unknownSignatureIsAModelError() {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu");
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         assertThatThrownBy(() -> predict("{\"x\": 1}\n", model, "nope", 256, "-"))
                 .isInstanceOf(dev.batchscore.models.ModelException.class)
                 .hasMessageContaining("nope");
-    }
-
-    @Test
-    void scoresTheReferenceTextModel() throws Exception {
-        Path model = ReferenceModels.buildText(tmp, ReferenceModels.DEFAULT_SEED);
-        int code =
-                predict(
-                        "{\"text\": \"Great product, love it!\"}\n"
-                                + "{\"text\": \"arrived broken, terrible\"}\n"
-                                + "{\"text\": \"\"}\n",
-                        tmp.resolve("text"));
-        assertThat(code).isZero();
-        List<JsonNode> lines = readLines(out.text());
-        assertThat(lines.get(0).get("sentiment").floatValue()).isGreaterThan(0.8f);
-        assertThat(lines.get(1).get("sentiment").floatValue()).isLessThan(0.2f);
-        assertThat(lines.get(2).get("sentiment").floatValue()).isEqualTo(0.5f);
-        assertThat(model).isEqualTo(tmp.resolve("text/1"));
     }
 
     private static List<JsonNode> readLines(String text) {

@@ -1,52 +1,32 @@
-package dev.batchscore.models.tools;
+package dev.batchscore.pipeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchscore.models.DType;
-import dev.batchscore.models.FieldSpec;
-import dev.batchscore.models.reference.ReferenceModels;
+import dev.batchscore.models.testing.TfServingFixtures;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** What inspect prints; its arguments are tested with the CLI (pipeline's cli.ToolCommandsTest). */
-class InspectTest {
-    private static final Set<String> SERVE = Set.of("serve");
-
-    @TempDir Path tmp;
-
+/** What inspect prints; its arguments are tested in ToolCommandsTest. */
+class InspectCommandTest {
     private final Fixtures.Capture out = new Fixtures.Capture();
+    private final Fixtures.Capture err = new Fixtures.Capture();
 
-    @Test
-    void fieldsAreDescribedLikeTensors() {
-        assertThat(Inspect.describe(new FieldSpec("x", DType.FLOAT, List.of(1L))))
-                .isEqualTo("DT_FLOAT [1]");
-        assertThat(Inspect.describe(new FieldSpec("t", DType.STRING, List.of())))
-                .isEqualTo("DT_STRING scalar");
-        assertThat(Inspect.describe(new FieldSpec("m", DType.INT64, List.of(2L, 3L))))
-                .isEqualTo("DT_INT64 [2,3]");
-    }
-
-    @Test
-    void describesTheReferenceTextModel() {
-        ReferenceModels.buildText(tmp, 1);
-        assertThat(Inspect.run(tmp.resolve("text"), SERVE, true, out.stream)).isZero();
-        assertThat(out.text())
-                .contains("model:     " + tmp.resolve("text/1"))
-                .contains("version:   1\n")
-                .contains("tags:      serve\n")
-                .contains("signature 'serving_default' (tensorflow/serving/predict)")
-                .containsPattern("\n    text  DT_STRING \\[-1\\]  text:0\n")
-                .containsPattern("\n    sentiment  DT_FLOAT \\[-1\\]  sentiment:0\n")
-                .containsPattern("record fields:\n    text  DT_STRING scalar\n");
+    /** {@code batchscore inspect model [--verbose]}; returns the exit code. */
+    private int inspect(Path model, boolean verbose) {
+        List<String> args = new ArrayList<>(List.of("inspect", model.toString()));
+        if (verbose) {
+            args.add("--verbose");
+        }
+        return Main.run(args.toArray(new String[0]), out.stream, err.stream);
     }
 
     @Test
     void describesEverySignatureOfHalfPlusTwoWithTheExampleFields() {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_cpu").resolve("00000123");
-        assertThat(Inspect.run(model, SERVE, false, out.stream)).isZero();
+        Path model =
+                TfServingFixtures.savedModel("saved_model_half_plus_two_cpu").resolve("00000123");
+        assertThat(inspect(model, false)).isZero();
         String text = out.text();
         assertThat(text)
                 .contains("version:   123\n")
@@ -68,8 +48,8 @@ class InspectTest {
 
     @Test
     void aBaseDirectoryListsItsVersionsAndLoadsTheHighest() {
-        Path base = Fixtures.savedModel("saved_model_half_plus_two_2_versions");
-        assertThat(Inspect.run(base, SERVE, false, out.stream)).isZero();
+        Path base = TfServingFixtures.savedModel("saved_model_half_plus_two_2_versions");
+        assertThat(inspect(base, false)).isZero();
         assertThat(out.text())
                 .contains("version:   124\n")
                 .contains("versions:  123, 124 (the highest is loaded from a base directory)\n");
@@ -77,8 +57,8 @@ class InspectTest {
 
     @Test
     void describesTheTf2Export() {
-        Path model = Fixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
-        assertThat(Inspect.run(model, SERVE, true, out.stream)).isZero();
+        Path model = TfServingFixtures.savedModel("saved_model_half_plus_two_tf2_cpu");
+        assertThat(inspect(model, true)).isZero();
         assertThat(out.text())
                 .contains("signature 'serving_default' (tensorflow/serving/predict)")
                 .contains("signature 'regress_x_to_y' (tensorflow/serving/predict)");
