@@ -132,6 +132,9 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         model = ModelRegistry.acquire(Path.of(spec.modelPath()), spec.modelOptions());
         try {
             scorer = model.scorer(spec.signature());
+            if (spec.identityScoring()) {
+                scorer = new IdentityScorer(scorer, spec.outputs());
+            }
             modelLoadTimeMs = (System.nanoTime() - start) / 1_000_000;
             checkOutputs(scorer.signature().outputs());
         } catch (RuntimeException e) {
@@ -309,6 +312,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         skippedAcc.add(skipped[0]);
         batchesScored.inc();
         batchSize.update(batch.size());
+        ScoringProbe.scored(batch.size());
         subtaskRead += batch.size();
         subtaskBad += errors.size() + skipped[0];
         if (policy.ratioExceeded(subtaskBad, subtaskRead)) {

@@ -55,6 +55,8 @@ public final class ScoringSpec implements Serializable {
     private final ErrorPolicy errorPolicy;
     private final String pipelineId;
     private final String runId;
+    // Benchmarks only (batchscore bench's no-model variant); never set from the job's options.
+    private final boolean identityScoring;
 
     private ScoringSpec(Builder b) {
         this.modelPath = b.modelPath;
@@ -76,6 +78,7 @@ public final class ScoringSpec implements Serializable {
         this.errorPolicy = b.errorPolicy;
         this.pipelineId = b.pipelineId;
         this.runId = b.runId;
+        this.identityScoring = b.identityScoring;
     }
 
     public static Builder builder() {
@@ -99,6 +102,7 @@ public final class ScoringSpec implements Serializable {
                 .outputs(outputs())
                 .errorPolicy(errorPolicy)
                 .pipelineId(pipelineId)
+                .identityScoring(identityScoring)
                 .runId(runId);
     }
 
@@ -185,6 +189,15 @@ public final class ScoringSpec implements Serializable {
         return runId;
     }
 
+    /**
+     * Whether the score operator skips the model call and emits each record's first input as every
+     * output ({@link IdentityScorer}): the pipeline's own ceiling, measured by {@code batchscore
+     * bench}. The model is still loaded and checked.
+     */
+    public boolean identityScoring() {
+        return identityScoring;
+    }
+
     /** How {@code ModelRegistry.acquire} should load the model. */
     public ModelOptions modelOptions() {
         return ModelOptions.defaults()
@@ -268,6 +281,7 @@ public final class ScoringSpec implements Serializable {
         private ErrorPolicy errorPolicy = ErrorPolicy.defaults();
         private String pipelineId = "";
         private String runId = "";
+        private boolean identityScoring;
 
         private Builder() {}
 
@@ -348,6 +362,12 @@ public final class ScoringSpec implements Serializable {
         /** Written to every row's {@code _run_id}. */
         public Builder runId(String runId) {
             this.runId = Objects.requireNonNull(runId, "runId");
+            return this;
+        }
+
+        /** Benchmarks only: see {@link ScoringSpec#identityScoring()}. */
+        public Builder identityScoring(boolean identity) {
+            this.identityScoring = identity;
             return this;
         }
 

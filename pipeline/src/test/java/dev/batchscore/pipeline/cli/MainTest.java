@@ -40,6 +40,7 @@ class MainTest {
                     "inspect",
                     "predict",
                     "bench-model",
+                    "bench",
                     "build-models");
 
     private String stdout() {
@@ -97,6 +98,7 @@ class MainTest {
                 "inspect",
                 "predict",
                 "bench-model",
+                "bench",
                 "build-models"
             })
     void everyCommandHasPicocliHelp(String command) {
