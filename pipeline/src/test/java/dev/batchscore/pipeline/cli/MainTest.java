@@ -41,6 +41,7 @@ class MainTest {
                     "predict",
                     "bench-model",
                     "bench",
+                    "tune",
                     "build-models");
 
     private String stdout() {
@@ -99,6 +100,7 @@ class MainTest {
                 "predict",
                 "bench-model",
                 "bench",
+                "tune",
                 "build-models"
             })
     void everyCommandHasPicocliHelp(String command) {
