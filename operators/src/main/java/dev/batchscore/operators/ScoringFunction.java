@@ -81,6 +81,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     private transient BatchScorer scorer;
     private transient List<String> inputNames;
     private transient List<String> jsonFields;
+    // Per input: its dtype when a JSON number array may become a primitive array (NumberArrays).
+    private transient List<dev.batchscore.models.DType> arrayTypes;
     private transient List<Function<Object, Object>> outputConverters;
     private transient List<String> outputKeys;
     private transient StringData modelName;
@@ -145,9 +147,11 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
 
         inputNames = new ArrayList<>();
         jsonFields = new ArrayList<>();
+        arrayTypes = new ArrayList<>();
         for (FieldSpec field : scorer.fields()) {
             inputNames.add(field.name());
             jsonFields.add(spec.jsonFieldFor(field.name()));
+            arrayTypes.add(NumberArrays.applies(field) ? field.dtype() : null);
         }
         outputKeys = new ArrayList<>();
         outputConverters = new ArrayList<>();
@@ -389,7 +393,12 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             // A present JSON null stays a null entry, so the error says "is null", not "is
             // missing": the two point at different producer bugs.
             if (node != null) {
-                input.put(inputNames.get(i), JsonRecordDecoder.toJava(node));
+                Object array =
+                        arrayTypes.get(i) == null
+                                ? null
+                                : NumberArrays.toArray(node, arrayTypes.get(i));
+                input.put(
+                        inputNames.get(i), array != null ? array : JsonRecordDecoder.toJava(node));
             }
         }
         return input;
