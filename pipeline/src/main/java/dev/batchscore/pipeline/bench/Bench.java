@@ -78,6 +78,12 @@ public final class Bench {
         }
     }
 
+    /**
+     * The RSS runs' heap, fixed: a heap left to grow is sized by the collector's taste, not by what
+     * the run holds, and would make the two runs' RSS differ by chance.
+     */
+    static final List<String> RSS_HEAP = List.of("-Xms1g", "-Xmx1g");
+
     private final Plan plan;
     private final PrintStream out;
     private final List<BenchRow> rows = new ArrayList<>();
@@ -342,6 +348,7 @@ public final class Bench {
         String output =
                 ChildJvm.run(
                         RssChild.class,
+                        RSS_HEAP,
                         List.of(
                                 bootstrap,
                                 topic,
@@ -353,6 +360,14 @@ public final class Bench {
                                 "512",
                                 Integer.toString(p)),
                         Map.of());
+        out.printf(
+                Locale.ROOT,
+                "  streaming run of %,d records in its own JVM (%s): peak RSS %,d MB, heap in use"
+                        + " after a full GC at the end %,d MB%n",
+                records,
+                String.join(" ", RSS_HEAP),
+                Long.parseLong(ChildJvm.value(output, "rss_kb")) / 1024,
+                Long.parseLong(ChildJvm.value(output, "live_heap_kb")) / 1024);
         return Long.parseLong(ChildJvm.value(output, "rss_kb"));
     }
 

@@ -14,6 +14,13 @@ final class ChildJvm {
     private ChildJvm() {}
 
     static String run(Class<?> main, List<String> args, Map<String, String> env) throws Exception {
+        return run(main, List.of(), args, env);
+    }
+
+    /** As {@link #run(Class, List, Map)}, with {@code jvmArgs} after (so over) this JVM's own. */
+    static String run(
+            Class<?> main, List<String> jvmArgs, List<String> args, Map<String, String> env)
+            throws Exception {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -21,6 +28,7 @@ final class ChildJvm {
                 command.add(arg);
             }
         }
+        command.addAll(jvmArgs);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(main.getName());

@@ -30,12 +30,20 @@ public final class RssChild {
                         Integer.parseInt(args[8]),
                         false,
                         Map.of());
+        long rss = peakRssKb();
+        System.gc();
+        long live =
+                java.lang.management.ManagementFactory.getMemoryMXBean()
+                                .getHeapMemoryUsage()
+                                .getUsed()
+                        / 1024;
         System.out.printf(
                 java.util.Locale.ROOT,
-                "rows=%d steady_rows_per_s=%.0f%nrss_kb=%d%n",
+                "rows=%d steady_rows_per_s=%.0f%nlive_heap_kb=%d%nrss_kb=%d%n",
                 t.rows(),
                 t.steadyRowsPerSecond(),
-                peakRssKb());
+                live,
+                rss);
         System.exit(0);
     }
 
