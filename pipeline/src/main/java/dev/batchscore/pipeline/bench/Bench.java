@@ -79,10 +79,13 @@ public final class Bench {
     }
 
     /**
-     * The RSS runs' heap, fixed: a heap left to grow is sized by the collector's taste, not by what
-     * the run holds, and would make the two runs' RSS differ by chance.
+     * The RSS runs' heap, fixed and touched up front: a heap left to grow is sized by the
+     * collector's taste, and a fixed one is touched page by page as a longer run cycles through it,
+     * so either way RSS would grow with the run's length whatever it holds. Pre-touched, what RSS
+     * adds over the heap is what lives outside it (TensorFlow's native memory, direct buffers,
+     * metaspace, threads); the heap in use after a full GC is printed beside it.
      */
-    static final List<String> RSS_HEAP = List.of("-Xms1g", "-Xmx1g");
+    static final List<String> RSS_HEAP = List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
 
     private final Plan plan;
     private final PrintStream out;
