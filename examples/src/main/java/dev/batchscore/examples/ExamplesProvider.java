@@ -1,14 +1,17 @@
 package dev.batchscore.examples;
 
+import dev.batchscore.examples.bench.Bench;
+import dev.batchscore.examples.bench.Tune;
 import dev.batchscore.examples.demo.Demo;
 import dev.batchscore.pipeline.cli.Examples;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The reference models and the demo for the CLI's {@code build-models}, {@code bench-model} and
- * {@code demo}.
+ * {@code demo}, and the measuring kit of {@code bench} and {@code tune}.
  */
 public final class ExamplesProvider implements Examples {
 
@@ -31,5 +34,31 @@ public final class ExamplesProvider implements Examples {
     public void runDemo(long records, Path warehouse, Long parallelism, PrintStream out)
             throws Exception {
         Demo.run(records, warehouse, parallelism, out);
+    }
+
+    @Override
+    public void bench(boolean quick, Path outDir, Path profileDir, PrintStream out)
+            throws Exception {
+        Bench.run(
+                quick ? Bench.Plan.quick(outDir, profileDir) : Bench.Plan.full(outDir, profileDir),
+                out);
+    }
+
+    @Override
+    public int tune(
+            Path model,
+            String signature,
+            Set<String> tags,
+            List<Integer> batchSizes,
+            List<String> threads,
+            int slots,
+            double seconds,
+            PrintStream out)
+            throws Exception {
+        List<Tune.Threads> settings =
+                threads.isEmpty()
+                        ? Tune.defaultThreads(Runtime.getRuntime().availableProcessors())
+                        : threads.stream().map(Tune.Threads::parse).toList();
+        return Tune.run(model, signature, tags, batchSizes, settings, slots, seconds, out);
     }
 }

@@ -81,6 +81,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     private transient BatchScorer scorer;
     private transient List<String> inputNames;
     private transient List<String> jsonFields;
+    // Per input: its dtype when a JSON number array may become a primitive array (NumberArrays).
+    private transient List<dev.batchscore.models.DType> arrayTypes;
     private transient List<Function<Object, Object>> outputConverters;
     private transient List<String> outputKeys;
     private transient StringData modelName;
@@ -137,6 +139,9 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         model = ModelRegistry.acquire(local, spec.modelOptions());
         try {
             scorer = model.scorer(spec.signature());
+            if (spec.identityScoring()) {
+                scorer = new IdentityScorer(scorer, spec.outputs());
+            }
             modelLoadTimeMs = (System.nanoTime() - start) / 1_000_000;
             checkOutputs(scorer.signature().outputs());
         } catch (RuntimeException e) {
@@ -147,9 +152,11 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
 
         inputNames = new ArrayList<>();
         jsonFields = new ArrayList<>();
+        arrayTypes = new ArrayList<>();
         for (FieldSpec field : scorer.fields()) {
             inputNames.add(field.name());
             jsonFields.add(spec.jsonFieldFor(field.name()));
+            arrayTypes.add(NumberArrays.applies(field) ? field.dtype() : null);
         }
         outputKeys = new ArrayList<>();
         outputConverters = new ArrayList<>();
@@ -314,6 +321,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         skippedAcc.add(skipped[0]);
         batchesScored.inc();
         batchSize.update(batch.size());
+        ScoringProbe.scored(batch.size());
         subtaskRead += batch.size();
         subtaskBad += errors.size() + skipped[0];
         if (policy.ratioExceeded(subtaskBad, subtaskRead)) {
@@ -390,7 +398,12 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             // A present JSON null stays a null entry, so the error says "is null", not "is
             // missing": the two point at different producer bugs.
             if (node != null) {
-                input.put(inputNames.get(i), JsonRecordDecoder.toJava(node));
+                Object array =
+                        arrayTypes.get(i) == null
+                                ? null
+                                : NumberArrays.toArray(node, arrayTypes.get(i));
+                input.put(
+                        inputNames.get(i), array != null ? array : JsonRecordDecoder.toJava(node));
             }
         }
         return input;

@@ -56,6 +56,8 @@ public final class ScoringSpec implements Serializable {
     private final ErrorPolicy errorPolicy;
     private final String pipelineId;
     private final String runId;
+    // Benchmarks only (batchscore bench's no-model variant); never set from the job's options.
+    private final boolean identityScoring;
 
     private ScoringSpec(Builder b) {
         this.modelPath = b.modelPath;
@@ -78,6 +80,7 @@ public final class ScoringSpec implements Serializable {
         this.errorPolicy = b.errorPolicy;
         this.pipelineId = b.pipelineId;
         this.runId = b.runId;
+        this.identityScoring = b.identityScoring;
     }
 
     public static Builder builder() {
@@ -102,6 +105,7 @@ public final class ScoringSpec implements Serializable {
                 .outputs(outputs())
                 .errorPolicy(errorPolicy)
                 .pipelineId(pipelineId)
+                .identityScoring(identityScoring)
                 .runId(runId);
     }
 
@@ -196,6 +200,15 @@ public final class ScoringSpec implements Serializable {
         return runId;
     }
 
+    /**
+     * Whether the score operator skips the model call and emits each record's first input as every
+     * output ({@link IdentityScorer}): the pipeline's own ceiling, measured by {@code batchscore
+     * bench}. The model is still loaded and checked.
+     */
+    public boolean identityScoring() {
+        return identityScoring;
+    }
+
     /** How {@code ModelRegistry.acquire} should load the model. */
     public ModelOptions modelOptions() {
         return ModelOptions.defaults()
@@ -281,6 +294,7 @@ public final class ScoringSpec implements Serializable {
         private ErrorPolicy errorPolicy = ErrorPolicy.defaults();
         private String pipelineId = "";
         private String runId = "";
+        private boolean identityScoring;
 
         private Builder() {}
 
@@ -367,6 +381,12 @@ public final class ScoringSpec implements Serializable {
         /** Written to every row's {@code _run_id}. */
         public Builder runId(String runId) {
             this.runId = Objects.requireNonNull(runId, "runId");
+            return this;
+        }
+
+        /** Benchmarks only: see {@link ScoringSpec#identityScoring()}. */
+        public Builder identityScoring(boolean identity) {
+            this.identityScoring = identity;
             return this;
         }
 

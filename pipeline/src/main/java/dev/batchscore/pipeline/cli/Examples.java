@@ -4,13 +4,14 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.Set;
 
 /**
- * What the {@code demo}, {@code build-models} and {@code bench-model} commands need from the
- * examples module: the reference models and the demo. The examples module depends on pipeline (the
- * demo runs the job), not the other way, and the job jar carries neither, so the commands find the
- * implementation with {@link ServiceLoader} at run time; {@code ./batchscore} puts the examples
- * module on the classpath.
+ * What the {@code demo}, {@code build-models}, {@code bench-model}, {@code bench} and {@code tune}
+ * commands need from the examples module: the reference models and the demo. The examples module
+ * depends on pipeline (the demo runs the job), not the other way, and the job jar carries neither,
+ * so the commands find the implementation with {@link ServiceLoader} at run time; {@code
+ * ./batchscore} puts the examples module on the classpath.
  */
 public interface Examples {
     /** The seed the reference models are built with unless told otherwise. */
@@ -33,6 +34,27 @@ public interface Examples {
 
     /** Runs the demo ({@code batchscore demo}); a null {@code parallelism} is Flink's default. */
     void runDemo(long records, Path warehouse, Long parallelism, PrintStream out) throws Exception;
+
+    /**
+     * Runs {@code batchscore bench} (quick or full), writing bench.csv and bench.png to {@code
+     * outDir}.
+     */
+    void bench(boolean quick, Path outDir, Path profileDir, PrintStream out) throws Exception;
+
+    /**
+     * Runs {@code batchscore tune} on {@code model}: {@code threads} are INTRAxINTER settings,
+     * empty for the defaults for this machine's cores; returns the exit code.
+     */
+    int tune(
+            Path model,
+            String signature,
+            Set<String> tags,
+            List<Integer> batchSizes,
+            List<String> threads,
+            int slots,
+            double seconds,
+            PrintStream out)
+            throws Exception;
 
     /**
      * The examples module's implementation, or an error naming what is missing for {@code command}.

@@ -95,6 +95,8 @@ public final class Main implements Callable<Integer> {
                         .addSubcommand(new InspectCommand(io))
                         .addSubcommand(new PredictCommand(io))
                         .addSubcommand(new BenchModelCommand(io))
+                        .addSubcommand(new BenchCommand(io))
+                        .addSubcommand(new TuneCommand(io))
                         .addSubcommand(new BuildModelsCommand(io))
                         .addSubcommand(new CommandLine.HelpCommand());
         // Settings for every command (they apply to the subcommands added above).

@@ -40,6 +40,8 @@ class MainTest {
                     "inspect",
                     "predict",
                     "bench-model",
+                    "bench",
+                    "tune",
                     "build-models");
 
     private String stdout() {
@@ -97,6 +99,8 @@ class MainTest {
                 "inspect",
                 "predict",
                 "bench-model",
+                "bench",
+                "tune",
                 "build-models"
             })
     void everyCommandHasPicocliHelp(String command) {

@@ -1,0 +1,440 @@
+package dev.batchscore.examples.bench;
+
+import dev.batchscore.examples.ReferenceModels;
+import dev.batchscore.examples.demo.Demo;
+import dev.batchscore.models.testing.HalfPlusTwo;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongFunction;
+import java.util.stream.Stream;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+
+/**
+ * {@code batchscore bench}: on one embedded Kafka broker and the same generated records, measures
+ * the reference tabular model (the heavy one: 64 -> 512 -> 512 -> 1) and half_plus_two (the trivial
+ * one) as raw model calls, naive code, the whole pipeline and the pipeline with scoring replaced by
+ * an identity, prints a table, writes a CSV and a PNG chart, measures the peak RSS of two streaming
+ * runs of different sizes in JVMs of their own, and ends with the {@link BenchRatios#line() ratio
+ * line}. A benchmark: it prints figures and asserts nothing about them.
+ */
+public final class Bench {
+    static final String HEAVY = "tabular";
+    static final String TRIVIAL = "half_plus_two";
+
+    /** What to run. */
+    public record Plan(
+            boolean quick,
+            List<Integer> batchSizes,
+            List<Integer> parallelisms,
+            long heavyRecords,
+            long trivialRecords,
+            long rssSmall,
+            long rssLarge,
+            double modelSeconds,
+            Path outDir,
+            Path profileDir) {
+
+        public static Plan full(Path outDir, Path profileDir) {
+            return new Plan(
+                    false,
+                    List.of(1, 32, 128, 512, 2048),
+                    List.of(1, 2),
+                    300_000,
+                    1_000_000,
+                    1_000_000,
+                    5_000_000,
+                    3.0,
+                    outDir,
+                    profileDir);
+        }
+
+        /** Under 5 minutes: fewer cells and records, the RSS pair at 100k and 500k records. */
+        public static Plan quick(Path outDir, Path profileDir) {
+            return new Plan(
+                    true,
+                    List.of(32, 512),
+                    List.of(1, 2),
+                    100_000,
+                    200_000,
+                    100_000,
+                    500_000,
+                    1.0,
+                    outDir,
+                    profileDir);
+        }
+
+        /** Records a pipeline run at {@code batchSize} reads: fewer for the slow small batches. */
+        long records(long full, int batchSize) {
+            return batchSize == 1 ? full / 20 : batchSize <= 32 ? full / 4 : full;
+        }
+    }
+
+    /**
+     * The RSS runs' heap, fixed and touched up front: a heap left to grow is sized by the
+     * collector's taste, and a fixed one is touched page by page as a longer run cycles through it,
+     * so either way RSS would grow with the run's length whatever it holds. Pre-touched, what RSS
+     * adds over the heap is what lives outside it (TensorFlow's native memory, direct buffers,
+     * metaspace, threads); the heap in use after a full GC is printed beside it.
+     */
+    static final List<String> RSS_HEAP = List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
+
+    private final Plan plan;
+    private final PrintStream out;
+    private final List<BenchRow> rows = new ArrayList<>();
+    private final Map<String, Long> topics = new HashMap<>();
+    private Profiler profiler;
+    private String bootstrap;
+    private Path scratch;
+    private int tableCount;
+
+    private Bench(Plan plan, PrintStream out) {
+        this.plan = plan;
+        this.out = out;
+    }
+
+    /** Runs {@code plan}, printing to {@code out}; returns the ratios it printed last. */
+    public static BenchRatios run(Plan plan, PrintStream out) throws Exception {
+        return new Bench(plan, out).run();
+    }
+
+    private BenchRatios run() throws Exception {
+        System.setProperty("java.awt.headless", "true");
+        Files.createDirectories(plan.outDir());
+        scratch = Files.createTempDirectory("batchscore-bench-");
+        int cpus = Runtime.getRuntime().availableProcessors();
+        out.printf(
+                Locale.ROOT,
+                "bench%s: %d CPUs, batch sizes %s, parallelism %s, %,d %s and %,d %s records;"
+                        + " steady state = rows scored between 20%% and 90%% of a run%n",
+                plan.quick() ? " --quick" : "",
+                cpus,
+                plan.batchSizes(),
+                plan.parallelisms(),
+                plan.heavyRecords(),
+                HEAVY,
+                plan.trivialRecords(),
+                TRIVIAL);
+        if (plan.profileDir() != null) {
+            profiler = new Profiler(plan.profileDir());
+        }
+        try (KafkaClusterTestKit kafka = Demo.startKafka(scratch.resolve("kafka"))) {
+            bootstrap = kafka.bootstrapServers();
+            Path heavyModel =
+                    ReferenceModels.buildTabular(
+                            scratch.resolve("models"), ReferenceModels.DEFAULT_SEED);
+            Path trivialModel = HalfPlusTwo.build(scratch.resolve("models/half_plus_two/1"));
+            LongFunction<String> heavyRecords = Datasets.tabular(ReferenceModels.DEFAULT_SEED);
+            LongFunction<String> trivialRecords = Datasets.halfPlusTwo();
+            List<byte[]> heavySample = ModelBench.utf8(Datasets.sample(heavyRecords, 4096));
+
+            int pMax = plan.parallelisms().stream().max(Integer::compare).orElse(1);
+            // raw: the model's own limit
+            for (int p : plan.parallelisms()) {
+                for (int b : plan.batchSizes()) {
+                    ModelBench.Rate r =
+                            ModelBench.raw(
+                                    heavyModel,
+                                    ReferenceModels.TABULAR_INPUT,
+                                    ReferenceModels.TABULAR_FEATURES,
+                                    b,
+                                    p,
+                                    plan.modelSeconds());
+                    add(
+                            new BenchRow(
+                                    HEAVY,
+                                    BenchRow.RAW,
+                                    b,
+                                    p,
+                                    r.rows(),
+                                    r.rowsPerSecond(),
+                                    Double.NaN,
+                                    Double.NaN,
+                                    r.seconds(),
+                                    r.cpuMsPer1kRows()));
+                }
+            }
+            // the pipeline, and the pipeline without the model
+            for (String model : List.of(HEAVY, TRIVIAL)) {
+                boolean heavy = model.equals(HEAVY);
+                for (int p : plan.parallelisms()) {
+                    for (int b : plan.batchSizes()) {
+                        for (boolean identity : new boolean[] {false, true}) {
+                            if (identity && heavy && (plan.quick() || p != pMax)) {
+                                continue; // the heavy model's no-model run is information only
+                            }
+                            if (!heavy && plan.quick() && p != pMax) {
+                                continue; // --quick: half_plus_two's ratio is at full parallelism
+                            }
+                            long n =
+                                    plan.records(
+                                            heavy ? plan.heavyRecords() : plan.trivialRecords(), b);
+                            String topic = topic(model, n, heavy ? heavyRecords : trivialRecords);
+                            pipeline(
+                                    model,
+                                    heavy ? heavyModel : trivialModel,
+                                    topic,
+                                    n,
+                                    b,
+                                    p,
+                                    identity);
+                        }
+                    }
+                }
+            }
+            // naive code, at the heavy pipeline's best batch size
+            int best =
+                    BenchRatios.best(rows, HEAVY, BenchRow.PIPELINE, pMax)
+                            .map(BenchRow::batchSize)
+                            .orElse(512);
+            ModelBench.Rate load =
+                    ModelBench.loadPerBatch(
+                            heavyModel, heavySample, best, pMax, plan.modelSeconds() * 2);
+            add(
+                    new BenchRow(
+                            HEAVY,
+                            BenchRow.LOAD_PER_BATCH,
+                            best,
+                            pMax,
+                            load.rows(),
+                            load.rowsPerSecond(),
+                            Double.NaN,
+                            Double.NaN,
+                            load.seconds(),
+                            load.cpuMsPer1kRows()));
+            ModelBench.Rate one =
+                    ModelBench.perRecord(heavyModel, heavySample, pMax, plan.modelSeconds());
+            add(
+                    new BenchRow(
+                            HEAVY,
+                            BenchRow.BATCH1,
+                            1,
+                            pMax,
+                            one.rows(),
+                            one.rowsPerSecond(),
+                            Double.NaN,
+                            Double.NaN,
+                            one.seconds(),
+                            one.cpuMsPer1kRows()));
+
+            // peak RSS of two streaming runs, each in a JVM of its own
+            long rssSmall = rss(trivialModel, plan.rssSmall(), trivialRecords, pMax);
+            long rssLarge = rss(trivialModel, plan.rssLarge(), trivialRecords, pMax);
+            out.printf(
+                    Locale.ROOT,
+                    "peak RSS (VmHWM of a JVM running one streaming %s run, batch 512, parallelism"
+                            + " %d): %,d records %,d MB, %,d records %,d MB%s%n",
+                    TRIVIAL,
+                    pMax,
+                    plan.rssSmall(),
+                    rssSmall / 1024,
+                    plan.rssLarge(),
+                    rssLarge / 1024,
+                    plan.quick()
+                            ? " (--quick: rss_5m_over_1m is measured at these smaller counts)"
+                            : "");
+
+            out.print(table(rows));
+            Path csv = plan.outDir().resolve("bench.csv");
+            List<String> lines = new ArrayList<>();
+            lines.add(BenchRow.csvHeader());
+            rows.forEach(r -> lines.add(r.csv()));
+            Files.write(csv, lines);
+            Path png = plan.outDir().resolve("bench.png");
+            BenchChart.write(rows, png);
+            out.println("wrote " + csv + " and " + png);
+            if (profiler != null) {
+                out.println("flame graphs in " + plan.profileDir());
+            }
+            BenchRatios ratios = BenchRatios.of(rows, HEAVY, TRIVIAL, rssSmall, rssLarge);
+            out.println(ratios.line());
+            return ratios;
+        } finally {
+            deleteRecursively(scratch);
+        }
+    }
+
+    private void add(BenchRow row) {
+        rows.add(row);
+        out.printf(
+                Locale.ROOT,
+                "  %-13s %-20s batch %5d  p%d  %,12.0f rows/s  %7.1f cpu ms/1k rows%s%n",
+                row.model(),
+                row.variant(),
+                row.batchSize(),
+                row.parallelism(),
+                row.rowsPerSecond(),
+                row.cpuMsPer1kRows(),
+                Double.isNaN(row.firstRowSeconds())
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                "  (whole run %,.0f rows/s, first row after %.2f s)",
+                                row.wholeRunRowsPerSecond(),
+                                row.firstRowSeconds()));
+    }
+
+    private String topic(String model, long records, LongFunction<String> generator)
+            throws Exception {
+        String topic = model.replace('_', '-') + "-" + records;
+        if (!topics.containsKey(topic)) {
+            long start = System.nanoTime();
+            Datasets.produce(bootstrap, topic, records, generator);
+            out.printf(
+                    Locale.ROOT,
+                    "  wrote %,d records to topic %s in %.1f s%n",
+                    records,
+                    topic,
+                    (System.nanoTime() - start) / 1e9);
+            topics.put(topic, records);
+        }
+        return topic;
+    }
+
+    private void pipeline(
+            String model,
+            Path modelDir,
+            String topic,
+            long records,
+            int batch,
+            int p,
+            boolean identity)
+            throws Exception {
+        String variant = identity ? BenchRow.NO_MODEL : BenchRow.PIPELINE;
+        PipelineRun.Setup setup =
+                new PipelineRun.Setup(
+                        bootstrap,
+                        topic,
+                        records,
+                        modelDir,
+                        "id:long",
+                        scratch.resolve("warehouse"),
+                        "bench.t" + (tableCount++));
+        String name = String.format(Locale.ROOT, "%s-%s-b%d-p%d", model, variant, batch, p);
+        if (profiler != null) {
+            profiler.start();
+        }
+        PipelineRun.Timing t;
+        try {
+            t = PipelineRun.run(setup, batch, p, identity, Map.of());
+        } finally {
+            if (profiler != null) {
+                profiler.stop(name);
+            }
+        }
+        add(
+                new BenchRow(
+                        model,
+                        variant,
+                        batch,
+                        p,
+                        t.rows(),
+                        t.steadyRowsPerSecond(),
+                        t.wholeRunRowsPerSecond(),
+                        t.firstRowSeconds(),
+                        t.runSeconds(),
+                        t.cpuMsPer1kRows()));
+    }
+
+    private long rss(Path model, long records, LongFunction<String> generator, int p)
+            throws Exception {
+        String topic = topic(TRIVIAL, records, generator);
+        String output =
+                ChildJvm.run(
+                        RssChild.class,
+                        RSS_HEAP,
+                        List.of(
+                                bootstrap,
+                                topic,
+                                Long.toString(records),
+                                model.toString(),
+                                "id:long",
+                                scratch.resolve("warehouse-rss").toString(),
+                                "bench.rss" + (tableCount++),
+                                "512",
+                                Integer.toString(p)),
+                        Map.of());
+        out.printf(
+                Locale.ROOT,
+                "  streaming run of %,d records in its own JVM (%s): peak RSS %,d MB, heap in use"
+                        + " after a full GC at the end %,d MB%n",
+                records,
+                String.join(" ", RSS_HEAP),
+                Long.parseLong(ChildJvm.value(output, "rss_kb")) / 1024,
+                Long.parseLong(ChildJvm.value(output, "live_heap_kb")) / 1024);
+        return Long.parseLong(ChildJvm.value(output, "rss_kb"));
+    }
+
+    static String table(List<BenchRow> rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "%n%-14s %-21s %6s %3s %10s %14s %14s %10s %12s%n",
+                        "model",
+                        "variant",
+                        "batch",
+                        "p",
+                        "rows",
+                        "rows/s",
+                        "whole-run/s",
+                        "first row",
+                        "cpu ms/1k"));
+        Set<String> order =
+                new LinkedHashSet<>(
+                        List.of(
+                                BenchRow.RAW,
+                                BenchRow.PIPELINE,
+                                BenchRow.NO_MODEL,
+                                BenchRow.LOAD_PER_BATCH,
+                                BenchRow.BATCH1));
+        List<BenchRow> sorted = new ArrayList<>(rows);
+        List<String> variants = new ArrayList<>(order);
+        sorted.sort(
+                Comparator.comparing(BenchRow::model)
+                        .thenComparing(r -> variants.indexOf(r.variant()))
+                        .thenComparingInt(BenchRow::parallelism)
+                        .thenComparingInt(BenchRow::batchSize));
+        for (BenchRow r : sorted) {
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%-14s %-21s %6d %3d %,10d %,14.0f %14s %10s %12.1f%n",
+                            r.model(),
+                            r.variant(),
+                            r.batchSize(),
+                            r.parallelism(),
+                            r.rows(),
+                            r.rowsPerSecond(),
+                            Double.isNaN(r.wholeRunRowsPerSecond())
+                                    ? "-"
+                                    : String.format(
+                                            Locale.ROOT, "%,.0f", r.wholeRunRowsPerSecond()),
+                            Double.isNaN(r.firstRowSeconds())
+                                    ? "-"
+                                    : String.format(Locale.ROOT, "%.2f s", r.firstRowSeconds()),
+                            r.cpuMsPer1kRows()));
+        }
+        return sb.toString();
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temp directory is harmless
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.batchscore.examples.bench;
+
+import static dev.batchscore.pipeline.BatchscoreOptions.*;
+
+import dev.batchscore.operators.ScoringProbe;
+import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.LocalRunner;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One bounded run of the real job (Kafka source, micro-batches, score, both Iceberg sinks, the run
+ * marker) on an embedded MiniCluster in this JVM, timed through {@link ScoringProbe}: the time from
+ * the start of the embedded run to its first scored batch, the steady-state rate (records scored
+ * between 20% and 90% of the run, over the time between), and the whole run's rate.
+ */
+final class PipelineRun {
+    /** Where a run reads, what it scores with and where it writes. */
+    record Setup(
+            String bootstrap,
+            String topic,
+            long records,
+            Path model,
+            String passthrough,
+            Path warehouse,
+            String table) {}
+
+    /** What a run measured. */
+    record Timing(
+            long rows,
+            double steadyRowsPerSecond,
+            double wholeRunRowsPerSecond,
+            double firstRowSeconds,
+            double planSeconds,
+            double runSeconds,
+            double cpuMsPer1kRows) {}
+
+    private PipelineRun() {}
+
+    static Timing run(
+            Setup setup,
+            int batchSize,
+            int parallelism,
+            boolean identity,
+            Map<String, String> extraOptions)
+            throws Exception {
+        Map<String, Object> cli = new LinkedHashMap<>();
+        cli.put(SOURCE_KAFKA_BOOTSTRAP_SERVERS.key(), setup.bootstrap());
+        cli.put(SOURCE_KAFKA_TOPIC.key(), setup.topic());
+        cli.put(MODEL_PATH.key(), setup.model().toString());
+        cli.put(OUTPUT_PASSTHROUGH.key(), setup.passthrough());
+        cli.put(SINK_ICEBERG_CATALOG_TYPE.key(), "hadoop");
+        cli.put(SINK_ICEBERG_CATALOG_WAREHOUSE.key(), setup.warehouse().toString());
+        cli.put(SINK_ICEBERG_TABLE.key(), setup.table());
+        cli.put(BATCH_SIZE.key(), batchSize);
+        cli.put(PARALLELISM.key(), parallelism);
+        // As the demo: the bounded job ends with one more checkpoint, which commits the tail.
+        cli.put(EXECUTION_CHECKPOINTING_INTERVAL.key(), "2 s");
+        cli.putAll(extraOptions);
+        JobConfig config = JobConfig.of(Map.of(), "", cli);
+
+        long planStart = System.nanoTime();
+        JobPlan plan = JobPlan.create(config);
+        if (identity) {
+            plan =
+                    new JobPlan(
+                            plan.config(),
+                            plan.spec().toBuilder().identityScoring(true).build(),
+                            plan.catalogLoader(),
+                            plan.table(),
+                            plan.errorsTable(),
+                            plan.scoredRowType(),
+                            plan.errorRowType(),
+                            plan.run(),
+                            plan.committed(),
+                            plan.restorePath());
+        }
+        double planSeconds = (System.nanoTime() - planStart) / 1e9;
+
+        Progress progress = new Progress(setup.records());
+        ScoringProbe.listen(progress::scored);
+        LocalRunner.Result result;
+        long cpu = BenchRow.processCpuNanos();
+        try {
+            progress.start = System.nanoTime();
+            result = LocalRunner.run(plan, false, setup.records(), null);
+        } finally {
+            ScoringProbe.listen(null);
+        }
+        long end = System.nanoTime();
+        cpu = BenchRow.processCpuNanos() - cpu;
+        long rows = result.rows() + result.errors();
+        if (rows != setup.records()) {
+            throw new IllegalStateException(
+                    "bench: the run committed "
+                            + rows
+                            + " rows and errors, expected "
+                            + setup.records()
+                            + ": "
+                            + result.summary());
+        }
+        double runSeconds = (end - progress.start) / 1e9;
+        return new Timing(
+                rows,
+                progress.steadyRate(),
+                rows / runSeconds,
+                (progress.first.get() - progress.start) / 1e9,
+                planSeconds,
+                runSeconds,
+                cpu / 1e3 / rows);
+    }
+
+    /** Scored-record counts over time, from the scoring subtasks. */
+    private static final class Progress {
+        private final long expected;
+        private final AtomicLong count = new AtomicLong();
+        private final AtomicLong first = new AtomicLong();
+        private volatile long start;
+        // Times at which the count first reached 20% and 90% of the expected records.
+        private long lowAt;
+        private long lowCount;
+        private long highAt;
+        private long highCount;
+
+        Progress(long expected) {
+            this.expected = expected;
+        }
+
+        void scored(long records) {
+            long now = System.nanoTime();
+            first.compareAndSet(0, now);
+            long total = count.addAndGet(records);
+            synchronized (this) {
+                if (lowAt == 0 && total >= expected * 0.2) {
+                    lowAt = now;
+                    lowCount = total;
+                }
+                if (highAt == 0 && total >= expected * 0.9) {
+                    highAt = now;
+                    highCount = total;
+                }
+            }
+        }
+
+        synchronized double steadyRate() {
+            if (lowAt == 0 || highAt <= lowAt) {
+                return Double.NaN;
+            }
+            return (highCount - lowCount) / ((highAt - lowAt) / 1e9);
+        }
+    }
+}
