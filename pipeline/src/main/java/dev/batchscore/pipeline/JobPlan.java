@@ -1,7 +1,5 @@
 package dev.batchscore.pipeline;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
-
 import dev.batchscore.models.BatchScorer;
 import dev.batchscore.models.FieldSpec;
 import dev.batchscore.models.ModelException;
@@ -11,10 +9,15 @@ import dev.batchscore.models.TensorSpec;
 import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.operators.ScoringSpec;
+import dev.batchscore.pipeline.config.ConfigException;
+import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.config.JobSettings;
+import dev.batchscore.pipeline.config.ModelSettings;
+import dev.batchscore.pipeline.config.SinkSettings;
+import dev.batchscore.pipeline.config.SourceSettings;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.iceberg.WarehouseProbe;
 import dev.batchscore.pipeline.kafka.KafkaChecks;
-import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.kafka.TopicSampler;
 import dev.batchscore.pipeline.runs.CommittedPositions;
 import dev.batchscore.pipeline.runs.Run;
@@ -28,7 +31,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -50,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * learn its outputs, the passthrough columns are known, and both Iceberg tables exist with a
  * compatible schema. {@link ScoringJob} wires a plan into a Flink job graph.
  *
- * @param config the options the plan was made from
+ * @param settings the settings the plan was made from
  * @param spec what the scoring operators need, outputs resolved
  * @param catalogLoader loads the Iceberg catalog in the sink's tasks
  * @param table the scored table
@@ -64,7 +66,7 @@ import org.slf4j.LoggerFactory;
  *     again instead, minus what it committed
  */
 public record JobPlan(
-        JobConfig config,
+        JobSettings settings,
         ScoringSpec spec,
         CatalogLoader catalogLoader,
         TableIdentifier table,
@@ -104,7 +106,15 @@ public record JobPlan(
      * ConfigException} or {@link ModelException}, each one line naming what to fix.
      */
     public static JobPlan create(JobConfig config) {
-        String modelPath = config.get(MODEL_PATH);
+        return create(config.settings());
+    }
+
+    /** As {@link #create(JobConfig)}, from settings made in code. */
+    public static JobPlan create(JobSettings settings) {
+        ModelSettings modelSettings = settings.model();
+        SourceSettings source = settings.source();
+        SinkSettings sink = settings.sink();
+        String modelPath = modelSettings.path();
         if (!Files.exists(Path.of(modelPath))) {
             throw new ConfigException(
                     "model.path '"
@@ -114,17 +124,16 @@ public record JobPlan(
         ScoringSpec.Builder builder =
                 ScoringSpec.builder()
                         .modelPath(modelPath)
-                        .tags(config.get(MODEL_TAGS))
-                        .signature(config.get(MODEL_SIGNATURE))
-                        .inputMapping(config.prefixed(MODEL_INPUT))
-                        .intraOpThreads(config.get(MODEL_INTRA_OP_THREADS))
-                        .interOpThreads(config.get(MODEL_INTER_OP_THREADS))
-                        .batchSize(config.get(BATCH_SIZE))
-                        .maxDelay(config.get(BATCH_MAX_DELAY))
-                        .buckets(config.get(BATCH_BUCKETS))
-                        .errorPolicy(ErrorOptions.policy(config));
-        builder.modelName(
-                config.getOptional(MODEL_NAME).orElseGet(() -> defaultModelName(modelPath)));
+                        .tags(modelSettings.tags())
+                        .signature(modelSettings.signature())
+                        .inputMapping(modelSettings.inputMapping())
+                        .intraOpThreads(modelSettings.intraOpThreads())
+                        .interOpThreads(modelSettings.interOpThreads())
+                        .batchSize(settings.batch().size())
+                        .maxDelay(settings.batch().maxDelay())
+                        .buckets(settings.batch().buckets())
+                        .errorPolicy(settings.errors().policy());
+        builder.modelName(modelSettings.modelName());
 
         // Outputs and input fields come from the model itself so the row type is fixed up front.
         ScoringSpec draft = builder.build();
@@ -169,28 +178,27 @@ public record JobPlan(
         Set<String> outputNames = new HashSet<>();
         outputs.forEach(o -> outputNames.add(o.key()));
 
-        String servers = config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS);
-        List<String> topics = config.get(SOURCE_KAFKA_TOPIC);
-        KafkaChecks.check(servers, topics, KafkaSources.clientProperties(config), KAFKA_TIMEOUT);
+        String servers = source.bootstrapServers();
+        List<String> topics = source.topics();
+        KafkaChecks.check(servers, topics, source.clientProperties(), KAFKA_TIMEOUT);
         InputTypeCheck.check(
                 modelFields,
                 draft,
                 TopicSampler.sampleRecords(
                         servers,
                         topics,
-                        KafkaSources.clientProperties(config),
+                        source.clientProperties(),
                         SAMPLE_PER_PARTITION,
                         SAMPLE_TIMEOUT));
 
-        String catalogType = config.get(SINK_ICEBERG_CATALOG_TYPE).trim().toLowerCase(Locale.ROOT);
-        if (catalogType.equals("hadoop") || catalogType.equals("jdbc")) {
+        if (sink.catalogType().needsWarehouse()) {
             // Before the catalog is touched: a Hadoop catalog over an unwritable path fails later
             // with a less telling error, or half way through creating the tables.
-            WarehouseProbe.check(config.get(SINK_ICEBERG_CATALOG_WAREHOUSE));
+            WarehouseProbe.check(sink.warehouse());
         }
-        CatalogLoader loader = IcebergTables.catalogLoader(config);
-        TableIdentifier tableId = IcebergTables.identifier(config.table());
-        TableIdentifier errorsId = IcebergTables.identifier(config.errorsTable());
+        CatalogLoader loader = IcebergTables.catalogLoader(sink);
+        TableIdentifier tableId = IcebergTables.identifier(sink.table());
+        TableIdentifier errorsId = IcebergTables.identifier(sink.errorsTable());
         Catalog catalog;
         Optional<Table> existing;
         Optional<Table> existingErrors;
@@ -201,17 +209,15 @@ public record JobPlan(
         } catch (RuntimeException e) {
             throw new ConfigException(
                     "the Iceberg catalog ("
-                            + catalogType
+                            + sink.catalogType()
                             + " at "
-                            + config.getOptional(SINK_ICEBERG_CATALOG_URI)
-                                    .or(() -> config.getOptional(SINK_ICEBERG_CATALOG_WAREHOUSE))
-                                    .orElse("?")
+                            + sink.location()
                             + ") cannot be reached: "
                             + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
                             + "; check sink.iceberg.catalog.*",
                     e);
         }
-        String restorePath = config.getOptional(EXECUTION_STATE_RECOVERY_PATH).orElse(null);
+        String restorePath = settings.execution().stateRecoveryPath();
         if (restorePath != null && drained(restorePath)) {
             // After stop --drain every task is finished in the savepoint: restored, it would read
             // nothing more. The run goes on from its ledger range, skipping what it committed.
@@ -226,12 +232,11 @@ public record JobPlan(
         try {
             // Every check that can fail, for both tables, before the pipeline is claimed or either
             // table is created or changed. The row types do not depend on the run.
-            builder.passthrough(passthrough(config, existing, inputFields, outputNames));
+            builder.passthrough(passthrough(source, sink, existing, inputFields, outputNames));
             RowType scored = ScoredRows.scoredRowType(builder.build());
             RowType errors = ScoredRows.errorRowType();
-            List<String> partitionBy =
-                    config.getOptional(SINK_ICEBERG_PARTITION_BY).orElse(List.of());
-            Map<String, String> tableProps = config.prefixed(SINK_ICEBERG_TABLE_PROPERTIES);
+            List<String> partitionBy = sink.partitionBy();
+            Map<String, String> tableProps = sink.tableProperties();
             // The errors table has its own fixed columns: only partition it by them if it can be.
             List<String> errorPartitions = new ArrayList<>();
             for (String p : partitionBy) {
@@ -254,16 +259,7 @@ public record JobPlan(
             }
             // Before the tables are touched: a resumed run takes its id from the ledger, and a run
             // of an existing table claims its pipeline there before it reads anything.
-            planned =
-                    RunPlanner.plan(
-                            config,
-                            existing,
-                            existingErrors,
-                            draft.modelName(),
-                            modelVersion,
-                            draft.signature(),
-                            config.isSet(EXECUTION_STATE_RECOVERY_PATH),
-                            newRunId);
+            planned = RunPlanner.plan(settings, existing, existingErrors, modelVersion, newRunId);
             builder.pipelineId(planned.run().pipelineId()).runId(planned.run().runId());
             ScoringSpec spec = builder.build();
             Table scoredTable =
@@ -276,13 +272,10 @@ public record JobPlan(
                 // another run may have created the table and run meanwhile.
                 RunPlanner.Planned again =
                         RunPlanner.plan(
-                                config,
+                                settings,
                                 Optional.of(scoredTable),
                                 Optional.of(errorsTable),
-                                draft.modelName(),
                                 modelVersion,
-                                draft.signature(),
-                                config.isSet(EXECUTION_STATE_RECOVERY_PATH),
                                 newRunId);
                 existing = Optional.of(scoredTable);
                 if (!again.run().runId().equals(planned.run().runId())) {
@@ -296,7 +289,7 @@ public record JobPlan(
             }
             LOG.info("Planned job: {} -> {} (errors to {})", spec, tableId, errorsId);
             return new JobPlan(
-                    config,
+                    settings,
                     spec,
                     loader,
                     tableId,
@@ -328,19 +321,15 @@ public record JobPlan(
      * outputs nor metadata; else the fields of the first records of the topic, minus model inputs.
      */
     static List<PassthroughField> passthrough(
-            JobConfig config,
+            SourceSettings source,
+            SinkSettings sink,
             Optional<Table> existing,
             Set<String> inputFields,
             Set<String> outputs) {
         List<PassthroughField> fields = new ArrayList<>();
-        if (config.isSet(OUTPUT_PASSTHROUGH)) {
-            for (String text : config.get(OUTPUT_PASSTHROUGH)) {
-                try {
-                    fields.add(PassthroughField.parse(text));
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException("output.passthrough: " + e.getMessage(), e);
-                }
-            }
+        boolean explicit = sink.passthroughFields().isPresent();
+        if (explicit) {
+            fields.addAll(sink.passthrough());
         } else if (existing.isPresent()) {
             for (Types.NestedField column : existing.get().schema().columns()) {
                 if (outputs.contains(column.name()) || METADATA_COLUMNS.contains(column.name())) {
@@ -351,9 +340,9 @@ public record JobPlan(
         } else {
             fields.addAll(
                     TopicSampler.inferPassthrough(
-                            config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS),
-                            config.get(SOURCE_KAFKA_TOPIC),
-                            KafkaSources.clientProperties(config),
+                            source.bootstrapServers(),
+                            source.topics(),
+                            source.clientProperties(),
                             SAMPLE_PER_PARTITION,
                             inputFields,
                             SAMPLE_TIMEOUT));
@@ -361,7 +350,7 @@ public record JobPlan(
         List<PassthroughField> kept = new ArrayList<>();
         for (PassthroughField f : fields) {
             if (outputs.contains(f.name()) || METADATA_COLUMNS.contains(f.name())) {
-                if (config.isSet(OUTPUT_PASSTHROUGH)) {
+                if (explicit) {
                     throw new ConfigException(
                             "output.passthrough field '"
                                     + f.name()
@@ -394,24 +383,6 @@ public record JobPlan(
         };
     }
 
-    /**
-     * The model directory's name; for a TF Serving version directory ({@code .../sentiment/3}) the
-     * base directory's name, since "3" says nothing in the {@code _model} column.
-     */
-    public static String defaultModelName(String modelPath) {
-        Path path = Path.of(modelPath).toAbsolutePath().normalize();
-        Path name = path.getFileName();
-        if (name == null) {
-            return modelPath;
-        }
-        if (name.toString().matches("\\d+")
-                && path.getParent() != null
-                && path.getParent().getFileName() != null) {
-            return path.getParent().getFileName().toString();
-        }
-        return name.toString();
-    }
-
     private static boolean drained(String savepoint) {
         try {
             return Savepoints.allOperatorsFinished(savepoint);
@@ -436,13 +407,14 @@ public record JobPlan(
      * once and the run stays incomplete; the next {@code resume} run reads its range.
      */
     public void applyRestore(StreamGraph graph) {
-        if (restorePath == null && config.isSet(EXECUTION_STATE_RECOVERY_PATH)) {
+        if (restorePath == null && settings.execution().resuming()) {
             graph.setSavepointRestoreSettings(SavepointRestoreSettings.none());
         }
     }
 
     /** The scoring parallelism: {@code parallelism} if set, else the environment's. */
     public int parallelism(int environmentDefault) {
-        return config.getOptional(PARALLELISM).orElse(environmentDefault);
+        Integer parallelism = settings.execution().parallelism();
+        return parallelism != null ? parallelism : environmentDefault;
     }
 }

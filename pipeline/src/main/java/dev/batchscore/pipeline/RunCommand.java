@@ -1,5 +1,7 @@
 package dev.batchscore.pipeline;
 
+import dev.batchscore.pipeline.config.BatchscoreOptions;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.Run;
 import dev.batchscore.pipeline.runs.RunLedger;
 import java.io.PrintStream;
@@ -21,7 +23,7 @@ public final class RunCommand {
         JobPlan plan = JobPlan.create(config);
         out.println(
                 "scoring "
-                        + String.join(",", config.get(BatchscoreOptions.SOURCE_KAFKA_TOPIC))
+                        + String.join(",", plan.settings().source().topics())
                         + " with "
                         + plan.spec().modelName()
                         + " ("

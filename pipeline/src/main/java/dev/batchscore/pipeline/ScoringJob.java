@@ -2,6 +2,7 @@ package dev.batchscore.pipeline;
 
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.operators.KafkaRecord;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.PostCommitSink;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.runs.ClaimKeeper;
@@ -64,7 +65,8 @@ public final class ScoringJob {
                         .get(StateRecoveryOptions.SAVEPOINT_PATH);
         JobConfig config = JobConfig.fromArgs(args).withStateRecoveryPath(flinkRestore);
         StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(config.flinkConfiguration());
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        config.settings().execution().flinkConfiguration());
         JobPlan plan = JobPlan.create(config);
         build(env, plan);
         JobExecutionResult result = execute(env, plan);
@@ -158,7 +160,12 @@ public final class ScoringJob {
     public static Sinks build(StreamExecutionEnvironment env, JobPlan plan) {
         DataStream<KafkaRecord> records =
                 env.fromSource(
-                                KafkaSources.create(plan.config(), plan.run()),
+                                KafkaSources.create(
+                                        plan.settings().source(),
+                                        plan.run().start() == null
+                                                ? null
+                                                : plan.run().start().asMap(),
+                                        plan.run().end() == null ? null : plan.run().end().asMap()),
                                 WatermarkStrategy.noWatermarks(),
                                 KafkaSources.UID)
                         .uid(KafkaSources.UID)
@@ -246,7 +253,7 @@ public final class ScoringJob {
         return new ClaimKeeper.Lease(
                 TableLoader.fromCatalog(plan.catalogLoader(), plan.table()),
                 plan.run(),
-                plan.config().get(BatchscoreOptions.PIPELINE_CLAIM_TIMEOUT));
+                plan.settings().run().claimTimeout());
     }
 
     static String jobName(JobPlan plan) {

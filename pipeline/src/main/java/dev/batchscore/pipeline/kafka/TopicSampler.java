@@ -3,7 +3,7 @@ package dev.batchscore.pipeline.kafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchscore.operators.PassthroughField;
-import dev.batchscore.pipeline.ConfigException;
+import dev.batchscore.pipeline.config.ConfigException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
