@@ -10,6 +10,7 @@ import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.config.ModelSettings;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -35,10 +36,10 @@ class JobPlanTest {
         return JobConfig.of(Map.of(), "", m);
     }
 
-    private static java.util.List<PassthroughField> passthrough(
+    private static List<PassthroughField> passthrough(
             JobConfig config, Optional<Table> existing, Set<String> inputs, Set<String> outputs) {
-        return JobPlan.passthrough(
-                config.settings().source(), config.settings().sink(), existing, inputs, outputs);
+        return TablePlan.passthrough(
+                config.settings().sink(), existing, List.of(), inputs, outputs);
     }
 
     @Test

@@ -1,0 +1,85 @@
+package dev.batchscore.pipeline;
+
+import dev.batchscore.models.BatchScorer;
+import dev.batchscore.models.FieldSpec;
+import dev.batchscore.models.ModelRegistry;
+import dev.batchscore.models.SavedModel;
+import dev.batchscore.models.TensorSpec;
+import dev.batchscore.operators.ScoringSpec;
+import dev.batchscore.pipeline.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Step 1 of {@link JobPlan#create}: loads the model once in the client to learn what the job writes
+ * (its outputs, version and inputs), and checks that every {@code model.input.*} names an input of
+ * the signature.
+ *
+ * @param outputs the signature's outputs: the model columns of the scored table
+ * @param version the TF Serving version, or {@code unversioned}
+ * @param exportDir the export that was loaded: for a TF Serving base directory, its highest version
+ * @param fields the signature's inputs (or tf.Example features)
+ * @param inputFields the JSON fields the inputs are read from
+ */
+record ModelProbe(
+        List<TensorSpec> outputs,
+        String version,
+        Path exportDir,
+        List<FieldSpec> fields,
+        Set<String> inputFields) {
+
+    /** Loads the model {@code draft} names (outputs not yet known) and reads its signature. */
+    static ModelProbe probe(ScoringSpec draft) {
+        if (!Files.exists(Path.of(draft.modelPath()))) {
+            throw new ConfigException(
+                    "model.path '"
+                            + draft.modelPath()
+                            + "' does not exist: point it at a SavedModel directory");
+        }
+        try (SavedModel model =
+                ModelRegistry.acquire(Path.of(draft.modelPath()), draft.modelOptions())) {
+            BatchScorer scorer = model.scorer(draft.signature());
+            String version =
+                    model.describe().version().isPresent()
+                            ? Long.toString(model.describe().version().getAsLong())
+                            : "unversioned";
+            Set<String> known = new HashSet<>();
+            Set<String> inputFields = new LinkedHashSet<>();
+            for (FieldSpec field : scorer.fields()) {
+                known.add(field.name());
+                inputFields.add(draft.jsonFieldFor(field.name()));
+            }
+            for (String mapped : draft.inputMapping().keySet()) {
+                if (!known.contains(mapped)) {
+                    throw new ConfigException(
+                            "model.input."
+                                    + mapped
+                                    + ": signature '"
+                                    + draft.signature()
+                                    + "' has no input named '"
+                                    + mapped
+                                    + "'; its inputs are "
+                                    + known
+                                    + ": rename the key to model.input.<one of them>");
+                }
+            }
+            return new ModelProbe(
+                    List.copyOf(scorer.signature().outputs()),
+                    version,
+                    model.exportDir(),
+                    List.copyOf(scorer.fields()),
+                    Set.copyOf(inputFields));
+        }
+    }
+
+    /** The output names: columns a passthrough field must not shadow. */
+    Set<String> outputNames() {
+        Set<String> names = new HashSet<>();
+        outputs.forEach(o -> names.add(o.key()));
+        return names;
+    }
+}
