@@ -119,7 +119,7 @@ public final class LocalRunner {
         // LocalStreamEnvironment would also refuse to exist inside a test's cluster context.
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(conf);
         env.setParallelism(plan.parallelism(Runtime.getRuntime().availableProcessors()));
-        ScoringJob.build(env, plan);
+        BatchScoringJob.of(plan).addTo(env);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(ScoringJob.jobName(plan));
         plan.applyRestore(graph);

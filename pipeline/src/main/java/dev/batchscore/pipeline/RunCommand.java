@@ -20,7 +20,8 @@ public final class RunCommand {
     /** Runs the job that the job options {@code args} ({@link JobConfig#fromArgs}) describe. */
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         JobConfig config = JobConfig.fromArgs(args);
-        JobPlan plan = JobPlan.create(config);
+        JobPlan plan =
+                BatchScoringJob.builder().settings(config.settings()).build().plan().orElseThrow();
         out.println(
                 "scoring "
                         + String.join(",", plan.settings().source().topics())

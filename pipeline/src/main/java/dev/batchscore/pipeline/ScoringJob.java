@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>{@link #main} is the job jar's entry point ({@code flink run batchscore.jar --config job.yaml
- * [--<key> <value>...]}); it only wires. {@link #wire} takes any {@code DataStream<KafkaRecord>},
- * so tests can feed in-memory records.
+ * [--<key> <value>...]}); it goes through {@link BatchScoringJob}, the typed builder. {@link #wire}
+ * takes any {@code DataStream<KafkaRecord>}, so tests can feed in-memory records.
  */
 public final class ScoringJob {
     /** Sink uid suffixes; part of savepoint compatibility, never change them. */
@@ -67,9 +67,10 @@ public final class ScoringJob {
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
                         config.settings().execution().flinkConfiguration());
-        JobPlan plan = JobPlan.create(config);
-        build(env, plan);
-        JobExecutionResult result = execute(env, plan);
+        BatchScoringJob job = BatchScoringJob.builder().settings(config.settings()).build();
+        JobPlan plan = job.plan().orElseThrow();
+        job.addTo(env);
+        JobExecutionResult result = job.execute(env);
         if (result instanceof DetachedJobExecutionResult) {
             // Detached (flink run -d, the REST API, the Web UI, application mode): the job marks
             // its own run complete; there is nothing to wait for here.
