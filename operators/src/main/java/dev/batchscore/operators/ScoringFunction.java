@@ -129,7 +129,12 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         scoredArity = scoredType.getFieldCount();
 
         long start = System.nanoTime();
-        model = ModelRegistry.acquire(Path.of(spec.modelPath()), spec.modelOptions());
+        // A model on object storage (s3://, gs://, hdfs://...) is copied to local disk once per
+        // TaskManager; every slot and restart on it then shares the copy and the loaded model.
+        Path local =
+                ModelFetcher.localize(
+                        spec.modelPath(), ModelFetcher.localDir(spec.modelLocalDir()));
+        model = ModelRegistry.acquire(local, spec.modelOptions());
         try {
             scorer = model.scorer(spec.signature());
             modelLoadTimeMs = (System.nanoTime() - start) / 1_000_000;

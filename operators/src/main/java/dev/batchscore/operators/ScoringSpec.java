@@ -39,6 +39,7 @@ public final class ScoringSpec implements Serializable {
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(1);
 
     private final String modelPath;
+    private final String modelLocalDir;
     private final List<String> tags;
     private final String signature;
     private final String modelName;
@@ -58,6 +59,7 @@ public final class ScoringSpec implements Serializable {
 
     private ScoringSpec(Builder b) {
         this.modelPath = b.modelPath;
+        this.modelLocalDir = b.modelLocalDir;
         this.tags = Collections.unmodifiableList(new ArrayList<>(b.tags));
         this.signature = b.signature;
         this.modelName = b.modelName != null ? b.modelName : defaultModelName(b.modelPath);
@@ -86,6 +88,7 @@ public final class ScoringSpec implements Serializable {
     public Builder toBuilder() {
         return new Builder()
                 .modelPath(modelPath)
+                .modelLocalDir(modelLocalDir)
                 .tags(tags)
                 .signature(signature)
                 .modelName(modelName)
@@ -104,6 +107,14 @@ public final class ScoringSpec implements Serializable {
 
     public String modelPath() {
         return modelPath;
+    }
+
+    /**
+     * Where a model from a remote filesystem is copied ({@link ModelFetcher}); null for the
+     * default.
+     */
+    public String modelLocalDir() {
+        return modelLocalDir;
     }
 
     public List<String> tags() {
@@ -197,6 +208,7 @@ public final class ScoringSpec implements Serializable {
     public String toString() {
         return "ScoringSpec{modelPath="
                 + modelPath
+                + (modelLocalDir == null ? "" : ", modelLocalDir=" + modelLocalDir)
                 + ", tags="
                 + tags
                 + ", signature="
@@ -254,6 +266,7 @@ public final class ScoringSpec implements Serializable {
     /** Builds a {@link ScoringSpec}; {@link #build()} checks every value and names the fix. */
     public static final class Builder {
         private String modelPath;
+        private String modelLocalDir;
         private List<String> tags = List.of(ModelOptions.DEFAULT_TAG);
         private String signature = ModelOptions.DEFAULT_SIGNATURE;
         private String modelName;
@@ -273,6 +286,12 @@ public final class ScoringSpec implements Serializable {
 
         public Builder modelPath(String modelPath) {
             this.modelPath = modelPath;
+            return this;
+        }
+
+        /** The local directory remote models are copied to; null for {@link ModelFetcher}'s. */
+        public Builder modelLocalDir(String modelLocalDir) {
+            this.modelLocalDir = modelLocalDir;
             return this;
         }
 

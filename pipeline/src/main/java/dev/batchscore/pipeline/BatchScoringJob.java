@@ -244,7 +244,7 @@ public final class BatchScoringJob {
             String pipelineId =
                     run.pipelineId() != null ? run.pipelineId() : "embedded:" + model.modelName();
             spec.outputs(probe.outputs())
-                    .modelPath(probe.exportDir().toString())
+                    .modelPath(probe.pinnedPath())
                     .passthrough(passthrough)
                     .pipelineId(pipelineId)
                     .runId(run.runIdIfSet().orElseGet(() -> UUID.randomUUID().toString()));

@@ -93,7 +93,7 @@ public record JobPlan(
         builder.outputs(model.outputs());
         // Pinned: for a TF Serving base directory, the version resolved here (the one the lineage
         // names) is what every task loads, on every restart, even once a newer version appears.
-        builder.modelPath(model.exportDir().toString());
+        builder.modelPath(model.pinnedPath());
 
         // 2. Kafka: brokers, topics, and the mapping against records sampled once.
         List<JsonNode> samples = KafkaPreflight.check(settings.source(), model.fields(), draft);
@@ -103,7 +103,7 @@ public record JobPlan(
         if (sink.catalogType().needsWarehouse()) {
             // Before the catalog is touched: a Hadoop catalog over an unwritable path fails later
             // with a less telling error, or half way through creating the tables.
-            WarehouseProbe.check(sink.warehouse());
+            WarehouseProbe.check(sink.warehouse(), sink.catalogProperties());
         }
         CatalogLoader loader = IcebergTables.catalogLoader(sink);
         Catalog catalog = loadCatalog(loader, sink);
@@ -205,6 +205,7 @@ public record JobPlan(
             ModelSettings model, BatchSettings batch, ErrorSettings errors) {
         return ScoringSpec.builder()
                 .modelPath(model.path())
+                .modelLocalDir(model.localDir())
                 .tags(model.tags())
                 .signature(model.signature())
                 .inputMapping(model.inputMapping())

@@ -5,6 +5,7 @@ import dev.batchscore.models.FieldSpec;
 import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.TensorSpec;
+import dev.batchscore.operators.ModelFetcher;
 import dev.batchscore.operators.ScoringSpec;
 import dev.batchscore.pipeline.config.ConfigException;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -21,7 +23,10 @@ import java.util.Set;
  *
  * @param outputs the signature's outputs: the model columns of the scored table
  * @param version the TF Serving version, or {@code unversioned}
- * @param exportDir the export that was loaded: for a TF Serving base directory, its highest version
+ * @param exportDir the export that was loaded (a local copy for a remote model): for a TF Serving
+ *     base directory, its highest version
+ * @param pinnedPath what every task loads: the local export directory, or for a model on a remote
+ *     filesystem the URI of the export version resolved here
  * @param fields the signature's inputs (or tf.Example features)
  * @param inputFields the JSON fields the inputs are read from
  */
@@ -29,19 +34,32 @@ record ModelProbe(
         List<TensorSpec> outputs,
         String version,
         Path exportDir,
+        String pinnedPath,
         List<FieldSpec> fields,
         Set<String> inputFields) {
 
     /** Loads the model {@code draft} names (outputs not yet known) and reads its signature. */
     static ModelProbe probe(ScoringSpec draft) {
-        if (!Files.exists(Path.of(draft.modelPath()))) {
+        String modelPath = draft.modelPath();
+        // A model on a remote filesystem: its version is pinned here and it is loaded from a local
+        // copy, as the TaskManagers will.
+        Optional<ModelFetcher.Resolved> remote =
+                ModelFetcher.localPath(modelPath).isPresent()
+                        ? Optional.empty()
+                        : Optional.of(ModelFetcher.resolve(modelPath));
+        Path localModel =
+                remote.isPresent()
+                        ? ModelFetcher.localCopy(
+                                remote.get().exportUri(),
+                                ModelFetcher.localDir(draft.modelLocalDir()))
+                        : ModelFetcher.localPath(modelPath).get();
+        if (!Files.exists(localModel)) {
             throw new ConfigException(
                     "model.path '"
-                            + draft.modelPath()
+                            + modelPath
                             + "' does not exist: point it at a SavedModel directory");
         }
-        try (SavedModel model =
-                ModelRegistry.acquire(Path.of(draft.modelPath()), draft.modelOptions())) {
+        try (SavedModel model = ModelRegistry.acquire(localModel, draft.modelOptions())) {
             BatchScorer scorer = model.scorer(draft.signature());
             String version =
                     model.describe().version().isPresent()
@@ -71,6 +89,7 @@ record ModelProbe(
                     List.copyOf(scorer.signature().outputs()),
                     version,
                     model.exportDir(),
+                    remote.isPresent() ? remote.get().exportUri() : model.exportDir().toString(),
                     List.copyOf(scorer.fields()),
                     Set.copyOf(inputFields));
         }

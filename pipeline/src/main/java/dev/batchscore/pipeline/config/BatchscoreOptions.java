@@ -140,8 +140,23 @@ public final class BatchscoreOptions {
                     .noDefaultValue()
                     .withDescription(
                             "SavedModel directory (with saved_model.pb), or a TensorFlow Serving"
-                                    + " base directory whose highest numeric version is used. Must be"
-                                    + " readable by the client and every TaskManager. Required.");
+                                    + " base directory whose highest numeric version is used (pinned"
+                                    + " when the run is planned). A local path, or any Flink filesystem"
+                                    + " URI (s3://, gs://, hdfs://, file://), read with the Flink"
+                                    + " filesystem configuration (plugins, s3.* keys) of the client and"
+                                    + " every TaskManager; a remote model is copied to"
+                                    + " model.local-dir once per TaskManager. Required.");
+
+    public static final ConfigOption<String> MODEL_LOCAL_DIR =
+            ConfigOptions.key("model.local-dir")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Local directory a model.path on a remote filesystem is copied to, on"
+                                    + " the client and on every TaskManager, once per process and"
+                                    + " atomically (a half-copied model is never loaded); a later"
+                                    + " process reuses a complete copy of the same files. Default:"
+                                    + " <java.io.tmpdir>/batchscore-models.");
 
     public static final ConfigOption<String> MODEL_SIGNATURE =
             ConfigOptions.key("model.signature")
@@ -251,8 +266,12 @@ public final class BatchscoreOptions {
                     .mapType()
                     .noDefaultValue()
                     .withDescription(
-                            "Prefix: any Iceberg catalog property, e.g."
-                                    + " sink.iceberg.catalog.properties.io-impl.");
+                            "Prefix: any Iceberg catalog property, passed to the catalog as is,"
+                                    + " e.g. for a warehouse on S3 or an S3-compatible store:"
+                                    + " io-impl: org.apache.iceberg.aws.s3.S3FileIO, s3.endpoint,"
+                                    + " s3.path-style-access: true, client.region,"
+                                    + " s3.access-key-id and s3.secret-access-key (or the AWS"
+                                    + " environment variables / instance credentials).");
 
     public static final ConfigOption<String> SINK_ICEBERG_TABLE =
             ConfigOptions.key("sink.iceberg.table")
@@ -405,6 +424,7 @@ public final class BatchscoreOptions {
                     PIPELINE_RUN_ID,
                     PIPELINE_CLAIM_TIMEOUT,
                     MODEL_PATH,
+                    MODEL_LOCAL_DIR,
                     MODEL_SIGNATURE,
                     MODEL_TAGS,
                     MODEL_NAME,

@@ -16,6 +16,7 @@ import java.util.Objects;
  * ModelSettings model = ModelSettings.of("/models/churn").withInput("features", "feature_vector");
  * }</pre>
  *
+ * @param path a local path or any Flink filesystem URI
  * @param name the {@code _model} column, or null for {@link #defaultName}
  * @param inputMapping signature input (or tf.Example feature) -> JSON field
  */
@@ -26,7 +27,8 @@ public record ModelSettings(
         String name,
         Map<String, String> inputMapping,
         int intraOpThreads,
-        int interOpThreads) {
+        int interOpThreads,
+        String localDir) {
 
     public ModelSettings {
         Objects.requireNonNull(path, MODEL_PATH.key());
@@ -52,7 +54,8 @@ public record ModelSettings(
                 null,
                 Map.of(),
                 MODEL_INTRA_OP_THREADS.defaultValue(),
-                MODEL_INTER_OP_THREADS.defaultValue());
+                MODEL_INTER_OP_THREADS.defaultValue(),
+                null);
     }
 
     static ModelSettings from(JobConfig config) {
@@ -63,23 +66,45 @@ public record ModelSettings(
                 config.getOptional(MODEL_NAME).orElse(null),
                 config.prefixed(MODEL_INPUT),
                 config.get(MODEL_INTRA_OP_THREADS),
-                config.get(MODEL_INTER_OP_THREADS));
+                config.get(MODEL_INTER_OP_THREADS),
+                config.getOptional(MODEL_LOCAL_DIR).orElse(null));
     }
 
     public ModelSettings withSignature(String name) {
         return new ModelSettings(
-                path, name, tags, this.name, inputMapping, intraOpThreads, interOpThreads);
+                path,
+                name,
+                tags,
+                this.name,
+                inputMapping,
+                intraOpThreads,
+                interOpThreads,
+                localDir);
     }
 
     public ModelSettings withTags(List<String> tagSet) {
         return new ModelSettings(
-                path, signature, tagSet, name, inputMapping, intraOpThreads, interOpThreads);
+                path,
+                signature,
+                tagSet,
+                name,
+                inputMapping,
+                intraOpThreads,
+                interOpThreads,
+                localDir);
     }
 
     /** The {@code _model} column. */
     public ModelSettings withName(String modelName) {
         return new ModelSettings(
-                path, signature, tags, modelName, inputMapping, intraOpThreads, interOpThreads);
+                path,
+                signature,
+                tags,
+                modelName,
+                inputMapping,
+                intraOpThreads,
+                interOpThreads,
+                localDir);
     }
 
     /** Reads the signature input {@code input} from the JSON field {@code jsonField}. */
@@ -87,11 +112,18 @@ public record ModelSettings(
         Map<String, String> mapping = new LinkedHashMap<>(inputMapping);
         mapping.put(input, jsonField);
         return new ModelSettings(
-                path, signature, tags, name, mapping, intraOpThreads, interOpThreads);
+                path, signature, tags, name, mapping, intraOpThreads, interOpThreads, localDir);
     }
 
     public ModelSettings withThreads(int intraOp, int interOp) {
-        return new ModelSettings(path, signature, tags, name, inputMapping, intraOp, interOp);
+        return new ModelSettings(
+                path, signature, tags, name, inputMapping, intraOp, interOp, localDir);
+    }
+
+    /** Where a model on a remote filesystem is copied to ({@code model.local-dir}). */
+    public ModelSettings withLocalDir(String dir) {
+        return new ModelSettings(
+                path, signature, tags, name, inputMapping, intraOpThreads, interOpThreads, dir);
     }
 
     /** {@code model.name}, else {@link #defaultName} of the path. */

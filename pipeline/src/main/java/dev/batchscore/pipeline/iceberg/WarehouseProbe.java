@@ -2,11 +2,15 @@ package dev.batchscore.pipeline.iceberg;
 
 import dev.batchscore.pipeline.config.ConfigException;
 import java.io.IOException;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.io.FileIO;
 
 /**
  * Proves a warehouse location can be written before any table is created: creates a small directory
@@ -16,6 +20,29 @@ import org.apache.hadoop.fs.Path;
  */
 public final class WarehouseProbe {
     private WarehouseProbe() {}
+
+    /**
+     * As {@link #check(String)}, through the catalog's own FileIO when its properties name one
+     * ({@code io-impl}, e.g. Iceberg's {@code S3FileIO} for an {@code s3://} warehouse, which
+     * Hadoop's filesystems do not know): a small file is written to the warehouse and deleted.
+     */
+    public static void check(String warehouse, Map<String, String> catalogProperties) {
+        String ioImpl = catalogProperties.get(CatalogProperties.FILE_IO_IMPL);
+        if (ioImpl == null || ioImpl.isBlank()) {
+            check(warehouse);
+            return;
+        }
+        String probe =
+                warehouse.replaceAll("/+$", "") + "/.batchscore-write-probe-" + UUID.randomUUID();
+        try (FileIO io = CatalogUtil.loadFileIO(ioImpl, catalogProperties, new Configuration())) {
+            io.newOutputFile(probe).create().close();
+            io.deleteFile(probe);
+        } catch (IOException | RuntimeException e) {
+            throw failed(
+                    warehouse,
+                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
+    }
 
     /** Throws {@link ConfigException} naming the warehouse when it cannot be written. */
     public static void check(String warehouse) {

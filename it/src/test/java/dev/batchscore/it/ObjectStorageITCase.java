@@ -1,0 +1,238 @@
+package dev.batchscore.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.cli.StopCommand;
+import dev.batchscore.pipeline.config.JobConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Model, warehouse, checkpoints and savepoints on object storage: a real S3-compatible server
+ * (s3proxy, {@link S3Store}) on loopback, Flink's {@code flink-s3-fs-hadoop} loaded as a plugin,
+ * Iceberg's {@code S3FileIO}. Nothing the jobs read or write is on local disk except the local copy
+ * of the model and the JDBC catalog's SQLite file.
+ *
+ * <ul>
+ *   <li>A JDBC catalog whose warehouse is on S3, the model a TF Serving base directory on S3 and
+ *       checkpoints on S3: the run is stopped with a savepoint on S3 and resumed from it, and every
+ *       record is in the table once, with half_plus_two's score.
+ *   <li>Iceberg's REST catalog (its own {@code RESTCatalogServlet}, {@link RestCatalogServer})
+ *       whose warehouse is on S3: a bounded run commits every record once and marks its run
+ *       complete.
+ * </ul>
+ *
+ * Both runs plan (the client) and score (two slots, two jobs) with one local copy of the model.
+ */
+class ObjectStorageITCase {
+    private static final int PARTITIONS = 4;
+    private static final int RECORDS = 2000;
+    private static final String MODEL_KEY = "models/saved_model_half_plus_two_cpu";
+
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+
+    @RegisterExtension static final S3Store S3 = new S3Store();
+
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(1, 2);
+
+    @TempDir static Path scratch;
+
+    private static Path modelCache;
+
+    @BeforeAll
+    static void uploadModel() throws Exception {
+        S3.upload(TestJobs.halfPlusTwo(scratch.resolve("build")), MODEL_KEY);
+        modelCache = scratch.resolve("model-cache");
+    }
+
+    @Test
+    void jdbcCatalogOnS3StopsWithASavepointOnS3AndResumes(@InjectMiniCluster MiniCluster cluster)
+            throws Exception {
+        String topic = "s3-jdbc";
+        KAFKA.createTopic(topic, PARTITIONS);
+        KAFKA.produce(topic, PARTITIONS, records(RECORDS));
+        List<String> args =
+                jobArgs(
+                        topic,
+                        "it.s3_jdbc",
+                        "jdbc",
+                        "jdbc:sqlite:" + scratch.resolve("catalog.db"),
+                        "checkpoints/jdbc");
+        args.addAll(List.of("--sink.iceberg.catalog.warehouse", S3.uri("warehouse")));
+        // 5 records per poll, 40 ms each: the run lasts long enough to be stopped half way.
+        args.addAll(ThrottlingInterceptor.jobArgs(40));
+
+        JobPlan plan = JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
+        assertThat(plan.spec().modelPath())
+                .as("the TF Serving version pinned when the run was planned")
+                .isEqualTo(S3.uri(MODEL_KEY + "/00000123"));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        plan.settings().execution().flinkConfiguration());
+        ScoringJob.build(env, plan);
+        ScoringJob.markStarted(plan);
+        JobClient first = env.executeAsync("it s3 jdbc first");
+        boolean checkpointOnS3 = false;
+        while (ExactlyOnce.dataCommits(plan) < 2 || !checkpointOnS3) {
+            assertThat(first.getJobStatus().get().isGloballyTerminalState())
+                    .as("the job ended before it could be stopped")
+                    .isFalse();
+            checkpointOnS3 =
+                    checkpointOnS3
+                            || S3.list("checkpoints/jdbc").stream()
+                                    .anyMatch(f -> f.endsWith("/_metadata"));
+            Thread.sleep(100);
+        }
+
+        String savepoint =
+                StopCommand.stop(
+                        cluster.getRestAddress().get(),
+                        first.getJobID(),
+                        S3.uri("savepoints/jdbc"),
+                        false);
+        first.getJobExecutionResult().get(1, TimeUnit.MINUTES);
+        assertThat(savepoint).startsWith(S3.uri("savepoints/jdbc/"));
+        assertThat(S3.list(savepoint.substring(("s3://" + S3Store.BUCKET + "/").length())))
+                .as("the savepoint's files on S3")
+                .anyMatch(f -> f.endsWith("/_metadata"));
+        int committedAtStop = ExactlyOnce.rows(plan).size();
+        assertThat(committedAtStop).as("rows committed before the stop").isBetween(1, RECORDS - 1);
+
+        args.addAll(List.of("--resume-from", savepoint));
+        JobPlan resumed = JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
+        assertThat(resumed.run().runId()).isEqualTo(plan.run().runId());
+        StreamExecutionEnvironment env2 =
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        resumed.settings().execution().flinkConfiguration());
+        ScoringJob.build(env2, resumed);
+        JobClient second = env2.executeAsync("it s3 jdbc resumed");
+        assertThat(second.getJobExecutionResult().get(3, TimeUnit.MINUTES)).isNotNull();
+        assertThat(ScoringJob.isComplete(resumed)).as("the resumed run completed").isTrue();
+        assertThat(second.getJobStatus().get()).isEqualTo(JobStatus.FINISHED);
+
+        assertEveryRecordOnce(resumed, RECORDS, S3.uri("warehouse/"));
+        assertOneLocalModelCopy();
+    }
+
+    @Test
+    void restCatalogWithItsWarehouseOnS3() throws Exception {
+        String topic = "s3-rest";
+        int records = 200;
+        KAFKA.createTopic(topic, PARTITIONS);
+        KAFKA.produce(topic, PARTITIONS, records(records));
+        Map<String, String> backend = new java.util.HashMap<>();
+        backend.put("catalog-impl", "org.apache.iceberg.inmemory.InMemoryCatalog");
+        backend.put("warehouse", S3.uri("rest-warehouse"));
+        List<String> s3Args = S3.icebergArgs();
+        for (int i = 0; i < s3Args.size(); i += 2) {
+            backend.put(
+                    s3Args.get(i).substring("--sink.iceberg.catalog.properties.".length()),
+                    s3Args.get(i + 1));
+        }
+        try (RestCatalogServer rest = RestCatalogServer.start(backend)) {
+            List<String> args =
+                    jobArgs(topic, "it.s3_rest", "rest", rest.uri(), "checkpoints/rest");
+            JobPlan plan = JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(
+                            plan.settings().execution().flinkConfiguration());
+            ScoringJob.build(env, plan);
+            ScoringJob.execute(env, plan);
+            assertThat(ScoringJob.isComplete(plan)).as("the run completed").isTrue();
+            assertEveryRecordOnce(plan, records, S3.uri("rest-warehouse/"));
+        }
+        assertOneLocalModelCopy();
+    }
+
+    private static List<String> jobArgs(
+            String topic, String table, String catalogType, String catalogUri, String checkpoints) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--source.kafka.bootstrap-servers",
+                                KAFKA.bootstrapServers(),
+                                "--source.kafka.topic",
+                                topic,
+                                "--model.path",
+                                S3.uri(MODEL_KEY),
+                                "--model.local-dir",
+                                modelCache.toString(),
+                                "--sink.iceberg.catalog.type",
+                                catalogType,
+                                "--sink.iceberg.catalog.uri",
+                                catalogUri,
+                                "--sink.iceberg.table",
+                                table,
+                                "--execution.checkpointing.dir",
+                                S3.uri(checkpoints),
+                                "--execution.checkpointing.interval",
+                                "300 ms",
+                                "--parallelism",
+                                "2",
+                                "--batch.size",
+                                "16",
+                                "--batch.max-delay",
+                                "100 ms"));
+        args.addAll(S3.icebergArgs());
+        return args;
+    }
+
+    private static List<String> records(int count) {
+        return LongStream.range(0, count).mapToObj(ExactlyOnce::halfPlusTwoRecord).toList();
+    }
+
+    /** Rows = records, each source position once, half_plus_two's score, files on S3. */
+    private static void assertEveryRecordOnce(JobPlan plan, int records, String warehouse)
+            throws Exception {
+        List<Record> rows = ExactlyOnce.rows(plan);
+        assertThat(rows).as("rows = records produced").hasSize(records);
+        assertThat(rows.stream().map(ExactlyOnce::position).distinct().count())
+                .as("distinct (topic, partition, offset)")
+                .isEqualTo(records);
+        assertThat(rows.stream().map(r -> r.getField("id")).distinct().count()).isEqualTo(records);
+        rows.forEach(ExactlyOnce::assertHalfPlusTwo);
+        assertThat(rows).allSatisfy(r -> assertThat(r.getField("_model_version")).isEqualTo("123"));
+
+        Table table = plan.catalogLoader().loadCatalog().loadTable(plan.table());
+        assertThat(table.location()).startsWith(warehouse);
+        List<String> dataFiles = new ArrayList<>();
+        try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+            tasks.forEach(t -> dataFiles.add(t.file().location()));
+        }
+        assertThat(dataFiles).isNotEmpty().allSatisfy(f -> assertThat(f).startsWith(warehouse));
+        String key = dataFiles.get(0).substring(("s3://" + S3Store.BUCKET + "/").length());
+        assertThat(S3.list(key)).as("a data file is an object in the bucket").hasSize(1);
+    }
+
+    /** Planning and every scoring slot of every job used one local copy of the model. */
+    private static void assertOneLocalModelCopy() throws Exception {
+        try (Stream<Path> entries = Files.list(modelCache)) {
+            assertThat(entries.map(p -> p.getFileName().toString()).toList())
+                    .as("local copies of the model in model.local-dir")
+                    .hasSize(1)
+                    .noneMatch(name -> name.startsWith(".tmp-"));
+        }
+    }
+}
