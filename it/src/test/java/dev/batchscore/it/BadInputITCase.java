@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.batchscore.operators.ScoringFunction;
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.config.JobConfig;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -291,7 +291,7 @@ class BadInputITCase {
         args.addAll(Arrays.asList(extra));
         JobConfig config = JobConfig.fromArgs(args.toArray(new String[0]));
         JobPlan plan = JobPlan.create(config);
-        Configuration conf = config.flinkConfiguration();
+        Configuration conf = config.settings().execution().flinkConfiguration();
         // A deliberate failure must end the run, not restart it forever.
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);

@@ -3,9 +3,9 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.operators.ScoredRows;
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.cli.Main;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.RunClaim;
 import dev.batchscore.pipeline.runs.RunClaimedException;
 import dev.batchscore.pipeline.runs.RunLedger;

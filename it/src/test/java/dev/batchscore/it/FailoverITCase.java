@@ -2,9 +2,9 @@ package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.config.JobConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,7 +85,7 @@ class FailoverITCase {
         JobPlan plan = JobPlan.create(config(topic, scratch.resolve("wh-" + topic), mode));
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
-                        plan.config().flinkConfiguration());
+                        plan.settings().execution().flinkConfiguration());
         ScoringJob.build(env, plan);
 
         // Between 10% and 70% of the records read: early, in the middle, or late in the run.

@@ -3,9 +3,9 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.operators.ScoredRows;
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.nio.file.Path;
@@ -303,7 +303,7 @@ class IncrementalRunsITCase {
 
         StreamExecutionEnvironment env(JobPlan plan) {
             return StreamExecutionEnvironment.getExecutionEnvironment(
-                    plan.config().flinkConfiguration());
+                    plan.settings().execution().flinkConfiguration());
         }
 
         /** One scheduled run, as the CLI does it: plan, build, started marker, execute, marker. */

@@ -3,9 +3,9 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.operators.BatchScoring;
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.runs.RunMarker;
 import dev.batchscore.pipeline.runs.SkipCommitted;
@@ -97,7 +97,8 @@ class JobGraphUidsITCase {
         StreamGraph graph;
         try {
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.getExecutionEnvironment(config.flinkConfiguration());
+                    StreamExecutionEnvironment.getExecutionEnvironment(
+                            config.settings().execution().flinkConfiguration());
             ScoringJob.build(env, plan);
             graph = env.getStreamGraph();
         } finally {

@@ -3,10 +3,10 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.operators.ScoredRows;
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.cli.Main;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.io.ByteArrayOutputStream;
@@ -290,7 +290,7 @@ class KafkaSemanticsITCase {
         JobPlan plan = JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
-                        plan.config().flinkConfiguration());
+                        plan.settings().execution().flinkConfiguration());
         ScoringJob.build(env, plan);
         return new Ran(plan, ScoringJob.execute(env, plan));
     }

@@ -2,10 +2,10 @@ package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.cli.StopCommand;
+import dev.batchscore.pipeline.config.JobConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,7 +90,7 @@ class ObjectStorageITCase {
                 .isEqualTo(S3.uri(MODEL_KEY + "/00000123"));
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
-                        plan.config().flinkConfiguration());
+                        plan.settings().execution().flinkConfiguration());
         ScoringJob.build(env, plan);
         ScoringJob.markStarted(plan);
         JobClient first = env.executeAsync("it s3 jdbc first");
@@ -125,7 +125,7 @@ class ObjectStorageITCase {
         assertThat(resumed.run().runId()).isEqualTo(plan.run().runId());
         StreamExecutionEnvironment env2 =
                 StreamExecutionEnvironment.getExecutionEnvironment(
-                        resumed.config().flinkConfiguration());
+                        resumed.settings().execution().flinkConfiguration());
         ScoringJob.build(env2, resumed);
         JobClient second = env2.executeAsync("it s3 jdbc resumed");
         assertThat(second.getJobExecutionResult().get(3, TimeUnit.MINUTES)).isNotNull();
@@ -157,7 +157,7 @@ class ObjectStorageITCase {
             JobPlan plan = JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.getExecutionEnvironment(
-                            plan.config().flinkConfiguration());
+                            plan.settings().execution().flinkConfiguration());
             ScoringJob.build(env, plan);
             ScoringJob.execute(env, plan);
             assertThat(ScoringJob.isComplete(plan)).as("the run completed").isTrue();

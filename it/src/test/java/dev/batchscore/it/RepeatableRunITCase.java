@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.operators.ScoringFunction;
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.RunCounts;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.cli.StopCommand;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.nio.file.Files;
@@ -259,7 +259,7 @@ class RepeatableRunITCase {
     private static JobClient submit(JobPlan plan, String name) throws Exception {
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
-                        plan.config().flinkConfiguration());
+                        plan.settings().execution().flinkConfiguration());
         ScoringJob.build(env, plan);
         ScoringJob.markStarted(plan);
         return env.executeAsync("it " + name);

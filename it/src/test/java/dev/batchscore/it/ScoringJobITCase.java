@@ -3,9 +3,9 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.examples.ReferenceModels;
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -145,7 +145,8 @@ class ScoringJobITCase {
         JobConfig config = JobConfig.fromArgs(args.toArray(new String[0]));
         JobPlan plan = JobPlan.create(config);
         StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(config.flinkConfiguration());
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        config.settings().execution().flinkConfiguration());
         ScoringJob.build(env, plan);
         env.execute("it " + table);
         return plan;

@@ -2,13 +2,13 @@ package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.cli.Main;
 import dev.batchscore.pipeline.cli.RunCommand;
 import dev.batchscore.pipeline.cli.StopCommand;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.io.BufferedReader;
@@ -223,7 +223,7 @@ class StopResumeITCase {
         JobPlan plan = JobPlan.create(config(topic, model, warehouse, table, null));
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
-                        plan.config().flinkConfiguration());
+                        plan.settings().execution().flinkConfiguration());
         ScoringJob.build(env, plan);
         ScoringJob.markStarted(plan);
         JobClient first = env.executeAsync("it " + table + " first");
@@ -255,7 +255,7 @@ class StopResumeITCase {
         JobPlan resumed = JobPlan.create(config(topic, resumeModel, warehouse, table, savepoint));
         StreamExecutionEnvironment env2 =
                 StreamExecutionEnvironment.getExecutionEnvironment(
-                        resumed.config().flinkConfiguration());
+                        resumed.settings().execution().flinkConfiguration());
         ScoringJob.build(env2, resumed);
         assertThat(resumed.run().runId())
                 .as("the resumed job continues the stopped run (run ledger)")

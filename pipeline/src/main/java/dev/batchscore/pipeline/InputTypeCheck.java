@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchscore.models.DType;
 import dev.batchscore.models.FieldSpec;
 import dev.batchscore.operators.ScoringSpec;
+import dev.batchscore.pipeline.config.ConfigException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -1,38 +1,26 @@
 package dev.batchscore.pipeline;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
-
-import dev.batchscore.models.BatchScorer;
-import dev.batchscore.models.FieldSpec;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchscore.models.ModelException;
-import dev.batchscore.models.ModelRegistry;
-import dev.batchscore.models.SavedModel;
-import dev.batchscore.models.TensorSpec;
-import dev.batchscore.operators.ModelFetcher;
-import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.operators.ScoringSpec;
+import dev.batchscore.pipeline.config.BatchSettings;
+import dev.batchscore.pipeline.config.ConfigException;
+import dev.batchscore.pipeline.config.ErrorSettings;
+import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.config.JobSettings;
+import dev.batchscore.pipeline.config.ModelSettings;
+import dev.batchscore.pipeline.config.SinkSettings;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.iceberg.WarehouseProbe;
-import dev.batchscore.pipeline.kafka.KafkaChecks;
-import dev.batchscore.pipeline.kafka.KafkaSources;
-import dev.batchscore.pipeline.kafka.TopicSampler;
 import dev.batchscore.pipeline.runs.CommittedPositions;
 import dev.batchscore.pipeline.runs.Run;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.RunPlanner;
 import dev.batchscore.pipeline.runs.Savepoints;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.streaming.api.graph.StreamGraph;
@@ -41,17 +29,17 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.flink.CatalogLoader;
-import org.apache.iceberg.types.Type;
-import org.apache.iceberg.types.Types;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A job validated against the world before it starts: the model was loaded once in the client to
- * learn its outputs, the passthrough columns are known, and both Iceberg tables exist with a
- * compatible schema. {@link ScoringJob} wires a plan into a Flink job graph.
+ * A job validated against the world before it starts, in four steps that each create nothing: the
+ * model ({@link ModelProbe}), Kafka ({@link KafkaPreflight}), the tables ({@link TablePlan}) and
+ * the run ({@link RunPlanner}). In short: the model was loaded once in the client to learn its
+ * outputs, the passthrough columns are known, and both Iceberg tables exist with a compatible
+ * schema. {@link ScoringJob} wires a plan into a Flink job graph.
  *
- * @param config the options the plan was made from
+ * @param settings the settings the plan was made from
  * @param spec what the scoring operators need, outputs resolved
  * @param catalogLoader loads the Iceberg catalog in the sink's tasks
  * @param table the scored table
@@ -65,7 +53,7 @@ import org.slf4j.LoggerFactory;
  *     again instead, minus what it committed
  */
 public record JobPlan(
-        JobConfig config,
+        JobSettings settings,
         ScoringSpec spec,
         CatalogLoader catalogLoader,
         TableIdentifier table,
@@ -77,23 +65,9 @@ public record JobPlan(
         String restorePath) {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobPlan.class);
-    private static final int SAMPLE_PER_PARTITION = 5;
-    private static final Duration SAMPLE_TIMEOUT = Duration.ofSeconds(30);
 
     /** How long the pre-flight check waits for a Kafka broker to answer. */
-    public static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(10);
-
-    private static final Set<String> METADATA_COLUMNS =
-            Set.of(
-                    ScoredRows.SOURCE_TOPIC,
-                    ScoredRows.SOURCE_PARTITION,
-                    ScoredRows.SOURCE_OFFSET,
-                    ScoredRows.SOURCE_TIMESTAMP,
-                    ScoredRows.MODEL,
-                    ScoredRows.MODEL_VERSION,
-                    ScoredRows.SCORED_AT,
-                    ScoredRows.PIPELINE_ID,
-                    ScoredRows.RUN_ID);
+    public static final Duration KAFKA_TIMEOUT = KafkaPreflight.KAFKA_TIMEOUT;
 
     /**
      * Resolves {@code config} into a plan, checking everything that can be checked before the first
@@ -105,227 +79,110 @@ public record JobPlan(
      * ConfigException} or {@link ModelException}, each one line naming what to fix.
      */
     public static JobPlan create(JobConfig config) {
-        String modelPath = config.get(MODEL_PATH);
-        // A model on a remote filesystem: its version is pinned here and it is loaded from a local
-        // copy, as the TaskManagers will.
-        Optional<ModelFetcher.Resolved> remote =
-                ModelFetcher.localPath(modelPath).isPresent()
-                        ? Optional.empty()
-                        : Optional.of(ModelFetcher.resolve(modelPath));
-        Path localModel =
-                remote.isPresent()
-                        ? ModelFetcher.localCopy(
-                                remote.get().exportUri(),
-                                ModelFetcher.localDir(config.get(MODEL_LOCAL_DIR)))
-                        : ModelFetcher.localPath(modelPath).get();
-        if (!Files.exists(localModel)) {
-            throw new ConfigException(
-                    "model.path '"
-                            + modelPath
-                            + "' does not exist: point it at a SavedModel directory");
-        }
-        ScoringSpec.Builder builder =
-                ScoringSpec.builder()
-                        .modelPath(modelPath)
-                        .modelLocalDir(config.get(MODEL_LOCAL_DIR))
-                        .tags(config.get(MODEL_TAGS))
-                        .signature(config.get(MODEL_SIGNATURE))
-                        .inputMapping(config.prefixed(MODEL_INPUT))
-                        .intraOpThreads(config.get(MODEL_INTRA_OP_THREADS))
-                        .interOpThreads(config.get(MODEL_INTER_OP_THREADS))
-                        .batchSize(config.get(BATCH_SIZE))
-                        .maxDelay(config.get(BATCH_MAX_DELAY))
-                        .buckets(config.get(BATCH_BUCKETS))
-                        .errorPolicy(ErrorOptions.policy(config));
-        builder.modelName(
-                config.getOptional(MODEL_NAME).orElseGet(() -> defaultModelName(modelPath)));
+        return create(config.settings());
+    }
 
-        // Outputs and input fields come from the model itself so the row type is fixed up front.
+    /** As {@link #create(JobConfig)}, from settings made in code. */
+    public static JobPlan create(JobSettings settings) {
+        ScoringSpec.Builder builder = specBuilder(settings);
+
+        // 1. The model: outputs and input fields come from the model itself, so the row type is
+        // fixed up front.
         ScoringSpec draft = builder.build();
-        List<TensorSpec> outputs;
-        String modelVersion;
-        Path exportDir;
-        List<FieldSpec> modelFields;
-        Set<String> inputFields = new LinkedHashSet<>();
-        try (SavedModel model = ModelRegistry.acquire(localModel, draft.modelOptions())) {
-            BatchScorer scorer = model.scorer(draft.signature());
-            outputs = scorer.signature().outputs();
-            exportDir = model.exportDir();
-            modelVersion =
-                    model.describe().version().isPresent()
-                            ? Long.toString(model.describe().version().getAsLong())
-                            : "unversioned";
-            modelFields = scorer.fields();
-            Set<String> known = new HashSet<>();
-            for (FieldSpec field : scorer.fields()) {
-                known.add(field.name());
-                inputFields.add(draft.jsonFieldFor(field.name()));
-            }
-            for (String mapped : draft.inputMapping().keySet()) {
-                if (!known.contains(mapped)) {
-                    throw new ConfigException(
-                            "model.input."
-                                    + mapped
-                                    + ": signature '"
-                                    + draft.signature()
-                                    + "' has no input named '"
-                                    + mapped
-                                    + "'; its inputs are "
-                                    + known
-                                    + ": rename the key to model.input.<one of them>");
-                }
-            }
-        }
-        builder.outputs(outputs);
+        ModelProbe model = ModelProbe.probe(draft);
+        builder.outputs(model.outputs());
         // Pinned: for a TF Serving base directory, the version resolved here (the one the lineage
         // names) is what every task loads, on every restart, even once a newer version appears.
-        builder.modelPath(remote.isPresent() ? remote.get().exportUri() : exportDir.toString());
-        Set<String> outputNames = new HashSet<>();
-        outputs.forEach(o -> outputNames.add(o.key()));
+        builder.modelPath(model.pinnedPath());
 
-        String servers = config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS);
-        List<String> topics = config.get(SOURCE_KAFKA_TOPIC);
-        KafkaChecks.check(servers, topics, KafkaSources.clientProperties(config), KAFKA_TIMEOUT);
-        InputTypeCheck.check(
-                modelFields,
-                draft,
-                TopicSampler.sampleRecords(
-                        servers,
-                        topics,
-                        KafkaSources.clientProperties(config),
-                        SAMPLE_PER_PARTITION,
-                        SAMPLE_TIMEOUT));
+        // 2. Kafka: brokers, topics, and the mapping against records sampled once.
+        List<JsonNode> samples = KafkaPreflight.check(settings.source(), model.fields(), draft);
 
-        String catalogType = config.get(SINK_ICEBERG_CATALOG_TYPE).trim().toLowerCase(Locale.ROOT);
-        if (catalogType.equals("hadoop") || catalogType.equals("jdbc")) {
+        // 3. The tables: checked, not yet created.
+        SinkSettings sink = settings.sink();
+        if (sink.catalogType().needsWarehouse()) {
             // Before the catalog is touched: a Hadoop catalog over an unwritable path fails later
             // with a less telling error, or half way through creating the tables.
-            WarehouseProbe.check(
-                    config.get(SINK_ICEBERG_CATALOG_WAREHOUSE),
-                    config.prefixed(SINK_ICEBERG_CATALOG_PROPERTIES));
+            WarehouseProbe.check(sink.warehouse(), sink.catalogProperties());
         }
-        CatalogLoader loader = IcebergTables.catalogLoader(config);
-        TableIdentifier tableId = IcebergTables.identifier(config.table());
-        TableIdentifier errorsId = IcebergTables.identifier(config.errorsTable());
-        Catalog catalog;
-        Optional<Table> existing;
-        Optional<Table> existingErrors;
-        try {
-            catalog = loader.loadCatalog();
-            existing = IcebergTables.load(catalog, tableId);
-            existingErrors = IcebergTables.load(catalog, errorsId);
-        } catch (RuntimeException e) {
-            throw new ConfigException(
-                    "the Iceberg catalog ("
-                            + catalogType
-                            + " at "
-                            + config.getOptional(SINK_ICEBERG_CATALOG_URI)
-                                    .or(() -> config.getOptional(SINK_ICEBERG_CATALOG_WAREHOUSE))
-                                    .orElse("?")
-                            + ") cannot be reached: "
-                            + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
-                            + "; check sink.iceberg.catalog.*",
-                    e);
-        }
-        String restorePath = config.getOptional(EXECUTION_STATE_RECOVERY_PATH).orElse(null);
-        if (restorePath != null && drained(restorePath)) {
-            // After stop --drain every task is finished in the savepoint: restored, it would read
-            // nothing more. The run goes on from its ledger range, skipping what it committed.
-            LOG.info(
-                    "Savepoint {} was taken after the input was drained: rerunning the run's range"
-                            + " instead of restoring it",
-                    restorePath);
-            restorePath = null;
-        }
-        String newRunId = UUID.randomUUID().toString();
+        CatalogLoader loader = IcebergTables.catalogLoader(sink);
+        Catalog catalog = loadCatalog(loader, sink);
         RunPlanner.Planned planned = null;
+        Optional<Table> claimedIn = Optional.empty();
         try {
+            String restorePath = restorePath(settings);
+            TablePlan tables;
+            try {
+                tables = TablePlan.load(catalog, sink);
+            } catch (ConfigException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw unreachable(sink, e);
+            }
             // Every check that can fail, for both tables, before the pipeline is claimed or either
             // table is created or changed. The row types do not depend on the run.
-            builder.passthrough(passthrough(config, existing, inputFields, outputNames));
-            RowType scored = ScoredRows.scoredRowType(builder.build());
-            RowType errors = ScoredRows.errorRowType();
-            List<String> partitionBy =
-                    config.getOptional(SINK_ICEBERG_PARTITION_BY).orElse(List.of());
-            Map<String, String> tableProps = config.prefixed(SINK_ICEBERG_TABLE_PROPERTIES);
-            // The errors table has its own fixed columns: only partition it by them if it can be.
-            List<String> errorPartitions = new ArrayList<>();
-            for (String p : partitionBy) {
-                if (p.contains(ScoredRows.SOURCE_TIMESTAMP)
-                        || p.contains(ScoredRows.SOURCE_TOPIC)) {
-                    errorPartitions.add(p);
-                }
-            }
-            if (existing.isPresent()) {
-                IcebergTables.checkCompatible(
-                        existing.get(), IcebergTables.schemaOf(scored), tableId.toString());
-            } else {
-                IcebergTables.partitionSpec(IcebergTables.schemaOf(scored), partitionBy);
-            }
-            if (existingErrors.isPresent()) {
-                IcebergTables.checkCompatible(
-                        existingErrors.get(), IcebergTables.schemaOf(errors), errorsId.toString());
-            } else {
-                IcebergTables.partitionSpec(IcebergTables.schemaOf(errors), errorPartitions);
-            }
-            // Before the tables are touched: a resumed run takes its id from the ledger, and a run
-            // of an existing table claims its pipeline there before it reads anything.
+            builder.passthrough(
+                    TablePlan.passthrough(
+                            sink,
+                            tables.existing(),
+                            samples,
+                            model.inputFields(),
+                            model.outputNames()));
+            tables = tables.check(ScoredRows.scoredRowType(builder.build()));
+
+            // 4. The run: which run this is and what it reads; claims the pipeline.
+            String newRunId = UUID.randomUUID().toString();
+            claimedIn = tables.existing();
             planned =
                     RunPlanner.plan(
-                            config,
-                            existing,
-                            existingErrors,
-                            draft.modelName(),
-                            modelVersion,
-                            draft.signature(),
-                            config.isSet(EXECUTION_STATE_RECOVERY_PATH),
+                            settings,
+                            tables.existing(),
+                            tables.existingErrors(),
+                            model.version(),
                             newRunId);
-            builder.pipelineId(planned.run().pipelineId()).runId(planned.run().runId());
-            ScoringSpec spec = builder.build();
-            Table scoredTable =
-                    IcebergTables.ensureTable(catalog, tableId, scored, partitionBy, tableProps);
-            Table errorsTable =
-                    IcebergTables.ensureTable(
-                            catalog, errorsId, errors, errorPartitions, tableProps);
-            if (existing.isEmpty()) {
+            TablePlan created = tables.ensure(catalog);
+            if (tables.existing().isEmpty()) {
                 // There was no table to claim the pipeline in: claim it now and plan again, since
                 // another run may have created the table and run meanwhile.
                 RunPlanner.Planned again =
                         RunPlanner.plan(
-                                config,
-                                Optional.of(scoredTable),
-                                Optional.of(errorsTable),
-                                draft.modelName(),
-                                modelVersion,
-                                draft.signature(),
-                                config.isSet(EXECUTION_STATE_RECOVERY_PATH),
+                                settings,
+                                created.existing(),
+                                created.existingErrors(),
+                                model.version(),
                                 newRunId);
-                existing = Optional.of(scoredTable);
-                if (!again.run().runId().equals(planned.run().runId())) {
-                    planned = again;
+                claimedIn = created.existing();
+                boolean sameRun = again.run().runId().equals(planned.run().runId());
+                planned = again;
+                if (!sameRun) {
                     throw new ConfigException(
                             "pipeline '"
                                     + again.run().pipelineId()
                                     + "': another run created its table meanwhile; run it again");
                 }
-                planned = again;
             }
-            LOG.info("Planned job: {} -> {} (errors to {})", spec, tableId, errorsId);
+            builder.pipelineId(planned.run().pipelineId()).runId(planned.run().runId());
+            ScoringSpec spec = builder.build();
+            LOG.info(
+                    "Planned job: {} -> {} (errors to {})",
+                    spec,
+                    tables.table(),
+                    tables.errorsTable());
             return new JobPlan(
-                    config,
+                    settings,
                     spec,
                     loader,
-                    tableId,
-                    errorsId,
-                    scored,
-                    errors,
+                    tables.table(),
+                    tables.errorsTable(),
+                    tables.scoredRowType(),
+                    tables.errorRowType(),
                     planned.run(),
                     planned.committed(),
                     restorePath);
         } catch (RuntimeException e) {
-            if (planned != null && existing.isPresent()) {
+            if (planned != null && claimedIn.isPresent()) {
                 // This run claimed its pipeline but does not go ahead.
-                new RunLedger(existing.get()).release(planned.run());
+                new RunLedger(claimedIn.get()).release(planned.run());
             }
             throw e;
         } finally {
@@ -339,93 +196,61 @@ public record JobPlan(
         }
     }
 
-    /**
-     * {@code output.passthrough} if set; else the existing table's columns that are neither model
-     * outputs nor metadata; else the fields of the first records of the topic, minus model inputs.
-     */
-    static List<PassthroughField> passthrough(
-            JobConfig config,
-            Optional<Table> existing,
-            Set<String> inputFields,
-            Set<String> outputs) {
-        List<PassthroughField> fields = new ArrayList<>();
-        if (config.isSet(OUTPUT_PASSTHROUGH)) {
-            for (String text : config.get(OUTPUT_PASSTHROUGH)) {
-                try {
-                    fields.add(PassthroughField.parse(text));
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException("output.passthrough: " + e.getMessage(), e);
-                }
-            }
-        } else if (existing.isPresent()) {
-            for (Types.NestedField column : existing.get().schema().columns()) {
-                if (outputs.contains(column.name()) || METADATA_COLUMNS.contains(column.name())) {
-                    continue;
-                }
-                fields.add(new PassthroughField(column.name(), passthroughType(column)));
-            }
-        } else {
-            fields.addAll(
-                    TopicSampler.inferPassthrough(
-                            config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS),
-                            config.get(SOURCE_KAFKA_TOPIC),
-                            KafkaSources.clientProperties(config),
-                            SAMPLE_PER_PARTITION,
-                            inputFields,
-                            SAMPLE_TIMEOUT));
-        }
-        List<PassthroughField> kept = new ArrayList<>();
-        for (PassthroughField f : fields) {
-            if (outputs.contains(f.name()) || METADATA_COLUMNS.contains(f.name())) {
-                if (config.isSet(OUTPUT_PASSTHROUGH)) {
-                    throw new ConfigException(
-                            "output.passthrough field '"
-                                    + f.name()
-                                    + "' clashes with a model output or metadata column of that"
-                                    + " name: remove it from output.passthrough");
-                }
-                LOG.warn("Not passing through field '{}': a column of that name exists", f.name());
-                continue;
-            }
-            kept.add(f);
-        }
-        return kept;
+    /** What the scoring operators need from the settings; outputs and run come later. */
+    static ScoringSpec.Builder specBuilder(JobSettings settings) {
+        return specBuilder(settings.model(), settings.batch(), settings.errors());
     }
 
-    private static PassthroughField.Type passthroughType(Types.NestedField column) {
-        Type.TypeID id = column.type().typeId();
-        return switch (id) {
-            case STRING -> PassthroughField.Type.STRING;
-            case LONG -> PassthroughField.Type.LONG;
-            case DOUBLE -> PassthroughField.Type.DOUBLE;
-            case BOOLEAN -> PassthroughField.Type.BOOLEAN;
-            default ->
-                    throw new ConfigException(
-                            "existing table column '"
-                                    + column.name()
-                                    + "' is "
-                                    + column.type()
-                                    + ", which a passthrough field cannot be (string, long, double,"
-                                    + " boolean): set output.passthrough to the fields to copy");
-        };
+    static ScoringSpec.Builder specBuilder(
+            ModelSettings model, BatchSettings batch, ErrorSettings errors) {
+        return ScoringSpec.builder()
+                .modelPath(model.path())
+                .modelLocalDir(model.localDir())
+                .tags(model.tags())
+                .signature(model.signature())
+                .inputMapping(model.inputMapping())
+                .intraOpThreads(model.intraOpThreads())
+                .interOpThreads(model.interOpThreads())
+                .batchSize(batch.size())
+                .maxDelay(batch.maxDelay())
+                .buckets(batch.buckets())
+                .errorPolicy(errors.policy())
+                .modelName(model.modelName());
     }
 
-    /**
-     * The model directory's name; for a TF Serving version directory ({@code .../sentiment/3}) the
-     * base directory's name, since "3" says nothing in the {@code _model} column.
-     */
-    public static String defaultModelName(String modelPath) {
-        Path path = Path.of(modelPath).toAbsolutePath().normalize();
-        Path name = path.getFileName();
-        if (name == null) {
-            return modelPath;
+    private static Catalog loadCatalog(CatalogLoader loader, SinkSettings sink) {
+        try {
+            return loader.loadCatalog();
+        } catch (RuntimeException e) {
+            throw unreachable(sink, e);
         }
-        if (name.toString().matches("\\d+")
-                && path.getParent() != null
-                && path.getParent().getFileName() != null) {
-            return path.getParent().getFileName().toString();
+    }
+
+    private static ConfigException unreachable(SinkSettings sink, RuntimeException e) {
+        return new ConfigException(
+                "the Iceberg catalog ("
+                        + sink.catalogType()
+                        + " at "
+                        + sink.location()
+                        + ") cannot be reached: "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                        + "; check sink.iceberg.catalog.*",
+                e);
+    }
+
+    /** The savepoint to restore, or null: none asked for, or a drained one (see restorePath). */
+    private static String restorePath(JobSettings settings) {
+        String restorePath = settings.execution().stateRecoveryPath();
+        if (restorePath != null && drained(restorePath)) {
+            // After stop --drain every task is finished in the savepoint: restored, it would read
+            // nothing more. The run goes on from its ledger range, skipping what it committed.
+            LOG.info(
+                    "Savepoint {} was taken after the input was drained: rerunning the run's range"
+                            + " instead of restoring it",
+                    restorePath);
+            return null;
         }
-        return name.toString();
+        return restorePath;
     }
 
     private static boolean drained(String savepoint) {
@@ -452,13 +277,14 @@ public record JobPlan(
      * once and the run stays incomplete; the next {@code resume} run reads its range.
      */
     public void applyRestore(StreamGraph graph) {
-        if (restorePath == null && config.isSet(EXECUTION_STATE_RECOVERY_PATH)) {
+        if (restorePath == null && settings.execution().resuming()) {
             graph.setSavepointRestoreSettings(SavepointRestoreSettings.none());
         }
     }
 
     /** The scoring parallelism: {@code parallelism} if set, else the environment's. */
     public int parallelism(int environmentDefault) {
-        return config.getOptional(PARALLELISM).orElse(environmentDefault);
+        Integer parallelism = settings.execution().parallelism();
+        return parallelism != null ? parallelism : environmentDefault;
     }
 }

@@ -105,7 +105,7 @@ public final class LocalRunner {
     public static Result run(
             JobPlan plan, boolean webUi, long expectedRecords, PrintStream progress)
             throws Exception {
-        Configuration conf = plan.config().flinkConfiguration();
+        Configuration conf = plan.settings().execution().flinkConfiguration();
         int port = freePort();
         conf.set(RestOptions.BIND_ADDRESS, "localhost");
         conf.set(RestOptions.ADDRESS, "localhost");
@@ -114,15 +114,12 @@ public final class LocalRunner {
         // The REST API serves metrics from a cache refreshed every 10 s by default: too stale for
         // progress lines every 2 s.
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
-        // The restart strategy (execution.restart.*) comes with plan.config().
+        // The restart strategy (execution.restart.*) comes with the plan's execution settings.
         // A plain environment only builds the graph, which our own MiniCluster below runs; a
         // LocalStreamEnvironment would also refuse to exist inside a test's cluster context.
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(conf);
-        env.setParallelism(
-                plan.config()
-                        .getOptional(BatchscoreOptions.PARALLELISM)
-                        .orElse(Runtime.getRuntime().availableProcessors()));
-        ScoringJob.build(env, plan);
+        env.setParallelism(plan.parallelism(Runtime.getRuntime().availableProcessors()));
+        BatchScoringJob.of(plan).addTo(env);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(ScoringJob.jobName(plan));
         plan.applyRestore(graph);
@@ -171,7 +168,7 @@ public final class LocalRunner {
                             (System.nanoTime() - start) / 1e9,
                             base,
                             webUi ? "; Flink Web UI: " + base + "/#/job/running/" + jobId : "");
-                    if (!plan.config().batchMode()) {
+                    if (!plan.settings().execution().batchMode()) {
                         progress.printf(
                                 "  stop it with a savepoint: ./batchscore stop %s --savepoint-dir"
                                         + " <dir>%n",

@@ -1,11 +1,11 @@
 package dev.batchscore.pipeline;
 
+import dev.batchscore.pipeline.config.BatchscoreOptions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.description.BlockElement;
-import org.apache.flink.configuration.description.TextElement;
 
 /**
  * Renders {@link BatchscoreOptions#ALL} for people: the README's options table ({@link
@@ -53,19 +53,16 @@ public final class OptionsTable {
 
     /** The option's description as plain text. */
     public static String description(ConfigOption<?> option) {
-        StringBuilder sb = new StringBuilder();
-        for (BlockElement block : option.description().getBlocks()) {
-            if (block instanceof TextElement text) {
-                sb.append(text.getFormat());
-            }
-        }
-        return sb.toString();
+        return BatchscoreOptions.description(option);
     }
 
     static String defaultText(ConfigOption<?> option) {
         Object value = option.defaultValue();
         if (value instanceof Duration d) {
             return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+        }
+        if (value instanceof Enum<?> e) {
+            return e.toString().toLowerCase(Locale.ROOT); // Flink's RuntimeExecutionMode: STREAMING
         }
         if (value instanceof List<?> list) {
             return list.stream().map(String::valueOf).collect(Collectors.joining(","));

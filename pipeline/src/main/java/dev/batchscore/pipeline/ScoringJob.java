@@ -2,6 +2,7 @@ package dev.batchscore.pipeline;
 
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.operators.KafkaRecord;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.PostCommitSink;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.runs.ClaimKeeper;
@@ -42,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>{@link #main} is the job jar's entry point ({@code flink run batchscore.jar --config job.yaml
- * [--<key> <value>...]}); it only wires. {@link #wire} takes any {@code DataStream<KafkaRecord>},
- * so tests can feed in-memory records.
+ * [--<key> <value>...]}); it goes through {@link BatchScoringJob}, the typed builder. {@link #wire}
+ * takes any {@code DataStream<KafkaRecord>}, so tests can feed in-memory records.
  */
 public final class ScoringJob {
     /** Sink uid suffixes; part of savepoint compatibility, never change them. */
@@ -64,10 +65,12 @@ public final class ScoringJob {
                         .get(StateRecoveryOptions.SAVEPOINT_PATH);
         JobConfig config = JobConfig.fromArgs(args).withStateRecoveryPath(flinkRestore);
         StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(config.flinkConfiguration());
-        JobPlan plan = JobPlan.create(config);
-        build(env, plan);
-        JobExecutionResult result = execute(env, plan);
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        config.settings().execution().flinkConfiguration());
+        BatchScoringJob job = BatchScoringJob.builder().settings(config.settings()).build();
+        JobPlan plan = job.plan().orElseThrow();
+        job.addTo(env);
+        JobExecutionResult result = job.execute(env);
         if (result instanceof DetachedJobExecutionResult) {
             // Detached (flink run -d, the REST API, the Web UI, application mode): the job marks
             // its own run complete; there is nothing to wait for here.
@@ -158,7 +161,12 @@ public final class ScoringJob {
     public static Sinks build(StreamExecutionEnvironment env, JobPlan plan) {
         DataStream<KafkaRecord> records =
                 env.fromSource(
-                                KafkaSources.create(plan.config(), plan.run()),
+                                KafkaSources.create(
+                                        plan.settings().source(),
+                                        plan.run().start() == null
+                                                ? null
+                                                : plan.run().start().asMap(),
+                                        plan.run().end() == null ? null : plan.run().end().asMap()),
                                 WatermarkStrategy.noWatermarks(),
                                 KafkaSources.UID)
                         .uid(KafkaSources.UID)
@@ -246,7 +254,7 @@ public final class ScoringJob {
         return new ClaimKeeper.Lease(
                 TableLoader.fromCatalog(plan.catalogLoader(), plan.table()),
                 plan.run(),
-                plan.config().get(BatchscoreOptions.PIPELINE_CLAIM_TIMEOUT));
+                plan.settings().run().claimTimeout());
     }
 
     static String jobName(JobPlan plan) {

@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.PassthroughField.Type;
+import dev.batchscore.pipeline.config.ConfigException;
+import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.config.ModelSettings;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -32,20 +36,24 @@ class JobPlanTest {
         return JobConfig.of(Map.of(), "", m);
     }
 
+    private static List<PassthroughField> passthrough(
+            JobConfig config, Optional<Table> existing, Set<String> inputs, Set<String> outputs) {
+        return TablePlan.passthrough(
+                config.settings().sink(), existing, List.of(), inputs, outputs);
+    }
+
     @Test
     void modelNameSkipsTfServingVersionDirectories() {
-        assertThat(JobPlan.defaultModelName("/models/sentiment/3")).isEqualTo("sentiment");
-        assertThat(JobPlan.defaultModelName("/models/sentiment")).isEqualTo("sentiment");
-        assertThat(JobPlan.defaultModelName("/models/half_plus_two_v2/"))
+        assertThat(ModelSettings.defaultName("/models/sentiment/3")).isEqualTo("sentiment");
+        assertThat(ModelSettings.defaultName("/models/sentiment")).isEqualTo("sentiment");
+        assertThat(ModelSettings.defaultName("/models/half_plus_two_v2/"))
                 .isEqualTo("half_plus_two_v2");
     }
 
     @Test
     void explicitPassthroughIsParsedAndMustNotShadowOutputs() {
         JobConfig config = config(Map.of("output.passthrough", "id, price:double, ok:boolean"));
-        assertThat(
-                        JobPlan.passthrough(
-                                config, Optional.empty(), Set.of("text"), Set.of("sentiment")))
+        assertThat(passthrough(config, Optional.empty(), Set.of("text"), Set.of("sentiment")))
                 .containsExactly(
                         new PassthroughField("id", Type.STRING),
                         new PassthroughField("price", Type.DOUBLE),
@@ -53,14 +61,13 @@ class JobPlanTest {
 
         JobConfig clash = config(Map.of("output.passthrough", "id, sentiment"));
         assertThatThrownBy(
-                        () ->
-                                JobPlan.passthrough(
-                                        clash, Optional.empty(), Set.of(), Set.of("sentiment")))
+                        () -> passthrough(clash, Optional.empty(), Set.of(), Set.of("sentiment")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("'sentiment' clashes");
 
-        JobConfig badType = config(Map.of("output.passthrough", "id:date"));
-        assertThatThrownBy(() -> JobPlan.passthrough(badType, Optional.empty(), Set.of(), Set.of()))
+        // Parsed with the rest of the configuration, before anything is planned.
+        assertThatThrownBy(() -> config(Map.of("output.passthrough", "id:date")))
+                .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("output.passthrough")
                 .hasMessageContaining("unknown type 'date'");
     }
@@ -78,7 +85,7 @@ class JobPlanTest {
             Table table = catalog.createTable(TableIdentifier.parse("demo.scored"), schema);
 
             assertThat(
-                            JobPlan.passthrough(
+                            passthrough(
                                     config(Map.of()),
                                     Optional.of(table),
                                     Set.of(),

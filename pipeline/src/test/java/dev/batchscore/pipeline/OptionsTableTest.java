@@ -3,6 +3,7 @@ package dev.batchscore.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.pipeline.cli.Main;
+import dev.batchscore.pipeline.config.BatchscoreOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Field;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchscore.pipeline.cli.Main;
 import dev.batchscore.pipeline.cli.StopCommand;
+import dev.batchscore.pipeline.config.ConfigException;
+import dev.batchscore.pipeline.config.JobConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -35,16 +37,22 @@ class StopAndResumeArgsTest {
     void resumeFromIsFlinksStateRecoveryPath() {
         Configuration flink =
                 JobConfig.fromArgs(with("--resume-from", "file:/sp/savepoint-1"))
+                        .settings()
+                        .execution()
                         .flinkConfiguration();
         assertThat(flink.get(StateRecoveryOptions.SAVEPOINT_PATH))
                 .isEqualTo("file:/sp/savepoint-1");
         assertThat(
                         JobConfig.fromArgs(with("--execution.state-recovery.path", "file:/sp/x"))
+                                .settings()
+                                .execution()
                                 .flinkConfiguration()
                                 .get(StateRecoveryOptions.SAVEPOINT_PATH))
                 .isEqualTo("file:/sp/x");
         assertThat(
                         JobConfig.fromArgs(REQUIRED)
+                                .settings()
+                                .execution()
                                 .flinkConfiguration()
                                 .get(StateRecoveryOptions.SAVEPOINT_PATH))
                 .isNull();
@@ -52,7 +60,8 @@ class StopAndResumeArgsTest {
 
     @Test
     void restartStrategyIsBoundedFixedDelayFromTheOptions() {
-        Configuration defaults = JobConfig.fromArgs(REQUIRED).flinkConfiguration();
+        Configuration defaults =
+                JobConfig.fromArgs(REQUIRED).settings().execution().flinkConfiguration();
         assertThat(defaults.get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("fixed-delay");
         assertThat(defaults.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS))
                 .isEqualTo(3);
@@ -61,6 +70,8 @@ class StopAndResumeArgsTest {
                                 with(
                                         "--execution.restart.max-attempts", "7",
                                         "--execution.restart.delay", "500 ms"))
+                        .settings()
+                        .execution()
                         .flinkConfiguration();
         assertThat(set.get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS))
                 .isEqualTo(7);

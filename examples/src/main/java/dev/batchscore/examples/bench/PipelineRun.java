@@ -1,11 +1,11 @@
 package dev.batchscore.examples.bench;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
+import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
 
 import dev.batchscore.operators.ScoringProbe;
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
+import dev.batchscore.pipeline.config.JobConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -67,7 +67,7 @@ final class PipelineRun {
         if (identity) {
             plan =
                     new JobPlan(
-                            plan.config(),
+                            plan.settings(),
                             plan.spec().toBuilder().identityScoring(true).build(),
                             plan.catalogLoader(),
                             plan.table(),

@@ -1,12 +1,12 @@
 package dev.batchscore.examples.demo;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
+import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
 
 import dev.batchscore.examples.ReferenceModels;
 import dev.batchscore.operators.ScoredRows;
-import dev.batchscore.pipeline.JobConfig;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -198,9 +198,12 @@ public final class Demo {
 
     /** The demo replaces its own tables so that a second run shows the same numbers. */
     private static void dropDemoTables(JobConfig config) throws Exception {
-        Catalog catalog = IcebergTables.catalogLoader(config).loadCatalog();
+        Catalog catalog = IcebergTables.catalogLoader(config.settings().sink()).loadCatalog();
         try {
-            for (String name : List.of(config.table(), config.errorsTable())) {
+            for (String name :
+                    List.of(
+                            config.settings().sink().table(),
+                            config.settings().sink().errorsTable())) {
                 TableIdentifier id = TableIdentifier.parse(name);
                 if (catalog.tableExists(id)) {
                     catalog.dropTable(id, true);

@@ -1,13 +1,9 @@
 package dev.batchscore.pipeline.cli;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
-
-import dev.batchscore.pipeline.JobConfig;
-import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.runs.RunClaim;
 import dev.batchscore.pipeline.runs.RunLedger;
-import dev.batchscore.pipeline.runs.RunPlanner;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,12 +53,9 @@ final class ReleaseCommand extends Cli.Command {
     public Integer call() throws Exception {
         PrintStream out = io.out();
         JobConfig config = JobConfig.fromArgs(jobArgs.toArray(new String[0]));
-        String modelName =
-                config.getOptional(MODEL_NAME)
-                        .orElseGet(() -> JobPlan.defaultModelName(config.get(MODEL_PATH)));
-        String pipelineId = RunPlanner.pipelineId(config, modelName);
-        TableIdentifier id = IcebergTables.identifier(config.table());
-        Catalog catalog = IcebergTables.catalogLoader(config).loadCatalog();
+        String pipelineId = config.settings().pipelineId();
+        TableIdentifier id = IcebergTables.identifier(config.settings().sink().table());
+        Catalog catalog = IcebergTables.catalogLoader(config.settings().sink()).loadCatalog();
         try {
             Optional<Table> table = IcebergTables.load(catalog, id);
             if (table.isEmpty()) {

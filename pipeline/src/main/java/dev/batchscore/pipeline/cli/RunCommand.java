@@ -1,11 +1,11 @@
 package dev.batchscore.pipeline.cli;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
-
-import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
 import dev.batchscore.pipeline.OptionsTable;
+import dev.batchscore.pipeline.config.BatchscoreOptions;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.Run;
 import dev.batchscore.pipeline.runs.RunLedger;
 import java.io.PrintStream;
@@ -74,10 +74,11 @@ public final class RunCommand extends Cli.Command {
     /** Runs the job that the job options {@code args} ({@link JobConfig#fromArgs}) describe. */
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         JobConfig config = JobConfig.fromArgs(args);
-        JobPlan plan = JobPlan.create(config);
+        JobPlan plan =
+                BatchScoringJob.builder().settings(config.settings()).build().plan().orElseThrow();
         out.println(
                 "scoring "
-                        + String.join(",", config.get(SOURCE_KAFKA_TOPIC))
+                        + String.join(",", plan.settings().source().topics())
                         + " with "
                         + plan.spec().modelName()
                         + " ("
@@ -123,7 +124,7 @@ public final class RunCommand extends Cli.Command {
         return "skipped "
                 + run.missing().count()
                 + " records Kafka no longer had ("
-                + SOURCE_KAFKA_ON_MISSING_OFFSETS.key()
+                + BatchscoreOptions.SOURCE_KAFKA_ON_MISSING_OFFSETS.key()
                 + " is skip): "
                 + run.missing().describe()
                 + "; recorded as "
@@ -142,7 +143,7 @@ public final class RunCommand extends Cli.Command {
             String a = args[i];
             String flag = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
             if (flag.equals("--" + JobConfig.RESUME_FROM_FLAG)
-                    || flag.equals("--" + EXECUTION_STATE_RECOVERY_PATH.key())) {
+                    || flag.equals("--" + BatchscoreOptions.EXECUTION_STATE_RECOVERY_PATH.key())) {
                 if (!a.contains("=")) {
                     i++;
                 }

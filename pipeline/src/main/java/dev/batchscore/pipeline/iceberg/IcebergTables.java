@@ -1,9 +1,7 @@
 package dev.batchscore.pipeline.iceberg;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
-
-import dev.batchscore.pipeline.ConfigException;
-import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.config.ConfigException;
+import dev.batchscore.pipeline.config.SinkSettings;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,27 +40,23 @@ public final class IcebergTables {
     private IcebergTables() {}
 
     /** A serializable catalog loader (it travels to the sink's committer). */
-    public static CatalogLoader catalogLoader(JobConfig config) {
-        String type = config.get(SINK_ICEBERG_CATALOG_TYPE).trim().toLowerCase(Locale.ROOT);
-        Map<String, String> props = new HashMap<>(config.prefixed(SINK_ICEBERG_CATALOG_PROPERTIES));
-        config.getOptional(SINK_ICEBERG_CATALOG_WAREHOUSE)
-                .ifPresent(w -> props.put(CatalogProperties.WAREHOUSE_LOCATION, w));
-        config.getOptional(SINK_ICEBERG_CATALOG_URI)
-                .ifPresent(u -> props.put(CatalogProperties.URI, u));
-        org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
-        switch (type) {
-            case "hadoop":
-                return CatalogLoader.hadoop(CATALOG_NAME, hadoop, props);
-            case "rest":
-                return CatalogLoader.rest(CATALOG_NAME, hadoop, props);
-            case "hive":
-                return CatalogLoader.hive(CATALOG_NAME, hadoop, props);
-            case "jdbc":
-                return CatalogLoader.custom(
-                        CATALOG_NAME, props, hadoop, "org.apache.iceberg.jdbc.JdbcCatalog");
-            default:
-                throw new ConfigException("unsupported sink.iceberg.catalog.type '" + type + "'");
+    public static CatalogLoader catalogLoader(SinkSettings sink) {
+        Map<String, String> props = new HashMap<>(sink.catalogProperties());
+        if (sink.warehouse() != null) {
+            props.put(CatalogProperties.WAREHOUSE_LOCATION, sink.warehouse());
         }
+        if (sink.uri() != null) {
+            props.put(CatalogProperties.URI, sink.uri());
+        }
+        org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
+        return switch (sink.catalogType()) {
+            case HADOOP -> CatalogLoader.hadoop(CATALOG_NAME, hadoop, props);
+            case REST -> CatalogLoader.rest(CATALOG_NAME, hadoop, props);
+            case HIVE -> CatalogLoader.hive(CATALOG_NAME, hadoop, props);
+            case JDBC ->
+                    CatalogLoader.custom(
+                            CATALOG_NAME, props, hadoop, "org.apache.iceberg.jdbc.JdbcCatalog");
+        };
     }
 
     public static TableIdentifier identifier(String name) {

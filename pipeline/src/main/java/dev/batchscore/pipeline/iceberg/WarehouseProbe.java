@@ -1,6 +1,6 @@
 package dev.batchscore.pipeline.iceberg;
 
-import dev.batchscore.pipeline.ConfigException;
+import dev.batchscore.pipeline.config.ConfigException;
 import java.io.IOException;
 import java.util.Map;
 import java.util.UUID;

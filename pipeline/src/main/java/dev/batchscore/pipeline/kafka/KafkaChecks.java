@@ -1,6 +1,6 @@
 package dev.batchscore.pipeline.kafka;
 
-import dev.batchscore.pipeline.ConfigException;
+import dev.batchscore.pipeline.config.ConfigException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,6 @@
 package dev.batchscore.pipeline.kafka;
 
-import dev.batchscore.pipeline.ConfigException;
-import dev.batchscore.pipeline.runs.SourcePositions;
+import dev.batchscore.pipeline.config.ConfigException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -20,10 +19,10 @@ import org.apache.kafka.common.TopicPartitionInfo;
 /**
  * The earliest and latest offsets of every partition of some topics, read once by the client with a
  * short-lived {@link Admin}, so a run can be planned as an exact range of positions. With {@code
- * isolation.level} {@code read_committed} (the default, see {@link KafkaSources#clientProperties})
- * "latest" is the last stable offset: the first offset of the oldest transaction still open, else
- * the high watermark. A run that stops there does not wait for open transactions; what they commit
- * later is read by the next run.
+ * isolation.level} {@code read_committed} (the default, see {@code
+ * SourceSettings.clientProperties}) "latest" is the last stable offset: the first offset of the
+ * oldest transaction still open, else the high watermark. A run that stops there does not wait for
+ * open transactions; what they commit later is read by the next run.
  */
 public final class KafkaOffsets {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -32,7 +31,7 @@ public final class KafkaOffsets {
      * Earliest (log start) and latest offsets per partition: the next offset to be written, or for
      * read_committed the last stable offset.
      */
-    public record Range(SourcePositions earliest, SourcePositions latest) {}
+    public record Range(Map<TopicPartition, Long> earliest, Map<TopicPartition, Long> latest) {}
 
     private KafkaOffsets() {}
 
@@ -56,9 +55,7 @@ public final class KafkaOffsets {
             }
             ListOffsetsOptions options =
                     new ListOffsetsOptions(KafkaSources.isolationLevel(clientProps));
-            return new Range(
-                    SourcePositions.of(offsets(admin, earliest, options)),
-                    SourcePositions.of(offsets(admin, latest, options)));
+            return new Range(offsets(admin, earliest, options), offsets(admin, latest, options));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ConfigException("interrupted while reading offsets of " + topics, e);

@@ -1,11 +1,9 @@
 package dev.batchscore.pipeline.kafka;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
-
 import dev.batchscore.operators.KafkaRecord;
-import dev.batchscore.pipeline.JobConfig;
-import dev.batchscore.pipeline.runs.Run;
-import java.util.Locale;
+import dev.batchscore.pipeline.config.SourceSettings;
+import dev.batchscore.pipeline.config.StartingOffsets;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -16,8 +14,9 @@ import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 
-/** Builds the job's {@link KafkaSource} from the {@code source.kafka.*} options. */
+/** Builds the job's {@link KafkaSource} from the {@code source.kafka.*} settings. */
 public final class KafkaSources {
     /** The source operator's uid; part of savepoint compatibility, never change it. */
     public static final String UID = "kafka-source";
@@ -28,48 +27,35 @@ public final class KafkaSources {
 
     /**
      * The job's source: the KafkaSource, wrapped so that a bounded run resumed from a savepoint or
-     * restarted from a checkpoint still finishes (see {@link BoundedRestoreSource}).
+     * restarted from a checkpoint still finishes (see {@link BoundedRestoreSource}). {@code start}
+     * and {@code end}, when not null, are the exact positions a planned run reads (a {@code resume}
+     * or bounded {@code earliest} run); else the settings' starting offsets and the latest offsets
+     * at start apply.
      */
     public static Source<KafkaRecord, KafkaPartitionSplit, KafkaSourceEnumState> create(
-            JobConfig config) {
-        return create(config, null);
+            SourceSettings source, Map<TopicPartition, Long> start, Map<TopicPartition, Long> end) {
+        return new BoundedRestoreSource<>(kafkaSource(source, start, end));
     }
 
-    /** As {@link #create(JobConfig)}, reading exactly the run's positions when it has them. */
-    public static Source<KafkaRecord, KafkaPartitionSplit, KafkaSourceEnumState> create(
-            JobConfig config, Run run) {
-        return new BoundedRestoreSource<>(kafkaSource(config, run));
-    }
-
-    /** The plain KafkaSource built from the {@code source.kafka.*} options. */
-    public static KafkaSource<KafkaRecord> kafkaSource(JobConfig config) {
-        return kafkaSource(config, null);
-    }
-
-    /**
-     * The plain KafkaSource; a {@code run} with explicit positions ({@code resume}, bounded {@code
-     * earliest}) reads exactly from its start to its end positions.
-     */
-    public static KafkaSource<KafkaRecord> kafkaSource(JobConfig config, Run run) {
+    /** The plain KafkaSource; see {@link #create}. */
+    public static KafkaSource<KafkaRecord> kafkaSource(
+            SourceSettings source, Map<TopicPartition, Long> start, Map<TopicPartition, Long> end) {
         KafkaSourceBuilder<KafkaRecord> builder =
                 KafkaSource.<KafkaRecord>builder()
-                        .setBootstrapServers(config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS))
-                        .setTopics(config.get(SOURCE_KAFKA_TOPIC))
-                        .setGroupId(config.get(SOURCE_KAFKA_GROUP_ID))
+                        .setBootstrapServers(source.bootstrapServers())
+                        .setTopics(source.topics())
+                        .setGroupId(source.groupId())
                         .setStartingOffsets(
-                                run != null && run.start() != null
-                                        ? OffsetsInitializer.offsets(run.start().asMap())
-                                        : startingOffsets(
-                                                config.get(SOURCE_KAFKA_STARTING_OFFSETS)))
+                                start != null
+                                        ? OffsetsInitializer.offsets(start)
+                                        : startingOffsets(source.startingOffsets()))
                         .setDeserializer(new KafkaRecordDeserializer())
-                        .setProperties(clientProperties(config));
-        if (config.get(SOURCE_KAFKA_BOUNDED)) {
+                        .setProperties(source.clientProperties());
+        if (source.bounded()) {
             // "latest" is resolved once when the enumerator starts: records produced later are
             // left for the next run, which is what makes the job finish.
             builder.setBounded(
-                    run != null && run.end() != null
-                            ? OffsetsInitializer.offsets(run.end().asMap())
-                            : stoppingAtLatest(config));
+                    end != null ? OffsetsInitializer.offsets(end) : stoppingAtLatest(source));
         }
         return builder.build();
     }
@@ -81,24 +67,11 @@ public final class KafkaSources {
      * offset, so with a transaction open it would wait for that transaction forever. Those runs
      * stop at the last stable offset instead.
      */
-    static OffsetsInitializer stoppingAtLatest(JobConfig config) {
-        Properties props = clientProperties(config);
+    static OffsetsInitializer stoppingAtLatest(SourceSettings source) {
+        Properties props = source.clientProperties();
         return isolationLevel(props) == IsolationLevel.READ_COMMITTED
-                ? new LastStableOffsetsInitializer(
-                        config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS), props)
+                ? new LastStableOffsetsInitializer(source.bootstrapServers(), props)
                 : OffsetsInitializer.latest();
-    }
-
-    /**
-     * {@code source.kafka.properties.*} as Kafka client properties, with {@code isolation.level}
-     * {@code read_committed} unless the user set it: records of aborted transactions are never
-     * scored.
-     */
-    public static Properties clientProperties(JobConfig config) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, READ_COMMITTED);
-        props.putAll(config.prefixed(SOURCE_KAFKA_PROPERTIES));
-        return props;
     }
 
     /** The isolation level {@code props} ask for (Kafka's default, read_uncommitted, if none). */
@@ -109,26 +82,18 @@ public final class KafkaSources {
                 : IsolationLevel.READ_UNCOMMITTED;
     }
 
-    /**
-     * Parses earliest | latest | committed | timestamp:&lt;ms&gt; (already validated by JobConfig).
-     */
+    /** The connector's initializer for earliest | latest | committed | timestamp. */
     @SuppressWarnings("deprecation") // the connector's committedOffsets still takes the old enum
-    public static OffsetsInitializer startingOffsets(String text) {
-        String value = text.trim().toLowerCase(Locale.ROOT);
-        switch (value) {
-            case "earliest":
-                return OffsetsInitializer.earliest();
-            case "latest":
-                return OffsetsInitializer.latest();
-            case "committed":
-                return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-            case "resume":
-                throw new IllegalArgumentException(
-                        "starting offsets 'resume' are planned per run (JobPlan.create): build the"
-                                + " source with KafkaSources.create(config, plan.run())");
-            default:
-                return OffsetsInitializer.timestamp(
-                        Long.parseLong(value.substring("timestamp:".length()).trim()));
-        }
+    public static OffsetsInitializer startingOffsets(StartingOffsets offsets) {
+        return switch (offsets.kind()) {
+            case EARLIEST -> OffsetsInitializer.earliest();
+            case LATEST -> OffsetsInitializer.latest();
+            case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+            case TIMESTAMP -> OffsetsInitializer.timestamp(offsets.timestamp());
+            case RESUME ->
+                    throw new IllegalArgumentException(
+                            "starting offsets 'resume' are planned per run (JobPlan.create): build"
+                                    + " the source with the run's start and end positions");
+        };
     }
 }

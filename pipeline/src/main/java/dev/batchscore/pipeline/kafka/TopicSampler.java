@@ -3,7 +3,7 @@ package dev.batchscore.pipeline.kafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchscore.operators.JsonRecordDecoder;
 import dev.batchscore.operators.PassthroughField;
-import dev.batchscore.pipeline.ConfigException;
+import dev.batchscore.pipeline.config.ConfigException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,18 +35,11 @@ public final class TopicSampler {
     private TopicSampler() {}
 
     /**
-     * The top-level JSON fields of up to {@code perPartition} records per partition, in order of
-     * first appearance, except {@code exclude}.
+     * The top-level JSON fields of the sampled records ({@link #sampleRecords}), in order of first
+     * appearance, except {@code exclude}.
      */
     public static List<PassthroughField> inferPassthrough(
-            String bootstrapServers,
-            List<String> topics,
-            Properties clientProperties,
-            int perPartition,
-            Set<String> exclude,
-            Duration timeout) {
-        List<JsonNode> samples =
-                sample(bootstrapServers, topics, clientProperties, perPartition, timeout);
+            List<JsonNode> samples, Set<String> exclude) {
         Map<String, PassthroughField.Type> types = new LinkedHashMap<>();
         for (JsonNode node : samples) {
             Iterator<Map.Entry<String, JsonNode>> fields = node.fields();

@@ -1,16 +1,15 @@
 package dev.batchscore.pipeline.runs;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
+import static dev.batchscore.pipeline.config.BatchscoreOptions.SOURCE_KAFKA_ON_MISSING_OFFSETS;
 
-import dev.batchscore.pipeline.ConfigException;
-import dev.batchscore.pipeline.JobConfig;
+import dev.batchscore.pipeline.config.ConfigException;
+import dev.batchscore.pipeline.config.JobSettings;
+import dev.batchscore.pipeline.config.SourceSettings;
+import dev.batchscore.pipeline.config.StartingOffsets;
 import dev.batchscore.pipeline.kafka.KafkaOffsets;
-import dev.batchscore.pipeline.kafka.KafkaSources;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import org.apache.iceberg.Table;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -40,22 +39,6 @@ public final class RunPlanner {
 
     private RunPlanner() {}
 
-    /** {@code <table>:<topic>[+<topic>...]:<model name>}: stable across runs of one job config. */
-    public static String defaultPipelineId(JobConfig config, String modelName) {
-        return config.table()
-                + ":"
-                + String.join("+", new TreeSet<>(config.get(SOURCE_KAFKA_TOPIC)))
-                + ":"
-                + modelName;
-    }
-
-    public static String pipelineId(JobConfig config, String modelName) {
-        return config.getOptional(PIPELINE_ID)
-                .map(String::trim)
-                .filter(s -> !s.isEmpty())
-                .orElseGet(() -> defaultPipelineId(config, modelName));
-    }
-
     /**
      * Plans the run. When the scored table exists, the run first claims its pipeline in the ledger
      * ({@link RunLedger#claim}, {@code pipeline.claim-timeout}), before it reads the ledger's
@@ -69,18 +52,18 @@ public final class RunPlanner {
      * @param newRunId the run id if this is a new run without {@code pipeline.run-id}
      */
     public static Planned plan(
-            JobConfig config,
+            JobSettings settings,
             Optional<Table> scored,
             Optional<Table> errors,
-            String modelName,
             String modelVersion,
-            String signature,
-            boolean resumingFromSavepoint,
             String newRunId) {
-        String pipelineId = pipelineId(config, modelName);
+        String pipelineId = settings.pipelineId();
+        String modelName = settings.model().modelName();
+        String signature = settings.model().signature();
+        boolean resumingFromSavepoint = settings.execution().resuming();
+        SourceSettings config = settings.source();
         Optional<RunLedger> ledger = scored.map(RunLedger::new);
-        Optional<String> runId =
-                config.getOptional(PIPELINE_RUN_ID).map(String::trim).filter(s -> !s.isEmpty());
+        Optional<String> runId = settings.run().runIdIfSet();
         Optional<Run> earlier =
                 earlierRun(pipelineId, ledger, runId, resumingFromSavepoint, /* log */ false);
         if (ledger.isEmpty()) {
@@ -100,7 +83,7 @@ public final class RunPlanner {
         String claimedId = earlier.map(Run::runId).orElse(runId.orElse(newRunId));
         Run claimant =
                 new Run(pipelineId, claimedId, "", null, null, modelName, modelVersion, signature);
-        ledger.get().claim(claimant, config.get(PIPELINE_CLAIM_TIMEOUT));
+        ledger.get().claim(claimant, settings.run().claimTimeout());
         try {
             // Read again now that no other run of the pipeline can commit: the view before the
             // claim may predate a run that ended meanwhile.
@@ -167,7 +150,7 @@ public final class RunPlanner {
     }
 
     private static Planned plan(
-            JobConfig config,
+            SourceSettings config,
             Optional<RunLedger> ledger,
             String pipelineId,
             Optional<String> runId,
@@ -178,7 +161,8 @@ public final class RunPlanner {
             String modelName,
             String modelVersion,
             String signature) {
-        String mode = config.get(SOURCE_KAFKA_STARTING_OFFSETS).trim().toLowerCase(Locale.ROOT);
+        StartingOffsets offsets = config.startingOffsets();
+        String mode = offsets.toString();
         Run run;
         if (earlier.isPresent()) {
             Run e = earlier.get();
@@ -204,25 +188,27 @@ public final class RunPlanner {
             SourcePositions start = null;
             SourcePositions end = null;
             PositionRanges missing = PositionRanges.empty();
-            boolean bounded = config.get(SOURCE_KAFKA_BOUNDED);
-            if (mode.equals(RESUME) || (mode.equals("earliest") && bounded)) {
+            boolean bounded = config.bounded();
+            boolean resuming = offsets.kind() == StartingOffsets.Kind.RESUME;
+            if (resuming || (offsets.kind() == StartingOffsets.Kind.EARLIEST && bounded)) {
                 KafkaOffsets.Range range =
                         KafkaOffsets.of(
-                                config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS),
-                                config.get(SOURCE_KAFKA_TOPIC),
-                                KafkaSources.clientProperties(config));
-                end = range.latest();
-                if (mode.equals(RESUME)) {
+                                config.bootstrapServers(),
+                                config.topics(),
+                                config.clientProperties());
+                end = SourcePositions.of(range.latest());
+                if (resuming) {
                     ResumeStart resume =
                             resumeStart(
                                     pipelineId,
                                     ledger.flatMap(l -> l.latestComplete(pipelineId)),
                                     range,
-                                    skipMissing(config));
+                                    config.onMissingOffsets()
+                                            == SourceSettings.OnMissingOffsets.SKIP);
                     start = resume.start();
                     missing = resume.missing();
                 } else {
-                    start = range.earliest();
+                    start = SourcePositions.of(range.earliest());
                 }
             }
             run =
@@ -259,14 +245,6 @@ public final class RunPlanner {
     /** Where a {@code resume} run starts, and what it misses because Kafka deleted it. */
     record ResumeStart(SourcePositions start, PositionRanges missing) {}
 
-    /** {@code source.kafka.on-missing-offsets} is {@code skip} (JobConfig checked the value). */
-    static boolean skipMissing(JobConfig config) {
-        return config.get(SOURCE_KAFKA_ON_MISSING_OFFSETS)
-                .trim()
-                .toLowerCase(Locale.ROOT)
-                .equals("skip");
-    }
-
     /**
      * Where a {@code resume} run starts: the last complete run's end, else the log start. Offsets
      * between the last complete run's end and a log start above it were deleted (by retention)
@@ -281,7 +259,7 @@ public final class RunPlanner {
             boolean skipMissing) {
         Map<TopicPartition, Long> start = new HashMap<>();
         Map<TopicPartition, PositionRanges.Range> missing = new HashMap<>();
-        for (Map.Entry<TopicPartition, Long> e : range.latest().asMap().entrySet()) {
+        for (Map.Entry<TopicPartition, Long> e : range.latest().entrySet()) {
             TopicPartition tp = e.getKey();
             long logStart = range.earliest().get(tp);
             Long previous = lastComplete.map(r -> r.end().get(tp)).orElse(null);

@@ -165,7 +165,7 @@ class MainTest {
     void verboseIsNotAJobOption() {
         assertThat(run("run", "--verbose", "--batch.sise", "5")).isEqualTo(2);
         assertThat(stderr()).startsWith("batchscore run: unknown option 'batch.sise'");
-        assertThat(stderr()).contains("at dev.batchscore.pipeline.JobConfig");
+        assertThat(stderr()).contains("at dev.batchscore.pipeline.config.JobConfig");
     }
 
     @Test

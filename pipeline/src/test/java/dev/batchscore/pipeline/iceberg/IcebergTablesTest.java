@@ -3,7 +3,7 @@ package dev.batchscore.pipeline.iceberg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.batchscore.pipeline.ConfigException;
+import dev.batchscore.pipeline.config.ConfigException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

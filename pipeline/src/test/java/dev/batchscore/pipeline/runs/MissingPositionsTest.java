@@ -3,7 +3,7 @@ package dev.batchscore.pipeline.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.batchscore.pipeline.ConfigException;
+import dev.batchscore.pipeline.config.ConfigException;
 import dev.batchscore.pipeline.kafka.KafkaOffsets;
 import java.util.Map;
 import java.util.Optional;
@@ -69,8 +69,8 @@ class MissingPositionsTest {
     void aStartBelowTheLogStartFailsNamingTopicPartitionAndRange() {
         KafkaOffsets.Range kafka =
                 new KafkaOffsets.Range(
-                        SourcePositions.parse("web-events:0=150,web-events:1=90"),
-                        SourcePositions.parse("web-events:0=300,web-events:1=200"));
+                        SourcePositions.parse("web-events:0=150,web-events:1=90").asMap(),
+                        SourcePositions.parse("web-events:0=300,web-events:1=200").asMap());
         Optional<Run> last = Optional.of(lastComplete("web-events:0=100,web-events:1=100"));
 
         assertThatThrownBy(() -> RunPlanner.resumeStart("hourly", last, kafka, false))
@@ -90,8 +90,8 @@ class MissingPositionsTest {
     void noGapWhenTheLogStartIsAtOrBelowTheStart() {
         KafkaOffsets.Range kafka =
                 new KafkaOffsets.Range(
-                        SourcePositions.parse("t:0=100,t:1=0,t:2=7"),
-                        SourcePositions.parse("t:0=300,t:1=200,t:2=9"));
+                        SourcePositions.parse("t:0=100,t:1=0,t:2=7").asMap(),
+                        SourcePositions.parse("t:0=300,t:1=200,t:2=9").asMap());
         // t:2 is a partition the last complete run did not know: it starts at its log start.
         RunPlanner.ResumeStart start =
                 RunPlanner.resumeStart(

@@ -1,12 +1,11 @@
-package dev.batchscore.pipeline;
+package dev.batchscore.pipeline.config;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
+import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
 
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -16,13 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.flink.api.common.RuntimeExecutionMode;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.CoreOptions;
-import org.apache.flink.configuration.ExecutionOptions;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.YamlParserUtils;
 
 /**
@@ -33,11 +27,12 @@ import org.apache.flink.configuration.YamlParserUtils;
  *
  * <p>Construction checks everything that can be checked without touching Kafka, the model or the
  * catalog: unknown keys (with the closest known key as a suggestion), missing required keys, and
- * values that do not parse. Each failure is a {@link ConfigException} naming the key.
+ * values that do not parse; then the typed {@link #settings()} check their own values. Each failure
+ * is a {@link ConfigException} naming the key.
  *
  * <pre>{@code
  * JobConfig config = JobConfig.fromArgs(new String[] {"--config", "job.yaml", "--batch.size", "512"});
- * int batchSize = config.get(BatchscoreOptions.BATCH_SIZE);
+ * int batchSize = config.settings().batch().size();
  * }</pre>
  */
 public final class JobConfig {
@@ -53,21 +48,20 @@ public final class JobConfig {
     /** {@code --resume-from SAVEPOINT}: the short spelling of execution.state-recovery.path. */
     public static final String RESUME_FROM_FLAG = "resume-from";
 
-    /** The Kafka consumer property that decides whether transactions are honoured. */
-    private static final String ISOLATION_LEVEL = "isolation.level";
-
-    private static final Set<String> CATALOG_TYPES = Set.of("hadoop", "rest", "hive", "jdbc");
-
     /** Normalized values: lists are joined with ';', the list separator Flink parses. */
     private final Configuration values;
 
     /** Where each explicitly set key came from, for error messages. */
     private final Map<String, String> origins;
 
+    /** What the values mean, parsed and checked once. */
+    private final JobSettings settings;
+
     private JobConfig(Map<String, String> values, Map<String, String> origins) {
         this.values = Configuration.fromMap(values);
         this.origins = origins;
         validate();
+        this.settings = JobSettings.from(this);
     }
 
     /**
@@ -153,6 +147,10 @@ public final class JobConfig {
         try {
             return values.get(option);
         } catch (IllegalArgumentException e) {
+            if (option.defaultValue() instanceof Enum<?> choice) {
+                throw ConfigException.invalid(
+                        option, values.toMap().get(option.key()), "expected " + choices(choice));
+            }
             throw new ConfigException(
                     "option '"
                             + option.key()
@@ -163,6 +161,24 @@ public final class JobConfig {
                             + "': "
                             + rootMessage(e));
         }
+    }
+
+    /** {@code dead-letter, skip or fail}: the values of an enumType option. */
+    private static String choices(Enum<?> example) {
+        List<String> names = new ArrayList<>();
+        for (Enum<?> e : example.getDeclaringClass().getEnumConstants()) {
+            // Flink's RuntimeExecutionMode also has AUTOMATIC, which a scoring job does not take.
+            if (e != RuntimeExecutionMode.AUTOMATIC) {
+                names.add(e.toString().toLowerCase(Locale.ROOT));
+            }
+        }
+        String last = names.remove(names.size() - 1);
+        return names.isEmpty() ? last : String.join(", ", names) + " or " + last;
+    }
+
+    /** The typed settings: every value parsed and checked once, when this config was made. */
+    public JobSettings settings() {
+        return settings;
     }
 
     /** The value of {@code option}, or empty when it is not set and has no default. */
@@ -204,52 +220,6 @@ public final class JobConfig {
         return new JobConfig(merged, from);
     }
 
-    /** {@code namespace.table} of the scored table. */
-    public String table() {
-        return get(SINK_ICEBERG_TABLE);
-    }
-
-    /** The dead-letter table: {@code sink.iceberg.errors-table}, else {@code <table>_errors}. */
-    public String errorsTable() {
-        return getOptional(SINK_ICEBERG_ERRORS_TABLE).orElse(table() + "_errors");
-    }
-
-    public boolean batchMode() {
-        return get(EXECUTION_RUNTIME_MODE).trim().equalsIgnoreCase("batch");
-    }
-
-    /** The Flink configuration the execution environment is created with. */
-    public Configuration flinkConfiguration() {
-        Configuration conf = new Configuration();
-        conf.set(
-                ExecutionOptions.RUNTIME_MODE,
-                batchMode() ? RuntimeExecutionMode.BATCH : RuntimeExecutionMode.STREAMING);
-        getOptional(PARALLELISM).ifPresent(p -> conf.set(CoreOptions.DEFAULT_PARALLELISM, p));
-        if (!batchMode()) {
-            conf.set(
-                    CheckpointingOptions.CHECKPOINTING_INTERVAL,
-                    get(EXECUTION_CHECKPOINTING_INTERVAL));
-        }
-        getOptional(EXECUTION_CHECKPOINTING_DIR)
-                .ifPresent(dir -> conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir));
-        // Flink's default with checkpointing is to restart forever: a deterministic failure would
-        // hang the run instead of failing it. A bounded number of restarts rides out a lost
-        // TaskManager; the exactly-once guarantee comes from checkpoints, not from this number.
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(
-                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
-                get(EXECUTION_RESTART_MAX_ATTEMPTS));
-        conf.set(
-                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
-                get(EXECUTION_RESTART_DELAY));
-        getOptional(EXECUTION_STATE_RECOVERY_PATH)
-                .ifPresent(path -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, path));
-        // Without the final checkpoint after the source finishes, the Iceberg committer never sees
-        // the rows written since the last periodic checkpoint: they would be lost.
-        conf.set(CheckpointingOptions.ENABLE_CHECKPOINTS_AFTER_TASKS_FINISH, true);
-        return conf;
-    }
-
     /** Every explicitly set key with its value, for logging. */
     public Map<String, String> toMap() {
         return values.toMap();
@@ -275,147 +245,10 @@ public final class JobConfig {
                 get(option); // parses every value now rather than halfway through job building
             }
         }
-        String mode = get(EXECUTION_RUNTIME_MODE).trim().toLowerCase(Locale.ROOT);
-        if (!mode.equals("batch") && !mode.equals("streaming")) {
-            throw invalid(EXECUTION_RUNTIME_MODE, "expected batch or streaming");
-        }
-        if (batchMode() && !get(SOURCE_KAFKA_BOUNDED)) {
-            throw new ConfigException(
-                    "execution.runtime-mode 'batch' needs a bounded source but source.kafka.bounded"
-                            + " is false: set execution.runtime-mode: streaming or"
-                            + " source.kafka.bounded: true");
-        }
-        String offsets = get(SOURCE_KAFKA_STARTING_OFFSETS).trim().toLowerCase(Locale.ROOT);
-        if (offsets.equals("resume") && !get(SOURCE_KAFKA_BOUNDED)) {
-            throw new ConfigException(
-                    "source.kafka.starting-offsets 'resume' reads up to the offsets seen when the"
-                            + " run starts, but source.kafka.bounded is false: set"
-                            + " source.kafka.bounded: true");
-        }
-        if (!Set.of("earliest", "latest", "committed", "resume").contains(offsets)) {
-            if (!offsets.startsWith("timestamp:")) {
-                throw invalid(
-                        SOURCE_KAFKA_STARTING_OFFSETS,
-                        "expected earliest, latest, committed, resume or timestamp:<epoch ms>");
-            }
-            try {
-                Long.parseLong(offsets.substring("timestamp:".length()).trim());
-            } catch (NumberFormatException e) {
-                throw invalid(SOURCE_KAFKA_STARTING_OFFSETS, "timestamp:<epoch ms> needs a number");
-            }
-        }
-        String onMissing = get(SOURCE_KAFKA_ON_MISSING_OFFSETS).trim().toLowerCase(Locale.ROOT);
-        if (!onMissing.equals("fail") && !onMissing.equals("skip")) {
-            throw invalid(SOURCE_KAFKA_ON_MISSING_OFFSETS, "expected fail or skip");
-        }
-        String isolation = prefixed(SOURCE_KAFKA_PROPERTIES).get(ISOLATION_LEVEL);
-        if (isolation != null
-                && !Set.of("read_committed", "read_uncommitted")
-                        .contains(isolation.trim().toLowerCase(Locale.ROOT))) {
-            throw new ConfigException(
-                    "option '"
-                            + SOURCE_KAFKA_PROPERTIES.key()
-                            + "."
-                            + ISOLATION_LEVEL
-                            + "' (from "
-                            + origins.getOrDefault(
-                                    SOURCE_KAFKA_PROPERTIES.key() + "." + ISOLATION_LEVEL,
-                                    "default")
-                            + ") is '"
-                            + isolation
-                            + "': expected read_committed (the default) or read_uncommitted");
-        }
-        if (get(SOURCE_KAFKA_TOPIC).isEmpty()) {
-            throw invalid(SOURCE_KAFKA_TOPIC, "name at least one topic");
-        }
-        positive(BATCH_SIZE);
-        if (get(BATCH_MAX_DELAY).isNegative() || get(BATCH_MAX_DELAY).isZero()) {
-            throw invalid(BATCH_MAX_DELAY, "expected a positive duration such as 500 ms or 2 s");
-        }
-        notNegative(BATCH_BUCKETS);
-        notNegative(EXECUTION_RESTART_MAX_ATTEMPTS);
-        if (get(EXECUTION_RESTART_DELAY).isNegative()) {
-            throw invalid(EXECUTION_RESTART_DELAY, "expected 0 s or a positive duration");
-        }
-        notNegative(MODEL_INTRA_OP_THREADS);
-        notNegative(MODEL_INTER_OP_THREADS);
-        getOptional(PARALLELISM)
-                .filter(p -> p <= 0)
-                .ifPresent(
-                        p -> {
-                            throw invalid(PARALLELISM, "expected a positive number");
-                        });
-        Duration interval = get(EXECUTION_CHECKPOINTING_INTERVAL);
-        if (interval.isNegative() || interval.isZero()) {
-            throw invalid(
-                    EXECUTION_CHECKPOINTING_INTERVAL,
-                    "expected a positive duration: the Iceberg sink commits on checkpoints");
-        }
-        String catalog = get(SINK_ICEBERG_CATALOG_TYPE).trim().toLowerCase(Locale.ROOT);
-        if (!CATALOG_TYPES.contains(catalog)) {
-            throw invalid(SINK_ICEBERG_CATALOG_TYPE, "expected one of hadoop, rest, hive, jdbc");
-        }
-        if ((catalog.equals("hadoop") || catalog.equals("jdbc"))
-                && !isSet(SINK_ICEBERG_CATALOG_WAREHOUSE)) {
-            throw new ConfigException(
-                    "missing option 'sink.iceberg.catalog.warehouse': a "
-                            + catalog
-                            + " catalog needs a warehouse location; pass"
-                            + " --sink.iceberg.catalog.warehouse <path or URI>");
-        }
-        if (!catalog.equals("hadoop") && !isSet(SINK_ICEBERG_CATALOG_URI)) {
-            throw new ConfigException(
-                    "missing option 'sink.iceberg.catalog.uri': a "
-                            + catalog
-                            + " catalog needs a URI; pass --sink.iceberg.catalog.uri <uri>");
-        }
-        ErrorOptions.policy(this); // errors.* values, checked with the rest of the configuration
-        checkTableName(SINK_ICEBERG_TABLE, table());
-        checkTableName(SINK_ICEBERG_ERRORS_TABLE, errorsTable());
-        if (errorsTable().equals(table())) {
-            throw invalid(SINK_ICEBERG_ERRORS_TABLE, "must differ from sink.iceberg.table");
-        }
-    }
-
-    private void checkTableName(ConfigOption<String> option, String name) {
-        int dot = name.lastIndexOf('.');
-        if (dot <= 0 || dot == name.length() - 1) {
-            throw new ConfigException(
-                    "option '"
-                            + option.key()
-                            + "' is '"
-                            + name
-                            + "': expected namespace.table, e.g. analytics.scored_reviews");
-        }
-    }
-
-    private void positive(ConfigOption<Integer> option) {
-        if (get(option) <= 0) {
-            throw invalid(option, "expected a positive number");
-        }
-    }
-
-    private void notNegative(ConfigOption<Integer> option) {
-        if (get(option) < 0) {
-            throw invalid(option, "expected 0 or more");
-        }
-    }
-
-    private ConfigException invalid(ConfigOption<?> option, String expected) {
-        return new ConfigException(
-                "option '"
-                        + option.key()
-                        + "' (from "
-                        + origins.getOrDefault(option.key(), "default")
-                        + ") is '"
-                        + values.toMap()
-                                .getOrDefault(option.key(), String.valueOf(option.defaultValue()))
-                        + "': "
-                        + expected);
     }
 
     private static String describe(ConfigOption<?> option) {
-        String text = OptionsTable.description(option);
+        String text = BatchscoreOptions.description(option);
         int stop = text.indexOf(". ");
         return stop > 0 ? text.substring(0, stop) : text.replaceAll("\\.$", "");
     }

@@ -1,6 +1,6 @@
-package dev.batchscore.pipeline;
+package dev.batchscore.pipeline.config;
 
-import static dev.batchscore.pipeline.BatchscoreOptions.*;
+import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -204,11 +204,12 @@ class JobConfigTest {
 
     @Test
     void errorsTableDefaultsToTableWithSuffix() {
-        assertThat(JobConfig.of(Map.of(), "", required()).errorsTable())
+        assertThat(JobConfig.of(Map.of(), "", required()).settings().sink().errorsTable())
                 .isEqualTo("demo.scored_errors");
         Map<String, Object> cli = required();
         cli.put("sink.iceberg.errors-table", "dlq.scored");
-        assertThat(JobConfig.of(Map.of(), "", cli).errorsTable()).isEqualTo("dlq.scored");
+        assertThat(JobConfig.of(Map.of(), "", cli).settings().sink().errorsTable())
+                .isEqualTo("dlq.scored");
     }
 
     @Test
@@ -217,7 +218,8 @@ class JobConfigTest {
         cli.put("execution.checkpointing.interval", "3 s");
         cli.put("execution.checkpointing.dir", "file:///tmp/cp");
         cli.put("parallelism", "2");
-        Configuration conf = JobConfig.of(Map.of(), "", cli).flinkConfiguration();
+        Configuration conf =
+                JobConfig.of(Map.of(), "", cli).settings().execution().flinkConfiguration();
 
         assertThat(conf.get(ExecutionOptions.RUNTIME_MODE))
                 .isEqualTo(RuntimeExecutionMode.STREAMING);
@@ -232,6 +234,8 @@ class JobConfigTest {
         batch.put("execution.runtime-mode", "BATCH");
         assertThat(
                         JobConfig.of(Map.of(), "", batch)
+                                .settings()
+                                .execution()
                                 .flinkConfiguration()
                                 .get(ExecutionOptions.RUNTIME_MODE))
                 .isEqualTo(RuntimeExecutionMode.BATCH);
@@ -255,17 +259,20 @@ class JobConfigTest {
     @Test
     void kafkaTransactionsAndGapOptions() {
         JobConfig defaults = JobConfig.of(Map.of(), "", required());
-        assertThat(defaults.get(SOURCE_KAFKA_ON_MISSING_OFFSETS)).isEqualTo("fail");
-        assertThat(KafkaSources.clientProperties(defaults))
+        assertThat(defaults.settings().source().onMissingOffsets())
+                .isEqualTo(SourceSettings.OnMissingOffsets.FAIL);
+        assertThat(defaults.settings().source().clientProperties())
                 .containsEntry("isolation.level", "read_committed");
-        assertThat(KafkaSources.isolationLevel(KafkaSources.clientProperties(defaults)))
+        assertThat(KafkaSources.isolationLevel(defaults.settings().source().clientProperties()))
                 .isEqualTo(IsolationLevel.READ_COMMITTED);
 
         Map<String, Object> uncommitted = required();
         uncommitted.put("source.kafka.properties.isolation.level", "read_uncommitted");
         uncommitted.put("source.kafka.on-missing-offsets", "SKIP");
         JobConfig config = JobConfig.of(Map.of(), "", uncommitted);
-        assertThat(KafkaSources.isolationLevel(KafkaSources.clientProperties(config)))
+        assertThat(config.settings().source().onMissingOffsets())
+                .isEqualTo(SourceSettings.OnMissingOffsets.SKIP);
+        assertThat(KafkaSources.isolationLevel(config.settings().source().clientProperties()))
                 .isEqualTo(IsolationLevel.READ_UNCOMMITTED);
 
         Map<String, Object> badMode = required();
@@ -273,9 +280,8 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.of(Map.of(), "", badMode))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage(
-                        "option 'source.kafka.on-missing-offsets' (from"
-                                + " --source.kafka.on-missing-offsets) is 'ignore': expected fail"
-                                + " or skip");
+                        "option 'source.kafka.on-missing-offsets' is 'ignore': expected fail or"
+                                + " skip");
 
         Map<String, Object> badIsolation = required();
         badIsolation.put("source.kafka.properties.isolation.level", "committed");

@@ -1,12 +1,18 @@
-package dev.batchscore.pipeline;
+package dev.batchscore.pipeline.config;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.configuration.description.BlockElement;
+import org.apache.flink.configuration.description.TextElement;
 
 /**
  * Every option a batchscore job reads, as {@link ConfigOption} constants with kebab-case keys and a
@@ -17,6 +23,8 @@ import org.apache.flink.configuration.MemorySize;
  * <key>.} belongs to them, e.g. {@code source.kafka.properties.security.protocol: SSL}.
  *
  * <p>Values are resolved by {@link JobConfig}: CLI flag, then config file, then the default here.
+ * Enum-like options are {@code enumType} options, parsed once into the typed settings records
+ * ({@link JobSettings}); where a key is Flink's own, the constant is Flink's.
  */
 public final class BatchscoreOptions {
     private BatchscoreOptions() {}
@@ -66,16 +74,17 @@ public final class BatchscoreOptions {
                             "Stop at the latest offsets seen when the job starts, so the job"
                                     + " finishes; false keeps reading new records forever.");
 
-    public static final ConfigOption<String> SOURCE_KAFKA_ON_MISSING_OFFSETS =
-            ConfigOptions.key("source.kafka.on-missing-offsets")
-                    .stringType()
-                    .defaultValue("fail")
-                    .withDescription(
-                            "What a resume run does when Kafka no longer has offsets it should read"
-                                    + " (deleted by retention since the last complete run): fail"
-                                    + " stops the run before it writes anything, naming the missing"
-                                    + " range; skip scores what Kafka still has and records the"
-                                    + " range in the run's lineage (batchscore.missing-positions).");
+    public static final ConfigOption<SourceSettings.OnMissingOffsets>
+            SOURCE_KAFKA_ON_MISSING_OFFSETS =
+                    ConfigOptions.key("source.kafka.on-missing-offsets")
+                            .enumType(SourceSettings.OnMissingOffsets.class)
+                            .defaultValue(SourceSettings.OnMissingOffsets.FAIL)
+                            .withDescription(
+                                    "What a resume run does when Kafka no longer has offsets it should read"
+                                            + " (deleted by retention since the last complete run): fail"
+                                            + " stops the run before it writes anything, naming the missing"
+                                            + " range; skip scores what Kafka still has and records the"
+                                            + " range in the run's lineage (batchscore.missing-positions).");
 
     public static final ConfigOption<Map<String, String>> SOURCE_KAFKA_PROPERTIES =
             ConfigOptions.key("source.kafka.properties")
@@ -231,10 +240,10 @@ public final class BatchscoreOptions {
 
     // ---------------------------------------------------------------- sink
 
-    public static final ConfigOption<String> SINK_ICEBERG_CATALOG_TYPE =
+    public static final ConfigOption<SinkSettings.CatalogType> SINK_ICEBERG_CATALOG_TYPE =
             ConfigOptions.key("sink.iceberg.catalog.type")
-                    .stringType()
-                    .defaultValue("hadoop")
+                    .enumType(SinkSettings.CatalogType.class)
+                    .defaultValue(SinkSettings.CatalogType.HADOOP)
                     .withDescription("Iceberg catalog type: hadoop, rest, hive or jdbc.");
 
     public static final ConfigOption<String> SINK_ICEBERG_CATALOG_URI =
@@ -299,10 +308,10 @@ public final class BatchscoreOptions {
 
     // ---------------------------------------------------------------- errors
 
-    public static final ConfigOption<String> ERRORS_MODE =
+    public static final ConfigOption<ErrorSettings.Mode> ERRORS_MODE =
             ConfigOptions.key("errors.mode")
-                    .stringType()
-                    .defaultValue("dead-letter")
+                    .enumType(ErrorSettings.Mode.class)
+                    .defaultValue(ErrorSettings.Mode.DEAD_LETTER)
                     .withDescription(
                             "What happens to a record that cannot be decoded, encoded or scored:"
                                     + " dead-letter writes it with the reason to the errors table,"
@@ -325,10 +334,10 @@ public final class BatchscoreOptions {
                     .withDescription(
                             "Records a scoring subtask reads before it applies errors.max-ratio.");
 
-    public static final ConfigOption<String> ERRORS_NON_FINITE =
+    public static final ConfigOption<ErrorSettings.NonFinite> ERRORS_NON_FINITE =
             ConfigOptions.key("errors.non-finite")
-                    .stringType()
-                    .defaultValue("reject")
+                    .enumType(ErrorSettings.NonFinite.class)
+                    .defaultValue(ErrorSettings.NonFinite.REJECT)
                     .withDescription(
                             "NaN and Infinity (JSON tokens NaN, Infinity, -Infinity) for a float"
                                     + " input: reject makes the record an encode error, allow feeds"
@@ -343,15 +352,15 @@ public final class BatchscoreOptions {
 
     // ---------------------------------------------------------------- execution
 
-    public static final ConfigOption<String> EXECUTION_RUNTIME_MODE =
-            ConfigOptions.key("execution.runtime-mode")
-                    .stringType()
-                    .defaultValue("streaming")
-                    .withDescription(
-                            "streaming or batch. streaming (the default) commits to Iceberg on"
-                                    + " every checkpoint, so a failed run keeps what was committed and"
-                                    + " restarts from the checkpointed offsets; batch commits once at"
-                                    + " the end and needs a bounded source.");
+    // Flink's own keys are Flink's own ConfigOption constants, with a description of what they mean
+    // for a batchscore run (Flink's descriptions are generic).
+
+    public static final ConfigOption<RuntimeExecutionMode> EXECUTION_RUNTIME_MODE =
+            ExecutionOptions.RUNTIME_MODE.withDescription(
+                    "streaming or batch. streaming (the default) commits to Iceberg on"
+                            + " every checkpoint, so a failed run keeps what was committed and"
+                            + " restarts from the checkpointed offsets; batch commits once at"
+                            + " the end and needs a bounded source.");
 
     public static final ConfigOption<Integer> PARALLELISM =
             ConfigOptions.key("parallelism")
@@ -361,8 +370,9 @@ public final class BatchscoreOptions {
                             "Job parallelism. Default: the cluster's default (locally, the number"
                                     + " of cores).");
 
+    /** Flink's key with a default: Flink's own constant has none (no checkpoints, no commits). */
     public static final ConfigOption<Duration> EXECUTION_CHECKPOINTING_INTERVAL =
-            ConfigOptions.key("execution.checkpointing.interval")
+            ConfigOptions.key(CheckpointingOptions.CHECKPOINTING_INTERVAL.key())
                     .durationType()
                     .defaultValue(Duration.ofSeconds(10))
                     .withDescription(
@@ -371,12 +381,9 @@ public final class BatchscoreOptions {
                                     + " so this also bounds the wait after the last record.");
 
     public static final ConfigOption<String> EXECUTION_CHECKPOINTING_DIR =
-            ConfigOptions.key("execution.checkpointing.dir")
-                    .stringType()
-                    .noDefaultValue()
-                    .withDescription(
-                            "Durable checkpoint storage (path or URI). Default: the JobManager's"
-                                    + " memory, which does not survive a JobManager failure.");
+            CheckpointingOptions.CHECKPOINTS_DIRECTORY.withDescription(
+                    "Durable checkpoint storage (path or URI). Default: the JobManager's"
+                            + " memory, which does not survive a JobManager failure.");
 
     public static final ConfigOption<Integer> EXECUTION_RESTART_MAX_ATTEMPTS =
             ConfigOptions.key("execution.restart.max-attempts")
@@ -385,7 +392,10 @@ public final class BatchscoreOptions {
                     .withDescription(
                             "How often a failed job is restarted (from the last checkpoint in"
                                     + " streaming mode, the failed tasks in batch mode) before the"
-                                    + " run fails; 0 fails at the first error.");
+                                    + " run fails; 0 fails at the first error. A batchscore key, not"
+                                    + " Flink's restart-strategy.*: it sets a bounded fixed-delay"
+                                    + " strategy, where Flink's default with checkpoints restarts"
+                                    + " forever.");
 
     public static final ConfigOption<Duration> EXECUTION_RESTART_DELAY =
             ConfigOptions.key("execution.restart.delay")
@@ -394,14 +404,11 @@ public final class BatchscoreOptions {
                     .withDescription("The wait before each restart.");
 
     public static final ConfigOption<String> EXECUTION_STATE_RECOVERY_PATH =
-            ConfigOptions.key("execution.state-recovery.path")
-                    .stringType()
-                    .noDefaultValue()
-                    .withDescription(
-                            "Savepoint (or retained checkpoint) to resume the run from; also"
-                                    + " --resume-from. The resumed run reads on from the saved source"
-                                    + " positions and finishes at the stopping offsets of the original"
-                                    + " run.");
+            StateRecoveryOptions.SAVEPOINT_PATH.withDescription(
+                    "Savepoint (or retained checkpoint) to resume the run from; also"
+                            + " --resume-from. The resumed run reads on from the saved source"
+                            + " positions and finishes at the stopping offsets of the original"
+                            + " run.");
 
     /** Every option, in the order {@code --help} and the README list them. */
     public static final List<ConfigOption<?>> ALL =
@@ -464,6 +471,17 @@ public final class BatchscoreOptions {
                     SOURCE_KAFKA_TOPIC,
                     MODEL_PATH,
                     SINK_ICEBERG_TABLE);
+
+    /** The option's description as plain text. */
+    public static String description(ConfigOption<?> option) {
+        StringBuilder sb = new StringBuilder();
+        for (BlockElement block : option.description().getBlocks()) {
+            if (block instanceof TextElement text) {
+                sb.append(text.getFormat());
+            }
+        }
+        return sb.toString();
+    }
 
     /** The key as users write it: {@code source.kafka.properties.*} for a prefix option. */
     public static String displayKey(ConfigOption<?> option) {

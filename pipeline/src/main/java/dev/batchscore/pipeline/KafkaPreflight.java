@@ -1,0 +1,43 @@
+package dev.batchscore.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchscore.models.FieldSpec;
+import dev.batchscore.operators.ScoringSpec;
+import dev.batchscore.pipeline.config.SourceSettings;
+import dev.batchscore.pipeline.kafka.KafkaChecks;
+import dev.batchscore.pipeline.kafka.TopicSampler;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Step 2 of {@link JobPlan#create}: the brokers answer, the topics exist, and the model's input
+ * mapping fits records sampled from the topics. The topics are sampled once; the same records later
+ * give the passthrough fields when they are inferred.
+ */
+final class KafkaPreflight {
+    /** How long the pre-flight check waits for a Kafka broker to answer. */
+    static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final int SAMPLE_PER_PARTITION = 5;
+    private static final Duration SAMPLE_TIMEOUT = Duration.ofSeconds(30);
+
+    private KafkaPreflight() {}
+
+    /** Checks Kafka and the mapping; returns the sampled records (JSON objects only). */
+    static List<JsonNode> check(SourceSettings source, List<FieldSpec> fields, ScoringSpec draft) {
+        KafkaChecks.check(
+                source.bootstrapServers(),
+                source.topics(),
+                source.clientProperties(),
+                KAFKA_TIMEOUT);
+        List<JsonNode> samples =
+                TopicSampler.sampleRecords(
+                        source.bootstrapServers(),
+                        source.topics(),
+                        source.clientProperties(),
+                        SAMPLE_PER_PARTITION,
+                        SAMPLE_TIMEOUT);
+        InputTypeCheck.check(fields, draft, samples);
+        return samples;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.batchscore.pipeline.config;
+
+import java.util.Objects;
+
+/**
+ * Every setting of one scoring job, typed and checked: what {@link JobConfig} resolves from the
+ * command line and the config file, and what {@code BatchScoringJob.builder()} assembles in code.
+ * Each part checks its own values when it is made; this record checks how they fit together.
+ */
+public record JobSettings(
+        SourceSettings source,
+        ModelSettings model,
+        BatchSettings batch,
+        SinkSettings sink,
+        ErrorSettings errors,
+        RunSettings run,
+        ExecutionSettings execution) {
+
+    public JobSettings {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(batch, "batch");
+        Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(errors, "errors");
+        Objects.requireNonNull(run, "run");
+        Objects.requireNonNull(execution, "execution");
+        if (execution.batchMode() && !source.bounded()) {
+            throw new ConfigException(
+                    "execution.runtime-mode 'batch' needs a bounded source but source.kafka.bounded"
+                            + " is false: set execution.runtime-mode: streaming or"
+                            + " source.kafka.bounded: true");
+        }
+    }
+
+    /** Reads every part from {@code config}; a bad value is a {@link ConfigException}. */
+    static JobSettings from(JobConfig config) {
+        // In the order the README's options table lists them, so the first bad key is reported.
+        SourceSettings source = SourceSettings.from(config);
+        RunSettings run = RunSettings.from(config);
+        ModelSettings model = ModelSettings.from(config);
+        BatchSettings batch = BatchSettings.from(config);
+        SinkSettings sink = SinkSettings.from(config);
+        ErrorSettings errors = ErrorSettings.from(config);
+        ExecutionSettings execution = ExecutionSettings.from(config);
+        return new JobSettings(source, model, batch, sink, errors, run, execution);
+    }
+
+    /** The pipeline id the run's rows, ledger and claim are kept under. */
+    public String pipelineId() {
+        return run.pipelineId(sink, source, model.modelName());
+    }
+
+    public JobSettings withExecution(ExecutionSettings value) {
+        return new JobSettings(source, model, batch, sink, errors, run, value);
+    }
+}

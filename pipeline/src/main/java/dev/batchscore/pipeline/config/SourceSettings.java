@@ -1,0 +1,157 @@
+package dev.batchscore.pipeline.config;
+
+import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The {@code source.kafka.*} options: which topics a run reads, from where, and how far.
+ *
+ * <pre>{@code
+ * SourceSettings source = SourceSettings.kafka("broker:9092", List.of("reviews"))
+ *         .withStartingOffsets(StartingOffsets.RESUME);
+ * }</pre>
+ *
+ * @param properties Kafka consumer properties as the user gave them ({@link #clientProperties()}
+ *     adds the defaults)
+ */
+public record SourceSettings(
+        String bootstrapServers,
+        List<String> topics,
+        String groupId,
+        StartingOffsets startingOffsets,
+        boolean bounded,
+        OnMissingOffsets onMissingOffsets,
+        Map<String, String> properties) {
+
+    /** The Kafka consumer property that decides whether transactions are honoured. */
+    public static final String ISOLATION_LEVEL = "isolation.level";
+
+    private static final String READ_COMMITTED = "read_committed";
+
+    /** {@code source.kafka.on-missing-offsets}. */
+    public enum OnMissingOffsets {
+        FAIL,
+        SKIP;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public SourceSettings {
+        Objects.requireNonNull(bootstrapServers, SOURCE_KAFKA_BOOTSTRAP_SERVERS.key());
+        topics = List.copyOf(topics);
+        Objects.requireNonNull(groupId, SOURCE_KAFKA_GROUP_ID.key());
+        Objects.requireNonNull(startingOffsets, SOURCE_KAFKA_STARTING_OFFSETS.key());
+        Objects.requireNonNull(onMissingOffsets, SOURCE_KAFKA_ON_MISSING_OFFSETS.key());
+        properties = Map.copyOf(properties);
+        if (topics.isEmpty()) {
+            throw ConfigException.invalid(SOURCE_KAFKA_TOPIC, "", "name at least one topic");
+        }
+        if (startingOffsets.kind() == StartingOffsets.Kind.RESUME && !bounded) {
+            throw new ConfigException(
+                    "source.kafka.starting-offsets 'resume' reads up to the offsets seen when the"
+                            + " run starts, but source.kafka.bounded is false: set"
+                            + " source.kafka.bounded: true");
+        }
+        String isolation = properties.get(ISOLATION_LEVEL);
+        if (isolation != null
+                && !Set.of(READ_COMMITTED, "read_uncommitted")
+                        .contains(isolation.trim().toLowerCase(Locale.ROOT))) {
+            throw new ConfigException(
+                    "option '"
+                            + SOURCE_KAFKA_PROPERTIES.key()
+                            + "."
+                            + ISOLATION_LEVEL
+                            + "' is '"
+                            + isolation
+                            + "': expected read_committed (the default) or read_uncommitted");
+        }
+    }
+
+    /** A bounded read of {@code topics} from the earliest offsets, with the defaults. */
+    public static SourceSettings kafka(String bootstrapServers, List<String> topics) {
+        return new SourceSettings(
+                bootstrapServers,
+                topics,
+                SOURCE_KAFKA_GROUP_ID.defaultValue(),
+                StartingOffsets.parse(SOURCE_KAFKA_STARTING_OFFSETS.defaultValue()),
+                SOURCE_KAFKA_BOUNDED.defaultValue(),
+                SOURCE_KAFKA_ON_MISSING_OFFSETS.defaultValue(),
+                Map.of());
+    }
+
+    static SourceSettings from(JobConfig config) {
+        return new SourceSettings(
+                config.get(SOURCE_KAFKA_BOOTSTRAP_SERVERS),
+                config.get(SOURCE_KAFKA_TOPIC),
+                config.get(SOURCE_KAFKA_GROUP_ID),
+                StartingOffsets.parse(config.get(SOURCE_KAFKA_STARTING_OFFSETS)),
+                config.get(SOURCE_KAFKA_BOUNDED),
+                config.get(SOURCE_KAFKA_ON_MISSING_OFFSETS),
+                config.prefixed(SOURCE_KAFKA_PROPERTIES));
+    }
+
+    public SourceSettings withGroupId(String id) {
+        return new SourceSettings(
+                bootstrapServers,
+                topics,
+                id,
+                startingOffsets,
+                bounded,
+                onMissingOffsets,
+                properties);
+    }
+
+    public SourceSettings withStartingOffsets(StartingOffsets offsets) {
+        return new SourceSettings(
+                bootstrapServers, topics, groupId, offsets, bounded, onMissingOffsets, properties);
+    }
+
+    public SourceSettings withBounded(boolean isBounded) {
+        return new SourceSettings(
+                bootstrapServers,
+                topics,
+                groupId,
+                startingOffsets,
+                isBounded,
+                onMissingOffsets,
+                properties);
+    }
+
+    public SourceSettings withOnMissingOffsets(OnMissingOffsets onMissing) {
+        return new SourceSettings(
+                bootstrapServers, topics, groupId, startingOffsets, bounded, onMissing, properties);
+    }
+
+    /** Kafka consumer properties ({@code source.kafka.properties.*}), passed to the client. */
+    public SourceSettings withProperties(Map<String, String> props) {
+        return new SourceSettings(
+                bootstrapServers,
+                topics,
+                groupId,
+                startingOffsets,
+                bounded,
+                onMissingOffsets,
+                props);
+    }
+
+    /**
+     * The Kafka client properties: {@link #properties()} with {@code isolation.level} {@code
+     * read_committed} unless set, so records of aborted transactions are never scored.
+     */
+    public Properties clientProperties() {
+        Properties props = new Properties();
+        props.put(ISOLATION_LEVEL, READ_COMMITTED);
+        props.putAll(new LinkedHashMap<>(properties));
+        return props;
+    }
+}
