@@ -96,6 +96,7 @@ public final class Main implements Callable<Integer> {
                         .addSubcommand(new PredictCommand(io))
                         .addSubcommand(new BenchModelCommand(io))
                         .addSubcommand(new BuildModelsCommand(io))
+                        .addSubcommand(new SqlCommand(io))
                         .addSubcommand(new CommandLine.HelpCommand());
         // Settings for every command (they apply to the subcommands added above).
         cli.setOverwrittenOptionsAllowed(true); // a repeated option: the last one wins
