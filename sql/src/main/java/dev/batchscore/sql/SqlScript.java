@@ -37,6 +37,9 @@ public final class SqlScript {
     /** ML_PREDICT's default async capacity (10) would cap every batch at 10 rows. */
     public static final int DEFAULT_ASYNC_CAPACITY = 1024;
 
+    /** Iceberg's FlinkConfigOptions.TABLE_EXEC_ICEBERG_USE_V2_SINK (no Iceberg dependency here). */
+    static final String ICEBERG_V2_SINK = "table.exec.iceberg.use-v2-sink";
+
     private static final Pattern SET =
             Pattern.compile("(?is)^SET\\s+'((?:[^']|'')*)'\\s*=\\s*'((?:[^']|'')*)'$");
     private static final long PROGRESS_SECONDS = 5;
@@ -61,6 +64,9 @@ public final class SqlScript {
                         ExecutionConfigOptions
                                 .TABLE_EXEC_ASYNC_ML_PREDICT_MAX_CONCURRENT_OPERATIONS,
                         DEFAULT_ASYNC_CAPACITY);
+        // Iceberg's SinkV2 sink, as the DataStream job uses: the older FlinkSink lost the rows of
+        // a writer subtask that finished checkpoints before the others (SqlITCase).
+        tEnv.getConfig().getConfiguration().setString(ICEBERG_V2_SINK, "true");
     }
 
     /** Called with every job the script submits, right after submission (tests stop it). */
