@@ -291,7 +291,99 @@ class SqlITCase {
         assertThat(submitted).as("jobs submitted").hasValue(0);
     }
 
+    /**
+     * Stop-with-savepoint half way, then the same script resumed from the savepoint: every record
+     * once in Iceberg (Kafka offsets and the rows in flight are in the savepoint; the Iceberg sink
+     * commits each checkpoint once).
+     */
+    @Test
+    void stopWithSavepointAndResume() throws Exception {
+        int records = 2000;
+        List<String> values = new ArrayList<>();
+        for (long id = 0; id < records; id++) {
+            values.add(ExactlyOnce.halfPlusTwoRecord(id));
+        }
+        KAFKA.createTopic("resume", PARTITIONS);
+        KAFKA.produce("resume", PARTITIONS, values);
+        String script =
+                kafkaTable("resume", "records", "x FLOAT, id BIGINT")
+                                .replace(
+                                        "'format' = 'json'",
+                                        "'format' = 'json', 'properties.max.poll.records' = '5',"
+                                                + " 'properties.interceptor.classes' = '"
+                                                + ThrottlingInterceptor.class.getName()
+                                                + "', 'properties."
+                                                + ThrottlingInterceptor.DELAY_KEY
+                                                + "' = '50'")
+                        + iceberg("resume_wh")
+                        + "CREATE TABLE IF NOT EXISTS ice.db.resume (id BIGINT, x FLOAT, y FLOAT);\n"
+                        + model("half_plus_two", "x FLOAT", "y FLOAT", "'batch.size' = '16'")
+                        + "INSERT INTO ice.db.resume SELECT id, x, y"
+                        + " FROM ML_PREDICT(TABLE records, MODEL half_plus_two, DESCRIPTOR(x));\n";
+        ThrottlingInterceptor.reset();
+        // The script runs on the test thread (run from a pool thread, its Iceberg CREATE TABLE
+        // never returned); a second thread stops its job half way with a savepoint.
+        java.util.concurrent.CompletableFuture<String> savepoint =
+                new java.util.concurrent.CompletableFuture<>();
+        SqlScript first =
+                new SqlScript(StreamExecutionEnvironment.getExecutionEnvironment(), progress())
+                        .onSubmit(
+                                job ->
+                                        new Thread(
+                                                        () -> {
+                                                            try {
+                                                                savepoint.complete(
+                                                                        stopHalfWay(job, records));
+                                                            } catch (Throwable t) {
+                                                                savepoint.completeExceptionally(t);
+                                                            }
+                                                        },
+                                                        "stop-half-way")
+                                                .start());
+        try {
+            first.run(
+                    "SET 'parallelism.default' = '2';\n"
+                            + "SET 'execution.checkpointing.interval' = '1 s';\n"
+                            + script);
+        } catch (Exception stopped) {
+            // a job stopped with a savepoint may end either way
+        }
+        String path = savepoint.get(1, java.util.concurrent.TimeUnit.MINUTES);
+        int before = rows("resume_wh", "resume").size();
+        assertThat(before).as("rows committed before the stop").isLessThan(records);
+
+        SqlScript.Summary resumed =
+                run("SET 'execution.state-recovery.path' = '" + path + "';\n" + script);
+        List<Record> rows = rows("resume_wh", "resume");
+        Set<Long> ids = new HashSet<>();
+        for (Record row : rows) {
+            ids.add((Long) row.getField("id"));
+            ExactlyOnce.assertHalfPlusTwo(row);
+        }
+        assertThat(ids).as("distinct ids").hasSize(records);
+        assertThat(rows).as("rows (0 duplicates)").hasSize(records);
+        assertThat(resumed.rows()).isPositive();
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /** Once a quarter of the records were read, stops the job with a savepoint; its path. */
+    private static String stopHalfWay(org.apache.flink.core.execution.JobClient job, int records)
+            throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
+        while (ThrottlingInterceptor.CONSUMED.get() < records / 4) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(
+                        "only " + ThrottlingInterceptor.CONSUMED.get() + " records read in 3 min");
+            }
+            Thread.sleep(50);
+        }
+        return job.stopWithSavepoint(
+                        false,
+                        scratch.resolve("savepoints").toUri().toString(),
+                        org.apache.flink.core.execution.SavepointFormatType.CANONICAL)
+                .get();
+    }
 
     private static SqlScript script(AtomicInteger submitted) {
         return new SqlScript(StreamExecutionEnvironment.getExecutionEnvironment(), progress())
