@@ -98,6 +98,7 @@ public final class Main implements Callable<Integer> {
                         .addSubcommand(new BenchCommand(io))
                         .addSubcommand(new TuneCommand(io))
                         .addSubcommand(new BuildModelsCommand(io))
+                        .addSubcommand(new SqlCommand(io))
                         .addSubcommand(new CommandLine.HelpCommand());
         // Settings for every command (they apply to the subcommands added above).
         cli.setOverwrittenOptionsAllowed(true); // a repeated option: the last one wins

@@ -1,0 +1,381 @@
+package dev.batchscore.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.batchscore.examples.ReferenceModels;
+import dev.batchscore.models.BatchScorer;
+import dev.batchscore.models.ModelOptions;
+import dev.batchscore.models.ModelRegistry;
+import dev.batchscore.models.SavedModel;
+import dev.batchscore.models.ScoreResult;
+import dev.batchscore.sql.ScoringMetrics;
+import dev.batchscore.sql.SqlScript;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.io.CloseableIterable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SQL scripts with the {@code tensorflow} model provider end to end: a real KRaft broker read by
+ * Flink's Kafka SQL connector ({@code scan.bounded.mode}), ML_PREDICT on a MiniCluster with real
+ * TensorFlow, and Iceberg's Flink catalog (Hadoop, on disk) as the sink. Every script is what a
+ * user would pass to {@code ./batchscore sql -f}.
+ */
+class SqlITCase {
+    private static final int PARTITIONS = 4;
+    private static final int RECORDS = 1003;
+    private static final int BATCH_SIZE = 64;
+
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            TestJobs.miniCluster(ScoringMetrics.enable(new Configuration()), 1, 4);
+
+    @TempDir static Path scratch;
+
+    private static Path halfPlusTwo;
+
+    @BeforeAll
+    static void topics() throws Exception {
+        halfPlusTwo = TestJobs.halfPlusTwoFixture().toAbsolutePath().normalize();
+        List<String> records = new ArrayList<>();
+        for (long id = 0; id < RECORDS; id++) {
+            records.add(ExactlyOnce.halfPlusTwoRecord(id));
+        }
+        KAFKA.createTopic("hpt", PARTITIONS);
+        KAFKA.produce("hpt", PARTITIONS, records);
+    }
+
+    /** half_plus_two from TF Serving's fixtures: y = 0.5x + 2 exactly, every record once. */
+    @Test
+    void halfPlusTwoIntoIceberg() throws Exception {
+        String script =
+                kafkaTable("hpt", "records", "x FLOAT, id BIGINT")
+                        + iceberg("hpt_wh")
+                        + "CREATE TABLE IF NOT EXISTS ice.db.hpt (id BIGINT, x FLOAT, y FLOAT);\n"
+                        + "CREATE MODEL half_plus_two\n"
+                        + "  INPUT (x FLOAT)\n"
+                        + "  OUTPUT (y FLOAT)\n"
+                        + "  WITH ('provider' = 'tensorflow', 'path' = '"
+                        + halfPlusTwo
+                        + "', 'batch.size' = '"
+                        + BATCH_SIZE
+                        + "', 'batch.max-delay' = '2 s');\n"
+                        + "INSERT INTO ice.db.hpt\n"
+                        + "  SELECT id, x, y FROM ML_PREDICT(TABLE records, MODEL half_plus_two,"
+                        + " DESCRIPTOR(x));\n";
+        SqlScript.Summary summary = run(script);
+
+        List<Record> rows = rows("hpt_wh", "hpt");
+        Set<Long> ids = new HashSet<>();
+        for (Record row : rows) {
+            ids.add((Long) row.getField("id"));
+            ExactlyOnce.assertHalfPlusTwo(row);
+        }
+        assertThat(rows).hasSize(RECORDS);
+        assertThat(ids).as("distinct ids (0 duplicates)").hasSize(RECORDS);
+        assertThat(summary.rows()).isEqualTo(RECORDS);
+        assertThat(summary.rejected()).isZero();
+        // a full topic fills batches: at most rows / (batch.size / 2) model calls
+        assertThat(summary.calls()).isPositive().isLessThanOrEqualTo(RECORDS / (BATCH_SIZE / 2));
+        assertThat(summary.line())
+                .isEqualTo(
+                        "sql: " + RECORDS + " rows scored in " + summary.calls() + " model calls");
+    }
+
+    /** The reference text model (the demo's sentiment model), its input mapped to a column. */
+    @Test
+    void sentimentIntoIceberg() throws Exception {
+        Path model = ReferenceModels.buildText(scratch.resolve("text-model"), 42);
+        List<String> texts = new ArrayList<>();
+        List<String> records = new ArrayList<>();
+        String[] words = {"great", "terrible", "fine", "awful", "love it", "broken again", ""};
+        for (int i = 0; i < 300; i++) {
+            String text = words[i % words.length] + " product " + i;
+            texts.add(text);
+            records.add("{\"review_id\":" + i + ",\"review_text\":\"" + text + "\"}");
+        }
+        KAFKA.createTopic("reviews", PARTITIONS);
+        KAFKA.produce("reviews", PARTITIONS, records);
+        String script =
+                kafkaTable("reviews", "reviews", "review_id BIGINT, review_text STRING")
+                        + iceberg("text_wh")
+                        + "CREATE TABLE IF NOT EXISTS ice.db.scored_reviews"
+                        + " (review_id BIGINT, review_text STRING, sentiment FLOAT);\n"
+                        + "CREATE MODEL sentiment\n"
+                        + "  INPUT (review_text STRING)\n"
+                        + "  OUTPUT (sentiment FLOAT)\n"
+                        + "  WITH ('provider' = 'tensorflow', 'path' = 'file://"
+                        + model.getParent()
+                        + "', 'signature' = 'serving_default', 'input.text' = 'review_text',"
+                        + " 'batch.size' = '32');\n"
+                        + "INSERT INTO ice.db.scored_reviews\n"
+                        + "  SELECT review_id, review_text, sentiment"
+                        + " FROM ML_PREDICT(TABLE reviews, MODEL sentiment, DESCRIPTOR(review_text));\n";
+        SqlScript.Summary summary = run(script);
+
+        Map<String, Float> expected = new HashMap<>();
+        try (SavedModel direct = ModelRegistry.acquire(model, ModelOptions.defaults())) {
+            BatchScorer scorer = direct.scorer(ModelOptions.DEFAULT_SIGNATURE);
+            List<Map<String, Object>> inputs = new ArrayList<>();
+            for (String t : texts) {
+                inputs.add(Map.of(ReferenceModels.TEXT_INPUT, t));
+            }
+            ScoreResult result = scorer.score(inputs);
+            for (int i = 0; i < texts.size(); i++) {
+                expected.put(
+                        texts.get(i), (Float) result.outputs(i).get(ReferenceModels.TEXT_OUTPUT));
+            }
+        }
+        List<Record> rows = rows("text_wh", "scored_reviews");
+        assertThat(rows).hasSize(texts.size());
+        assertThat(rows.stream().map(r -> r.getField("review_id")).distinct()).hasSize(300);
+        for (Record row : rows) {
+            String text = (String) row.getField("review_text");
+            // batches of 32 here, one of 300 directly: TensorFlow's reductions may round apart
+            assertThat((Float) row.getField("sentiment"))
+                    .as(text)
+                    .isCloseTo(expected.get(text), within(1e-6f));
+        }
+        assertThat(summary.rows()).isEqualTo(texts.size());
+    }
+
+    /**
+     * A record the model rejects (no x): with 'error-column' its row keeps the reason and null
+     * outputs; without, the job fails naming the reason.
+     */
+    @Test
+    void poisonousRecord() throws Exception {
+        KAFKA.createTopic("poison", 1);
+        KAFKA.produce(
+                "poison",
+                1,
+                List.of(
+                        ExactlyOnce.halfPlusTwoRecord(1),
+                        "{\"id\":2}",
+                        ExactlyOnce.halfPlusTwoRecord(3)));
+        String common =
+                kafkaTable("poison", "records", "x FLOAT, id BIGINT")
+                        + "CREATE TABLE out_rows (id BIGINT, y FLOAT, why STRING)"
+                        + " WITH ('connector' = 'blackhole');\n";
+        String script =
+                common
+                        + iceberg("poison_wh")
+                        + "CREATE TABLE IF NOT EXISTS ice.db.poison (id BIGINT, y FLOAT, why STRING);\n"
+                        + model(
+                                "half_plus_two",
+                                "x FLOAT",
+                                "y FLOAT, why STRING",
+                                "'error-column' = 'why'")
+                        + "INSERT INTO ice.db.poison SELECT id, y, why"
+                        + " FROM ML_PREDICT(TABLE records, MODEL half_plus_two, DESCRIPTOR(x));\n";
+        SqlScript.Summary summary = run(script);
+        Map<Long, Record> byId = new HashMap<>();
+        for (Record row : rows("poison_wh", "poison")) {
+            byId.put((Long) row.getField("id"), row);
+        }
+        assertThat(byId).hasSize(3);
+        assertThat(byId.get(2L).getField("y")).isNull();
+        assertThat((String) byId.get(2L).getField("why"))
+                .contains("encode")
+                .contains("model input 'x'");
+        assertThat(byId.get(1L).getField("why")).isNull();
+        assertThat((Float) byId.get(3L).getField("y")).isEqualTo(0.5f * 0.75f + 2);
+        assertThat(summary.rows()).isEqualTo(2);
+        assertThat(summary.rejected()).isEqualTo(1);
+
+        String failing =
+                "SET 'restart-strategy.type' = 'none';\n"
+                        + common
+                        + model("half_plus_two", "x FLOAT", "y FLOAT", "'batch.size' = '4'")
+                        + "INSERT INTO out_rows SELECT id, y, CAST(NULL AS STRING)"
+                        + " FROM ML_PREDICT(TABLE records, MODEL half_plus_two, DESCRIPTOR(x));\n";
+        assertThatThrownBy(() -> run(failing))
+                .satisfies(
+                        e ->
+                                assertThat(messages(e))
+                                        .contains("model 'half_plus_two' rejected a row: encode:")
+                                        .contains("set 'error-column'"));
+    }
+
+    /** A CREATE MODEL that does not fit the signature is refused when the INSERT is planned. */
+    @Test
+    void mismatchedModelRefusedAtPlanning() {
+        String table = kafkaTable("hpt", "records", "x FLOAT, id BIGINT");
+        String sink =
+                "CREATE TABLE out_rows (id BIGINT, y STRING) WITH ('connector' = 'blackhole');\n";
+        String insert =
+                "INSERT INTO out_rows SELECT id, CAST(y AS STRING)"
+                        + " FROM ML_PREDICT(TABLE records, MODEL half_plus_two, DESCRIPTOR(x));\n";
+        AtomicInteger submitted = new AtomicInteger();
+        // INPUT type
+        assertThatThrownBy(
+                        () ->
+                                script(submitted)
+                                        .run(
+                                                "CREATE TABLE records (x STRING, id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '1');\n"
+                                                        + sink
+                                                        + model(
+                                                                "half_plus_two",
+                                                                "x STRING",
+                                                                "y FLOAT",
+                                                                null)
+                                                        + insert))
+                .satisfies(
+                        e ->
+                                assertThat(firstOwnMessage(e))
+                                        .isEqualTo(
+                                                "model 'half_plus_two': INPUT column 'x' is STRING,"
+                                                        + " but signature 'serving_default' input 'x'"
+                                                        + " (tensor x:0) is DT_FLOAT [-1,1]: declare it"
+                                                        + " as x FLOAT"));
+        // OUTPUT name
+        assertThatThrownBy(
+                        () ->
+                                script(submitted)
+                                        .run(
+                                                table
+                                                        + sink
+                                                        + model(
+                                                                "half_plus_two",
+                                                                "x FLOAT",
+                                                                "z FLOAT",
+                                                                null)
+                                                        + insert.replace("y AS", "z AS")))
+                .satisfies(
+                        e ->
+                                assertThat(firstOwnMessage(e))
+                                        .startsWith(
+                                                "model 'half_plus_two': OUTPUT column 'z' is no output"
+                                                        + " of signature 'serving_default' (outputs: y FLOAT)"));
+        // OUTPUT type
+        assertThatThrownBy(
+                        () ->
+                                script(submitted)
+                                        .run(
+                                                table
+                                                        + sink
+                                                        + model(
+                                                                "half_plus_two",
+                                                                "x FLOAT",
+                                                                "y BIGINT",
+                                                                null)
+                                                        + insert))
+                .satisfies(
+                        e ->
+                                assertThat(firstOwnMessage(e))
+                                        .contains("OUTPUT column 'y' is BIGINT")
+                                        .endsWith("declare it as y FLOAT"));
+        assertThat(submitted).as("jobs submitted").hasValue(0);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static SqlScript script(AtomicInteger submitted) {
+        return new SqlScript(StreamExecutionEnvironment.getExecutionEnvironment(), progress())
+                .onSubmit(job -> submitted.incrementAndGet());
+    }
+
+    private static SqlScript.Summary run(String script) throws Exception {
+        return script(new AtomicInteger())
+                .run(
+                        "SET 'parallelism.default' = '2';\n"
+                                + "SET 'execution.checkpointing.interval' = '2 s';\n"
+                                + script);
+    }
+
+    private static PrintStream progress() {
+        return new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    }
+
+    private static String kafkaTable(String topic, String name, String columns) {
+        return "CREATE TABLE "
+                + name
+                + " ("
+                + columns
+                + ") WITH (\n"
+                + "  'connector' = 'kafka', 'topic' = '"
+                + topic
+                + "',\n"
+                + "  'properties.bootstrap.servers' = '"
+                + KAFKA.bootstrapServers()
+                + "',\n"
+                + "  'properties.group.id' = 'sql-it', 'scan.startup.mode' = 'earliest-offset',\n"
+                + "  'scan.bounded.mode' = 'latest-offset', 'format' = 'json');\n";
+    }
+
+    private static String iceberg(String warehouse) {
+        return "CREATE CATALOG ice WITH ('type' = 'iceberg', 'catalog-type' = 'hadoop',"
+                + " 'warehouse' = 'file://"
+                + scratch.resolve(warehouse)
+                + "');\n"
+                + "CREATE DATABASE IF NOT EXISTS ice.db;\n";
+    }
+
+    private static String model(String name, String input, String output, String extra) {
+        return "CREATE MODEL "
+                + name
+                + " INPUT ("
+                + input
+                + ") OUTPUT ("
+                + output
+                + ") WITH ('provider' = 'tensorflow', 'path' = '"
+                + halfPlusTwo
+                + "'"
+                + (extra == null ? "" : ", " + extra)
+                + ");\n";
+    }
+
+    private static List<Record> rows(String warehouse, String table) throws Exception {
+        HadoopCatalog catalog =
+                new HadoopCatalog(
+                        new org.apache.hadoop.conf.Configuration(),
+                        scratch.resolve(warehouse).toString());
+        Table t = catalog.loadTable(TableIdentifier.of("db", table));
+        List<Record> rows = new ArrayList<>();
+        try (CloseableIterable<Record> records = IcebergGenerics.read(t).build()) {
+            records.forEach(rows::add);
+        }
+        return rows;
+    }
+
+    /** The first message of one of our exceptions in the cause chain: what the CLI prints. */
+    private static String firstOwnMessage(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c.getClass().getName().startsWith("dev.batchscore.")) {
+                return c.getMessage();
+            }
+        }
+        throw new AssertionError("no batchscore exception in the chain", t);
+    }
+
+    private static String messages(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            sb.append(c.getMessage()).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.batchscore.sql;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.table.types.logical.LogicalType;
+
+/**
+ * How one {@code CREATE MODEL} is wired to its SavedModel, checked when the query is planned
+ * ({@link ModelSchemaCheck}) and shipped to every task.
+ *
+ * @param model the model's name in the catalog, for messages
+ * @param exportDir the version directory planned for the query (a TF Serving base directory is
+ *     resolved once, so every task loads the same version)
+ * @param signature the signature key
+ * @param tags the meta graph tag set
+ * @param intraOpThreads TensorFlow intra-op threads, 0 = TensorFlow's choice
+ * @param interOpThreads TensorFlow inter-op threads, 0 = TensorFlow's choice
+ * @param batchSize rows per model call
+ * @param maxDelay how long a batch waits for more rows after its first
+ * @param inputFields per INPUT column (in order), the record field (signature input or feature) it
+ *     feeds
+ * @param inputTypes per INPUT column, its SQL type
+ * @param outputKeys per OUTPUT column, the signature output it takes; null for the error column
+ * @param outputTypes per OUTPUT column, its SQL type
+ * @param errorIndex the error column's position in OUTPUT, or -1 when errors fail the job
+ */
+record ModelBinding(
+        String model,
+        String exportDir,
+        String signature,
+        Set<String> tags,
+        int intraOpThreads,
+        int interOpThreads,
+        int batchSize,
+        Duration maxDelay,
+        List<String> inputFields,
+        List<LogicalType> inputTypes,
+        List<String> outputKeys,
+        List<LogicalType> outputTypes,
+        int errorIndex)
+        implements Serializable {}
