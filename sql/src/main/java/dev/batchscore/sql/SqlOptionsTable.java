@@ -9,7 +9,7 @@ import org.apache.flink.configuration.description.TextElement;
 
 /**
  * The options table of the tensorflow provider, rendered from {@link TensorflowOptions#ALL}: what
- * README-sql.md shows between {@code <!-- sql-options:start -->} and {@code <!-- sql-options:end
+ * README.md shows between {@code <!-- sql-options:start -->} and {@code <!-- sql-options:end
  * -->} (a test keeps them equal). {@code main} prints it.
  */
 public final class SqlOptionsTable {

@@ -31,15 +31,15 @@ class SqlOptionsTableTest {
                 .isEqualTo("tensorflow");
     }
 
-    /** README-sql.md's table is generated from the constants; this keeps it from drifting. */
+    /** README.md's table is generated from the constants; this keeps it from drifting. */
     @Test
     void readmeTableIsUpToDate() throws Exception {
-        String readme = Files.readString(Path.of("..", "README-sql.md"));
+        String readme = Files.readString(Path.of("..", "README.md"));
         int start = readme.indexOf(START);
         int end = readme.indexOf(END);
-        assertThat(start).as("README-sql.md has " + START.strip()).isNotNegative();
+        assertThat(start).as("README.md has " + START.strip()).isNotNegative();
         assertThat(readme.substring(start + START.length(), end))
-                .as("README-sql.md options table; regenerate with SqlOptionsTable.main")
+                .as("README.md options table; regenerate with SqlOptionsTable.main")
                 .isEqualTo(SqlOptionsTable.markdown());
     }
 }
