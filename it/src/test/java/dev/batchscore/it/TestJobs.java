@@ -2,6 +2,7 @@ package dev.batchscore.it;
 
 import dev.batchscore.models.testing.HalfPlusTwo;
 import dev.batchscore.models.testing.TfServingFixtures;
+import dev.batchscore.pipeline.iceberg.IcebergWorkerThreads;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,8 @@ final class TestJobs {
 
     /** As {@link #miniCluster(int, int)}, with a cluster configuration. */
     static MiniClusterExtension miniCluster(Configuration conf, int taskManagers, int slots) {
+        // Before any job of this JVM runs (see IcebergWorkerThreads).
+        IcebergWorkerThreads.startAll();
         return new MiniClusterExtension(
                 new MiniClusterResourceConfiguration.Builder()
                         .setConfiguration(conf)

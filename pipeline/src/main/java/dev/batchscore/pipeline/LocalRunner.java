@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
+import dev.batchscore.pipeline.iceberg.IcebergWorkerThreads;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -105,6 +106,7 @@ public final class LocalRunner {
     public static Result run(
             JobPlan plan, boolean webUi, long expectedRecords, PrintStream progress)
             throws Exception {
+        IcebergWorkerThreads.startAll();
         Configuration conf = plan.settings().execution().flinkConfiguration();
         int port = freePort();
         conf.set(RestOptions.BIND_ADDRESS, "localhost");
