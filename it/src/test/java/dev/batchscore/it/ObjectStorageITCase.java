@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.cli.RunCommand;
 import dev.batchscore.pipeline.cli.StopCommand;
 import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.iceberg.IcebergTables;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +27,8 @@ import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,6 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>Iceberg's REST catalog (its own {@code RESTCatalogServlet}, {@link RestCatalogServer})
  *       whose warehouse is on S3: a bounded run commits every record once and marks its run
  *       complete.
+ *   <li>{@code ./batchscore run}'s code path (RunCommand, LocalRunner's own MiniCluster) with the
+ *       model and checkpoints on S3 and the s3.* keys as {@code flink.*} job options: a bounded run
+ *       commits every record once.
  * </ul>
  *
  * Both runs plan (the client) and score (two slots, two jobs) with one local copy of the model.
@@ -166,6 +176,57 @@ class ObjectStorageITCase {
         assertOneLocalModelCopy();
     }
 
+    /**
+     * {@code ./batchscore run}'s code path: the CLI's RunCommand plans on this JVM and runs on
+     * LocalRunner's own MiniCluster, which sets up Flink's filesystems itself, with the plugins in
+     * FLINK_PLUGINS_DIR (set by the build) and the s3.* keys given as flink.* job options.
+     */
+    @Test
+    void batchscoreRunReadsTheModelAndCheckpointsOnS3() throws Exception {
+        String topic = "s3-local-run";
+        int records = 300;
+        KAFKA.createTopic(topic, PARTITIONS);
+        KAFKA.produce(topic, PARTITIONS, records(records));
+        List<String> args =
+                jobArgs(
+                        topic,
+                        "it.s3_local_run",
+                        "jdbc",
+                        "jdbc:sqlite:" + scratch.resolve("local-run-catalog.db"),
+                        "checkpoints/local-run");
+        args.addAll(
+                List.of(
+                        "--sink.iceberg.catalog.warehouse",
+                        S3.uri("local-run-warehouse"),
+                        "--flink.s3.endpoint",
+                        S3.endpoint(),
+                        "--flink.s3.path.style.access",
+                        "true",
+                        "--flink.s3.access-key",
+                        S3Store.ACCESS_KEY,
+                        "--flink.s3.secret-key",
+                        S3Store.SECRET_KEY));
+        String[] argv = args.toArray(new String[0]);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            exit = RunCommand.run(argv, o, e);
+        }
+        assertThat(exit).as("exit code; stdout:%n%s%nstderr:%n%s", out, err).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("wrote " + records + " rows to it.s3_local_run");
+
+        // Exit 0: the run marked itself complete. Read the table without planning another run.
+        Table table =
+                IcebergTables.catalogLoader(JobConfig.fromArgs(argv).settings().sink())
+                        .loadCatalog()
+                        .loadTable(TableIdentifier.parse("it.s3_local_run"));
+        assertEveryRecordOnce(table, records, S3.uri("local-run-warehouse/"));
+        assertOneLocalModelCopy();
+    }
+
     private static List<String> jobArgs(
             String topic, String table, String catalogType, String catalogUri, String checkpoints) {
         List<String> args =
@@ -206,7 +267,16 @@ class ObjectStorageITCase {
     /** Rows = records, each source position once, half_plus_two's score, files on S3. */
     private static void assertEveryRecordOnce(JobPlan plan, int records, String warehouse)
             throws Exception {
-        List<Record> rows = ExactlyOnce.rows(plan);
+        assertEveryRecordOnce(
+                plan.catalogLoader().loadCatalog().loadTable(plan.table()), records, warehouse);
+    }
+
+    private static void assertEveryRecordOnce(Table table, int records, String warehouse)
+            throws Exception {
+        List<Record> rows = new ArrayList<>();
+        try (CloseableIterable<Record> read = IcebergGenerics.read(table).build()) {
+            read.forEach(rows::add);
+        }
         assertThat(rows).as("rows = records produced").hasSize(records);
         assertThat(rows.stream().map(ExactlyOnce::position).distinct().count())
                 .as("distinct (topic, partition, offset)")
@@ -215,7 +285,6 @@ class ObjectStorageITCase {
         rows.forEach(ExactlyOnce::assertHalfPlusTwo);
         assertThat(rows).allSatisfy(r -> assertThat(r.getField("_model_version")).isEqualTo("123"));
 
-        Table table = plan.catalogLoader().loadCatalog().loadTable(plan.table());
         assertThat(table.location()).startsWith(warehouse);
         List<String> dataFiles = new ArrayList<>();
         try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {

@@ -22,9 +22,13 @@ import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.plugin.PluginManager;
+import org.apache.flink.core.plugin.PluginUtils;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
@@ -108,6 +112,7 @@ public final class LocalRunner {
             throws Exception {
         IcebergWorkerThreads.startAll();
         Configuration conf = plan.settings().execution().flinkConfiguration();
+        PluginManager plugins = initializeFileSystems(conf);
         int port = freePort();
         conf.set(RestOptions.BIND_ADDRESS, "localhost");
         conf.set(RestOptions.ADDRESS, "localhost");
@@ -154,6 +159,7 @@ public final class LocalRunner {
                                 .setConfiguration(conf)
                                 .setNumTaskManagers(1)
                                 .setNumSlotsPerTaskManager(slots)
+                                .setPluginManager(plugins)
                                 .build())) {
             Path urlFile = null;
             try {
@@ -225,6 +231,26 @@ public final class LocalRunner {
                 savepoint,
                 complete,
                 counts);
+    }
+
+    /**
+     * Sets up Flink's filesystems in this JVM the way a Flink cluster does, which a MiniCluster
+     * does not: with {@code conf} (its {@code s3.*} and other filesystem keys, e.g. from {@code
+     * flink.*}) and the plugins under {@code FLINK_PLUGINS_DIR} (or {@code ./plugins}), such as
+     * {@code flink-s3-fs-hadoop} for {@code s3://}. Call it before planning too: the client reads
+     * the model through these filesystems.
+     *
+     * @return the plugin manager, or null when there is no plugins directory
+     */
+    public static PluginManager initializeFileSystems(Configuration conf) {
+        String dir = System.getenv().getOrDefault(ConfigConstants.ENV_FLINK_PLUGINS_DIR, "plugins");
+        // Without a plugins directory Flink's plugin loader would only log a warning about it.
+        PluginManager plugins =
+                Files.isDirectory(Path.of(dir))
+                        ? PluginUtils.createPluginManagerFromRootFolder(conf)
+                        : null;
+        FileSystem.initialize(conf, plugins);
+        return plugins;
     }
 
     /**

@@ -74,6 +74,8 @@ public final class RunCommand extends Cli.Command {
     /** Runs the job that the job options {@code args} ({@link JobConfig#fromArgs}) describe. */
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         JobConfig config = JobConfig.fromArgs(args);
+        // Planning reads the model (model.path may be s3://) with the job's filesystem settings.
+        LocalRunner.initializeFileSystems(config.settings().execution().flinkConfiguration());
         JobPlan plan =
                 BatchScoringJob.builder().settings(config.settings()).build().plan().orElseThrow();
         out.println(

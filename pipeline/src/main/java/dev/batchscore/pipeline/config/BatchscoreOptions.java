@@ -410,6 +410,21 @@ public final class BatchscoreOptions {
                             + " positions and finishes at the stopping offsets of the original"
                             + " run.");
 
+    public static final ConfigOption<Map<String, String>> FLINK =
+            ConfigOptions.key("flink")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Prefix: any Flink configuration key, passed to the job's Flink"
+                                    + " configuration as is, without the prefix, e.g."
+                                    + " flink.s3.endpoint, flink.s3.path.style.access: true,"
+                                    + " flink.s3.access-key and flink.s3.secret-key for s3://"
+                                    + " paths on ./batchscore run, whose embedded MiniCluster"
+                                    + " initialises its filesystems (and the plugins in"
+                                    + " FLINK_PLUGINS_DIR) with them. The options above win over"
+                                    + " the same key under flink.*. On a cluster, filesystem keys"
+                                    + " belong in the cluster's own configuration.");
+
     /** Every option, in the order {@code --help} and the README list them. */
     public static final List<ConfigOption<?>> ALL =
             List.of(
@@ -454,7 +469,8 @@ public final class BatchscoreOptions {
                     EXECUTION_CHECKPOINTING_DIR,
                     EXECUTION_RESTART_MAX_ATTEMPTS,
                     EXECUTION_RESTART_DELAY,
-                    EXECUTION_STATE_RECOVERY_PATH);
+                    EXECUTION_STATE_RECOVERY_PATH,
+                    FLINK);
 
     /** Options that own every key under {@code <key>.}. */
     public static final Set<ConfigOption<Map<String, String>>> PREFIX_OPTIONS =
@@ -462,7 +478,8 @@ public final class BatchscoreOptions {
                     SOURCE_KAFKA_PROPERTIES,
                     MODEL_INPUT,
                     SINK_ICEBERG_CATALOG_PROPERTIES,
-                    SINK_ICEBERG_TABLE_PROPERTIES);
+                    SINK_ICEBERG_TABLE_PROPERTIES,
+                    FLINK);
 
     /** Options without a default that every run needs (others are required conditionally). */
     public static final List<ConfigOption<?>> REQUIRED =

@@ -3,6 +3,9 @@ package dev.batchscore.pipeline.config;
 import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -19,6 +22,8 @@ import org.apache.flink.configuration.StateRecoveryOptions;
  * @param parallelism the job parallelism, or null for the environment's
  * @param checkpointDir durable checkpoint storage, or null for the JobManager's memory
  * @param stateRecoveryPath the savepoint to resume from, or null
+ * @param flinkProperties Flink configuration keys passed through as is ({@code flink.*}, without
+ *     the prefix)
  */
 public record ExecutionSettings(
         RuntimeExecutionMode runtimeMode,
@@ -27,7 +32,8 @@ public record ExecutionSettings(
         String checkpointDir,
         int restartAttempts,
         Duration restartDelay,
-        String stateRecoveryPath) {
+        String stateRecoveryPath,
+        Map<String, String> flinkProperties) {
 
     public ExecutionSettings {
         Objects.requireNonNull(runtimeMode, EXECUTION_RUNTIME_MODE.key());
@@ -57,6 +63,10 @@ public record ExecutionSettings(
         if (stateRecoveryPath != null && stateRecoveryPath.isBlank()) {
             stateRecoveryPath = null;
         }
+        flinkProperties =
+                flinkProperties == null
+                        ? Map.of()
+                        : Collections.unmodifiableMap(new LinkedHashMap<>(flinkProperties));
     }
 
     /** Streaming, checkpoints every 10 s, 3 restarts 2 s apart, the environment's parallelism. */
@@ -68,7 +78,8 @@ public record ExecutionSettings(
                 null,
                 EXECUTION_RESTART_MAX_ATTEMPTS.defaultValue(),
                 EXECUTION_RESTART_DELAY.defaultValue(),
-                null);
+                null,
+                Map.of());
     }
 
     static ExecutionSettings from(JobConfig config) {
@@ -79,7 +90,8 @@ public record ExecutionSettings(
                 config.getOptional(EXECUTION_CHECKPOINTING_DIR).orElse(null),
                 config.get(EXECUTION_RESTART_MAX_ATTEMPTS),
                 config.get(EXECUTION_RESTART_DELAY),
-                config.getOptional(EXECUTION_STATE_RECOVERY_PATH).orElse(null));
+                config.getOptional(EXECUTION_STATE_RECOVERY_PATH).orElse(null),
+                config.prefixed(FLINK));
     }
 
     public ExecutionSettings withRuntimeMode(RuntimeExecutionMode mode) {
@@ -90,7 +102,8 @@ public record ExecutionSettings(
                 checkpointDir,
                 restartAttempts,
                 restartDelay,
-                stateRecoveryPath);
+                stateRecoveryPath,
+                flinkProperties);
     }
 
     public ExecutionSettings withParallelism(Integer p) {
@@ -101,7 +114,8 @@ public record ExecutionSettings(
                 checkpointDir,
                 restartAttempts,
                 restartDelay,
-                stateRecoveryPath);
+                stateRecoveryPath,
+                flinkProperties);
     }
 
     public ExecutionSettings withCheckpointInterval(Duration interval) {
@@ -112,7 +126,8 @@ public record ExecutionSettings(
                 checkpointDir,
                 restartAttempts,
                 restartDelay,
-                stateRecoveryPath);
+                stateRecoveryPath,
+                flinkProperties);
     }
 
     public ExecutionSettings withCheckpointDir(String dir) {
@@ -123,7 +138,8 @@ public record ExecutionSettings(
                 dir,
                 restartAttempts,
                 restartDelay,
-                stateRecoveryPath);
+                stateRecoveryPath,
+                flinkProperties);
     }
 
     public ExecutionSettings withRestarts(int attempts, Duration delay) {
@@ -134,7 +150,8 @@ public record ExecutionSettings(
                 checkpointDir,
                 attempts,
                 delay,
-                stateRecoveryPath);
+                stateRecoveryPath,
+                flinkProperties);
     }
 
     /** Resume from this savepoint (or retained checkpoint). */
@@ -146,7 +163,21 @@ public record ExecutionSettings(
                 checkpointDir,
                 restartAttempts,
                 restartDelay,
-                path);
+                path,
+                flinkProperties);
+    }
+
+    /** With these Flink configuration keys passed through (replacing the current ones). */
+    public ExecutionSettings withFlinkProperties(Map<String, String> props) {
+        return new ExecutionSettings(
+                runtimeMode,
+                parallelism,
+                checkpointInterval,
+                checkpointDir,
+                restartAttempts,
+                restartDelay,
+                stateRecoveryPath,
+                props);
     }
 
     public boolean batchMode() {
@@ -160,7 +191,8 @@ public record ExecutionSettings(
 
     /** The Flink configuration the execution environment is created with. */
     public Configuration flinkConfiguration() {
-        Configuration conf = new Configuration();
+        // The flink.* pass-through first: batchscore's own options below win over the same key.
+        Configuration conf = Configuration.fromMap(flinkProperties);
         conf.set(ExecutionOptions.RUNTIME_MODE, runtimeMode);
         if (parallelism != null) {
             conf.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);

@@ -297,12 +297,14 @@ public final class JobConfig {
                 compareTo = key.substring(0, cut).replaceAll("\\.$", "");
             }
             int d = distance(compareTo, candidate);
-            if (d < bestDistance) {
+            // Close relative to what was compared: a short prefix (flink.*) is no match for the
+            // first letters of any long key.
+            if (d < bestDistance && d <= Math.max(3, compareTo.length() / 3)) {
                 bestDistance = d;
                 best = displayKey(option);
             }
         }
-        return bestDistance <= Math.max(3, key.length() / 3) ? best : null;
+        return best;
     }
 
     static int distance(String a, String b) {

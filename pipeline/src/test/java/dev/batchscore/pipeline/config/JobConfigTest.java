@@ -242,6 +242,39 @@ class JobConfigTest {
     }
 
     @Test
+    void flinkPrefixPassesAnyFlinkKeyThroughButOurOptionsWin() throws Exception {
+        Configuration conf =
+                JobConfig.fromArgs(
+                                new String[] {
+                                    "--source.kafka.bootstrap-servers", "localhost:9092",
+                                    "--source.kafka.topic", "reviews",
+                                    "--model.path", "s3://models/text",
+                                    "--sink.iceberg.table", "demo.scored",
+                                    "--sink.iceberg.catalog.warehouse", "/tmp/wh",
+                                    "--flink.s3.endpoint", "http://127.0.0.1:9000",
+                                    "--flink.execution.checkpointing.interval", "1 min",
+                                    "--execution.checkpointing.interval", "3 s"
+                                })
+                        .settings()
+                        .execution()
+                        .flinkConfiguration();
+        assertThat(conf.getString("s3.endpoint", null)).isEqualTo("http://127.0.0.1:9000");
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL))
+                .as("execution.checkpointing.interval wins over flink.execution...")
+                .isEqualTo(Duration.ofSeconds(3));
+
+        // A nested YAML block is the same keys.
+        Path file = yaml("flink:\n  s3.path.style.access: true\n  s3:\n    access-key: k\n");
+        Configuration fromFile =
+                JobConfig.of(JobConfig.loadYaml(file), "job.yaml", required())
+                        .settings()
+                        .execution()
+                        .flinkConfiguration();
+        assertThat(fromFile.getString("s3.path.style.access", null)).isEqualTo("true");
+        assertThat(fromFile.getString("s3.access-key", null)).isEqualTo("k");
+    }
+
+    @Test
     void argumentErrors() {
         assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"job.yaml"}))
                 .hasMessageContaining("unexpected argument 'job.yaml'");
