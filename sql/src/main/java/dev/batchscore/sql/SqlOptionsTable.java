@@ -9,8 +9,8 @@ import org.apache.flink.configuration.description.TextElement;
 
 /**
  * The options table of the tensorflow provider, rendered from {@link TensorflowOptions#ALL}: what
- * README.md shows between {@code <!-- sql-options:start -->} and {@code <!-- sql-options:end
- * -->} (a test keeps them equal). {@code main} prints it.
+ * README.md shows between {@code <!-- sql-options:start -->} and {@code <!-- sql-options:end -->}
+ * (a test keeps them equal). {@code main} prints it.
  */
 public final class SqlOptionsTable {
     private SqlOptionsTable() {}
