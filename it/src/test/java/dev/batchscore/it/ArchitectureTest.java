@@ -11,18 +11,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shape of the house, as a test: the main classes of every module (models, operators, pipeline,
- * examples; this module sees them all) point one way, {@code pipeline -> operators -> models}, with
- * {@code examples} on top and nothing main depending on it; {@code models} knows nothing of Flink;
- * and a module's {@code internal} package is its own.
+ * The shape of the house, as a test: the main classes of every module (models, operators, sql,
+ * pipeline, examples; this module sees them all) point one way, {@code pipeline -> sql -> operators
+ * -> models} (pipeline uses operators directly too), with {@code examples} on top and nothing main
+ * depending on it; {@code models} knows nothing of Flink; and a module's {@code internal} package
+ * is its own.
  */
 class ArchitectureTest {
     private static final String MODELS = "dev.batchscore.models..";
     private static final String OPERATORS = "dev.batchscore.operators..";
+    private static final String SQL = "dev.batchscore.sql..";
     private static final String PIPELINE = "dev.batchscore.pipeline..";
     private static final String EXAMPLES = "dev.batchscore.examples..";
 
-    private static final String[] MODULES = {"models", "operators", "pipeline", "examples"};
+    private static final String[] MODULES = {"models", "operators", "sql", "pipeline", "examples"};
 
     private static JavaClasses main;
 
@@ -68,17 +70,22 @@ class ArchitectureTest {
 
     @Test
     void modelsDependsOnNoOtherModule() {
-        noDependency(classesOf(MODELS), OPERATORS, PIPELINE, EXAMPLES);
+        noDependency(classesOf(MODELS), OPERATORS, SQL, PIPELINE, EXAMPLES);
     }
 
     @Test
     void operatorsDependOnModelsOnly() {
-        noDependency(classesOf(OPERATORS), PIPELINE, EXAMPLES);
+        noDependency(classesOf(OPERATORS), SQL, PIPELINE, EXAMPLES);
+    }
+
+    @Test
+    void sqlDependsOnOperatorsAndModelsOnly() {
+        noDependency(classesOf(SQL), PIPELINE, EXAMPLES);
     }
 
     @Test
     void nothingMainDependsOnTheExamples() {
-        noDependency(classesOf(MODELS, OPERATORS, PIPELINE), EXAMPLES);
+        noDependency(classesOf(MODELS, OPERATORS, SQL, PIPELINE), EXAMPLES);
     }
 
     @Test

@@ -7,7 +7,6 @@ import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.RecordError;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -74,7 +73,7 @@ public final class BatchingPredictFunction extends AsyncPredictFunction {
                 ModelOptions.defaults()
                         .withTags(binding.tags())
                         .withThreads(binding.intraOpThreads(), binding.interOpThreads());
-        model = ModelRegistry.acquire(Path.of(binding.exportDir()), options);
+        model = ModelRegistry.acquire(ModelPaths.local(binding.exportDir()), options);
         scorer = model.scorer(binding.signature());
         getters = new RowData.FieldGetter[binding.inputTypes().size()];
         for (int i = 0; i < getters.length; i++) {

@@ -12,7 +12,8 @@ import org.apache.flink.table.types.logical.LogicalType;
  *
  * @param model the model's name in the catalog, for messages
  * @param exportDir the version directory planned for the query (a TF Serving base directory is
- *     resolved once, so every task loads the same version)
+ *     resolved once, so every task loads the same version): a local path, or a Flink filesystem URI
+ *     each task copies to local disk ({@link ModelPaths#local})
  * @param signature the signature key
  * @param tags the meta graph tag set
  * @param intraOpThreads TensorFlow intra-op threads, 0 = TensorFlow's choice

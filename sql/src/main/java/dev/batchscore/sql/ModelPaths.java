@@ -1,35 +1,43 @@
 package dev.batchscore.sql;
 
-import dev.batchscore.models.ModelException;
-import java.net.URI;
+import dev.batchscore.operators.ModelFetcher;
 import java.nio.file.Path;
 
 /**
- * Where the {@code path} option of a model points on this machine. The one place a model location
- * is turned into a local directory: local paths and {@code file://} URIs today; remote filesystems
- * (s3://) plug in here once the operators' model fetcher lands.
+ * Where the {@code path} option of a model points, and how a task gets it onto local disk. The one
+ * place a model location is handled, through the operators' {@link ModelFetcher}: a local path or
+ * {@code file:} URI is used where it is; any other Flink filesystem URI ({@code s3://}, {@code
+ * hdfs://}, ...) is pinned once when the query is planned (a TF Serving base directory to its
+ * highest version) and copied to local disk once per JVM, by the client and by every TaskManager.
  */
 final class ModelPaths {
     private ModelPaths() {}
 
-    static Path resolve(String path) {
+    /**
+     * What the query plans with: a local path as an absolute path (ModelRegistry pins its version
+     * when it loads it), a remote URI as the URI of its pinned export directory.
+     */
+    static String pin(String path) {
         String p = path.strip();
-        int colon = p.indexOf(':');
-        // "C:\..." style drive letters are not schemes; neither is a path without ':'.
-        if (colon > 1 && !p.startsWith("/")) {
-            String scheme = p.substring(0, colon);
-            if (!scheme.equalsIgnoreCase("file")) {
-                throw new ModelException(
-                        "model path '"
-                                + path
-                                + "' uses the scheme '"
-                                + scheme
-                                + "', which the tensorflow provider cannot read yet: copy the model"
-                                + " to a local directory (or one every TaskManager mounts) and give"
-                                + " that path or a file:// URI");
-            }
-            return Path.of(URI.create(p)).toAbsolutePath().normalize();
-        }
-        return Path.of(p).toAbsolutePath().normalize();
+        return ModelFetcher.localPath(p)
+                .map(local -> local.toAbsolutePath().normalize().toString())
+                .orElseGet(() -> ModelFetcher.resolve(p).exportUri());
+    }
+
+    /** Whether {@code pinned} (from {@link #pin}) is already on this machine. */
+    static boolean isLocal(String pinned) {
+        return ModelFetcher.localPath(pinned).isPresent();
+    }
+
+    /** The local directory TensorFlow loads for {@code pinned}: itself, or this JVM's copy. */
+    static Path local(String pinned) {
+        return ModelFetcher.localize(pinned, ModelFetcher.defaultLocalDir())
+                .toAbsolutePath()
+                .normalize();
+    }
+
+    /** Local paths as they are, remote URIs pinned and copied: the directory to load. */
+    static Path resolve(String path) {
+        return local(pin(path));
     }
 }

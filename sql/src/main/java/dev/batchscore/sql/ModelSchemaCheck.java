@@ -61,7 +61,8 @@ final class ModelSchemaCheck {
                             + settings.maxDelay()
                             + ": set a positive duration");
         }
-        Path path = ModelPaths.resolve(settings.path());
+        String pinned = ModelPaths.pin(settings.path());
+        Path path = ModelPaths.local(pinned);
         ModelOptions options =
                 ModelOptions.defaults()
                         .withTags(settings.tags())
@@ -248,7 +249,8 @@ final class ModelSchemaCheck {
             }
             return new ModelBinding(
                     model,
-                    saved.exportDir().toString(),
+                    // a remote model: every task copies the pinned version itself
+                    ModelPaths.isLocal(pinned) ? saved.exportDir().toString() : pinned,
                     settings.signature(),
                     Set.copyOf(settings.tags()),
                     settings.intraOpThreads(),

@@ -25,8 +25,10 @@ public final class TensorflowOptions {
                     .withDescription(
                             "SavedModel directory (with saved_model.pb), or a TensorFlow Serving base"
                                     + " directory whose highest numeric version is used (pinned when the"
-                                    + " query is planned). A local path or a file:// URI, readable by the"
-                                    + " client and every TaskManager. Required.");
+                                    + " query is planned). A local path or file:// URI readable by the"
+                                    + " client and every TaskManager, or a URI of any Flink filesystem"
+                                    + " (s3://, hdfs://, ...; its plugin and credentials configured), copied"
+                                    + " once per JVM under java.io.tmpdir/batchscore-models. Required.");
 
     public static final ConfigOption<String> SIGNATURE =
             ConfigOptions.key("signature")

@@ -9,17 +9,18 @@ import org.junit.jupiter.api.Test;
 
 class ModelPathsTest {
     @Test
-    void localPathsAndFileUris() {
+    void localPathsAndFileUrisAreUsedWhereTheyAre() {
         assertThat(ModelPaths.resolve("/models/churn")).isEqualTo(Path.of("/models/churn"));
         assertThat(ModelPaths.resolve("file:///models/churn")).isEqualTo(Path.of("/models/churn"));
         assertThat(ModelPaths.resolve("file:/models/churn/")).isEqualTo(Path.of("/models/churn"));
+        assertThat(ModelPaths.isLocal(ModelPaths.pin("file:///models/churn"))).isTrue();
     }
 
     @Test
-    void otherSchemesAreRefusedWithTheFix() {
-        assertThatThrownBy(() -> ModelPaths.resolve("s3://bucket/models/churn"))
+    void aSchemeWithoutFlinkFilesystemIsRefusedWithTheFix() {
+        assertThatThrownBy(() -> ModelPaths.pin("nosuchfs://bucket/models/churn"))
                 .isInstanceOf(ModelException.class)
-                .hasMessageContaining("uses the scheme 's3'")
-                .hasMessageContaining("file:// URI");
+                .hasMessageContaining("'nosuchfs://bucket/models/churn'")
+                .hasMessageContaining("no filesystem for it");
     }
 }

@@ -191,6 +191,20 @@ public final class Bench {
                     }
                 }
             }
+            // the SQL job (ML_PREDICT) on the data of the best half_plus_two DataStream run
+            BenchRow sqlBase =
+                    BenchRatios.best(rows, TRIVIAL, BenchRow.PIPELINE, pMax).orElseThrow();
+            SqlBench.compare(
+                    bootstrap,
+                    topic(
+                            TRIVIAL,
+                            plan.records(plan.trivialRecords(), sqlBase.batchSize()),
+                            trivialRecords),
+                    trivialModel,
+                    scratch.resolve("warehouse-sql"),
+                    "sql" + (tableCount++),
+                    sqlBase,
+                    out);
             // naive code, at the heavy pipeline's best batch size
             int best =
                     BenchRatios.best(rows, HEAVY, BenchRow.PIPELINE, pMax)
