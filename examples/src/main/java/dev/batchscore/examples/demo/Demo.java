@@ -1,12 +1,14 @@
 package dev.batchscore.examples.demo;
 
-import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
-
 import dev.batchscore.examples.ReferenceModels;
 import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
-import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.config.ExecutionSettings;
+import dev.batchscore.pipeline.config.ModelSettings;
+import dev.batchscore.pipeline.config.SinkSettings;
+import dev.batchscore.pipeline.config.SourceSettings;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,12 +16,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.iceberg.Table;
@@ -81,33 +82,46 @@ public final class Demo {
             Path modelBase = model.getParent(); // TF Serving layout: <base>/1
             out.println("  built the reference text sentiment model at " + modelBase);
 
-            Map<String, Object> cli = new LinkedHashMap<>();
-            cli.put(SOURCE_KAFKA_BOOTSTRAP_SERVERS.key(), bootstrap);
-            cli.put(SOURCE_KAFKA_TOPIC.key(), TOPIC);
-            cli.put(SOURCE_KAFKA_GROUP_ID.key(), "batchscore-demo");
-            cli.put(MODEL_PATH.key(), modelBase.toString());
-            cli.put(MODEL_NAME.key(), "review-sentiment");
-            cli.put(MODEL_INPUT.key() + "." + ReferenceModels.TEXT_INPUT, "review_text");
-            // Keep the review text next to its score (a model input is not passed through by
-            // default).
-            cli.put(
-                    OUTPUT_PASSTHROUGH.key(),
-                    "review_id, product_id, product, user_id:long, rating:long, price:double,"
-                            + " helpful_votes:long, verified_purchase:boolean, created_at,"
-                            + " review_text");
-            cli.put(SINK_ICEBERG_CATALOG_TYPE.key(), "hadoop");
-            cli.put(SINK_ICEBERG_CATALOG_WAREHOUSE.key(), warehouse.toString());
-            cli.put(SINK_ICEBERG_TABLE.key(), TABLE);
-            // A short interval: the bounded job ends with one more checkpoint, which commits the
-            // tail.
-            cli.put(EXECUTION_CHECKPOINTING_INTERVAL.key(), "2 s");
-            if (parallelism != null) {
-                cli.put(PARALLELISM.key(), parallelism.intValue());
-            }
-            JobConfig config = JobConfig.of(Map.of(), "", cli);
-            dropDemoTables(config);
+            SinkSettings sink =
+                    SinkSettings.hadoop(warehouse.toString(), TABLE)
+                            // Keep the review text next to its score (a model input is not
+                            // passed through by default).
+                            .withPassthrough(
+                                    List.of(
+                                            "review_id",
+                                            "product_id",
+                                            "product",
+                                            "user_id:long",
+                                            "rating:long",
+                                            "price:double",
+                                            "helpful_votes:long",
+                                            "verified_purchase:boolean",
+                                            "created_at",
+                                            "review_text"));
+            dropDemoTables(sink);
 
-            JobPlan plan = JobPlan.create(config);
+            JobPlan plan =
+                    BatchScoringJob.builder()
+                            .source(
+                                    SourceSettings.kafka(bootstrap, List.of(TOPIC))
+                                            .withGroupId("batchscore-demo"))
+                            .model(
+                                    ModelSettings.of(modelBase.toString())
+                                            .withName("review-sentiment")
+                                            .withInput(ReferenceModels.TEXT_INPUT, "review_text"))
+                            .sink(sink)
+                            // A short interval: the bounded job ends with one more checkpoint,
+                            // which commits the tail.
+                            .execution(
+                                    ExecutionSettings.defaults()
+                                            .withCheckpointInterval(Duration.ofSeconds(2))
+                                            .withParallelism(
+                                                    parallelism == null
+                                                            ? null
+                                                            : parallelism.intValue()))
+                            .build()
+                            .plan()
+                            .orElseThrow();
             out.println(
                     "  passthrough columns: "
                             + plan.spec().passthrough().stream()
@@ -197,13 +211,10 @@ public final class Demo {
     }
 
     /** The demo replaces its own tables so that a second run shows the same numbers. */
-    private static void dropDemoTables(JobConfig config) throws Exception {
-        Catalog catalog = IcebergTables.catalogLoader(config.settings().sink()).loadCatalog();
+    private static void dropDemoTables(SinkSettings sink) throws Exception {
+        Catalog catalog = IcebergTables.catalogLoader(sink).loadCatalog();
         try {
-            for (String name :
-                    List.of(
-                            config.settings().sink().table(),
-                            config.settings().sink().errorsTable())) {
+            for (String name : List.of(sink.table(), sink.errorsTable())) {
                 TableIdentifier id = TableIdentifier.parse(name);
                 if (catalog.tableExists(id)) {
                     catalog.dropTable(id, true);
