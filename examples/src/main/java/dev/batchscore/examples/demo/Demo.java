@@ -1,6 +1,7 @@
 package dev.batchscore.examples.demo;
 
 import dev.batchscore.examples.ReferenceModels;
+import dev.batchscore.examples.Topics;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -29,12 +29,7 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -181,33 +176,22 @@ public final class Demo {
 
     /** Creates the demo topic and writes {@code records} reviews, one in a thousand malformed. */
     public static void produce(String bootstrap, long records) throws Exception {
-        Properties admin = new Properties();
-        admin.put("bootstrap.servers", bootstrap);
-        try (Admin client = Admin.create(admin)) {
-            client.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get();
-        }
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-        props.put(ProducerConfig.ACKS_CONFIG, "1");
         ReviewGenerator generator = new ReviewGenerator(7);
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (long i = 0; i < records; i++) {
-                String json = generator.next(i);
-                if (i % 1000 == 999) {
-                    json =
-                            json.substring(
-                                    0,
-                                    json.length() / 2); // a truncated write, for the errors table
-                }
-                byte[] key = String.valueOf(i).getBytes(StandardCharsets.UTF_8);
-                producer.send(
-                        new ProducerRecord<>(TOPIC, key, json.getBytes(StandardCharsets.UTF_8)));
-            }
-            producer.flush();
-        }
+        Topics.fill(
+                bootstrap,
+                TOPIC,
+                PARTITIONS,
+                256 * 1024,
+                records,
+                i -> {
+                    String json = generator.next(i);
+                    if (i % 1000 == 999) {
+                        // a truncated write, for the errors table
+                        json = json.substring(0, json.length() / 2);
+                    }
+                    byte[] key = String.valueOf(i).getBytes(StandardCharsets.UTF_8);
+                    return new ProducerRecord<>(TOPIC, key, json.getBytes(StandardCharsets.UTF_8));
+                });
     }
 
     /** The demo replaces its own tables so that a second run shows the same numbers. */
