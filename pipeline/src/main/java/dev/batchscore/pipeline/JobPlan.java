@@ -70,6 +70,28 @@ public record JobPlan(
     public static final Duration KAFKA_TIMEOUT = KafkaPreflight.KAFKA_TIMEOUT;
 
     /**
+     * This plan scoring with {@code newSpec} (e.g. the bench's identity scoring): same run, tables
+     * and row types, so the new spec must lay out the same rows.
+     */
+    public JobPlan withSpec(ScoringSpec newSpec) {
+        if (!ScoredRows.scoredRowType(newSpec).equals(ScoredRows.scoredRowType(spec))) {
+            throw new IllegalArgumentException(
+                    "JobPlan.withSpec: the new spec changes the scored rows' layout");
+        }
+        return new JobPlan(
+                settings,
+                newSpec,
+                catalogLoader,
+                table,
+                errorsTable,
+                scoredRowType,
+                errorRowType,
+                run,
+                committed,
+                restorePath);
+    }
+
+    /**
      * Resolves {@code config} into a plan, checking everything that can be checked before the first
      * record is read, in an order that creates nothing until every check has passed: the
      * configuration (in {@link JobConfig}), the model (directory, tags, signature, input mapping

@@ -1,27 +1,25 @@
 package dev.batchscore.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.iceberg.IcebergWorkerThreads;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
@@ -32,9 +30,21 @@ import org.apache.flink.core.plugin.PluginUtils;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
+import org.apache.flink.runtime.jobgraph.JobVertexID;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
+import org.apache.flink.runtime.rest.messages.JobIDPathParameter;
+import org.apache.flink.runtime.rest.messages.JobVertexIdPathParameter;
+import org.apache.flink.runtime.rest.messages.MessagePathParameter;
+import org.apache.flink.runtime.rest.messages.MessageQueryParameter;
+import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
+import org.apache.flink.runtime.rest.messages.job.metrics.AggregatedMetric;
+import org.apache.flink.runtime.rest.messages.job.metrics.AggregatedSubtaskMetricsHeaders;
+import org.apache.flink.runtime.rest.messages.job.metrics.AggregatedSubtaskMetricsParameters;
+import org.apache.flink.runtime.rest.messages.job.metrics.MetricsAggregationParameter;
+import org.apache.flink.runtime.rest.messages.job.metrics.MetricsFilterParameter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
@@ -50,7 +60,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalRunner {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRunner.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private LocalRunner() {}
 
@@ -184,15 +193,16 @@ public final class LocalRunner {
                     }
                 }
                 CompletableFuture<JobResult> done = cluster.requestJobResult(jobId);
-                ProgressPoller poller = new ProgressPoller(base, jobId.toString());
                 JobResult jobResult;
-                while (true) {
-                    try {
-                        jobResult = done.get(2, TimeUnit.SECONDS);
-                        break;
-                    } catch (TimeoutException e) {
-                        if (progress != null) {
-                            poller.poll(expectedRecords, start).ifPresent(progress::println);
+                try (ProgressPoller poller = new ProgressPoller(conf, jobId)) {
+                    while (true) {
+                        try {
+                            jobResult = done.get(2, TimeUnit.SECONDS);
+                            break;
+                        } catch (TimeoutException e) {
+                            if (progress != null) {
+                                poller.poll(expectedRecords, start).ifPresent(progress::println);
+                            }
                         }
                     }
                 }
@@ -294,32 +304,35 @@ public final class LocalRunner {
         }
     }
 
-    /** Reads record counts from the MiniCluster's REST API; best effort, never fails the run. */
-    private static final class ProgressPoller {
-        private final HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        private final String base;
-        private final String jobId;
+    /**
+     * Reads record counts through Flink's REST client (typed job details and aggregated subtask
+     * metrics); best effort, never fails the run.
+     */
+    private static final class ProgressPoller implements AutoCloseable {
+        private static final long TIMEOUT_SECONDS = 2;
+        private final RestClusterClient<String> client;
+        private final JobID jobId;
         private long lastNanos;
         private long lastCount;
 
-        ProgressPoller(String base, String jobId) {
-            this.base = base;
+        ProgressPoller(Configuration conf, JobID jobId) throws Exception {
+            this.client = new RestClusterClient<>(conf, "batchscore-local");
             this.jobId = jobId;
         }
 
-        java.util.Optional<String> poll(long expected, long startNanos) {
+        Optional<String> poll(long expected, long startNanos) {
             try {
-                JsonNode job = get("/jobs/" + jobId);
+                JobDetailsInfo job =
+                        client.getJobDetails(jobId).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 long read = 0;
                 long processed = -1;
-                for (JsonNode vertex : job.path("vertices")) {
-                    String name = vertex.path("name").asText();
+                for (JobDetailsInfo.JobVertexDetailsInfo vertex : job.getJobVertexInfos()) {
+                    String name = vertex.getName();
                     if (name.contains("kafka-source") || name.startsWith("Source")) {
-                        read += vertex.path("metrics").path("write-records").asLong();
+                        read += vertex.getJobVertexMetrics().getRecordsWritten();
                     }
                     if (name.contains(BatchScoring.SPLIT_ERRORS)) {
-                        long n = processed(vertex.path("id").asText());
+                        long n = processed(vertex.getJobVertexID());
                         processed = processed < 0 ? n : processed + n;
                     }
                 }
@@ -346,20 +359,23 @@ public final class LocalRunner {
                 if (rate > 0) {
                     line.append(String.format(Locale.ROOT, " (%,.0f records/s)", rate));
                 }
-                line.append("  [").append(job.path("state").asText()).append(']');
-                return java.util.Optional.of(line.toString());
+                line.append("  [").append(job.getJobStatus()).append(']');
+                return Optional.of(line.toString());
             } catch (Exception e) {
                 LOG.debug("Progress poll failed", e);
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
         }
 
-        /** Sum over subtasks of split-errors' numRecordsOut (scored rows and error rows). */
-        private long processed(String vertexId) throws Exception {
-            String path = "/jobs/" + jobId + "/vertices/" + vertexId + "/subtasks/metrics";
+        /**
+         * Sum over subtasks of split-errors' numRecordsOut (scored rows and error rows): an
+         * operator metric, finer than the vertex's IO metrics, which count the whole chain's
+         * output.
+         */
+        private long processed(JobVertexID vertex) throws Exception {
             String metric = null;
-            for (JsonNode m : get(path)) {
-                String id = m.path("id").asText();
+            for (AggregatedMetric m : subtaskMetrics(vertex, null)) {
+                String id = m.getId();
                 if (id.contains(BatchScoring.SPLIT_ERRORS) && id.endsWith(".numRecordsOut")) {
                     metric = id;
                     break;
@@ -368,27 +384,43 @@ public final class LocalRunner {
             if (metric == null) {
                 return 0;
             }
-            JsonNode values =
-                    get(
-                            path
-                                    + "?get="
-                                    + java.net.URLEncoder.encode(
-                                            metric, java.nio.charset.StandardCharsets.UTF_8)
-                                    + "&agg=sum");
-            for (JsonNode v : values) {
-                return (long) v.path("sum").asDouble();
+            for (AggregatedMetric m : subtaskMetrics(vertex, metric)) {
+                return m.getSum() == null ? 0 : m.getSum().longValue();
             }
             return 0;
         }
 
-        private JsonNode get(String path) throws Exception {
-            HttpResponse<String> response =
-                    http.send(
-                            HttpRequest.newBuilder(URI.create(base + path))
-                                    .timeout(Duration.ofSeconds(2))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
-            return JSON.readTree(response.body());
+        /** The vertex's subtask metrics: their ids, or {@code metric} summed if it is not null. */
+        private Collection<AggregatedMetric> subtaskMetrics(JobVertexID vertex, String metric)
+                throws Exception {
+            AggregatedSubtaskMetricsParameters params = new AggregatedSubtaskMetricsParameters();
+            for (MessagePathParameter<?> p : params.getPathParameters()) {
+                if (p instanceof JobIDPathParameter job) {
+                    job.resolve(jobId);
+                } else if (p instanceof JobVertexIdPathParameter v) {
+                    v.resolve(vertex);
+                }
+            }
+            if (metric != null) {
+                for (MessageQueryParameter<?> q : params.getQueryParameters()) {
+                    if (q instanceof MetricsFilterParameter filter) {
+                        filter.resolve(List.of(metric));
+                    } else if (q instanceof MetricsAggregationParameter agg) {
+                        agg.resolve(List.of(MetricsAggregationParameter.AggregationMode.SUM));
+                    }
+                }
+            }
+            return client.sendRequest(
+                            AggregatedSubtaskMetricsHeaders.getInstance(),
+                            params,
+                            EmptyRequestBody.getInstance())
+                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .getMetrics();
+        }
+
+        @Override
+        public void close() {
+            client.close();
         }
     }
 }

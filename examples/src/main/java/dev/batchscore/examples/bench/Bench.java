@@ -330,7 +330,7 @@ public final class Bench {
                         topic,
                         records,
                         modelDir,
-                        "id:long",
+                        List.of("id:long"),
                         scratch.resolve("warehouse"),
                         "bench.t" + (tableCount++));
         String name = String.format(Locale.ROOT, "%s-%s-b%d-p%d", model, variant, batch, p);
@@ -339,7 +339,7 @@ public final class Bench {
         }
         PipelineRun.Timing t;
         try {
-            t = PipelineRun.run(setup, batch, p, identity, Map.of());
+            t = PipelineRun.run(setup, batch, p, identity);
         } finally {
             if (profiler != null) {
                 profiler.stop(name);

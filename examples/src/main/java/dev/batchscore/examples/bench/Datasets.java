@@ -1,19 +1,14 @@
 package dev.batchscore.examples.bench;
 
 import dev.batchscore.examples.ReferenceModels;
+import dev.batchscore.examples.Topics;
 import dev.batchscore.models.testing.HalfPlusTwo;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.Random;
 import java.util.function.LongFunction;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** The bench's generated JSON records and how they get into a Kafka topic. */
 final class Datasets {
@@ -52,27 +47,17 @@ final class Datasets {
      */
     static void produce(String bootstrap, String topic, long count, LongFunction<String> records)
             throws Exception {
-        Properties admin = new Properties();
-        admin.put("bootstrap.servers", bootstrap);
-        try (Admin client = Admin.create(admin)) {
-            client.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
-        }
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(512 * 1024));
-        props.put(ProducerConfig.ACKS_CONFIG, "1");
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (long i = 0; i < count; i++) {
-                producer.send(
+        Topics.fill(
+                bootstrap,
+                topic,
+                PARTITIONS,
+                512 * 1024,
+                count,
+                i ->
                         new ProducerRecord<>(
                                 topic,
                                 (int) (i % PARTITIONS),
                                 null,
                                 records.apply(i).getBytes(StandardCharsets.UTF_8)));
-            }
-            producer.flush();
-        }
     }
 }

@@ -1,14 +1,17 @@
 package dev.batchscore.examples.bench;
 
-import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
-
 import dev.batchscore.operators.ScoringProbe;
+import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
-import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.config.BatchSettings;
+import dev.batchscore.pipeline.config.ExecutionSettings;
+import dev.batchscore.pipeline.config.ModelSettings;
+import dev.batchscore.pipeline.config.SinkSettings;
+import dev.batchscore.pipeline.config.SourceSettings;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,7 +27,7 @@ final class PipelineRun {
             String topic,
             long records,
             Path model,
-            String passthrough,
+            List<String> passthrough,
             Path warehouse,
             String table) {}
 
@@ -40,43 +43,28 @@ final class PipelineRun {
 
     private PipelineRun() {}
 
-    static Timing run(
-            Setup setup,
-            int batchSize,
-            int parallelism,
-            boolean identity,
-            Map<String, String> extraOptions)
+    static Timing run(Setup setup, int batchSize, int parallelism, boolean identity)
             throws Exception {
-        Map<String, Object> cli = new LinkedHashMap<>();
-        cli.put(SOURCE_KAFKA_BOOTSTRAP_SERVERS.key(), setup.bootstrap());
-        cli.put(SOURCE_KAFKA_TOPIC.key(), setup.topic());
-        cli.put(MODEL_PATH.key(), setup.model().toString());
-        cli.put(OUTPUT_PASSTHROUGH.key(), setup.passthrough());
-        cli.put(SINK_ICEBERG_CATALOG_TYPE.key(), "hadoop");
-        cli.put(SINK_ICEBERG_CATALOG_WAREHOUSE.key(), setup.warehouse().toString());
-        cli.put(SINK_ICEBERG_TABLE.key(), setup.table());
-        cli.put(BATCH_SIZE.key(), batchSize);
-        cli.put(PARALLELISM.key(), parallelism);
-        // As the demo: the bounded job ends with one more checkpoint, which commits the tail.
-        cli.put(EXECUTION_CHECKPOINTING_INTERVAL.key(), "2 s");
-        cli.putAll(extraOptions);
-        JobConfig config = JobConfig.of(Map.of(), "", cli);
-
         long planStart = System.nanoTime();
-        JobPlan plan = JobPlan.create(config);
+        JobPlan plan =
+                BatchScoringJob.builder()
+                        .source(SourceSettings.kafka(setup.bootstrap(), List.of(setup.topic())))
+                        .model(ModelSettings.of(setup.model().toString()))
+                        .batching(BatchSettings.of(batchSize))
+                        .sink(
+                                SinkSettings.hadoop(setup.warehouse().toString(), setup.table())
+                                        .withPassthrough(setup.passthrough()))
+                        // As the demo: the bounded job ends with one more checkpoint, which
+                        // commits the tail.
+                        .execution(
+                                ExecutionSettings.defaults()
+                                        .withCheckpointInterval(Duration.ofSeconds(2))
+                                        .withParallelism(parallelism))
+                        .build()
+                        .plan()
+                        .orElseThrow();
         if (identity) {
-            plan =
-                    new JobPlan(
-                            plan.settings(),
-                            plan.spec().toBuilder().identityScoring(true).build(),
-                            plan.catalogLoader(),
-                            plan.table(),
-                            plan.errorsTable(),
-                            plan.scoredRowType(),
-                            plan.errorRowType(),
-                            plan.run(),
-                            plan.committed(),
-                            plan.restorePath());
+            plan = plan.withSpec(plan.spec().toBuilder().identityScoring(true).build());
         }
         double planSeconds = (System.nanoTime() - planStart) / 1e9;
 

@@ -2,7 +2,7 @@ package dev.batchscore.examples.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.List;
 
 /**
  * A JVM of its own for one streaming pipeline run, so that its peak resident set ({@code VmHWM} of
@@ -20,16 +20,11 @@ public final class RssChild {
                         args[1],
                         Long.parseLong(args[2]),
                         Path.of(args[3]),
-                        args[4],
+                        List.of(args[4].split(",")),
                         Path.of(args[5]),
                         args[6]);
         PipelineRun.Timing t =
-                PipelineRun.run(
-                        setup,
-                        Integer.parseInt(args[7]),
-                        Integer.parseInt(args[8]),
-                        false,
-                        Map.of());
+                PipelineRun.run(setup, Integer.parseInt(args[7]), Integer.parseInt(args[8]), false);
         long rss = peakRssKb();
         System.gc();
         long live =

@@ -1,12 +1,15 @@
 package dev.batchscore.examples.demo;
 
-import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
-
 import dev.batchscore.examples.ReferenceModels;
+import dev.batchscore.examples.Topics;
 import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
-import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.config.ExecutionSettings;
+import dev.batchscore.pipeline.config.ModelSettings;
+import dev.batchscore.pipeline.config.SinkSettings;
+import dev.batchscore.pipeline.config.SourceSettings;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,13 +17,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -28,12 +29,7 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -81,33 +77,46 @@ public final class Demo {
             Path modelBase = model.getParent(); // TF Serving layout: <base>/1
             out.println("  built the reference text sentiment model at " + modelBase);
 
-            Map<String, Object> cli = new LinkedHashMap<>();
-            cli.put(SOURCE_KAFKA_BOOTSTRAP_SERVERS.key(), bootstrap);
-            cli.put(SOURCE_KAFKA_TOPIC.key(), TOPIC);
-            cli.put(SOURCE_KAFKA_GROUP_ID.key(), "batchscore-demo");
-            cli.put(MODEL_PATH.key(), modelBase.toString());
-            cli.put(MODEL_NAME.key(), "review-sentiment");
-            cli.put(MODEL_INPUT.key() + "." + ReferenceModels.TEXT_INPUT, "review_text");
-            // Keep the review text next to its score (a model input is not passed through by
-            // default).
-            cli.put(
-                    OUTPUT_PASSTHROUGH.key(),
-                    "review_id, product_id, product, user_id:long, rating:long, price:double,"
-                            + " helpful_votes:long, verified_purchase:boolean, created_at,"
-                            + " review_text");
-            cli.put(SINK_ICEBERG_CATALOG_TYPE.key(), "hadoop");
-            cli.put(SINK_ICEBERG_CATALOG_WAREHOUSE.key(), warehouse.toString());
-            cli.put(SINK_ICEBERG_TABLE.key(), TABLE);
-            // A short interval: the bounded job ends with one more checkpoint, which commits the
-            // tail.
-            cli.put(EXECUTION_CHECKPOINTING_INTERVAL.key(), "2 s");
-            if (parallelism != null) {
-                cli.put(PARALLELISM.key(), parallelism.intValue());
-            }
-            JobConfig config = JobConfig.of(Map.of(), "", cli);
-            dropDemoTables(config);
+            SinkSettings sink =
+                    SinkSettings.hadoop(warehouse.toString(), TABLE)
+                            // Keep the review text next to its score (a model input is not
+                            // passed through by default).
+                            .withPassthrough(
+                                    List.of(
+                                            "review_id",
+                                            "product_id",
+                                            "product",
+                                            "user_id:long",
+                                            "rating:long",
+                                            "price:double",
+                                            "helpful_votes:long",
+                                            "verified_purchase:boolean",
+                                            "created_at",
+                                            "review_text"));
+            dropDemoTables(sink);
 
-            JobPlan plan = JobPlan.create(config);
+            JobPlan plan =
+                    BatchScoringJob.builder()
+                            .source(
+                                    SourceSettings.kafka(bootstrap, List.of(TOPIC))
+                                            .withGroupId("batchscore-demo"))
+                            .model(
+                                    ModelSettings.of(modelBase.toString())
+                                            .withName("review-sentiment")
+                                            .withInput(ReferenceModels.TEXT_INPUT, "review_text"))
+                            .sink(sink)
+                            // A short interval: the bounded job ends with one more checkpoint,
+                            // which commits the tail.
+                            .execution(
+                                    ExecutionSettings.defaults()
+                                            .withCheckpointInterval(Duration.ofSeconds(2))
+                                            .withParallelism(
+                                                    parallelism == null
+                                                            ? null
+                                                            : parallelism.intValue()))
+                            .build()
+                            .plan()
+                            .orElseThrow();
             out.println(
                     "  passthrough columns: "
                             + plan.spec().passthrough().stream()
@@ -167,43 +176,29 @@ public final class Demo {
 
     /** Creates the demo topic and writes {@code records} reviews, one in a thousand malformed. */
     public static void produce(String bootstrap, long records) throws Exception {
-        Properties admin = new Properties();
-        admin.put("bootstrap.servers", bootstrap);
-        try (Admin client = Admin.create(admin)) {
-            client.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get();
-        }
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
-        props.put(ProducerConfig.ACKS_CONFIG, "1");
         ReviewGenerator generator = new ReviewGenerator(7);
-        try (KafkaProducer<byte[], byte[]> producer =
-                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (long i = 0; i < records; i++) {
-                String json = generator.next(i);
-                if (i % 1000 == 999) {
-                    json =
-                            json.substring(
-                                    0,
-                                    json.length() / 2); // a truncated write, for the errors table
-                }
-                byte[] key = String.valueOf(i).getBytes(StandardCharsets.UTF_8);
-                producer.send(
-                        new ProducerRecord<>(TOPIC, key, json.getBytes(StandardCharsets.UTF_8)));
-            }
-            producer.flush();
-        }
+        Topics.fill(
+                bootstrap,
+                TOPIC,
+                PARTITIONS,
+                256 * 1024,
+                records,
+                i -> {
+                    String json = generator.next(i);
+                    if (i % 1000 == 999) {
+                        // a truncated write, for the errors table
+                        json = json.substring(0, json.length() / 2);
+                    }
+                    byte[] key = String.valueOf(i).getBytes(StandardCharsets.UTF_8);
+                    return new ProducerRecord<>(TOPIC, key, json.getBytes(StandardCharsets.UTF_8));
+                });
     }
 
     /** The demo replaces its own tables so that a second run shows the same numbers. */
-    private static void dropDemoTables(JobConfig config) throws Exception {
-        Catalog catalog = IcebergTables.catalogLoader(config.settings().sink()).loadCatalog();
+    private static void dropDemoTables(SinkSettings sink) throws Exception {
+        Catalog catalog = IcebergTables.catalogLoader(sink).loadCatalog();
         try {
-            for (String name :
-                    List.of(
-                            config.settings().sink().table(),
-                            config.settings().sink().errorsTable())) {
+            for (String name : List.of(sink.table(), sink.errorsTable())) {
                 TableIdentifier id = TableIdentifier.parse(name);
                 if (catalog.tableExists(id)) {
                     catalog.dropTable(id, true);
