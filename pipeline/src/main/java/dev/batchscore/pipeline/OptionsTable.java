@@ -1,30 +1,50 @@
 package dev.batchscore.pipeline;
 
 import dev.batchscore.pipeline.config.BatchscoreOptions;
+import dev.batchscore.sql.TensorflowOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.ConfigOption;
 
 /**
  * Renders {@link BatchscoreOptions#ALL} for people: the README's options table ({@link
  * #markdown()}, checked by a test so it never drifts from the constants) and {@code --help} text
- * ({@link #plainText()}).
+ * ({@link #plainText()}); and the SQL provider's options table ({@link #sqlMarkdown()}).
  */
 public final class OptionsTable {
     private OptionsTable() {}
 
     /** A Markdown table: key, default, description; one row per option in declaration order. */
     public static String markdown() {
+        return markdown(BatchscoreOptions.ALL, BatchscoreOptions::displayKey, ",");
+    }
+
+    /**
+     * The SQL model provider's options ({@link TensorflowOptions#ALL}) as the README's SQL section
+     * shows them: keys of the {@code WITH} clause, lists in Flink SQL's {@code a;b} form.
+     */
+    public static String sqlMarkdown() {
+        return markdown(TensorflowOptions.ALL, ConfigOption::key, ";");
+    }
+
+    private static String markdown(
+            List<ConfigOption<?>> options,
+            Function<ConfigOption<?>, String> key,
+            String listSeparator) {
         StringBuilder sb = new StringBuilder();
         sb.append("| Key | Default | Description |\n");
         sb.append("|---|---|---|\n");
-        for (ConfigOption<?> option : BatchscoreOptions.ALL) {
+        for (ConfigOption<?> option : options) {
             sb.append("| `")
-                    .append(BatchscoreOptions.displayKey(option))
+                    .append(key.apply(option))
                     .append("` | ")
-                    .append(option.hasDefaultValue() ? "`" + defaultText(option) + "`" : "")
+                    .append(
+                            option.hasDefaultValue()
+                                    ? "`" + defaultText(option, listSeparator) + "`"
+                                    : "")
                     .append(" | ")
                     .append(description(option).replace("|", "\\|"))
                     .append(" |\n");
@@ -32,9 +52,12 @@ public final class OptionsTable {
         return sb.toString();
     }
 
-    /** Prints {@link #markdown()}: how the README's options block is regenerated. */
+    /**
+     * Prints {@link #markdown()}, or {@link #sqlMarkdown()} given {@code sql}: how the README's
+     * options blocks are regenerated.
+     */
     public static void main(String[] args) {
-        System.out.print(markdown());
+        System.out.print(args.length > 0 && args[0].equals("sql") ? sqlMarkdown() : markdown());
     }
 
     /** The option list for {@code --help}. */
@@ -57,6 +80,10 @@ public final class OptionsTable {
     }
 
     static String defaultText(ConfigOption<?> option) {
+        return defaultText(option, ",");
+    }
+
+    private static String defaultText(ConfigOption<?> option, String listSeparator) {
         Object value = option.defaultValue();
         if (value instanceof Duration d) {
             return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
@@ -65,7 +92,7 @@ public final class OptionsTable {
             return e.toString().toLowerCase(Locale.ROOT); // Flink's RuntimeExecutionMode: STREAMING
         }
         if (value instanceof List<?> list) {
-            return list.stream().map(String::valueOf).collect(Collectors.joining(","));
+            return list.stream().map(String::valueOf).collect(Collectors.joining(listSeparator));
         }
         return String.valueOf(value);
     }

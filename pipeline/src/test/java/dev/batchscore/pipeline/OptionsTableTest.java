@@ -74,4 +74,17 @@ class OptionsTableTest {
                 .as("README.md options table; regenerate it from OptionsTable.markdown()")
                 .isEqualTo(OptionsTable.markdown().strip());
     }
+
+    /** The README's SQL options table is generated from the provider's constants, too. */
+    @Test
+    void readmeSqlTableMatchesTheProvidersConstants() throws Exception {
+        String text = Files.readString(Paths.get("..", "README.md"));
+        String start = "<!-- sql-options:start -->";
+        int from = text.indexOf(start);
+        int to = text.indexOf("<!-- sql-options:end -->");
+        assertThat(to).as("README.md holds the SQL options table").isGreaterThan(from).isPositive();
+        assertThat(text.substring(from + start.length(), to).strip())
+                .as("README.md SQL options table; regenerate it with OptionsTable.main sql")
+                .isEqualTo(OptionsTable.sqlMarkdown().strip());
+    }
 }

@@ -7,7 +7,8 @@ import org.apache.flink.configuration.ConfigOptions;
 
 /**
  * The {@code WITH} options of a {@code CREATE MODEL ... WITH ('provider' = 'tensorflow', ...)}.
- * README.md's options table is generated from {@link #ALL} ({@link SqlOptionsTable}).
+ * README.md's options table is generated from {@link #ALL} (pipeline's {@code
+ * OptionsTable.sqlMarkdown}).
  */
 public final class TensorflowOptions {
     private TensorflowOptions() {}
