@@ -2,7 +2,6 @@ package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.cli.Main;
 import dev.batchscore.pipeline.config.JobConfig;
@@ -15,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -24,10 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
-import org.apache.iceberg.data.Record;
 import org.apache.iceberg.hadoop.HadoopCatalog;
-import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -187,15 +182,8 @@ class ConcurrentRunsITCase {
                             "--pipeline.id",
                             PIPELINE,
                             "--source.kafka.starting-offsets",
-                            "resume",
-                            "--execution.checkpointing.interval",
-                            "500 ms",
-                            "--parallelism",
-                            "2",
-                            "--batch.size",
-                            "16",
-                            "--batch.max-delay",
-                            "100 ms"));
+                            "resume"));
+            args.addAll(TestJobs.checkpointsAndBatches("500 ms", 2, 16, "100 ms"));
             return args;
         }
 
@@ -245,23 +233,7 @@ class ConcurrentRunsITCase {
 
         /** Rows = {@code expected} records, each position once, y = 0.5x + 2 exactly. */
         void assertExactlyOnce(int expected) throws Exception {
-            List<Record> rows = new ArrayList<>();
-            try (CloseableIterable<Record> it =
-                    IcebergGenerics.read(load().orElseThrow()).build()) {
-                it.forEach(rows::add);
-            }
-            assertThat(rows).as("rows = records produced").hasSize(expected);
-            Set<String> positions = new HashSet<>();
-            for (Record r : rows) {
-                positions.add(
-                        r.getField(ScoredRows.SOURCE_TOPIC)
-                                + "/"
-                                + r.getField(ScoredRows.SOURCE_PARTITION)
-                                + "@"
-                                + r.getField(ScoredRows.SOURCE_OFFSET));
-                ExactlyOnce.assertHalfPlusTwo(r);
-            }
-            assertThat(positions).as("distinct (topic, partition, offset)").hasSize(expected);
+            ExactlyOnce.assertHalfPlusTwoOnce(ExactlyOnce.rows(load().orElseThrow()), expected);
         }
     }
 }

@@ -9,7 +9,9 @@ import dev.batchscore.models.ModelOptions;
 import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
+import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.runs.RunLedger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,13 +24,16 @@ import java.util.stream.Collectors;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expression;
+import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.assertj.core.data.Offset;
 
 /**
- * What the recovery ITs share: tabular records, the reference model in several versions, and the
- * exactly-once check of a finished table (row count, distinct source positions, every score equal
- * to what the model version recorded in the row gives for that record).
+ * What the job ITs share about their records and tables: tabular and half_plus_two records, the
+ * tabular reference model in several versions, reading a table, and the exactly-once checks of a
+ * finished table (row count, distinct source positions, distinct ids, every score equal to what the
+ * model gives for that record).
  */
 final class ExactlyOnce {
     private ExactlyOnce() {}
@@ -85,10 +90,21 @@ final class ExactlyOnce {
         return scores;
     }
 
+    /** The rows of the plan's scored table. */
     static List<Record> rows(JobPlan plan) throws Exception {
-        Table table = plan.catalogLoader().loadCatalog().loadTable(plan.table());
+        return rows(plan.catalogLoader().loadCatalog().loadTable(plan.table()));
+    }
+
+    /** The rows of {@code table}. */
+    static List<Record> rows(Table table) throws Exception {
+        return rows(table, Expressions.alwaysTrue());
+    }
+
+    /** The rows of {@code table} that match {@code filter}. */
+    static List<Record> rows(Table table, Expression filter) throws Exception {
         List<Record> rows = new ArrayList<>();
-        try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+        try (CloseableIterable<Record> records =
+                IcebergGenerics.read(table).where(filter).build()) {
             records.forEach(rows::add);
         }
         return rows;
@@ -129,6 +145,43 @@ final class ExactlyOnce {
     }
 
     /**
+     * Asserts half_plus_two's rows are the {@code produced} records, each once: rows = {@code
+     * produced}, distinct (topic, partition, offset) = rows, distinct ids = rows, and every y is
+     * half_plus_two's score of its record ({@link #assertHalfPlusTwo}).
+     */
+    static void assertHalfPlusTwoOnce(List<Record> rows, int produced) {
+        rows.forEach(ExactlyOnce::assertHalfPlusTwo);
+        assertThat(rows).as("rows = records produced").hasSize(produced);
+        assertThat(rows.stream().map(ExactlyOnce::position).distinct().count())
+                .as("distinct (topic, partition, offset)")
+                .isEqualTo(produced);
+        assertThat(rows.stream().map(r -> r.getField("id")).distinct().count())
+                .as("distinct ids")
+                .isEqualTo(produced);
+    }
+
+    /** Asserts every row holds {@code value} in {@code column} (a run id, a model version...). */
+    static void assertEveryRow(List<Record> rows, String column, Object value) {
+        for (Record row : rows) {
+            assertThat(row.getField(column))
+                    .as("%s of record %s", column, row.getField("id"))
+                    .isEqualTo(value);
+        }
+    }
+
+    /**
+     * Asserts run {@code runId} is complete in {@code table}'s ledger, for the pipeline of the
+     * table's latest snapshot (the run's complete marker).
+     */
+    static void assertCompleteRun(Table table, String runId) {
+        table.refresh();
+        String pipelineId = table.currentSnapshot().summary().get(RunLedger.PIPELINE_ID);
+        assertThat(new RunLedger(table).isComplete(pipelineId, runId))
+                .as("run %s has its complete marker", runId)
+                .isTrue();
+    }
+
+    /**
      * Asserts rows = {@code produced}, each (topic, partition, offset) once, and every probability
      * equal to the score of the model version the row names; returns rows per model version.
      */
@@ -156,11 +209,12 @@ final class ExactlyOnce {
                                 r -> (String) r.getField("_model_version"), Collectors.counting()));
     }
 
+    /** The row's source position, {@code topic/partition@offset}. */
     static String position(Record row) {
-        return row.getField("_source_topic")
+        return row.getField(ScoredRows.SOURCE_TOPIC)
                 + "/"
-                + row.getField("_source_partition")
+                + row.getField(ScoredRows.SOURCE_PARTITION)
                 + "@"
-                + row.getField("_source_offset");
+                + row.getField(ScoredRows.SOURCE_OFFSET);
     }
 }

@@ -3,8 +3,6 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.pipeline.JobPlan;
-import dev.batchscore.pipeline.ScoringJob;
-import dev.batchscore.pipeline.config.JobConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,11 +80,8 @@ class FailoverITCase {
         KAFKA.createTopic(topic, PARTITIONS);
         KAFKA.produce(topic, PARTITIONS, records);
 
-        JobPlan plan = JobPlan.create(config(topic, scratch.resolve("wh-" + topic), mode));
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        plan.settings().execution().flinkConfiguration());
-        ScoringJob.build(env, plan);
+        JobPlan plan = TestJobs.plan(args(topic, scratch.resolve("wh-" + topic), mode));
+        StreamExecutionEnvironment env = TestJobs.built(plan);
 
         // Between 10% and 70% of the records read: early, in the middle, or late in the run.
         long killAt = (long) (RECORDS * (0.1 + 0.6 * random.nextDouble()));
@@ -118,7 +113,7 @@ class FailoverITCase {
         ExactlyOnce.assertExactlyOnce(ExactlyOnce.rows(plan), RECORDS, Map.of("1", scores));
     }
 
-    private static JobConfig config(String topic, Path warehouse, String mode) {
+    private static List<String> args(String topic, Path warehouse, String mode) {
         List<String> args =
                 TestJobs.jobArgs(
                         KAFKA,
@@ -130,20 +125,13 @@ class FailoverITCase {
         // 5 records per poll, 30 ms each: a few seconds per reader, so the TaskManager dies while
         // records are in flight, not after the end.
         args.addAll(ThrottlingInterceptor.jobArgs(30));
+        args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 16, "100 ms"));
         args.addAll(
                 List.of(
-                        "--execution.checkpointing.interval",
-                        "200 ms",
                         "--execution.restart.max-attempts",
                         "5",
                         "--execution.restart.delay",
-                        "500 ms",
-                        "--parallelism",
-                        "2",
-                        "--batch.size",
-                        "16",
-                        "--batch.max-delay",
-                        "100 ms"));
-        return JobConfig.fromArgs(args.toArray(new String[0]));
+                        "500 ms"));
+        return args;
     }
 }

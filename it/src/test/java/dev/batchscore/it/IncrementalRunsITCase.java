@@ -2,33 +2,26 @@ package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batchscore.it.TestJobs.Ran;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
-import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
-import java.util.Set;
-import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.expressions.Expressions;
-import org.apache.iceberg.io.CloseableIterable;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.consumer.ConsumerInterceptor;
@@ -82,8 +75,8 @@ class IncrementalRunsITCase {
             assertThat(new RunLedger(s.table()).isComplete(s.pipelineId(ran), ran.runId()))
                     .as("run %d has its complete marker", run)
                     .isTrue();
-            assertThat(SkipCommitted.skipped(ran.result)).isZero();
-            s.assertExactlyOnce(s.pipelineId(ran));
+            assertThat(SkipCommitted.skipped(ran.result())).isZero();
+            s.assertExactlyOnce(ran);
         }
         assertThat(s.rows(null))
                 .as("rows from the added partition")
@@ -117,10 +110,7 @@ class IncrementalRunsITCase {
                             "10",
                             "--pipeline.claim-timeout",
                             "1 s");
-            StreamExecutionEnvironment env = s.env(plan);
-            ScoringJob.build(env, plan);
-            ScoringJob.markStarted(plan);
-            JobClient client = env.executeAsync("it crashing run");
+            JobClient client = TestJobs.submit(plan, "crashing run");
             String runId = plan.run().runId();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (rowsCommittedBy(s.table(), runId) == 0 && System.nanoTime() < deadline) {
@@ -149,8 +139,7 @@ class IncrementalRunsITCase {
                     status);
         } else {
             JobPlan plan = s.plan("--pipeline.claim-timeout", "1 s");
-            StreamExecutionEnvironment env = s.env(plan);
-            ScoringJob.build(env, plan);
+            StreamExecutionEnvironment env = TestJobs.built(plan);
             ScoringJob.markStarted(plan);
             // The client does nothing after submitting: the job commits its complete marker.
             env.execute("it run whose client dies");
@@ -179,10 +168,10 @@ class IncrementalRunsITCase {
         }
         s.produce(250);
         Ran next = s.run();
-        assertThat(SkipCommitted.skipped(next.result))
+        assertThat(SkipCommitted.skipped(next.result()))
                 .as("records the interrupted run had committed, skipped at the source")
                 .isEqualTo(committedByCrashedRun);
-        s.assertExactlyOnce(s.pipelineId(next));
+        s.assertExactlyOnce(next);
         s.assertLineage();
     }
 
@@ -196,19 +185,19 @@ class IncrementalRunsITCase {
         Scenario s = new Scenario("same-slot", 2, "it.same_slot", "streaming");
         s.produce(400);
         Ran first = s.run("--pipeline.run-id", "2026-11-22T10:00");
-        s.assertExactlyOnce(s.pipelineId(first));
+        s.assertExactlyOnce(first);
         long files = dataFiles(s.table());
 
         s.produce(50);
         Ran again = s.run("--pipeline.run-id", "2026-11-22T10:00");
         assertThat(again.runId()).isEqualTo(first.runId());
         assertThat(dataFiles(s.table())).as("data files after the rerun").isEqualTo(files);
-        assertThat(SkipCommitted.skipped(again.result)).isEqualTo(400);
+        assertThat(SkipCommitted.skipped(again.result())).isEqualTo(400);
         assertThat(s.rows(s.pipelineId(first))).hasSize(400);
 
         Ran nextSlot = s.run("--pipeline.run-id", "2026-11-22T11:00");
-        assertThat(SkipCommitted.skipped(nextSlot.result)).isZero();
-        s.assertExactlyOnce(s.pipelineId(nextSlot));
+        assertThat(SkipCommitted.skipped(nextSlot.result())).isZero();
+        s.assertExactlyOnce(nextSlot);
 
         long filesAfterNext = dataFiles(s.table());
         Ran noSlot = s.run(); // nothing new: a run with an empty range
@@ -216,7 +205,7 @@ class IncrementalRunsITCase {
         assertThat(new RunLedger(s.table()).isComplete(s.pipelineId(noSlot), noSlot.runId()))
                 .as("an empty run is complete too")
                 .isTrue();
-        s.assertExactlyOnce(s.pipelineId(noSlot));
+        s.assertExactlyOnce(noSlot);
         s.assertLineage();
     }
 
@@ -234,7 +223,7 @@ class IncrementalRunsITCase {
         Ran nightly = s.run("--pipeline.id", "nightly");
         assertThat(s.rows("nightly")).hasSize(420);
         assertThat(s.rows("audit")).hasSize(300);
-        assertThat(SkipCommitted.skipped(nightly.result)).isZero();
+        assertThat(SkipCommitted.skipped(nightly.result())).isZero();
         s.run("--pipeline.id", "audit");
         s.assertExactlyOnce("nightly");
         s.assertExactlyOnce("audit");
@@ -242,12 +231,6 @@ class IncrementalRunsITCase {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private record Ran(JobPlan plan, JobExecutionResult result) {
-        String runId() {
-            return plan.run().runId();
-        }
-    }
 
     /** One topic, one table, one warehouse, and the records produced so far (by id). */
     private static final class Scenario {
@@ -274,9 +257,7 @@ class IncrementalRunsITCase {
         }
 
         void addPartitions(int total) throws Exception {
-            Properties props = new Properties();
-            props.put("bootstrap.servers", KAFKA.bootstrapServers());
-            try (Admin admin = Admin.create(props)) {
+            try (Admin admin = KAFKA.admin()) {
                 admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(total))).all().get();
             }
             partitions = total;
@@ -285,37 +266,19 @@ class IncrementalRunsITCase {
         JobPlan plan(String... extra) {
             List<String> args =
                     TestJobs.jobArgs(KAFKA, topic, MODEL.path(), warehouse, table, mode);
-            args.addAll(
-                    List.of(
-                            "--source.kafka.starting-offsets",
-                            "resume",
-                            "--execution.checkpointing.interval",
-                            "300 ms",
-                            "--parallelism",
-                            "2",
-                            "--batch.size",
-                            Integer.toString(BATCH_SIZE),
-                            "--batch.max-delay",
-                            "100 ms"));
+            args.addAll(List.of("--source.kafka.starting-offsets", "resume"));
+            args.addAll(TestJobs.checkpointsAndBatches("300 ms", 2, BATCH_SIZE, "100 ms"));
             Collections.addAll(args, extra);
-            return JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
-        }
-
-        StreamExecutionEnvironment env(JobPlan plan) {
-            return StreamExecutionEnvironment.getExecutionEnvironment(
-                    plan.settings().execution().flinkConfiguration());
+            return TestJobs.plan(args);
         }
 
         /** One scheduled run, as the CLI does it: plan, build, started marker, execute, marker. */
         Ran run(String... extra) throws Exception {
-            JobPlan plan = plan(extra);
-            StreamExecutionEnvironment env = env(plan);
-            ScoringJob.build(env, plan);
-            return new Ran(plan, ScoringJob.execute(env, plan));
+            return TestJobs.run(plan(extra));
         }
 
         String pipelineId(Ran ran) {
-            return pipelineId(ran.plan);
+            return pipelineId(ran.plan());
         }
 
         String pipelineId(JobPlan plan) {
@@ -323,45 +286,28 @@ class IncrementalRunsITCase {
         }
 
         Table table() {
-            return new org.apache.iceberg.hadoop.HadoopCatalog(
-                            new org.apache.hadoop.conf.Configuration(),
-                            warehouse.toUri().toString())
-                    .loadTable(org.apache.iceberg.catalog.TableIdentifier.parse(table));
+            return TestJobs.table(warehouse, table);
         }
 
         /** Rows of {@code pipelineId}, or of every pipeline for null. */
         List<Record> rows(String pipelineId) throws Exception {
-            List<Record> rows = new ArrayList<>();
-            var scan = IcebergGenerics.read(table());
-            if (pipelineId != null) {
-                scan = scan.where(Expressions.equal(ScoredRows.PIPELINE_ID, pipelineId));
-            }
-            try (CloseableIterable<Record> it = scan.build()) {
-                it.forEach(rows::add);
-            }
-            return rows;
+            return ExactlyOnce.rows(
+                    table(),
+                    pipelineId == null
+                            ? Expressions.alwaysTrue()
+                            : Expressions.equal(ScoredRows.PIPELINE_ID, pipelineId));
+        }
+
+        /** {@link #assertExactlyOnce(String)} for the pipeline of {@code ran}. */
+        void assertExactlyOnce(Ran ran) throws Exception {
+            assertExactlyOnce(pipelineId(ran));
         }
 
         /** Rows = produced, distinct positions = rows, ids 0..produced-1 once, y = 0.5x + 2. */
         void assertExactlyOnce(String pipelineId) throws Exception {
             List<Record> rows = rows(pipelineId);
-            assertThat(rows).as("rows of pipeline %s", pipelineId).hasSize(produced);
-            Set<String> positions = new HashSet<>();
-            Set<Long> ids = new HashSet<>();
-            for (Record r : rows) {
-                positions.add(
-                        r.getField(ScoredRows.SOURCE_TOPIC)
-                                + "/"
-                                + r.getField(ScoredRows.SOURCE_PARTITION)
-                                + "@"
-                                + r.getField(ScoredRows.SOURCE_OFFSET));
-                long id = (Long) r.getField("id");
-                ids.add(id);
-                ExactlyOnce.assertHalfPlusTwo(r);
-                assertThat(r.getField(ScoredRows.PIPELINE_ID)).isEqualTo(pipelineId);
-            }
-            assertThat(positions).as("distinct (topic, partition, offset)").hasSize(produced);
-            assertThat(ids).as("distinct ids").hasSize(produced);
+            ExactlyOnce.assertHalfPlusTwoOnce(rows, produced);
+            ExactlyOnce.assertEveryRow(rows, ScoredRows.PIPELINE_ID, pipelineId);
         }
 
         /** Every snapshot that added data says who wrote it, with which model, from where. */

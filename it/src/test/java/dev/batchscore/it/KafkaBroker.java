@@ -64,13 +64,8 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
      * (OutOfOrderSequenceException).
      */
     public void produceBytes(String topic, int partitions, List<byte[]> values) {
-        Properties props = clientProperties();
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        Properties props = producerProperties();
         props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "120000");
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < values.size(); i++) {
@@ -86,13 +81,8 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
      * #produceBytes}.
      */
     public KafkaProducer<byte[], byte[]> transactionalProducer(String transactionalId) {
-        Properties props = clientProperties();
+        Properties props = producerProperties();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "120000");
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
         props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "600000");
         KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
@@ -103,6 +93,20 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     /** An Admin client for this broker; the caller closes it. */
     public Admin admin() {
         return Admin.create(clientProperties());
+    }
+
+    /**
+     * An idempotent producer's settings, with timeouts long enough for the shared machine (see
+     * {@link #produceBytes}).
+     */
+    private Properties producerProperties() {
+        Properties props = clientProperties();
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "120000");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
+        return props;
     }
 
     private Properties clientProperties() {

@@ -2,37 +2,25 @@ package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchscore.operators.ScoredRows;
-import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.it.TestJobs.Ran;
 import dev.batchscore.pipeline.ScoringJob;
-import dev.batchscore.pipeline.cli.Main;
-import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.hadoop.HadoopCatalog;
-import org.apache.iceberg.io.CloseableIterable;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -119,11 +107,11 @@ class KafkaSemanticsITCase {
                     "resume run with a transaction open: {} rows in {} ms, end positions {}",
                     rows(scored).size(),
                     (System.nanoTime() - started) / 1_000_000,
-                    first.plan.run().end());
-            assertThat(first.plan.run().end().asMap())
+                    first.plan().run().end());
+            assertThat(first.plan().run().end().asMap())
                     .as("a resume run plans to stop at the last stable offsets")
                     .isEqualTo(stable);
-            assertThat(ScoringJob.isComplete(first.plan))
+            assertThat(ScoringJob.isComplete(first.plan()))
                     .as("the job marked its run complete")
                     .isTrue();
             assertRows(rows(scored), before);
@@ -131,8 +119,8 @@ class KafkaSemanticsITCase {
 
             // Resolved by the connector at job start, not planned by the client: the same stop.
             Ran byTimestamp = run(topic, "it.transactions_ts", "timestamp:0");
-            assertThat(byTimestamp.plan.run().end()).isNull();
-            assertThat(ScoringJob.isComplete(byTimestamp.plan))
+            assertThat(byTimestamp.plan().run().end()).isNull();
+            assertThat(ScoringJob.isComplete(byTimestamp.plan()))
                     .as("the job marked its run complete")
                     .isTrue();
             assertRows(rows(table("it.transactions_ts")), before);
@@ -141,7 +129,7 @@ class KafkaSemanticsITCase {
         }
 
         Ran second = run(topic, "it.transactions", "resume");
-        assertThat(SkipCommitted.skipped(second.result)).isZero();
+        assertThat(SkipCommitted.skipped(second.result())).isZero();
         Set<Long> all = new TreeSet<>(before);
         all.addAll(open);
         all.addAll(afterOpen);
@@ -151,8 +139,8 @@ class KafkaSemanticsITCase {
         assertThat(rows(table("it.transactions_errors"))).as("dead letters").isEmpty();
         LOG.info(
                 "after the commit: second run read {} .. {}, {} rows in all, none of {} aborted",
-                second.plan.run().start(),
-                second.plan.run().end(),
+                second.plan().run().start(),
+                second.plan().run().end(),
                 rows.size(),
                 aborted.size());
     }
@@ -199,17 +187,10 @@ class KafkaSemanticsITCase {
         List<Long> errorSnapshots = snapshotIds(errors);
         List<String> argv = new ArrayList<>(List.of("run"));
         argv.addAll(jobArgs(topic, tableName, "resume"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit =
-                Main.run(
-                        argv.toArray(new String[0]),
-                        new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8));
-        String stderr = err.toString(StandardCharsets.UTF_8);
-        LOG.info("resume run over a gap: exit {}, stderr: {}", exit, stderr);
-        assertThat(exit).as("exit code").isNotZero();
-        assertThat(stderr.lines().toList())
+        CliRun gap = CliRun.of(argv);
+        LOG.info("resume run over a gap: exit {}, stderr: {}", gap.exit(), gap.stderr());
+        assertThat(gap.exit()).as("exit code").isNotZero();
+        assertThat(gap.stderr().lines().toList())
                 .as("stderr")
                 .singleElement()
                 .asString()
@@ -218,19 +199,19 @@ class KafkaSemanticsITCase {
                 .contains("topic 'retention-gap' partition 0 offsets 100 to 149 (50 records)")
                 .contains("topic 'retention-gap' partition 1 offsets 100 to 119 (20 records)")
                 .contains("--source.kafka.on-missing-offsets skip");
-        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("wrote");
+        assertThat(gap.stdout()).doesNotContain("wrote");
         assertThat(snapshotIds(table(tableName))).as("scored snapshots").isEqualTo(scoredSnapshots);
         assertThat(snapshotIds(table(tableName + "_errors")))
                 .as("errors snapshots")
                 .isEqualTo(errorSnapshots);
 
         Ran skipped = run(topic, tableName, "resume", "--source.kafka.on-missing-offsets", "skip");
-        assertThat(ScoringJob.isComplete(skipped.plan))
+        assertThat(ScoringJob.isComplete(skipped.plan()))
                 .as("the job marked its run complete")
                 .isTrue();
         String missing = "retention-gap:0=100-150,retention-gap:1=100-120";
-        assertThat(skipped.plan.run().missing().format()).isEqualTo(missing);
-        assertThat(skipped.plan.run().start().format())
+        assertThat(skipped.plan().run().missing().format()).isEqualTo(missing);
+        assertThat(skipped.plan().run().start().format())
                 .isEqualTo("retention-gap:0=150,retention-gap:1=120");
         assertRows(rows(table(tableName)), kept);
 
@@ -238,7 +219,7 @@ class KafkaSemanticsITCase {
         boolean completeMarker = false;
         for (Snapshot s : table(tableName).snapshots()) {
             Map<String, String> summary = s.summary();
-            if (!skipped.plan.run().runId().equals(summary.get(RunLedger.RUN_ID))) {
+            if (!skipped.plan().run().runId().equals(summary.get(RunLedger.RUN_ID))) {
                 assertThat(summary).doesNotContainKey(RunLedger.MISSING_POSITIONS);
                 continue;
             }
@@ -255,30 +236,18 @@ class KafkaSemanticsITCase {
         LOG.info(
                 "skip run: {} rows now, {} records skipped as missing ({}), {} data snapshots",
                 kept.size(),
-                skipped.plan.run().missing().count(),
+                skipped.plan().run().missing().count(),
                 missing,
                 dataSnapshots);
     }
 
     // ---------------------------------------------------------------- helpers
 
-    private record Ran(JobPlan plan, JobExecutionResult result) {}
-
     private static List<String> jobArgs(String topic, String table, String offsets) {
         List<String> args =
                 TestJobs.jobArgs(KAFKA, topic, MODEL.path(), warehouse(), table, "streaming");
-        args.addAll(
-                List.of(
-                        "--source.kafka.starting-offsets",
-                        offsets,
-                        "--execution.checkpointing.interval",
-                        "300 ms",
-                        "--parallelism",
-                        "2",
-                        "--batch.size",
-                        "64",
-                        "--batch.max-delay",
-                        "100 ms"));
+        args.addAll(List.of("--source.kafka.starting-offsets", offsets));
+        args.addAll(TestJobs.checkpointsAndBatches("300 ms", 2, 64, "100 ms"));
         return args;
     }
 
@@ -287,12 +256,7 @@ class KafkaSemanticsITCase {
             throws Exception {
         List<String> args = jobArgs(topic, table, offsets);
         Collections.addAll(args, extra);
-        JobPlan plan = JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        plan.settings().execution().flinkConfiguration());
-        ScoringJob.build(env, plan);
-        return new Ran(plan, ScoringJob.execute(env, plan));
+        return TestJobs.run(TestJobs.plan(args));
     }
 
     private static Path warehouse() {
@@ -300,17 +264,11 @@ class KafkaSemanticsITCase {
     }
 
     private static Table table(String name) {
-        return new HadoopCatalog(
-                        new org.apache.hadoop.conf.Configuration(), warehouse().toUri().toString())
-                .loadTable(TableIdentifier.parse(name));
+        return TestJobs.table(warehouse(), name);
     }
 
     private static List<Record> rows(Table table) throws Exception {
-        List<Record> rows = new ArrayList<>();
-        try (CloseableIterable<Record> it = IcebergGenerics.read(table).build()) {
-            it.forEach(rows::add);
-        }
-        return rows;
+        return ExactlyOnce.rows(table);
     }
 
     private static List<Long> snapshotIds(Table table) {
@@ -322,18 +280,7 @@ class KafkaSemanticsITCase {
 
     /** Rows are exactly {@code expected} by id, each position once, y = 0.5x + 2. */
     private static void assertRows(List<Record> rows, Set<Long> expected) {
-        Set<String> positions = new HashSet<>();
-        for (Record r : rows) {
-            positions.add(
-                    r.getField(ScoredRows.SOURCE_TOPIC)
-                            + "/"
-                            + r.getField(ScoredRows.SOURCE_PARTITION)
-                            + "@"
-                            + r.getField(ScoredRows.SOURCE_OFFSET));
-            ExactlyOnce.assertHalfPlusTwo(r);
-        }
-        assertThat(rows).as("rows").hasSize(expected.size());
-        assertThat(positions).as("distinct (topic, partition, offset)").hasSize(rows.size());
+        ExactlyOnce.assertHalfPlusTwoOnce(rows, expected.size());
         assertThat(rows.stream().map(r -> (Long) r.getField("id")).collect(Collectors.toSet()))
                 .as("ids of the rows")
                 .isEqualTo(expected);

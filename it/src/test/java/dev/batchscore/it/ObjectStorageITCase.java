@@ -2,6 +2,7 @@ package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.cli.RunCommand;
@@ -17,18 +18,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,8 +79,7 @@ class ObjectStorageITCase {
     void jdbcCatalogOnS3StopsWithASavepointOnS3AndResumes(@InjectMiniCluster MiniCluster cluster)
             throws Exception {
         String topic = "s3-jdbc";
-        KAFKA.createTopic(topic, PARTITIONS);
-        KAFKA.produce(topic, PARTITIONS, records(RECORDS));
+        newTopic(topic, RECORDS);
         List<String> args =
                 jobArgs(
                         topic,
@@ -94,16 +91,11 @@ class ObjectStorageITCase {
         // 5 records per poll, 40 ms each: the run lasts long enough to be stopped half way.
         args.addAll(ThrottlingInterceptor.jobArgs(40));
 
-        JobPlan plan = JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
+        JobPlan plan = TestJobs.plan(args);
         assertThat(plan.spec().modelPath())
                 .as("the TF Serving version pinned when the run was planned")
                 .isEqualTo(S3.uri(MODEL_KEY + "/00000123"));
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        plan.settings().execution().flinkConfiguration());
-        ScoringJob.build(env, plan);
-        ScoringJob.markStarted(plan);
-        JobClient first = env.executeAsync("it s3 jdbc first");
+        JobClient first = TestJobs.submit(plan, "s3 jdbc first");
         boolean checkpointOnS3 = false;
         while (ExactlyOnce.dataCommits(plan) < 2 || !checkpointOnS3) {
             assertThat(first.getJobStatus().get().isGloballyTerminalState())
@@ -131,13 +123,9 @@ class ObjectStorageITCase {
         assertThat(committedAtStop).as("rows committed before the stop").isBetween(1, RECORDS - 1);
 
         args.addAll(List.of("--resume-from", savepoint));
-        JobPlan resumed = JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
+        JobPlan resumed = TestJobs.plan(args);
         assertThat(resumed.run().runId()).isEqualTo(plan.run().runId());
-        StreamExecutionEnvironment env2 =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        resumed.settings().execution().flinkConfiguration());
-        ScoringJob.build(env2, resumed);
-        JobClient second = env2.executeAsync("it s3 jdbc resumed");
+        JobClient second = TestJobs.built(resumed).executeAsync("it s3 jdbc resumed");
         assertThat(second.getJobExecutionResult().get(3, TimeUnit.MINUTES)).isNotNull();
         assertThat(ScoringJob.isComplete(resumed)).as("the resumed run completed").isTrue();
         assertThat(second.getJobStatus().get()).isEqualTo(JobStatus.FINISHED);
@@ -150,8 +138,7 @@ class ObjectStorageITCase {
     void restCatalogWithItsWarehouseOnS3() throws Exception {
         String topic = "s3-rest";
         int records = 200;
-        KAFKA.createTopic(topic, PARTITIONS);
-        KAFKA.produce(topic, PARTITIONS, records(records));
+        newTopic(topic, records);
         Map<String, String> backend = new java.util.HashMap<>();
         backend.put("catalog-impl", "org.apache.iceberg.inmemory.InMemoryCatalog");
         backend.put("warehouse", S3.uri("rest-warehouse"));
@@ -164,12 +151,8 @@ class ObjectStorageITCase {
         try (RestCatalogServer rest = RestCatalogServer.start(backend)) {
             List<String> args =
                     jobArgs(topic, "it.s3_rest", "rest", rest.uri(), "checkpoints/rest");
-            JobPlan plan = JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.getExecutionEnvironment(
-                            plan.settings().execution().flinkConfiguration());
-            ScoringJob.build(env, plan);
-            ScoringJob.execute(env, plan);
+            JobPlan plan = TestJobs.plan(args);
+            TestJobs.run(plan);
             assertThat(ScoringJob.isComplete(plan)).as("the run completed").isTrue();
             assertEveryRecordOnce(plan, records, S3.uri("rest-warehouse/"));
         }
@@ -185,8 +168,7 @@ class ObjectStorageITCase {
     void batchscoreRunReadsTheModelAndCheckpointsOnS3() throws Exception {
         String topic = "s3-local-run";
         int records = 300;
-        KAFKA.createTopic(topic, PARTITIONS);
-        KAFKA.produce(topic, PARTITIONS, records(records));
+        newTopic(topic, records);
         List<String> args =
                 jobArgs(
                         topic,
@@ -247,21 +229,16 @@ class ObjectStorageITCase {
                                 "--sink.iceberg.table",
                                 table,
                                 "--execution.checkpointing.dir",
-                                S3.uri(checkpoints),
-                                "--execution.checkpointing.interval",
-                                "300 ms",
-                                "--parallelism",
-                                "2",
-                                "--batch.size",
-                                "16",
-                                "--batch.max-delay",
-                                "100 ms"));
+                                S3.uri(checkpoints)));
+        args.addAll(TestJobs.checkpointsAndBatches("300 ms", 2, 16, "100 ms"));
         args.addAll(S3.icebergArgs());
         return args;
     }
 
-    private static List<String> records(int count) {
-        return LongStream.range(0, count).mapToObj(ExactlyOnce::halfPlusTwoRecord).toList();
+    /** A topic of {@code records} half_plus_two records, ids 0 on. */
+    private static void newTopic(String topic, int records) throws Exception {
+        KAFKA.createTopic(topic, PARTITIONS);
+        KAFKA.produce(topic, PARTITIONS, ExactlyOnce.halfPlusTwoRecords(0, records));
     }
 
     /** Rows = records, each source position once, half_plus_two's score, files on S3. */
@@ -273,17 +250,9 @@ class ObjectStorageITCase {
 
     private static void assertEveryRecordOnce(Table table, int records, String warehouse)
             throws Exception {
-        List<Record> rows = new ArrayList<>();
-        try (CloseableIterable<Record> read = IcebergGenerics.read(table).build()) {
-            read.forEach(rows::add);
-        }
-        assertThat(rows).as("rows = records produced").hasSize(records);
-        assertThat(rows.stream().map(ExactlyOnce::position).distinct().count())
-                .as("distinct (topic, partition, offset)")
-                .isEqualTo(records);
-        assertThat(rows.stream().map(r -> r.getField("id")).distinct().count()).isEqualTo(records);
-        rows.forEach(ExactlyOnce::assertHalfPlusTwo);
-        assertThat(rows).allSatisfy(r -> assertThat(r.getField("_model_version")).isEqualTo("123"));
+        List<Record> rows = ExactlyOnce.rows(table);
+        ExactlyOnce.assertHalfPlusTwoOnce(rows, records);
+        ExactlyOnce.assertEveryRow(rows, ScoredRows.MODEL_VERSION, "123");
 
         assertThat(table.location()).startsWith(warehouse);
         List<String> dataFiles = new ArrayList<>();

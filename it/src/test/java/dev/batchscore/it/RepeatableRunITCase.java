@@ -8,20 +8,16 @@ import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.RunCounts;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.cli.StopCommand;
-import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -33,7 +29,6 @@ import org.apache.flink.runtime.execution.ExecutionState;
 import org.apache.flink.runtime.executiongraph.AccessExecutionJobVertex;
 import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Snapshot;
@@ -93,14 +88,14 @@ class RepeatableRunITCase {
         String table = "it.twice";
         Path warehouse = scratch.resolve("warehouse-twice");
         KAFKA.createTopic(topic, PARTITIONS);
-        KAFKA.produce(topic, PARTITIONS, records(RECORDS));
+        KAFKA.produce(topic, PARTITIONS, ExactlyOnce.halfPlusTwoRecords(0, RECORDS));
 
         // 1. The original run, stopped with a savepoint while its micro-batches are pending: a
         // batch fires at 64 records or after 3 s, so most records read in the first 2 s are still
         // in the windows' state.
         JobPlan plan = plan(topic, warehouse, table, null);
         ThrottlingInterceptor.reset();
-        JobClient first = submit(plan, "original");
+        JobClient first = TestJobs.submit(plan, "original");
         while (ThrottlingInterceptor.CONSUMED.get() < 200) {
             assertRunning(first, "the original run");
             Thread.sleep(20);
@@ -121,7 +116,7 @@ class RepeatableRunITCase {
         // and two more commits have come in, also on a loaded machine.
         JobPlan resume1 = plan(topic, warehouse, table, savepoint, 250);
         ThrottlingInterceptor.reset();
-        JobClient second = submit(resume1, "resume 1");
+        JobClient second = TestJobs.submit(resume1, "resume 1");
         long scored;
         while ((scored = accumulator(second, ScoringFunction.ACC_READ))
                 <= ThrottlingInterceptor.CONSUMED.get()) {
@@ -140,7 +135,7 @@ class RepeatableRunITCase {
         // 3. The same savepoint again, to the end of the input.
         JobPlan resume2 = plan(topic, warehouse, table, savepoint);
         assertThat(resume2.run().runId()).isEqualTo(plan.run().runId());
-        JobClient third = submit(resume2, "resume 2");
+        JobClient third = TestJobs.submit(resume2, "resume 2");
         JobExecutionResult result = third.getJobExecutionResult().get(3, TimeUnit.MINUTES);
         assertThat(ScoringJob.isComplete(resume2)).as("resume 2 read to the end").isTrue();
 
@@ -183,16 +178,16 @@ class RepeatableRunITCase {
         Path base = Files.createDirectories(scratch.resolve("models/half_plus"));
         copy(halfPlusTwo.resolve("00000123"), base.resolve("1"));
         KAFKA.createTopic(topic, 2);
-        KAFKA.produce(topic, 2, records(400));
+        KAFKA.produce(topic, 2, ExactlyOnce.halfPlusTwoRecords(0, 400));
 
         // BATCH mode: the scoring tasks open only once the throttled source stage has finished,
         // long after version 2 is published.
         List<String> args = TestJobs.jobArgs(KAFKA, topic, base, warehouse, table, "batch");
         args.addAll(ThrottlingInterceptor.jobArgs(50));
         args.addAll(List.of("--parallelism", "2", "--batch.size", "32"));
-        JobPlan plan = JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
+        JobPlan plan = TestJobs.plan(args);
         assertThat(plan.run().lineage()).containsEntry(RunLedger.MODEL_VERSION, "1");
-        JobClient job = submit(plan, "pinned");
+        JobClient job = TestJobs.submit(plan, "pinned");
 
         Path halfPlusThree =
                 halfPlusTwo.resolveSibling("saved_model_half_plus_three").resolve("00000123");
@@ -219,15 +214,6 @@ class RepeatableRunITCase {
 
     // ---------------------------------------------------------------- helpers
 
-    /** Records {@code {"x": id / 4, "id": id}}. */
-    private static List<String> records(int count) {
-        List<String> values = new ArrayList<>();
-        for (int id = 0; id < count; id++) {
-            values.add(ExactlyOnce.halfPlusTwoRecord(id));
-        }
-        return values;
-    }
-
     private static JobPlan plan(String topic, Path warehouse, String table, String resumeFrom) {
         return plan(topic, warehouse, table, resumeFrom, 100);
     }
@@ -239,30 +225,11 @@ class RepeatableRunITCase {
                 TestJobs.jobArgs(KAFKA, topic, halfPlusTwo, warehouse, table, "streaming");
         // 5 records per poll, 100 ms each: 100 records/s over the two readers.
         args.addAll(ThrottlingInterceptor.jobArgs(pollDelayMs));
-        args.addAll(
-                List.of(
-                        "--execution.checkpointing.interval",
-                        "200 ms",
-                        "--parallelism",
-                        "2",
-                        "--batch.size",
-                        "64",
-                        "--batch.max-delay",
-                        "3 s"));
+        args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 64, "3 s"));
         if (resumeFrom != null) {
             args.addAll(List.of("--resume-from", resumeFrom));
         }
-        return JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
-    }
-
-    /** Builds, marks started and submits; returns at once. */
-    private static JobClient submit(JobPlan plan, String name) throws Exception {
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        plan.settings().execution().flinkConfiguration());
-        ScoringJob.build(env, plan);
-        ScoringJob.markStarted(plan);
-        return env.executeAsync("it " + name);
+        return TestJobs.plan(args);
     }
 
     private static void assertRunning(JobClient job, String what) throws Exception {
@@ -307,20 +274,8 @@ class RepeatableRunITCase {
      * _model_version} = {@code version} in every row.
      */
     private static void assertHalfPlusTwoOnce(List<Record> rows, int produced, String version) {
-        Set<String> positions = new HashSet<>();
-        Set<Long> ids = new HashSet<>();
-        for (Record r : rows) {
-            positions.add(ExactlyOnce.position(r));
-            long id = (Long) r.getField("id");
-            ids.add(id);
-            ExactlyOnce.assertHalfPlusTwo(r);
-            assertThat(r.getField(ScoredRows.MODEL_VERSION))
-                    .as("_model_version of record %d", id)
-                    .isEqualTo(version);
-        }
-        assertThat(rows).as("rows = records").hasSize(produced);
-        assertThat(positions).as("distinct (topic, partition, offset)").hasSize(produced);
-        assertThat(ids).as("distinct ids").hasSize(produced);
+        ExactlyOnce.assertHalfPlusTwoOnce(rows, produced);
+        ExactlyOnce.assertEveryRow(rows, ScoredRows.MODEL_VERSION, version);
     }
 
     private static void copy(Path from, Path to) throws Exception {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.examples.ReferenceModels;
 import dev.batchscore.pipeline.JobPlan;
-import dev.batchscore.pipeline.ScoringJob;
-import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
@@ -134,21 +131,9 @@ class ScoringJobITCase {
     private static JobPlan runJob(
             String topic, Path model, Path warehouse, String table, String mode) throws Exception {
         List<String> args = TestJobs.jobArgs(KAFKA, topic, model, warehouse, table, mode);
-        args.addAll(
-                List.of(
-                        "--execution.checkpointing.interval",
-                        "300 ms",
-                        "--parallelism",
-                        "2",
-                        "--batch.size",
-                        Integer.toString(BATCH_SIZE)));
-        JobConfig config = JobConfig.fromArgs(args.toArray(new String[0]));
-        JobPlan plan = JobPlan.create(config);
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        config.settings().execution().flinkConfiguration());
-        ScoringJob.build(env, plan);
-        env.execute("it " + table);
+        args.addAll(TestJobs.checkpointsAndBatches("300 ms", 2, BATCH_SIZE));
+        JobPlan plan = TestJobs.plan(args);
+        TestJobs.built(plan).execute("it " + table);
         return plan;
     }
 

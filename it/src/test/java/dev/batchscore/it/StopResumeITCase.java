@@ -221,12 +221,7 @@ class StopResumeITCase {
         Path warehouse = scratch.resolve("warehouse-" + topic);
 
         JobPlan plan = JobPlan.create(config(topic, model, warehouse, table, null));
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        plan.settings().execution().flinkConfiguration());
-        ScoringJob.build(env, plan);
-        ScoringJob.markStarted(plan);
-        JobClient first = env.executeAsync("it " + table + " first");
+        JobClient first = TestJobs.submit(plan, table + " first");
         awaitCommits(cluster, plan, first, commits);
 
         String savepoint =
@@ -253,10 +248,7 @@ class StopResumeITCase {
         KAFKA.produce(topic, PARTITIONS, ExactlyOnce.tabularRecords(RECORDS, LATE_RECORDS, 8));
 
         JobPlan resumed = JobPlan.create(config(topic, resumeModel, warehouse, table, savepoint));
-        StreamExecutionEnvironment env2 =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        resumed.settings().execution().flinkConfiguration());
-        ScoringJob.build(env2, resumed);
+        StreamExecutionEnvironment env2 = TestJobs.built(resumed);
         assertThat(resumed.run().runId())
                 .as("the resumed job continues the stopped run (run ledger)")
                 .isEqualTo(plan.run().runId());
@@ -322,16 +314,7 @@ class StopResumeITCase {
         // 5 records per poll, 40 ms each: ~5 s per reader for 500 records, so a stop after a few
         // 200 ms checkpoints lands half way.
         args.addAll(ThrottlingInterceptor.jobArgs(40));
-        args.addAll(
-                List.of(
-                        "--execution.checkpointing.interval",
-                        "200 ms",
-                        "--parallelism",
-                        "2",
-                        "--batch.size",
-                        "16",
-                        "--batch.max-delay",
-                        "100 ms"));
+        args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 16, "100 ms"));
         if (resumeFrom != null) {
             args.add("--resume-from");
             args.add(resumeFrom);

@@ -2,19 +2,28 @@ package dev.batchscore.it;
 
 import dev.batchscore.models.testing.HalfPlusTwo;
 import dev.batchscore.models.testing.TfServingFixtures;
+import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.IcebergWorkerThreads;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.hadoop.HadoopCatalog;
 
 /**
  * The setup the job ITs share: a half_plus_two model (built, or TF Serving's fixture), the
- * MiniCluster they run on and the command-line skeleton of a scoring job. Each test adds its own
- * options (checkpoint interval, batch size, throttling) to the skeleton, so what a test runs stays
- * visible in the test.
+ * MiniCluster they run on, the command-line skeleton of a scoring job, and planning, building and
+ * running it as the CLI does. Each test adds its own options (checkpoint interval, batch size,
+ * throttling) to the skeleton, so what a test runs stays visible in the test.
  */
 final class TestJobs {
     private TestJobs() {}
@@ -86,5 +95,76 @@ final class TestJobs {
                         table,
                         "--execution.runtime-mode",
                         mode));
+    }
+
+    /**
+     * The checkpointing and batching options of a run: a checkpoint every {@code
+     * checkpointInterval}, {@code parallelism} subtasks, micro-batches of {@code batchSize} records
+     * or whatever arrived within {@code maxDelay}.
+     */
+    static List<String> checkpointsAndBatches(
+            String checkpointInterval, int parallelism, int batchSize, String maxDelay) {
+        List<String> args = checkpointsAndBatches(checkpointInterval, parallelism, batchSize);
+        args.addAll(List.of("--batch.max-delay", maxDelay));
+        return args;
+    }
+
+    /** As above, batches flushed after the default batch.max-delay. */
+    static List<String> checkpointsAndBatches(
+            String checkpointInterval, int parallelism, int batchSize) {
+        return new ArrayList<>(
+                List.of(
+                        "--execution.checkpointing.interval",
+                        checkpointInterval,
+                        "--parallelism",
+                        Integer.toString(parallelism),
+                        "--batch.size",
+                        Integer.toString(batchSize)));
+    }
+
+    /** The run that the command-line options {@code args} plan, as the CLI plans it. */
+    static JobPlan plan(List<String> args) {
+        return JobPlan.create(JobConfig.fromArgs(args.toArray(new String[0])));
+    }
+
+    /**
+     * An environment with the plan's Flink settings (on the test class's MiniCluster) that holds
+     * the scoring job.
+     */
+    static StreamExecutionEnvironment built(JobPlan plan) {
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        plan.settings().execution().flinkConfiguration());
+        ScoringJob.build(env, plan);
+        return env;
+    }
+
+    /**
+     * Builds the job, commits the run's started marker and submits it as {@code "it " + name};
+     * returns at once. The job commits its complete marker itself when its input ends.
+     */
+    static JobClient submit(JobPlan plan, String name) throws Exception {
+        StreamExecutionEnvironment env = built(plan);
+        ScoringJob.markStarted(plan);
+        return env.executeAsync("it " + name);
+    }
+
+    /** A planned run and what its job returned. */
+    record Ran(JobPlan plan, JobExecutionResult result) {
+        String runId() {
+            return plan.run().runId();
+        }
+    }
+
+    /** One run as the CLI does it: build, started marker, execute, complete marker. */
+    static Ran run(JobPlan plan) throws Exception {
+        return new Ran(plan, ScoringJob.execute(built(plan), plan));
+    }
+
+    /** Table {@code name} of the Hadoop catalog in {@code warehouse} (what jobArgs writes to). */
+    static Table table(Path warehouse, String name) {
+        return new HadoopCatalog(
+                        new org.apache.hadoop.conf.Configuration(), warehouse.toUri().toString())
+                .loadTable(TableIdentifier.parse(name));
     }
 }
