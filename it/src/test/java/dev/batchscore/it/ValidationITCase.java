@@ -3,11 +3,8 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.pipeline.cli.Main;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,6 +65,13 @@ class ValidationITCase {
         warehouse = scratch.resolve("warehouse");
     }
 
+    /** {@link #valid} with {@code key} set to {@code value}: the one thing a test breaks. */
+    private Map<String, String> validWith(String key, String value) {
+        Map<String, String> args = valid();
+        args.put(key, value);
+        return args;
+    }
+
     /** A valid configuration; each test breaks one thing. */
     private Map<String, String> valid() {
         Map<String, String> args = new LinkedHashMap<>();
@@ -82,10 +86,8 @@ class ValidationITCase {
 
     @Test
     void unknownKeyNamesTheClosestKnownKey() throws Exception {
-        Map<String, String> args = valid();
-        args.put("batch.sise", "16");
         assertRefused(
-                args,
+                validWith("batch.sise", "16"),
                 "unknown option 'batch.sise' (from --batch.sise); did you mean 'batch.size'?");
     }
 
@@ -101,10 +103,9 @@ class ValidationITCase {
 
     @Test
     void invalidErrorsModeNamesTheChoices() throws Exception {
-        Map<String, String> args = valid();
-        args.put("errors.mode", "deadletter");
         assertRefused(
-                args, "option 'errors.mode' is 'deadletter': expected dead-letter, skip or fail");
+                validWith("errors.mode", "deadletter"),
+                "option 'errors.mode' is 'deadletter': expected dead-letter, skip or fail");
     }
 
     @Test
@@ -113,10 +114,8 @@ class ValidationITCase {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort(); // closed again: nothing listens there
         }
-        Map<String, String> args = valid();
-        args.put("source.kafka.bootstrap-servers", "localhost:" + port);
         assertRefused(
-                args,
+                validWith("source.kafka.bootstrap-servers", "localhost:" + port),
                 "source.kafka.bootstrap-servers 'localhost:"
                         + port
                         + "': no Kafka broker answered within 10 s",
@@ -125,10 +124,8 @@ class ValidationITCase {
 
     @Test
     void missingTopicIsNamedWithTheExistingOnes() throws Exception {
-        Map<String, String> args = valid();
-        args.put("source.kafka.topic", "validaton");
         assertRefused(
-                args,
+                validWith("source.kafka.topic", "validaton"),
                 "source.kafka.topic 'validaton' does not exist on "
                         + KAFKA.bootstrapServers()
                         + "; existing topics: ",
@@ -138,39 +135,34 @@ class ValidationITCase {
 
     @Test
     void missingModelDirectory() throws Exception {
-        Map<String, String> args = valid();
-        args.put("model.path", scratch.resolve("no-such-model").toString());
-        assertRefused(args, "model.path '" + scratch.resolve("no-such-model") + "' does not exist");
+        assertRefused(
+                validWith("model.path", scratch.resolve("no-such-model").toString()),
+                "model.path '" + scratch.resolve("no-such-model") + "' does not exist");
     }
 
     @Test
     void directoryWithoutASavedModel() throws Exception {
         Path empty = Files.createDirectories(scratch.resolve("empty-model"));
-        Map<String, String> args = valid();
-        args.put("model.path", empty.toString());
-        assertRefused(args, empty.toString());
+        assertRefused(validWith("model.path", empty.toString()), empty.toString());
     }
 
     @Test
     void badModelTag() throws Exception {
-        Map<String, String> args = valid();
-        args.put("model.tags", "gpu");
-        assertRefused(args, "gpu", "serve");
+        assertRefused(validWith("model.tags", "gpu"), "gpu", "serve");
     }
 
     @Test
     void badSignatureListsTheSignaturesFound() throws Exception {
-        Map<String, String> args = valid();
-        args.put("model.signature", "predict");
-        assertRefused(args, "signature 'predict' not found", "signatures found: serving_default");
+        assertRefused(
+                validWith("model.signature", "predict"),
+                "signature 'predict' not found",
+                "signatures found: serving_default");
     }
 
     @Test
     void mappingToAFieldOfTheWrongTypeNamesInputFieldAndValue() throws Exception {
-        Map<String, String> args = valid();
-        args.put("model.input.x", "label");
         assertRefused(
-                args,
+                validWith("model.input.x", "label"),
                 "model input 'x' (model.input.x is 'label') expects DT_FLOAT but every one of the",
                 "holds a string there, e.g. \"l",
                 "set model.input.x to a field of that type");
@@ -178,10 +170,8 @@ class ValidationITCase {
 
     @Test
     void mappingToAFieldNoRecordHas() throws Exception {
-        Map<String, String> args = valid();
-        args.put("model.input.x", "lable");
         assertRefused(
-                args,
+                validWith("model.input.x", "lable"),
                 "model.input.x is 'lable', but none of the",
                 "fields seen: [id, label, n, s, v, x]");
     }
@@ -198,10 +188,9 @@ class ValidationITCase {
         Set<Path> before = files(warehouse);
         assertThat(before).isNotEmpty();
 
-        Map<String, String> args = valid();
         assertRefused(
                 before,
-                args,
+                valid(),
                 "existing Iceberg table it.scored does not fit the job's output: column 'y' is"
                         + " string but the job writes float");
     }
@@ -211,10 +200,9 @@ class ValidationITCase {
         // A path under a regular file: no directory can ever be made there, whoever runs the test.
         Path file = Files.writeString(scratch.resolve("not-a-dir"), "x");
         warehouse = file.resolve("warehouse");
-        Map<String, String> args = valid();
         assertRefused(
                 Set.of(),
-                args,
+                valid(),
                 "sink.iceberg.catalog.warehouse '" + warehouse.toUri() + "' cannot be written (",
                 "point it at a writable directory or fix its permissions");
         assertThat(Files.readString(file)).isEqualTo("x");
@@ -248,7 +236,7 @@ class ValidationITCase {
         args.put("errors.max-ratio", "0.2");
         // Above what a subtask reads: only the end-of-input check over the whole run sees 25 %.
         args.put("errors.min-records", "100000");
-        Cli run = run(args);
+        CliRun run = run(args);
         assertThat(run.stdout())
                 .as("stdout; stderr: %s", run.stderr())
                 .contains("wrote 30 rows to it.scored and 10 errors to it.scored_errors")
@@ -271,7 +259,7 @@ class ValidationITCase {
 
     private void assertRefused(Set<Path> filesBefore, Map<String, String> args, String... fragments)
             throws Exception {
-        Cli run = run(args);
+        CliRun run = run(args);
         String stderr = run.stderr();
         assertThat(run.exit()).as("exit code; stderr: %s", stderr).isNotZero();
         List<String> lines = stderr.lines().collect(Collectors.toList());
@@ -286,26 +274,15 @@ class ValidationITCase {
         assertThat(run.stdout()).as("stdout").doesNotContain("wrote");
     }
 
-    /** What {@code ./batchscore run} did with {@code args}: exit code, stdout and stderr. */
-    private record Cli(int exit, String stdout, String stderr) {}
-
-    /** {@code ./batchscore run --key value ...} through {@link Main#run}, as a user calls it. */
-    private static Cli run(Map<String, String> args) throws Exception {
+    /** {@code ./batchscore run --key value ...}, as a user calls it. */
+    private static CliRun run(Map<String, String> args) {
         List<String> argv = new ArrayList<>(List.of("run"));
         args.forEach(
                 (k, v) -> {
                     argv.add("--" + k);
                     argv.add(v);
                 });
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit =
-                Main.run(
-                        argv.toArray(new String[0]),
-                        new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Cli(
-                exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return CliRun.of(argv);
     }
 
     /**
