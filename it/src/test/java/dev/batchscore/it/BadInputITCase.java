@@ -21,9 +21,7 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -63,15 +61,22 @@ class BadInputITCase {
     }
 
     private static String good(int id) {
+        return withInputs(id, "" + (id * 0.5), "" + (id % 7), "[1,2," + (id % 5) + "]", "\"1.5\"");
+    }
+
+    /** A record with every input the model reads, each given as its JSON text. */
+    private static String withInputs(int id, String x, String n, String v, String s) {
         return "{\"id\":"
                 + id
                 + ",\"x\":"
-                + (id * 0.5)
+                + x
                 + ",\"n\":"
-                + (id % 7)
-                + ",\"v\":[1,2,"
-                + (id % 5)
-                + "],\"s\":\"1.5\"}";
+                + n
+                + ",\"v\":"
+                + v
+                + ",\"s\":"
+                + s
+                + "}";
     }
 
     /** Every kind of bad record the issue lists, with the stage and reason each must get. */
@@ -95,24 +100,20 @@ class BadInputITCase {
                 bad(id, "{" + ok + ",\"x\":\"abc\"}", "encode", "field 'x' is a string (\"abc\")"),
                 bad(
                         id,
-                        "{\"id\":" + id + ",\"x\":1,\"n\":1,\"v\":[1,2],\"s\":\"2\"}",
+                        withInputs(id, "1", "1", "[1,2]", "\"2\""),
                         "encode",
                         "field 'v' has 2 values, expected 3"),
                 bad(
                         id,
-                        "{\"id\":" + id + ",\"x\":1,\"n\":3000000000,\"v\":[1,2,3],\"s\":\"2\"}",
+                        withInputs(id, "1", "3000000000", "[1,2,3]", "\"2\""),
                         "encode",
                         "out of range for DT_INT32"),
-                bad(
-                        id,
-                        "{\"id\":" + id + ",\"x\":1,\"n\":1.5,\"v\":[1,2,3],\"s\":\"2\"}",
-                        "encode",
-                        "not an integer"),
+                bad(id, withInputs(id, "1", "1.5", "[1,2,3]", "\"2\""), "encode", "not an integer"),
                 bad(id, "{" + ok + ",\"x\":1e40}", "encode", "out of range for DT_FLOAT"),
                 bad(id, "{" + ok + ",\"x\":NaN}", "encode", "non-finite values are rejected"),
                 bad(
                         id,
-                        "{\"id\":" + id + ",\"x\":1,\"n\":1,\"v\":[1,2,3],\"s\":\"abc\"}",
+                        withInputs(id, "1", "1", "[1,2,3]", "\"abc\""),
                         "score",
                         "signature 'serving_default' failed on this record: StringToNumberOp could not correctly"
                                 + " convert string: abc"));
@@ -268,26 +269,9 @@ class BadInputITCase {
     private static Run run(String name, String... extra) throws Exception {
         Path warehouse = scratch.resolve("warehouse-" + name);
         List<String> args =
-                new ArrayList<>(
-                        List.of(
-                                "--source.kafka.bootstrap-servers",
-                                KAFKA.bootstrapServers(),
-                                "--source.kafka.topic",
-                                TOPIC,
-                                "--model.path",
-                                model.toString(),
-                                "--sink.iceberg.catalog.warehouse",
-                                warehouse.toUri().toString(),
-                                "--sink.iceberg.table",
-                                "it.bad_" + name,
-                                "--execution.checkpointing.interval",
-                                "300 ms",
-                                "--parallelism",
-                                "2",
-                                "--batch.size",
-                                "16",
-                                "--errors.max-record-bytes",
-                                "2 kb"));
+                TestJobs.jobArgs(KAFKA, TOPIC, model, warehouse, "it.bad_" + name, "streaming");
+        args.addAll(TestJobs.checkpointsAndBatches("300 ms", 2, 16));
+        args.addAll(List.of("--errors.max-record-bytes", "2 kb"));
         args.addAll(Arrays.asList(extra));
         JobConfig config = JobConfig.fromArgs(args.toArray(new String[0]));
         JobPlan plan = JobPlan.create(config);
@@ -304,11 +288,7 @@ class BadInputITCase {
                 plan.catalogLoader()
                         .loadCatalog()
                         .loadTable(errors ? plan.errorsTable() : plan.table());
-        List<Record> rows = new ArrayList<>();
-        try (CloseableIterable<Record> it = IcebergGenerics.read(table).build()) {
-            it.forEach(rows::add);
-        }
-        return rows;
+        return ExactlyOnce.rows(table);
     }
 
     private static String position(Record row) {
