@@ -10,19 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.hadoop.HadoopCatalog;
-import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,12 +58,8 @@ class ClusterSubmitITCase {
     static void recordsModelAndJar() throws Exception {
         model = TestJobs.halfPlusTwoFixture();
         jobJar = BuiltArtifacts.jobJar();
-        List<String> records = new ArrayList<>();
-        for (int i = 0; i < RECORDS; i++) {
-            records.add(ExactlyOnce.halfPlusTwoRecord(i));
-        }
         KAFKA.createTopic(TOPIC, PARTITIONS);
-        KAFKA.produce(TOPIC, PARTITIONS, records);
+        KAFKA.produce(TOPIC, PARTITIONS, ExactlyOnce.halfPlusTwoRecords(0, RECORDS));
     }
 
     @AfterAll
@@ -112,8 +102,7 @@ class ClusterSubmitITCase {
         }
         assertThat(dataSnapshots).as("snapshots that added rows").isPositive();
         assertThat(complete).as("the run has its complete marker").isTrue();
-        String pipelineId = table.currentSnapshot().summary().get(RunLedger.PIPELINE_ID);
-        assertThat(new RunLedger(table).isComplete(pipelineId, "cluster-submit-1")).isTrue();
+        ExactlyOnce.assertCompleteRun(table, "cluster-submit-1");
 
         // A second job from the jar on this TaskManager would load a second copy of TensorFlow's
         // native library, which aborted the TaskManager process: it is refused, the TaskManager
@@ -193,19 +182,8 @@ class ClusterSubmitITCase {
         // One record per poll, 200 ms each: about 30 s for the topic, so the stop lands half way.
         List<String> slow = new ArrayList<>(ThrottlingInterceptor.jobArgs(200));
         slow.addAll(List.of("--source.kafka.properties.max.poll.records", "1"));
-        List<String> first =
-                new ArrayList<>(
-                        List.of(
-                                "run",
-                                "-d",
-                                "-C",
-                                testClasses,
-                                jobJar.toString(),
-                                "--config",
-                                yaml));
-        first.addAll(slow);
         StandaloneFlinkCluster.CliResult started =
-                cluster.flink(RUN_TIMEOUT, first.toArray(new String[0]));
+                cluster.flink(RUN_TIMEOUT, flinkRun(List.of("-d"), testClasses, yaml, slow));
         Matcher job = Pattern.compile("JobID ([0-9a-f]{32})").matcher(started.output());
         assertThat(job.find()).as("job id in: %s", started.output()).isTrue();
         Table restored = table("it.cluster_restore");
@@ -235,20 +213,10 @@ class ClusterSubmitITCase {
                                                 .get(RunLedger.PIPELINE_ID)))
                 .as("a stopped run is not complete")
                 .isFalse();
-        List<String> resume =
-                new ArrayList<>(
-                        List.of(
-                                "run",
-                                "-s",
-                                savepoint.group(1),
-                                "-C",
-                                testClasses,
-                                jobJar.toString(),
-                                "--config",
-                                yaml));
-        resume.addAll(slow);
         StandaloneFlinkCluster.CliResult resumed =
-                cluster.flink(RUN_TIMEOUT, resume.toArray(new String[0]));
+                cluster.flink(
+                        RUN_TIMEOUT,
+                        flinkRun(List.of("-s", savepoint.group(1)), testClasses, yaml, slow));
         assertThat(resumed.exitCode())
                 .as("flink run -s output:%n%s%n%s", resumed.output(), cluster.logTails())
                 .isZero();
@@ -261,27 +229,29 @@ class ClusterSubmitITCase {
     private static void assertCompleteRun(Table table, String runId) throws Exception {
         table.refresh();
         assertEveryRecordOnce(table, runId);
-        String pipelineId = table.currentSnapshot().summary().get(RunLedger.PIPELINE_ID);
-        assertThat(new RunLedger(table).isComplete(pipelineId, runId))
-                .as("run %s has its complete marker", runId)
-                .isTrue();
+        ExactlyOnce.assertCompleteRun(table, runId);
     }
 
     private static long dataRows(Table table) throws Exception {
         table.refresh();
-        long rows = 0;
-        try (CloseableIterable<Record> scan = IcebergGenerics.read(table).build()) {
-            for (Record ignored : scan) {
-                rows++;
-            }
-        }
-        return rows;
+        return ExactlyOnce.rows(table).size();
     }
 
     private static Table table(String name) {
-        return new HadoopCatalog(
-                        new org.apache.hadoop.conf.Configuration(), warehouse().toUri().toString())
-                .loadTable(TableIdentifier.parse(name));
+        return TestJobs.table(warehouse(), name);
+    }
+
+    /**
+     * {@code flink run <options> -C <test classes> <job jar> --config <yaml> <job options>}: the
+     * test classes join the job's class loader.
+     */
+    private static String[] flinkRun(
+            List<String> options, String testClasses, String yaml, List<String> jobOptions) {
+        List<String> argv = new ArrayList<>(List.of("run"));
+        argv.addAll(options);
+        argv.addAll(List.of("-C", testClasses, jobJar.toString(), "--config", yaml));
+        argv.addAll(jobOptions);
+        return argv.toArray(new String[0]);
     }
 
     private static StandaloneFlinkCluster start(
@@ -343,22 +313,8 @@ class ClusterSubmitITCase {
 
     /** RECORDS rows, each (partition, offset) once, y = 0.5x + 2, all of run {@code runId}. */
     private static void assertEveryRecordOnce(Table table, String runId) throws Exception {
-        List<Record> rows = new ArrayList<>();
-        try (CloseableIterable<Record> scan = IcebergGenerics.read(table).build()) {
-            scan.forEach(rows::add);
-        }
-        assertThat(rows).as("rows in %s", table.name()).hasSize(RECORDS);
-        Set<String> positions = new HashSet<>();
-        for (Record row : rows) {
-            positions.add(
-                    row.getField(ScoredRows.SOURCE_PARTITION)
-                            + "@"
-                            + row.getField(ScoredRows.SOURCE_OFFSET));
-            ExactlyOnce.assertHalfPlusTwo(row);
-            assertThat(row.getField(ScoredRows.RUN_ID)).isEqualTo(runId);
-        }
-        assertThat(positions)
-                .as("distinct (partition, offset) in %s", table.name())
-                .hasSize(RECORDS);
+        List<Record> rows = ExactlyOnce.rows(table);
+        ExactlyOnce.assertHalfPlusTwoOnce(rows, RECORDS);
+        ExactlyOnce.assertEveryRow(rows, ScoredRows.RUN_ID, runId);
     }
 }

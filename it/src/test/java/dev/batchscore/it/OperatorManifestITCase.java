@@ -3,25 +3,18 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.operators.ScoredRows;
-import dev.batchscore.pipeline.runs.RunLedger;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.YamlParserUtils;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.hadoop.HadoopCatalog;
-import org.apache.iceberg.io.CloseableIterable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,12 +63,8 @@ class OperatorManifestITCase {
         String topic = (String) jobConfig.get("source.kafka.topic");
         String table = (String) jobConfig.get("sink.iceberg.table");
 
-        List<String> records = new ArrayList<>();
-        for (int i = 0; i < RECORDS; i++) {
-            records.add(ExactlyOnce.halfPlusTwoRecord(i));
-        }
         KAFKA.createTopic(topic, PARTITIONS);
-        KAFKA.produce(topic, PARTITIONS, records);
+        KAFKA.produce(topic, PARTITIONS, ExactlyOnce.halfPlusTwoRecords(0, RECORDS));
 
         // What points at the cluster's Kubernetes and S3 neighbours, made local; the rest as is.
         Path warehouse = scratch.resolve("warehouse");
@@ -108,30 +97,11 @@ class OperatorManifestITCase {
                     .isEqualTo("FINISHED");
         }
 
-        Table scored =
-                new HadoopCatalog(
-                                new org.apache.hadoop.conf.Configuration(),
-                                warehouse.toUri().toString())
-                        .loadTable(TableIdentifier.parse(table));
-        List<Record> rows = new ArrayList<>();
-        try (CloseableIterable<Record> scan = IcebergGenerics.read(scored).build()) {
-            scan.forEach(rows::add);
-        }
-        assertThat(rows).as("rows in %s", table).hasSize(RECORDS);
-        Set<String> positions = new HashSet<>();
-        for (Record row : rows) {
-            positions.add(
-                    row.getField(ScoredRows.SOURCE_PARTITION)
-                            + "@"
-                            + row.getField(ScoredRows.SOURCE_OFFSET));
-            ExactlyOnce.assertHalfPlusTwo(row);
-            assertThat(row.getField(ScoredRows.RUN_ID)).isEqualTo(runId);
-        }
-        assertThat(positions).as("distinct (partition, offset)").hasSize(RECORDS);
-        String pipelineId = scored.currentSnapshot().summary().get(RunLedger.PIPELINE_ID);
-        assertThat(new RunLedger(scored).isComplete(pipelineId, runId))
-                .as("run %s has its complete marker", runId)
-                .isTrue();
+        Table scored = TestJobs.table(warehouse, table);
+        List<Record> rows = ExactlyOnce.rows(scored);
+        ExactlyOnce.assertHalfPlusTwoOnce(rows, RECORDS);
+        ExactlyOnce.assertEveryRow(rows, ScoredRows.RUN_ID, runId);
+        ExactlyOnce.assertCompleteRun(scored, runId);
     }
 
     @SuppressWarnings("unchecked")
