@@ -24,12 +24,7 @@ class LoadErrorsTest {
     @TempDir Path tmp;
 
     private Path plusOne() throws Exception {
-        return TinyModel.export(
-                tmp.resolve("plus_one"),
-                (m, tf) ->
-                        m.output(
-                                "y",
-                                tf.math.add(m.input("x", TFloat32.class, -1), tf.constant(1f))));
+        return TinyModel.plusOne(tmp.resolve("plus_one"));
     }
 
     @Test

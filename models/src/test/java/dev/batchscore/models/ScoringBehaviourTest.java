@@ -96,15 +96,7 @@ class ScoringBehaviourTest {
 
     @Test
     void oneLoadedModelIsSharedUntilTheLastHandleCloses() throws Exception {
-        Path dir =
-                TinyModel.export(
-                        tmp.resolve("shared"),
-                        (m, tf) ->
-                                m.output(
-                                        "y",
-                                        tf.math.add(
-                                                m.input("x", TFloat32.class, -1),
-                                                tf.constant(1f))));
+        Path dir = TinyModel.plusOne(tmp.resolve("shared"));
         int before = ModelRegistry.loadedCount();
         SavedModel a = ModelRegistry.acquire(dir, ModelOptions.defaults());
         SavedModel b =
@@ -129,15 +121,7 @@ class ScoringBehaviourTest {
 
     @Test
     void concurrentAcquiresLoadTheModelOnce() throws Exception {
-        Path dir =
-                TinyModel.export(
-                        tmp.resolve("concurrent"),
-                        (m, tf) ->
-                                m.output(
-                                        "y",
-                                        tf.math.add(
-                                                m.input("x", TFloat32.class, -1),
-                                                tf.constant(1f))));
+        Path dir = TinyModel.plusOne(tmp.resolve("concurrent"));
         int before = ModelRegistry.loadedCount();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<SavedModel> handles = new ArrayList<>();

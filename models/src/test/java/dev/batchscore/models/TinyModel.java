@@ -19,6 +19,7 @@ import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
+import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.family.TType;
 
 /**
@@ -32,6 +33,16 @@ final class TinyModel {
     private final Map<String, SignatureDef.Builder> signatures = new LinkedHashMap<>();
 
     private TinyModel() {}
+
+    /** y = x + 1: float {@code x} of shape [-1] in, float {@code y} out. */
+    static Path plusOne(Path dir) throws IOException {
+        return export(
+                dir,
+                (m, tf) ->
+                        m.output(
+                                "y",
+                                tf.math.add(m.input("x", TFloat32.class, -1), tf.constant(1f))));
+    }
 
     /** Builds the graph with {@code body} and writes the SavedModel into {@code dir}. */
     static Path export(Path dir, BiConsumer<TinyModel, Ops> body) throws IOException {
