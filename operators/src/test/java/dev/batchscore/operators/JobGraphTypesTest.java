@@ -68,18 +68,14 @@ class JobGraphTypesTest {
     @Test
     void theScoringGraphHasNoGenericTypes() {
         StreamExecutionEnvironment env = envWithoutGenericTypes();
-        DataStream<KafkaRecord> records =
-                env.fromData(new KafkaRecord("t", 0, 0L, 0L, "{}".getBytes()));
+        DataStream<KafkaRecord> records = oneRecord(env);
         SingleOutputStreamOperator<RowData> scored = BatchScoring.score(records, spec(), 2);
         scored.sinkTo(new DiscardingSink<>()).name("scored-sink");
         scored.getSideOutput(BatchScoring.ERRORS)
                 .sinkTo(new DiscardingSink<>())
                 .name("errors-sink");
 
-        List<TypeInformation<?>> generic = new ArrayList<>();
-        for (Transformation<?> t : allTransformations(env.getTransformations())) {
-            collectGeneric(t.getOutputType(), generic);
-        }
+        List<TypeInformation<?>> generic = genericTypes(env);
         assertThat(generic).as("generic types in the graph").isEmpty();
 
         // Building the graph creates every serializer; with generic types disabled a Kryo one
@@ -96,8 +92,7 @@ class JobGraphTypesTest {
     @Test
     void everyScoringOperatorHasAStableUid() {
         StreamExecutionEnvironment env = envWithoutGenericTypes();
-        DataStream<KafkaRecord> records =
-                env.fromData(new KafkaRecord("t", 0, 0L, 0L, "{}".getBytes()));
+        DataStream<KafkaRecord> records = oneRecord(env);
         SingleOutputStreamOperator<RowData> scored = BatchScoring.score(records, spec(), 2);
 
         List<String> uids = new ArrayList<>();
@@ -114,8 +109,7 @@ class JobGraphTypesTest {
     @Test
     void aSpecWithoutOutputsIsRejectedBeforeTheJobStarts() {
         StreamExecutionEnvironment env = envWithoutGenericTypes();
-        DataStream<KafkaRecord> records =
-                env.fromData(new KafkaRecord("t", 0, 0L, 0L, "{}".getBytes()));
+        DataStream<KafkaRecord> records = oneRecord(env);
         ScoringSpec noOutputs = spec().toBuilder().outputs(List.of()).build();
 
         assertThatThrownBy(() -> BatchScoring.score(records, noOutputs, 2))
@@ -129,15 +123,12 @@ class JobGraphTypesTest {
     @Test
     void theCheckWouldCatchAKryoType() {
         StreamExecutionEnvironment env = envWithoutGenericTypes();
-        env.fromData(new KafkaRecord("t", 0, 0L, 0L, "{}".getBytes()))
+        oneRecord(env)
                 .map(r -> new NotAPojo(r.offset))
                 .returns(new GenericTypeInfo<>(NotAPojo.class))
                 .sinkTo(new DiscardingSink<>());
 
-        List<TypeInformation<?>> generic = new ArrayList<>();
-        for (Transformation<?> t : allTransformations(env.getTransformations())) {
-            collectGeneric(t.getOutputType(), generic);
-        }
+        List<TypeInformation<?>> generic = genericTypes(env);
         assertThat(generic).isNotEmpty();
         assertThatThrownBy(env::getStreamGraph)
                 .hasStackTraceContaining("Generic types have been disabled");
@@ -150,6 +141,19 @@ class JobGraphTypesTest {
         NotAPojo(long value) {
             this.value = value;
         }
+    }
+
+    private static DataStream<KafkaRecord> oneRecord(StreamExecutionEnvironment env) {
+        return env.fromData(new KafkaRecord("t", 0, 0L, 0L, "{}".getBytes()));
+    }
+
+    /** The generic (Kryo-serialized) types among the output types of the graph in {@code env}. */
+    private static List<TypeInformation<?>> genericTypes(StreamExecutionEnvironment env) {
+        List<TypeInformation<?>> generic = new ArrayList<>();
+        for (Transformation<?> t : allTransformations(env.getTransformations())) {
+            collectGeneric(t.getOutputType(), generic);
+        }
+        return generic;
     }
 
     private static Collection<Transformation<?>> allTransformations(

@@ -20,9 +20,6 @@ import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.api.java.typeutils.TupleTypeInfo;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -60,13 +57,8 @@ class MicroBatchingITCase {
             names = {"BATCH", "STREAMING"})
     void everyRecordComesOutExactlyOnceInBoundedBatches(RuntimeExecutionMode mode)
             throws Exception {
-        Configuration config = new Configuration();
-        config.set(ExecutionOptions.RUNTIME_MODE, mode);
-        if (mode == RuntimeExecutionMode.STREAMING) {
-            config.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(100));
-            config.set(CheckpointingOptions.ENABLE_CHECKPOINTS_AFTER_TASKS_FINISH, true);
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(BoundedJobs.configuration(mode));
         env.setParallelism(PARALLELISM);
 
         // Rate-limited so that checkpoints are taken while batches are pending in STREAMING mode.

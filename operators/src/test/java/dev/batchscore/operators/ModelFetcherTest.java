@@ -42,6 +42,16 @@ class ModelFetcherTest {
         return exportDir;
     }
 
+    /**
+     * A copy of {@code export} in {@code cache} as an earlier process left it: on disk, but not
+     * among the copies this JVM made.
+     */
+    private static Path copiedByAnEarlierProcess(Path export, Path cache) throws Exception {
+        Path copy = ModelFetcher.localCopy(uri(export), cache);
+        ModelFetcher.forgetCopies();
+        return copy;
+    }
+
     private static String uri(Path p) {
         return p.toUri().toString();
     }
@@ -170,8 +180,7 @@ class ModelFetcherTest {
     void aDamagedCopyInPlaceIsReplaced() throws Exception {
         Path export = savedModel(dir.resolve("src/model"), true);
         Path cache = dir.resolve("cache");
-        Path first = ModelFetcher.localCopy(uri(export), cache);
-        ModelFetcher.forgetCopies();
+        Path first = copiedByAnEarlierProcess(export, cache);
         Files.delete(first.resolve("variables/variables.data-00000-of-00001"));
         Files.write(first.resolve("saved_model.pb"), new byte[10]);
         int before = ModelFetcher.copiesMade();
@@ -187,8 +196,7 @@ class ModelFetcherTest {
     void aModelRewrittenInPlaceIsCopiedAnew() throws Exception {
         Path export = savedModel(dir.resolve("src/model"), false);
         Path cache = dir.resolve("cache");
-        Path first = ModelFetcher.localCopy(uri(export), cache);
-        ModelFetcher.forgetCopies();
+        Path first = copiedByAnEarlierProcess(export, cache);
         Files.write(export.resolve("saved_model.pb"), new byte[5000]);
 
         Path second = ModelFetcher.localCopy(uri(export), cache);

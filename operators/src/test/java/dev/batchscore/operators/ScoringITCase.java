@@ -16,9 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.RuntimeExecutionMode;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Counter;
@@ -157,13 +155,8 @@ class ScoringITCase {
             value = RuntimeExecutionMode.class,
             names = {"BATCH", "STREAMING"})
     void scoresEveryRecordOrReportsWhyNot(RuntimeExecutionMode mode) throws Exception {
-        Configuration config = new Configuration();
-        config.set(ExecutionOptions.RUNTIME_MODE, mode);
+        Configuration config = BoundedJobs.configuration(mode);
         config.set(PipelineOptions.GENERIC_TYPES, false);
-        if (mode == RuntimeExecutionMode.STREAMING) {
-            config.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(100));
-            config.set(CheckpointingOptions.ENABLE_CHECKPOINTS_AFTER_TASKS_FINISH, true);
-        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         env.setParallelism(PARALLELISM);
 
