@@ -311,7 +311,7 @@ class ClusterSubmitITCase {
         return scratch.resolve("warehouse");
     }
 
-    /** RECORDS rows, each (partition, offset) once, y = 0.5x + 2, all of run {@code runId}. */
+    /** RECORDS rows, each source position and id once, y = 0.5x + 2, all of run {@code runId}. */
     private static void assertEveryRecordOnce(Table table, String runId) throws Exception {
         List<Record> rows = ExactlyOnce.rows(table);
         ExactlyOnce.assertHalfPlusTwoOnce(rows, RECORDS);
