@@ -44,12 +44,14 @@ class FixtureModelsTest {
         }
     }
 
+    /** TF Serving's fixture {@code name}, loaded with the default options; the caller closes it. */
+    private static SavedModel fixture(String name) {
+        return ModelRegistry.acquire(TfServingFixtures.savedModel(name), ModelOptions.defaults());
+    }
+
     @Test
     void halfPlusTwoCpuPredictClassifyAndRegress() {
-        try (SavedModel model =
-                ModelRegistry.acquire(
-                        TfServingFixtures.savedModel("saved_model_half_plus_two_cpu"),
-                        ModelOptions.defaults())) {
+        try (SavedModel model = fixture("saved_model_half_plus_two_cpu")) {
             ModelDescription d = model.describe();
             assertThat(d.version()).isEqualTo(OptionalLong.of(123));
             assertThat(d.tags()).containsExactly("serve");
@@ -86,10 +88,7 @@ class FixtureModelsTest {
     void theRebuiltHalfPlusTwoMatchesTfServingsPredictSignature(@TempDir Path tmp) {
         Path rebuilt = HalfPlusTwo.build(tmp.resolve("half_plus_two/00000123"));
         double[] xs = {0, 1, -3.3, 0.1, 12345.678, -75.25};
-        try (SavedModel tfServing =
-                        ModelRegistry.acquire(
-                                TfServingFixtures.savedModel("saved_model_half_plus_two_cpu"),
-                                ModelOptions.defaults());
+        try (SavedModel tfServing = fixture("saved_model_half_plus_two_cpu");
                 SavedModel ours = ModelRegistry.acquire(rebuilt, ModelOptions.defaults())) {
             SignatureSpec expected = signature(tfServing, "serving_default");
             SignatureSpec actual = signature(ours, "serving_default");
@@ -106,10 +105,7 @@ class FixtureModelsTest {
 
     @Test
     void tf2ModelDeclaresNoBatchDimensionButScoresInBatches() {
-        try (SavedModel model =
-                ModelRegistry.acquire(
-                        TfServingFixtures.savedModel("saved_model_half_plus_two_tf2_cpu"),
-                        ModelOptions.defaults())) {
+        try (SavedModel model = fixture("saved_model_half_plus_two_tf2_cpu")) {
             assertThat(model.describe().signatures())
                     .extracting(SignatureSpec::key)
                     .doesNotContain("__saved_model_init_op")
@@ -128,10 +124,7 @@ class FixtureModelsTest {
 
     @Test
     void versionedBaseDirectoryTakesTheHighestVersion() {
-        try (SavedModel model =
-                ModelRegistry.acquire(
-                        TfServingFixtures.savedModel("saved_model_half_plus_two_2_versions"),
-                        ModelOptions.defaults())) {
+        try (SavedModel model = fixture("saved_model_half_plus_two_2_versions")) {
             assertThat(model.describe().version()).isEqualTo(OptionalLong.of(124));
             assertThat(model.exportDir().getFileName().toString()).isEqualTo("00000124");
         }
@@ -139,10 +132,7 @@ class FixtureModelsTest {
 
     @Test
     void halfPlusThreeLoadsAndItsValidSignatureScores() {
-        try (SavedModel model =
-                ModelRegistry.acquire(
-                        TfServingFixtures.savedModel("saved_model_half_plus_three"),
-                        ModelOptions.defaults())) {
+        try (SavedModel model = fixture("saved_model_half_plus_three")) {
             assertThat(model.describe().signatures())
                     .extracting(SignatureSpec::key)
                     .containsExactly("serving_default", "tensorflow/serving/regress");
@@ -158,10 +148,7 @@ class FixtureModelsTest {
 
     @Test
     void counterIsDescribedAndItsNoInputSignaturesAreRefused() {
-        try (SavedModel model =
-                ModelRegistry.acquire(
-                        TfServingFixtures.savedModel("saved_model_counter"),
-                        ModelOptions.defaults())) {
+        try (SavedModel model = fixture("saved_model_counter")) {
             assertThat(model.describe().signatures())
                     .extracting(SignatureSpec::key)
                     .containsExactly(
@@ -206,9 +193,7 @@ class FixtureModelsTest {
                         "saved_model_half_plus_three",
                         "saved_model_counter",
                         "saved_model_half_plus_two_gpu_trt")) {
-            try (SavedModel model =
-                    ModelRegistry.acquire(
-                            TfServingFixtures.savedModel(name), ModelOptions.defaults())) {
+            try (SavedModel model = fixture(name)) {
                 ModelDescription d = model.describe();
                 assertThat(d.signatures()).as(name).isNotEmpty();
                 for (SignatureSpec s : d.signatures()) {
