@@ -63,7 +63,7 @@ class ConcurrentRunsITCase {
 
         Output outB = new Output();
         long startB = System.nanoTime();
-        int exitB = Main.run(s.args().toArray(new String[0]), outB.stream, outB.stream);
+        int exitB = s.run(outB);
         double secondsB = (System.nanoTime() - startB) / 1e9;
         assertThat(runA).as("run A still ran when B was refused: %s", outA).isNotDone();
         assertThat(exitB).as("B's exit code: %s", outB).isEqualTo(RunClaimedException.EXIT_CODE);
@@ -88,9 +88,7 @@ class ConcurrentRunsITCase {
         // B again, after A: it goes through and reads what arrived since.
         s.produce(100);
         Output again = new Output();
-        assertThat(Main.run(s.args().toArray(new String[0]), again.stream, again.stream))
-                .as("B's rerun: %s", again)
-                .isZero();
+        assertThat(s.run(again)).as("B's rerun: %s", again).isZero();
         s.assertExactlyOnce(1100);
         assertThat(s.ledger().claimOf(PIPELINE)).isEmpty();
     }
@@ -109,7 +107,7 @@ class ConcurrentRunsITCase {
         assertThat(stale.runId()).isEqualTo(crashed.run().runId());
 
         Output blocked = new Output();
-        int exit = Main.run(s.args().toArray(new String[0]), blocked.stream, blocked.stream);
+        int exit = s.run(blocked);
         Instant refusedAt = Instant.now();
         assertThat(refusedAt)
                 .as("refused before the lease ended (else the check below proves nothing)")
@@ -123,9 +121,7 @@ class ConcurrentRunsITCase {
             Thread.sleep(100);
         }
         Output takeover = new Output();
-        assertThat(Main.run(s.args().toArray(new String[0]), takeover.stream, takeover.stream))
-                .as("the run after the lease: %s", takeover)
-                .isZero();
+        assertThat(s.run(takeover)).as("the run after the lease: %s", takeover).isZero();
         s.assertExactlyOnce(200);
         assertThat(s.snapshotRunIds()).doesNotContain(stale.runId());
         assertThat(s.ledger().claimOf(PIPELINE)).isEmpty();
@@ -185,6 +181,11 @@ class ConcurrentRunsITCase {
                             "resume"));
             args.addAll(TestJobs.checkpointsAndBatches("500 ms", 2, 16, "100 ms"));
             return args;
+        }
+
+        /** {@code ./batchscore run} of this scenario, printing to {@code out}; its exit code. */
+        int run(Output out) {
+            return Main.run(args().toArray(new String[0]), out.stream, out.stream);
         }
 
         Optional<Table> load() {
