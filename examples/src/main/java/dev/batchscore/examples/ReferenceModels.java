@@ -148,11 +148,7 @@ public final class ReferenceModels {
             Operand<TFloat32> h2 = dense(tf.withSubScope("dense_2"), a1, w2, b2);
             Operand<TFloat32> a2 = tf.nn.relu(h2);
             Operand<TFloat32> logit = dense(tf.withSubScope("dense_3"), a2, w3, b3);
-            Operand<TFloat32> probability =
-                    tf.withName(TABULAR_OUTPUT)
-                            .reshape(tf.math.sigmoid(logit), tf.constant(new int[] {-1}));
-            SavedModelWriter.writePredict(
-                    graph, exportDir, TABULAR_INPUT, features, TABULAR_OUTPUT, probability);
+            writeScore(graph, tf, exportDir, TABULAR_INPUT, features, TABULAR_OUTPUT, logit);
         }
         LOG.info("Built reference model '{}' (seed {}) in {}", TABULAR, seed, exportDir);
         return exportDir;
@@ -212,11 +208,7 @@ public final class ReferenceModels {
                                     emb.math.maximum(counts, emb.constant(1f)), emb.constant(1)));
 
             Operand<TFloat32> logit = dense(tf.withSubScope("dense"), mean, weights, bias);
-            Operand<TFloat32> sentiment =
-                    tf.withName(TEXT_OUTPUT)
-                            .reshape(tf.math.sigmoid(logit), tf.constant(new int[] {-1}));
-            SavedModelWriter.writePredict(
-                    graph, exportDir, TEXT_INPUT, text, TEXT_OUTPUT, sentiment);
+            writeScore(graph, tf, exportDir, TEXT_INPUT, text, TEXT_OUTPUT, logit);
         }
         LOG.info("Built reference model '{}' (seed {}) in {}", TEXT, seed, exportDir);
         return exportDir;
@@ -251,6 +243,24 @@ public final class ReferenceModels {
 
     private static Path exportDir(Path baseDir, String name) {
         return SavedModelWriter.prepare(baseDir.resolve(name).resolve(VERSION));
+    }
+
+    /**
+     * How both reference models end: the output {@code outputName} is the sigmoid of {@code logit}
+     * as one score per record, written with one predict signature from {@code input}.
+     */
+    private static void writeScore(
+            Graph graph,
+            Ops tf,
+            Path exportDir,
+            String inputName,
+            Operand<?> input,
+            String outputName,
+            Operand<TFloat32> logit) {
+        Operand<TFloat32> score =
+                tf.withName(outputName)
+                        .reshape(tf.math.sigmoid(logit), tf.constant(new int[] {-1}));
+        SavedModelWriter.writePredict(graph, exportDir, inputName, input, outputName, score);
     }
 
     private static Operand<TFloat32> dense(

@@ -2,6 +2,7 @@ package dev.batchscore.operators;
 
 import java.io.Serializable;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * What the scoring operator does with a record it cannot decode, encode or score.
@@ -53,18 +54,35 @@ public record ErrorPolicy(
         if (mode == null) {
             throw new IllegalArgumentException("error policy mode is null");
         }
-        if (!(maxRatio >= 0 && maxRatio <= 1)) {
-            throw new IllegalArgumentException(
-                    "max ratio is " + maxRatio + "; it must be between 0 and 1 (1 never fails)");
-        }
-        if (minRecords < 1) {
-            throw new IllegalArgumentException(
-                    "min records is " + minRecords + "; it must be >= 1");
-        }
+        checkMaxRatio(maxRatio, invalid("maxRatio", maxRatio));
+        checkMinRecords(minRecords, invalid("minRecords", minRecords));
         if (maxRecordBytes < 1) {
             throw new IllegalArgumentException(
                     "max record bytes is " + maxRecordBytes + "; it must be >= 1");
         }
+    }
+
+    /**
+     * The range of {@link #maxRatio}, for every layer that takes one: {@code invalid} turns what is
+     * expected into the caller's error (the job's names the option key).
+     */
+    public static void checkMaxRatio(
+            double maxRatio, Function<String, ? extends RuntimeException> invalid) {
+        if (!(maxRatio >= 0 && maxRatio <= 1)) {
+            throw invalid.apply("expected a share between 0 and 1, e.g. 0.05 (1 never fails)");
+        }
+    }
+
+    /** The range of {@link #minRecords}; see {@link #checkMaxRatio}. */
+    public static void checkMinRecords(
+            long minRecords, Function<String, ? extends RuntimeException> invalid) {
+        if (minRecords < 1) {
+            throw invalid.apply("expected 1 or more");
+        }
+    }
+
+    private static Function<String, IllegalArgumentException> invalid(String field, Object value) {
+        return expected -> new IllegalArgumentException(field + " is " + value + ": " + expected);
     }
 
     /** Dead-letter, no ratio limit, non-finite rejected, 1 MiB records. */

@@ -208,12 +208,17 @@ public record JobPlan(
             }
             throw e;
         } finally {
-            if (catalog instanceof AutoCloseable closeable) {
-                try {
-                    closeable.close();
-                } catch (Exception e) {
-                    LOG.debug("Closing the catalog failed", e);
-                }
+            closeQuietly(catalog);
+        }
+    }
+
+    /** Closes a catalog the client loaded for planning or the ledger; a failure is only logged. */
+    static void closeQuietly(Catalog catalog) {
+        if (catalog instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.debug("Closing the catalog failed", e);
             }
         }
     }

@@ -147,13 +147,7 @@ public final class ScoringJob {
         try {
             action.accept(new RunLedger(catalog.loadTable(plan.table())));
         } finally {
-            if (catalog instanceof AutoCloseable closeable) {
-                try {
-                    closeable.close();
-                } catch (Exception e) {
-                    LOG.debug("Closing the catalog failed", e);
-                }
-            }
+            JobPlan.closeQuietly(catalog);
         }
     }
 

@@ -8,8 +8,8 @@ import dev.batchscore.operators.PassthroughField.Type;
 import dev.batchscore.pipeline.config.ConfigException;
 import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.config.ModelSettings;
+import dev.batchscore.pipeline.config.RequiredKeys;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,12 +26,7 @@ class JobPlanTest {
     @TempDir Path dir;
 
     private static JobConfig config(Map<String, Object> extra) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("source.kafka.bootstrap-servers", "localhost:9092");
-        m.put("source.kafka.topic", "reviews");
-        m.put("model.path", "/models/text");
-        m.put("sink.iceberg.table", "demo.scored");
-        m.put("sink.iceberg.catalog.warehouse", "/tmp/wh");
+        Map<String, Object> m = RequiredKeys.map();
         m.putAll(extra);
         return JobConfig.of(Map.of(), "", m);
     }

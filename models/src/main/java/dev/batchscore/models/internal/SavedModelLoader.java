@@ -72,12 +72,7 @@ public final class SavedModelLoader {
             try {
                 graph.importGraphDef(metaGraph.getGraphDef());
             } catch (IllegalArgumentException | TensorFlowException e) {
-                throw new ModelException(
-                        "cannot import the graph of "
-                                + dir
-                                + ": "
-                                + TfTypes.firstLine(e.getMessage()),
-                        e);
+                throw cannot("import the graph", dir, e);
             }
             session = new Session(graph, false, configProto(options));
             // Graphs exported by TF Java carry their variable initializers, which Graph
@@ -87,16 +82,12 @@ public final class SavedModelLoader {
             try {
                 session.initialize();
             } catch (TensorFlowException | IllegalArgumentException e) {
-                throw new ModelException(
-                        "cannot run the variable initializers of "
-                                + dir
-                                + ": "
-                                + TfTypes.firstLine(e.getMessage()),
-                        e);
+                throw cannot("run the variable initializers", dir, e);
             }
             Map<String, String> assets = assetFeeds(dir, metaGraph);
-            restoreVariables(dir, metaGraph, session, graph, assets, options);
-            runInitOp(dir, metaGraph, session, graph, assets, options);
+            Loading loading = new Loading(dir, metaGraph, graph, session, assets, options);
+            restoreVariables(loading);
+            runInitOp(loading);
             LOG.info(
                     "Loaded SavedModel {} tags {} ({} signatures, {} graph nodes, soft placement {}, intra/inter-op threads {}/{})",
                     dir,
@@ -115,6 +106,12 @@ public final class SavedModelLoader {
             graph.close();
             throw e;
         }
+    }
+
+    /** {@code cannot <what> of <dir>: <TensorFlow's first line>}. */
+    private static ModelException cannot(String what, Path dir, RuntimeException e) {
+        return new ModelException(
+                "cannot " + what + " of " + dir + ": " + TfTypes.firstLine(e.getMessage()), e);
     }
 
     /**
@@ -261,46 +258,39 @@ public final class SavedModelLoader {
         return feeds;
     }
 
-    private static void restoreVariables(
+    /** The model being loaded: what restoring its variables and running its init op need. */
+    private record Loading(
             Path dir,
             MetaGraphDef metaGraph,
-            Session session,
             Graph graph,
+            Session session,
             Map<String, String> assets,
-            ModelOptions options) {
-        if (!metaGraph.hasSaverDef()) {
+            ModelOptions options) {}
+
+    private static void restoreVariables(Loading loading) {
+        if (!loading.metaGraph().hasSaverDef()) {
             return;
         }
-        SaverDef saver = metaGraph.getSaverDef();
-        Path prefix = dir.resolve("variables").resolve("variables");
+        SaverDef saver = loading.metaGraph().getSaverDef();
+        Path prefix = loading.dir().resolve("variables").resolve("variables");
         if (!Files.exists(Path.of(prefix + ".index"))) {
             // Same as TensorFlow's loader: a model without variables has no checkpoint to restore.
-            LOG.info("{} has no variables/variables.index; no checkpoint restored", dir);
+            LOG.info("{} has no variables/variables.index; no checkpoint restored", loading.dir());
             return;
         }
         try (TString file = TString.scalarOf(prefix.toString())) {
             runTarget(
-                    dir,
-                    session,
-                    graph,
+                    loading,
                     saver.getRestoreOpName(),
                     saver.getFilenameTensorName(),
                     file,
-                    assets,
-                    options,
                     "restoring its variables");
         }
     }
 
-    private static void runInitOp(
-            Path dir,
-            MetaGraphDef metaGraph,
-            Session session,
-            Graph graph,
-            Map<String, String> assets,
-            ModelOptions options) {
+    private static void runInitOp(Loading loading) {
         String initOp = null;
-        SignatureDef initSig = metaGraph.getSignatureDefMap().get(INIT_OP_SIGNATURE_KEY);
+        SignatureDef initSig = loading.metaGraph().getSignatureDefMap().get(INIT_OP_SIGNATURE_KEY);
         if (initSig != null) {
             TensorInfo out = initSig.getOutputsMap().get(INIT_OP_SIGNATURE_KEY);
             if (out != null && out.hasName()) {
@@ -309,12 +299,12 @@ public final class SavedModelLoader {
         }
         if (initOp == null) {
             for (String key : List.of(MAIN_OP_COLLECTION, LEGACY_INIT_OP_COLLECTION)) {
-                CollectionDef c = metaGraph.getCollectionDefMap().get(key);
+                CollectionDef c = loading.metaGraph().getCollectionDefMap().get(key);
                 if (c != null && c.getNodeList().getValueCount() > 0) {
                     if (c.getNodeList().getValueCount() != 1) {
                         throw new ModelException(
                                 "model "
-                                        + dir
+                                        + loading.dir()
                                         + " has "
                                         + c.getNodeList().getValueCount()
                                         + " ops in collection "
@@ -327,34 +317,17 @@ public final class SavedModelLoader {
             }
         }
         if (initOp != null) {
-            runTarget(
-                    dir,
-                    session,
-                    graph,
-                    initOp,
-                    null,
-                    null,
-                    assets,
-                    options,
-                    "running its init op");
+            runTarget(loading, initOp, null, null, "running its init op");
         }
     }
 
     private static void runTarget(
-            Path dir,
-            Session session,
-            Graph graph,
-            String target,
-            String feedName,
-            Tensor feed,
-            Map<String, String> assets,
-            ModelOptions options,
-            String what) {
-        Operation op = graph.operation(TfTypes.opName(target));
+            Loading loading, String target, String feedName, Tensor feed, String what) {
+        Operation op = loading.graph().operation(TfTypes.opName(target));
         if (op == null) {
             throw new ModelException(
                     "model "
-                            + dir
+                            + loading.dir()
                             + " names op '"
                             + target
                             + "' for "
@@ -363,12 +336,12 @@ public final class SavedModelLoader {
         }
         List<TString> assetTensors = new ArrayList<>();
         try {
-            Session.Runner runner = session.runner().addTarget(op);
+            Session.Runner runner = loading.session().runner().addTarget(op);
             if (feedName != null && !feedName.isEmpty()) {
                 runner.feed(feedName, feed);
             }
-            for (Map.Entry<String, String> asset : assets.entrySet()) {
-                if (graph.operation(TfTypes.opName(asset.getKey())) != null) {
+            for (Map.Entry<String, String> asset : loading.assets().entrySet()) {
+                if (loading.graph().operation(TfTypes.opName(asset.getKey())) != null) {
                     TString t = TString.scalarOf(asset.getValue());
                     assetTensors.add(t);
                     runner.feed(asset.getKey(), t);
@@ -381,12 +354,13 @@ public final class SavedModelLoader {
             String tfMessage = TfTypes.firstLine(e.getMessage());
             String hint =
                     tfMessage.startsWith("Cannot assign a device")
-                            ? (options.softPlacement()
+                            ? (loading.options().softPlacement()
                                     ? ""
                                     : "; the model pins ops to a device this machine lacks: load it with soft placement on"
                                             + " (ModelOptions.withSoftPlacement(true)) to place them on the CPU")
                             : "";
-            throw new ModelException(tfMessage + " (model " + dir + ", " + what + ")" + hint, e);
+            throw new ModelException(
+                    tfMessage + " (model " + loading.dir() + ", " + what + ")" + hint, e);
         } finally {
             assetTensors.forEach(TString::close);
         }

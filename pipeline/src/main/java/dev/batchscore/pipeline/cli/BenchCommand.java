@@ -20,8 +20,7 @@ import picocli.CommandLine.Option;
                     + " peak RSS of two streaming runs; prints a table, writes bench.csv and"
                     + " bench.png, and ends with one line of ratios. A benchmark: figures, not a"
                     + " test."
-        },
-        optionListHeading = "%nOptions:%n")
+        })
 final class BenchCommand extends Cli.Command {
     @Mixin Cli.VerboseOption verbose;
 

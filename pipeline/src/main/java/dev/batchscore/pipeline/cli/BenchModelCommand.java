@@ -33,8 +33,7 @@ import picocli.CommandLine.Option;
             "Builds the reference tabular model in a temporary directory, scores random records for"
                     + " S seconds at each batch size and prints rows/s and the ratio to the largest"
                     + " batch size: information for choosing batch.size, not a test."
-        },
-        optionListHeading = "%nOptions:%n")
+        })
 final class BenchModelCommand extends Cli.Command {
     static final double DEFAULT_SECONDS = 3.0;
     static final String DEFAULT_BATCH_SIZES = "1,32,512";

@@ -21,9 +21,7 @@ import picocli.CommandLine.Parameters;
             "",
             "A model goes to DIR/<name>/1 (a TF Serving layout); the same seed gives the same"
                     + " scores."
-        },
-        parameterListHeading = "%n",
-        optionListHeading = "%nOptions:%n")
+        })
 final class BuildModelsCommand extends Cli.Command {
     @Mixin Cli.VerboseOption verbose;
 

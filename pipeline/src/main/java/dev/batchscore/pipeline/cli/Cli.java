@@ -43,9 +43,11 @@ final class Cli {
     record Io(InputStream in, PrintStream out, PrintStream err) {}
 
     /**
-     * What every command is: a {@code Callable} for picocli with {@code --help} and the streams of
-     * its invocation.
+     * What every command is: a {@code Callable} for picocli with {@code --help}, the streams of its
+     * invocation and one help layout (picocli applies these attributes to every subclass's own
+     * {@code @Command}).
      */
+    @CommandLine.Command(parameterListHeading = "%n", optionListHeading = "%nOptions:%n")
     abstract static class Command implements Callable<Integer> {
         @Mixin HelpOption help;
 

@@ -18,8 +18,7 @@ import picocli.CommandLine.Option;
             "Starts a KRaft Kafka broker in this JVM, writes N product reviews to a 4-partition"
                     + " topic, builds the reference sentiment model, runs the bounded job with the"
                     + " Flink Web UI on localhost, and prints what it wrote to demo.scored_reviews."
-        },
-        optionListHeading = "%nOptions:%n")
+        })
 final class DemoCommand extends Cli.Command {
     @Mixin Cli.VerboseOption verbose;
 

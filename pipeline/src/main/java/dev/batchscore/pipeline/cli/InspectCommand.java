@@ -40,9 +40,7 @@ import picocli.CommandLine.Parameters;
             "Like saved_model_cli show --all, plus the record fields batchscore reads for each"
                     + " signature (for a signature that takes serialized tf.Examples, the features"
                     + " its graph parses)."
-        },
-        parameterListHeading = "%n",
-        optionListHeading = "%nOptions:%n")
+        })
 final class InspectCommand extends Cli.Command {
 
     @Parameters(

@@ -59,8 +59,7 @@ import picocli.CommandLine.Option;
                     + " output of the signature. A line that cannot be scored prints"
                     + " {\"_error\": \"<stage>: <reason>\", \"_line\": n} and a warning, and the"
                     + " exit code is then 1."
-        },
-        optionListHeading = "%nOptions:%n")
+        })
 final class PredictCommand extends Cli.Command {
     static final int DEFAULT_BATCH_SIZE = 256;
     static final String ERROR_FIELD = "_error";

@@ -32,9 +32,7 @@ import picocli.CommandLine.Parameters;
                     + " time), so the next run starts now instead of after pipeline.claim-timeout."
                     + " Only for a run that is dead (its client and job gone): a live run would"
                     + " then overlap the next one."
-        },
-        parameterListHeading = "%n",
-        optionListHeading = "%nOptions:%n")
+        })
 final class ReleaseCommand extends Cli.Command {
     @Mixin Cli.VerboseOption verbose;
 

@@ -37,8 +37,6 @@ import picocli.CommandLine.Parameters;
                     + " On a cluster: flink run batchscore.jar --config job.yaml",
             "--resume-from SAVEPOINT resumes a run stopped with batchscore stop (exit code 3)."
         },
-        parameterListHeading = "%n",
-        optionListHeading = "%nOptions:%n",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:the input was scored and the run is complete",

@@ -32,9 +32,7 @@ import picocli.CommandLine.Parameters;
             "",
             "Stops a running scoring job with a savepoint (Flink's stop-with-savepoint) and prints"
                     + " the savepoint path; resume with: batchscore run ... --resume-from PATH."
-        },
-        parameterListHeading = "%n",
-        optionListHeading = "%nOptions:%n")
+        })
 public final class StopCommand extends Cli.Command {
     static final String SYNOPSIS =
             "batchscore stop <job-id> --savepoint-dir DIR [--rest-url URL] [--drain]";

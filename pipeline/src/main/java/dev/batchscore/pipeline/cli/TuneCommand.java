@@ -24,8 +24,7 @@ import picocli.CommandLine.Option;
                     + " TensorFlow thread setting (intra x inter, each in a JVM of its own), with"
                     + " --slots threads sharing the model as the scoring slots of a TaskManager do,"
                     + " and prints rows/s and the settings it recommends."
-        },
-        optionListHeading = "%nOptions:%n")
+        })
 final class TuneCommand extends Cli.Command {
     @Mixin Cli.VerboseOption verbose;
 

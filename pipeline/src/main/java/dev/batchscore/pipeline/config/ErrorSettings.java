@@ -52,15 +52,13 @@ public record ErrorSettings(
         Objects.requireNonNull(mode, ERRORS_MODE.key());
         Objects.requireNonNull(nonFinite, ERRORS_NON_FINITE.key());
         Objects.requireNonNull(maxRecordBytes, ERRORS_MAX_RECORD_BYTES.key());
-        if (!(maxRatio >= 0 && maxRatio <= 1)) {
-            throw ConfigException.invalid(
-                    ERRORS_MAX_RATIO,
-                    maxRatio,
-                    "expected a share between 0 and 1, e.g. 0.05 (1 never fails)");
-        }
-        if (minRecords < 1) {
-            throw ConfigException.invalid(ERRORS_MIN_RECORDS, minRecords, "expected 1 or more");
-        }
+        ErrorPolicy.checkMaxRatio(
+                maxRatio,
+                expected -> ConfigException.invalid(ERRORS_MAX_RATIO, maxRatio, expected));
+        ErrorPolicy.checkMinRecords(
+                minRecords,
+                expected -> ConfigException.invalid(ERRORS_MIN_RECORDS, minRecords, expected));
+        // The operator takes an int; its own check (at least 1 byte) is the lower half of this.
         if (maxRecordBytes.getBytes() < 1 || maxRecordBytes.getBytes() > Integer.MAX_VALUE) {
             throw ConfigException.invalid(
                     ERRORS_MAX_RECORD_BYTES,
@@ -89,20 +87,25 @@ public record ErrorSettings(
     }
 
     public ErrorSettings withMode(Mode newMode) {
-        return new ErrorSettings(newMode, maxRatio, minRecords, nonFinite, maxRecordBytes);
+        return new Copy(this).edit(c -> c.mode = newMode);
     }
 
     /** Fail the run when more than {@code ratio} of the records read is bad. */
     public ErrorSettings withMaxRatio(double ratio, long afterRecords) {
-        return new ErrorSettings(mode, ratio, afterRecords, nonFinite, maxRecordBytes);
+        return new Copy(this)
+                .edit(
+                        c -> {
+                            c.maxRatio = ratio;
+                            c.minRecords = afterRecords;
+                        });
     }
 
     public ErrorSettings withNonFinite(NonFinite value) {
-        return new ErrorSettings(mode, maxRatio, minRecords, value, maxRecordBytes);
+        return new Copy(this).edit(c -> c.nonFinite = value);
     }
 
     public ErrorSettings withMaxRecordBytes(MemorySize bytes) {
-        return new ErrorSettings(mode, maxRatio, minRecords, nonFinite, bytes);
+        return new Copy(this).edit(c -> c.maxRecordBytes = bytes);
     }
 
     /** The scoring operator's view of these settings. */
@@ -113,5 +116,27 @@ public record ErrorSettings(
                 minRecords,
                 nonFinite == NonFinite.ALLOW,
                 (int) maxRecordBytes.getBytes());
+    }
+
+    /** The fields of these settings, for the {@code withX} methods. */
+    private static final class Copy extends SettingsCopy<ErrorSettings, Copy> {
+        Mode mode;
+        double maxRatio;
+        long minRecords;
+        NonFinite nonFinite;
+        MemorySize maxRecordBytes;
+
+        Copy(ErrorSettings s) {
+            mode = s.mode;
+            maxRatio = s.maxRatio;
+            minRecords = s.minRecords;
+            nonFinite = s.nonFinite;
+            maxRecordBytes = s.maxRecordBytes;
+        }
+
+        @Override
+        ErrorSettings settings() {
+            return new ErrorSettings(mode, maxRatio, minRecords, nonFinite, maxRecordBytes);
+        }
     }
 }

@@ -95,89 +95,38 @@ public record ExecutionSettings(
     }
 
     public ExecutionSettings withRuntimeMode(RuntimeExecutionMode mode) {
-        return new ExecutionSettings(
-                mode,
-                parallelism,
-                checkpointInterval,
-                checkpointDir,
-                restartAttempts,
-                restartDelay,
-                stateRecoveryPath,
-                flinkProperties);
+        return new Copy(this).edit(c -> c.runtimeMode = mode);
     }
 
     public ExecutionSettings withParallelism(Integer p) {
-        return new ExecutionSettings(
-                runtimeMode,
-                p,
-                checkpointInterval,
-                checkpointDir,
-                restartAttempts,
-                restartDelay,
-                stateRecoveryPath,
-                flinkProperties);
+        return new Copy(this).edit(c -> c.parallelism = p);
     }
 
     public ExecutionSettings withCheckpointInterval(Duration interval) {
-        return new ExecutionSettings(
-                runtimeMode,
-                parallelism,
-                interval,
-                checkpointDir,
-                restartAttempts,
-                restartDelay,
-                stateRecoveryPath,
-                flinkProperties);
+        return new Copy(this).edit(c -> c.checkpointInterval = interval);
     }
 
     public ExecutionSettings withCheckpointDir(String dir) {
-        return new ExecutionSettings(
-                runtimeMode,
-                parallelism,
-                checkpointInterval,
-                dir,
-                restartAttempts,
-                restartDelay,
-                stateRecoveryPath,
-                flinkProperties);
+        return new Copy(this).edit(c -> c.checkpointDir = dir);
     }
 
     public ExecutionSettings withRestarts(int attempts, Duration delay) {
-        return new ExecutionSettings(
-                runtimeMode,
-                parallelism,
-                checkpointInterval,
-                checkpointDir,
-                attempts,
-                delay,
-                stateRecoveryPath,
-                flinkProperties);
+        return new Copy(this)
+                .edit(
+                        c -> {
+                            c.restartAttempts = attempts;
+                            c.restartDelay = delay;
+                        });
     }
 
     /** Resume from this savepoint (or retained checkpoint). */
     public ExecutionSettings withStateRecoveryPath(String path) {
-        return new ExecutionSettings(
-                runtimeMode,
-                parallelism,
-                checkpointInterval,
-                checkpointDir,
-                restartAttempts,
-                restartDelay,
-                path,
-                flinkProperties);
+        return new Copy(this).edit(c -> c.stateRecoveryPath = path);
     }
 
     /** With these Flink configuration keys passed through (replacing the current ones). */
     public ExecutionSettings withFlinkProperties(Map<String, String> props) {
-        return new ExecutionSettings(
-                runtimeMode,
-                parallelism,
-                checkpointInterval,
-                checkpointDir,
-                restartAttempts,
-                restartDelay,
-                stateRecoveryPath,
-                props);
+        return new Copy(this).edit(c -> c.flinkProperties = props);
     }
 
     public boolean batchMode() {
@@ -216,5 +165,41 @@ public record ExecutionSettings(
         // the rows written since the last periodic checkpoint: they would be lost.
         conf.set(CheckpointingOptions.ENABLE_CHECKPOINTS_AFTER_TASKS_FINISH, true);
         return conf;
+    }
+
+    /** The fields of these settings, for the {@code withX} methods. */
+    private static final class Copy extends SettingsCopy<ExecutionSettings, Copy> {
+        RuntimeExecutionMode runtimeMode;
+        Integer parallelism;
+        Duration checkpointInterval;
+        String checkpointDir;
+        int restartAttempts;
+        Duration restartDelay;
+        String stateRecoveryPath;
+        Map<String, String> flinkProperties;
+
+        Copy(ExecutionSettings s) {
+            runtimeMode = s.runtimeMode;
+            parallelism = s.parallelism;
+            checkpointInterval = s.checkpointInterval;
+            checkpointDir = s.checkpointDir;
+            restartAttempts = s.restartAttempts;
+            restartDelay = s.restartDelay;
+            stateRecoveryPath = s.stateRecoveryPath;
+            flinkProperties = s.flinkProperties;
+        }
+
+        @Override
+        ExecutionSettings settings() {
+            return new ExecutionSettings(
+                    runtimeMode,
+                    parallelism,
+                    checkpointInterval,
+                    checkpointDir,
+                    restartAttempts,
+                    restartDelay,
+                    stateRecoveryPath,
+                    flinkProperties);
+        }
     }
 }

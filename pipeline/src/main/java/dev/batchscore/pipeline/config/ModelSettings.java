@@ -71,59 +71,37 @@ public record ModelSettings(
     }
 
     public ModelSettings withSignature(String name) {
-        return new ModelSettings(
-                path,
-                name,
-                tags,
-                this.name,
-                inputMapping,
-                intraOpThreads,
-                interOpThreads,
-                localDir);
+        return new Copy(this).edit(c -> c.signature = name);
     }
 
     public ModelSettings withTags(List<String> tagSet) {
-        return new ModelSettings(
-                path,
-                signature,
-                tagSet,
-                name,
-                inputMapping,
-                intraOpThreads,
-                interOpThreads,
-                localDir);
+        return new Copy(this).edit(c -> c.tags = tagSet);
     }
 
     /** The {@code _model} column. */
     public ModelSettings withName(String modelName) {
-        return new ModelSettings(
-                path,
-                signature,
-                tags,
-                modelName,
-                inputMapping,
-                intraOpThreads,
-                interOpThreads,
-                localDir);
+        return new Copy(this).edit(c -> c.name = modelName);
     }
 
     /** Reads the signature input {@code input} from the JSON field {@code jsonField}. */
     public ModelSettings withInput(String input, String jsonField) {
         Map<String, String> mapping = new LinkedHashMap<>(inputMapping);
         mapping.put(input, jsonField);
-        return new ModelSettings(
-                path, signature, tags, name, mapping, intraOpThreads, interOpThreads, localDir);
+        return new Copy(this).edit(c -> c.inputMapping = mapping);
     }
 
     public ModelSettings withThreads(int intraOp, int interOp) {
-        return new ModelSettings(
-                path, signature, tags, name, inputMapping, intraOp, interOp, localDir);
+        return new Copy(this)
+                .edit(
+                        c -> {
+                            c.intraOpThreads = intraOp;
+                            c.interOpThreads = interOp;
+                        });
     }
 
     /** Where a model on a remote filesystem is copied to ({@code model.local-dir}). */
     public ModelSettings withLocalDir(String dir) {
-        return new ModelSettings(
-                path, signature, tags, name, inputMapping, intraOpThreads, interOpThreads, dir);
+        return new Copy(this).edit(c -> c.localDir = dir);
     }
 
     /** {@code model.name}, else {@link #defaultName} of the path. */
@@ -147,5 +125,41 @@ public record ModelSettings(
             return p.getParent().getFileName().toString();
         }
         return fileName.toString();
+    }
+
+    /** The fields of these settings, for the {@code withX} methods. */
+    private static final class Copy extends SettingsCopy<ModelSettings, Copy> {
+        String path;
+        String signature;
+        List<String> tags;
+        String name;
+        Map<String, String> inputMapping;
+        int intraOpThreads;
+        int interOpThreads;
+        String localDir;
+
+        Copy(ModelSettings s) {
+            path = s.path;
+            signature = s.signature;
+            tags = s.tags;
+            name = s.name;
+            inputMapping = s.inputMapping;
+            intraOpThreads = s.intraOpThreads;
+            interOpThreads = s.interOpThreads;
+            localDir = s.localDir;
+        }
+
+        @Override
+        ModelSettings settings() {
+            return new ModelSettings(
+                    path,
+                    signature,
+                    tags,
+                    name,
+                    inputMapping,
+                    intraOpThreads,
+                    interOpThreads,
+                    localDir);
+        }
     }
 }

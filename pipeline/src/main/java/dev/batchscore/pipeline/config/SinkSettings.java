@@ -134,71 +134,26 @@ public record SinkSettings(
     }
 
     public SinkSettings withCatalogProperties(Map<String, String> props) {
-        return new SinkSettings(
-                catalogType,
-                uri,
-                warehouse,
-                props,
-                table,
-                errorsTable,
-                partitionBy,
-                tableProperties,
-                passthrough);
+        return new Copy(this).edit(c -> c.catalogProperties = props);
     }
 
     public SinkSettings withErrorsTable(String name) {
-        return new SinkSettings(
-                catalogType,
-                uri,
-                warehouse,
-                catalogProperties,
-                table,
-                name,
-                partitionBy,
-                tableProperties,
-                passthrough);
+        return new Copy(this).edit(c -> c.errorsTable = name);
     }
 
     public SinkSettings withPartitionBy(List<String> spec) {
-        return new SinkSettings(
-                catalogType,
-                uri,
-                warehouse,
-                catalogProperties,
-                table,
-                errorsTable,
-                spec,
-                tableProperties,
-                passthrough);
+        return new Copy(this).edit(c -> c.partitionBy = spec);
     }
 
     public SinkSettings withTableProperties(Map<String, String> props) {
-        return new SinkSettings(
-                catalogType,
-                uri,
-                warehouse,
-                catalogProperties,
-                table,
-                errorsTable,
-                partitionBy,
-                props,
-                passthrough);
+        return new Copy(this).edit(c -> c.tableProperties = props);
     }
 
     /** The fields copied next to the model outputs, e.g. {@code "user_id:long"}. */
     public SinkSettings withPassthrough(List<String> fields) {
         List<PassthroughField> parsed = new ArrayList<>();
         fields.forEach(f -> parsed.add(parsePassthrough(f)));
-        return new SinkSettings(
-                catalogType,
-                uri,
-                warehouse,
-                catalogProperties,
-                table,
-                errorsTable,
-                partitionBy,
-                tableProperties,
-                parsed);
+        return new Copy(this).edit(c -> c.passthrough = parsed);
     }
 
     /** {@link #passthrough()}, empty when it is to be inferred. */
@@ -221,6 +176,45 @@ public record SinkSettings(
                             + "' is '"
                             + name
                             + "': expected namespace.table, e.g. analytics.scored_reviews");
+        }
+    }
+
+    /** The fields of these settings, for the {@code withX} methods. */
+    private static final class Copy extends SettingsCopy<SinkSettings, Copy> {
+        CatalogType catalogType;
+        String uri;
+        String warehouse;
+        Map<String, String> catalogProperties;
+        String table;
+        String errorsTable;
+        List<String> partitionBy;
+        Map<String, String> tableProperties;
+        List<PassthroughField> passthrough;
+
+        Copy(SinkSettings s) {
+            catalogType = s.catalogType;
+            uri = s.uri;
+            warehouse = s.warehouse;
+            catalogProperties = s.catalogProperties;
+            table = s.table;
+            errorsTable = s.errorsTable;
+            partitionBy = s.partitionBy;
+            tableProperties = s.tableProperties;
+            passthrough = s.passthrough;
+        }
+
+        @Override
+        SinkSettings settings() {
+            return new SinkSettings(
+                    catalogType,
+                    uri,
+                    warehouse,
+                    catalogProperties,
+                    table,
+                    errorsTable,
+                    partitionBy,
+                    tableProperties,
+                    passthrough);
         }
     }
 }

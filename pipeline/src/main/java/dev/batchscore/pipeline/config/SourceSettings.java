@@ -101,47 +101,24 @@ public record SourceSettings(
     }
 
     public SourceSettings withGroupId(String id) {
-        return new SourceSettings(
-                bootstrapServers,
-                topics,
-                id,
-                startingOffsets,
-                bounded,
-                onMissingOffsets,
-                properties);
+        return new Copy(this).edit(c -> c.groupId = id);
     }
 
     public SourceSettings withStartingOffsets(StartingOffsets offsets) {
-        return new SourceSettings(
-                bootstrapServers, topics, groupId, offsets, bounded, onMissingOffsets, properties);
+        return new Copy(this).edit(c -> c.startingOffsets = offsets);
     }
 
     public SourceSettings withBounded(boolean isBounded) {
-        return new SourceSettings(
-                bootstrapServers,
-                topics,
-                groupId,
-                startingOffsets,
-                isBounded,
-                onMissingOffsets,
-                properties);
+        return new Copy(this).edit(c -> c.bounded = isBounded);
     }
 
     public SourceSettings withOnMissingOffsets(OnMissingOffsets onMissing) {
-        return new SourceSettings(
-                bootstrapServers, topics, groupId, startingOffsets, bounded, onMissing, properties);
+        return new Copy(this).edit(c -> c.onMissingOffsets = onMissing);
     }
 
     /** Kafka consumer properties ({@code source.kafka.properties.*}), passed to the client. */
     public SourceSettings withProperties(Map<String, String> props) {
-        return new SourceSettings(
-                bootstrapServers,
-                topics,
-                groupId,
-                startingOffsets,
-                bounded,
-                onMissingOffsets,
-                props);
+        return new Copy(this).edit(c -> c.properties = props);
     }
 
     /**
@@ -153,5 +130,38 @@ public record SourceSettings(
         props.put(ISOLATION_LEVEL, READ_COMMITTED);
         props.putAll(new LinkedHashMap<>(properties));
         return props;
+    }
+
+    /** The fields of these settings, for the {@code withX} methods. */
+    private static final class Copy extends SettingsCopy<SourceSettings, Copy> {
+        String bootstrapServers;
+        List<String> topics;
+        String groupId;
+        StartingOffsets startingOffsets;
+        boolean bounded;
+        OnMissingOffsets onMissingOffsets;
+        Map<String, String> properties;
+
+        Copy(SourceSettings s) {
+            bootstrapServers = s.bootstrapServers;
+            topics = s.topics;
+            groupId = s.groupId;
+            startingOffsets = s.startingOffsets;
+            bounded = s.bounded;
+            onMissingOffsets = s.onMissingOffsets;
+            properties = s.properties;
+        }
+
+        @Override
+        SourceSettings settings() {
+            return new SourceSettings(
+                    bootstrapServers,
+                    topics,
+                    groupId,
+                    startingOffsets,
+                    bounded,
+                    onMissingOffsets,
+                    properties);
+        }
     }
 }

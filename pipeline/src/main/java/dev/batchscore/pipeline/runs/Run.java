@@ -40,26 +40,13 @@ public record Run(
         missing = missing == null ? PositionRanges.empty() : missing;
     }
 
-    /** A run that misses nothing. */
-    public Run(
-            String pipelineId,
-            String runId,
-            String startingOffsets,
-            SourcePositions start,
-            SourcePositions end,
-            String model,
-            String modelVersion,
-            String modelSignature) {
-        this(
-                pipelineId,
-                runId,
-                startingOffsets,
-                start,
-                end,
-                model,
-                modelVersion,
-                modelSignature,
-                PositionRanges.empty());
+    /**
+     * A {@code resume} run known only by its id and where it ended, as the ledger keeps a
+     * pipeline's last complete run.
+     */
+    static Run ended(String pipelineId, String runId, SourcePositions end) {
+        return new Run(
+                pipelineId, runId, "resume", null, end, null, null, null, PositionRanges.empty());
     }
 
     /** Whether the run reads exactly {@link #start} to {@link #end}. */

@@ -389,7 +389,6 @@ public final class RunLedger {
         int space = kept.indexOf(' ');
         String runId = space < 0 ? kept : kept.substring(0, space);
         String end = space < 0 ? "" : kept.substring(space + 1);
-        return new Run(
-                pipelineId, runId, "resume", null, SourcePositions.parse(end), null, null, null);
+        return Run.ended(pipelineId, runId, SourcePositions.parse(end));
     }
 }

@@ -10,6 +10,7 @@ import dev.batchscore.pipeline.kafka.KafkaOffsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.apache.iceberg.Table;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -66,23 +67,36 @@ public final class RunPlanner {
         Optional<String> runId = settings.run().runIdIfSet();
         Optional<Run> earlier =
                 earlierRun(pipelineId, ledger, runId, resumingFromSavepoint, /* log */ false);
+        // The same plan from either view of the ledger: before the claim, or again after it.
+        Function<Optional<Run>, Planned> planFrom =
+                continued ->
+                        plan(
+                                config,
+                                ledger,
+                                pipelineId,
+                                runId,
+                                continued,
+                                newRunId,
+                                scored,
+                                errors,
+                                modelName,
+                                modelVersion,
+                                signature);
         if (ledger.isEmpty()) {
-            return plan(
-                    config,
-                    ledger,
-                    pipelineId,
-                    runId,
-                    earlier,
-                    newRunId,
-                    scored,
-                    errors,
-                    modelName,
-                    modelVersion,
-                    signature);
+            return planFrom.apply(earlier);
         }
         String claimedId = earlier.map(Run::runId).orElse(runId.orElse(newRunId));
         Run claimant =
-                new Run(pipelineId, claimedId, "", null, null, modelName, modelVersion, signature);
+                new Run(
+                        pipelineId,
+                        claimedId,
+                        "",
+                        null,
+                        null,
+                        modelName,
+                        modelVersion,
+                        signature,
+                        PositionRanges.empty());
         ledger.get().claim(claimant, settings.run().claimTimeout());
         try {
             // Read again now that no other run of the pipeline can commit: the view before the
@@ -98,18 +112,7 @@ public final class RunPlanner {
                                 + id
                                 + " appeared); run it again");
             }
-            return plan(
-                    config,
-                    ledger,
-                    pipelineId,
-                    runId,
-                    again,
-                    newRunId,
-                    scored,
-                    errors,
-                    modelName,
-                    modelVersion,
-                    signature);
+            return planFrom.apply(again);
         } catch (RuntimeException e) {
             ledger.get().release(claimant);
             throw e;

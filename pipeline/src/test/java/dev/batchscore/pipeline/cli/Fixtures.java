@@ -22,5 +22,20 @@ final class Fixtures {
         String text() {
             return bytes.toString(StandardCharsets.UTF_8);
         }
+
+        void reset() {
+            bytes.reset();
+        }
+    }
+
+    /** {@code ./batchscore} run in this JVM with an empty stdin, keeping what it prints. */
+    static final class Console {
+        final Capture out = new Capture();
+        final Capture err = new Capture();
+
+        /** Runs {@code batchscore args}; returns the exit code. */
+        int run(String... args) {
+            return Main.run(args, stdin(""), out.stream, err.stream);
+        }
     }
 }

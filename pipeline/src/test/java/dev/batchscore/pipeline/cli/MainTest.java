@@ -3,17 +3,14 @@ package dev.batchscore.pipeline.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.models.ModelException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What users see from {@code ./batchscore}: exit codes, one-line errors, stack traces on demand.
@@ -21,14 +18,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class MainTest {
     @TempDir Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final Fixtures.Console cli = new Fixtures.Console();
 
     private int run(String... args) {
-        return Main.run(
-                args,
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return cli.run(args);
     }
 
     private static final List<String> COMMANDS =
@@ -44,12 +37,16 @@ class MainTest {
                     "tune",
                     "build-models");
 
+    static List<String> commands() {
+        return COMMANDS;
+    }
+
     private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
+        return cli.out.text();
     }
 
     private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
+        return cli.err.text();
     }
 
     @Test
@@ -90,21 +87,8 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @ValueSource(
-            strings = {
-                "demo",
-                "run",
-                "stop",
-                "release",
-                "inspect",
-                "predict",
-                "bench-model",
-                "bench",
-                "tune",
-                "build-models"
-            })
+    @MethodSource("commands")
     void everyCommandHasPicocliHelp(String command) {
-        assertThat(COMMANDS).as("the commands the top-level help lists").contains(command);
         assertThat(run(command, "--help")).as("stderr: %s", stderr()).isZero();
         assertThat(stdout())
                 .startsWith("Usage: batchscore " + command)
@@ -136,7 +120,7 @@ class MainTest {
                                 + " mean 'batch.size'?");
 
         // --config reaches JobConfig too, in either spelling.
-        err.reset();
+        cli.err.reset();
         Path absent = dir.resolve("absent.yaml");
         assertThat(run("run", "--batch.size=512", "--config=" + absent)).isEqualTo(2);
         assertThat(stderr().lines())
@@ -146,7 +130,7 @@ class MainTest {
                                 + "' does not exist: pass --config <path to a YAML file>");
 
         // A bare word is JobConfig's error as well, not picocli's.
-        err.reset();
+        cli.err.reset();
         assertThat(run("run", "job.yaml")).isEqualTo(2);
         assertThat(stderr())
                 .isEqualTo(

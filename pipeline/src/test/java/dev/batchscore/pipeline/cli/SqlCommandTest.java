@@ -2,9 +2,6 @@ package dev.batchscore.pipeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,20 +11,16 @@ import org.junit.jupiter.api.io.TempDir;
 class SqlCommandTest {
     @TempDir Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final Fixtures.Console cli = new Fixtures.Console();
 
     private int run(String... args) {
-        return Main.run(
-                args,
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return cli.run(args);
     }
 
     @Test
     void help() {
         assertThat(run("sql", "--help")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8))
+        assertThat(cli.out.text())
                 .startsWith("Usage: batchscore sql -f SCRIPT")
                 .contains("-f, --file=SCRIPT", "--parallelism=N", "-h, --help", "--verbose");
     }
@@ -35,7 +28,7 @@ class SqlCommandTest {
     @Test
     void aMissingScriptIsAUsageError() {
         assertThat(run("sql", "-f", dir.resolve("nope.sql").toString())).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8))
+        assertThat(cli.err.text())
                 .isEqualTo(
                         "batchscore sql: script " + dir.resolve("nope.sql") + " does not exist\n");
     }
@@ -60,11 +53,11 @@ class SqlCommandTest {
                         + "CREATE TEMPORARY TABLE sink (id INT, y FLOAT) WITH ('connector' = 'blackhole');\n"
                         + "INSERT INTO sink SELECT id, y FROM ML_PREDICT(TABLE src, MODEL hpt, DESCRIPTOR(x));\n");
         assertThat(run("sql", "-f", script.toString())).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8))
+        assertThat(cli.err.text())
                 .isEqualTo(
                         "batchscore sql: model 'hpt': INPUT column 'x' is STRING, but"
                                 + " signature 'serving_default' input 'x' (tensor x:0) is DT_FLOAT"
                                 + " [-1,1]: declare it as x FLOAT\n");
-        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("sql: job");
+        assertThat(cli.out.text()).doesNotContain("sql: job");
     }
 }

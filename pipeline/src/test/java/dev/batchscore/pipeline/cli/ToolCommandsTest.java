@@ -2,10 +2,6 @@ package dev.batchscore.pipeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,20 +14,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ToolCommandsTest {
     @TempDir Path tmp;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final Fixtures.Console cli = new Fixtures.Console();
 
     /** Runs {@code batchscore args}, which must be a usage error; returns its one stderr line. */
     private String usageError(String... args) {
-        out.reset();
-        err.reset();
-        int exit =
-                Main.run(
-                        args,
-                        new ByteArrayInputStream(new byte[0]),
-                        new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8));
-        String stderr = err.toString(StandardCharsets.UTF_8);
+        cli.out.reset();
+        cli.err.reset();
+        int exit = cli.run(args);
+        String stderr = cli.err.text();
         assertThat(exit).as("exit code; stderr: %s", stderr).isEqualTo(2);
         assertThat(stderr.lines()).as("stderr").hasSize(1);
         assertThat(stderr).startsWith("batchscore " + args[0] + ": ");
@@ -119,7 +109,7 @@ class ToolCommandsTest {
                 .isEqualTo("--seconds must be a positive number, got '-1'");
         assertThat(usageError("bench-model", "--seed", "1.5"))
                 .isEqualTo("--seed expects an integer, got '1.5'");
-        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(cli.out.text()).isEmpty();
     }
 
     @Test

@@ -8,7 +8,6 @@ import dev.batchscore.pipeline.kafka.KafkaSources;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -23,17 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JobConfigTest {
 
     @TempDir Path dir;
-
-    /** The required keys, so each test only states what it is about. */
-    private static Map<String, Object> required() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("source.kafka.bootstrap-servers", "localhost:9092");
-        m.put("source.kafka.topic", "reviews");
-        m.put("model.path", "/models/text");
-        m.put("sink.iceberg.table", "demo.scored");
-        m.put("sink.iceberg.catalog.warehouse", "/tmp/wh");
-        return m;
-    }
 
     private Path yaml(String text) throws Exception {
         Path file = dir.resolve("job.yaml");
@@ -102,7 +90,7 @@ class JobConfigTest {
 
     @Test
     void cliListsSplitOnCommasOutsideParentheses() {
-        Map<String, Object> cli = required();
+        Map<String, Object> cli = RequiredKeys.map();
         cli.put("source.kafka.topic", "a, b");
         cli.put("sink.iceberg.partition-by", "bucket(16, id),day(ts)");
         cli.put("output.passthrough", "id,price:double");
@@ -116,7 +104,7 @@ class JobConfigTest {
 
     @Test
     void unknownKeySuggestsTheClosestKnownKey() {
-        Map<String, Object> cli = required();
+        Map<String, Object> cli = RequiredKeys.map();
         cli.put("batch.sise", "10");
         assertThatThrownBy(() -> JobConfig.of(Map.of(), "", cli))
                 .isInstanceOf(ConfigException.class)
@@ -126,7 +114,7 @@ class JobConfigTest {
 
     @Test
     void unknownKeyUnderAMisspelledPrefixSuggestsThePrefix() {
-        Map<String, Object> file = required();
+        Map<String, Object> file = RequiredKeys.map();
         file.put("model.inputs.text", "review_text");
         assertThatThrownBy(() -> JobConfig.of(file, "job.yaml", Map.of()))
                 .hasMessageContaining("unknown option 'model.inputs.text' (from job.yaml)")
@@ -135,7 +123,7 @@ class JobConfigTest {
 
     @Test
     void unknownKeyFarFromEverythingPointsToHelp() {
-        Map<String, Object> cli = required();
+        Map<String, Object> cli = RequiredKeys.map();
         cli.put("completely.unrelated.setting", "x");
         assertThatThrownBy(() -> JobConfig.of(Map.of(), "", cli))
                 .hasMessageContaining("unknown option 'completely.unrelated.setting'")
@@ -150,7 +138,7 @@ class JobConfigTest {
                         "source.kafka.topic",
                         "model.path",
                         "sink.iceberg.table")) {
-            Map<String, Object> cli = required();
+            Map<String, Object> cli = RequiredKeys.map();
             cli.remove(key);
             assertThatThrownBy(() -> JobConfig.of(Map.of(), "", cli))
                     .as(key)
@@ -162,12 +150,12 @@ class JobConfigTest {
 
     @Test
     void catalogSpecificRequirements() {
-        Map<String, Object> cli = required();
+        Map<String, Object> cli = RequiredKeys.map();
         cli.remove("sink.iceberg.catalog.warehouse");
         assertThatThrownBy(() -> JobConfig.of(Map.of(), "", cli))
                 .hasMessageContaining("sink.iceberg.catalog.warehouse");
 
-        Map<String, Object> rest = required();
+        Map<String, Object> rest = RequiredKeys.map();
         rest.put("sink.iceberg.catalog.type", "rest");
         assertThatThrownBy(() -> JobConfig.of(Map.of(), "", rest))
                 .hasMessageContaining("sink.iceberg.catalog.uri");
@@ -178,24 +166,24 @@ class JobConfigTest {
 
     @Test
     void invalidValuesNameKeyAndValue() {
-        Map<String, Object> cli = required();
+        Map<String, Object> cli = RequiredKeys.map();
         cli.put("batch.size", "lots");
         assertThatThrownBy(() -> JobConfig.of(Map.of(), "", cli))
                 .hasMessageContaining("batch.size")
                 .hasMessageContaining("lots");
 
-        Map<String, Object> offsets = required();
+        Map<String, Object> offsets = RequiredKeys.map();
         offsets.put("source.kafka.starting-offsets", "yesterday");
         assertThatThrownBy(() -> JobConfig.of(Map.of(), "", offsets))
                 .hasMessageContaining("source.kafka.starting-offsets")
                 .hasMessageContaining("timestamp:<epoch ms>");
 
-        Map<String, Object> table = required();
+        Map<String, Object> table = RequiredKeys.map();
         table.put("sink.iceberg.table", "scored");
         assertThatThrownBy(() -> JobConfig.of(Map.of(), "", table))
                 .hasMessageContaining("expected namespace.table");
 
-        Map<String, Object> mode = required();
+        Map<String, Object> mode = RequiredKeys.map();
         mode.put("execution.runtime-mode", "batch");
         mode.put("source.kafka.bounded", "false");
         assertThatThrownBy(() -> JobConfig.of(Map.of(), "", mode))
@@ -204,9 +192,9 @@ class JobConfigTest {
 
     @Test
     void errorsTableDefaultsToTableWithSuffix() {
-        assertThat(JobConfig.of(Map.of(), "", required()).settings().sink().errorsTable())
+        assertThat(JobConfig.of(Map.of(), "", RequiredKeys.map()).settings().sink().errorsTable())
                 .isEqualTo("demo.scored_errors");
-        Map<String, Object> cli = required();
+        Map<String, Object> cli = RequiredKeys.map();
         cli.put("sink.iceberg.errors-table", "dlq.scored");
         assertThat(JobConfig.of(Map.of(), "", cli).settings().sink().errorsTable())
                 .isEqualTo("dlq.scored");
@@ -214,7 +202,7 @@ class JobConfigTest {
 
     @Test
     void flinkConfigurationKeepsFinalCheckpointOn() {
-        Map<String, Object> cli = required();
+        Map<String, Object> cli = RequiredKeys.map();
         cli.put("execution.checkpointing.interval", "3 s");
         cli.put("execution.checkpointing.dir", "file:///tmp/cp");
         cli.put("parallelism", "2");
@@ -230,7 +218,7 @@ class JobConfigTest {
         assertThat(conf.get(CheckpointingOptions.ENABLE_CHECKPOINTS_AFTER_TASKS_FINISH)).isTrue();
         assertThat(conf.get(CoreOptions.DEFAULT_PARALLELISM)).isEqualTo(2);
 
-        Map<String, Object> batch = required();
+        Map<String, Object> batch = RequiredKeys.map();
         batch.put("execution.runtime-mode", "BATCH");
         assertThat(
                         JobConfig.of(Map.of(), "", batch)
@@ -266,7 +254,7 @@ class JobConfigTest {
         // A nested YAML block is the same keys.
         Path file = yaml("flink:\n  s3.path.style.access: true\n  s3:\n    access-key: k\n");
         Configuration fromFile =
-                JobConfig.of(JobConfig.loadYaml(file), "job.yaml", required())
+                JobConfig.of(JobConfig.loadYaml(file), "job.yaml", RequiredKeys.map())
                         .settings()
                         .execution()
                         .flinkConfiguration();
@@ -291,7 +279,7 @@ class JobConfigTest {
 
     @Test
     void kafkaTransactionsAndGapOptions() {
-        JobConfig defaults = JobConfig.of(Map.of(), "", required());
+        JobConfig defaults = JobConfig.of(Map.of(), "", RequiredKeys.map());
         assertThat(defaults.settings().source().onMissingOffsets())
                 .isEqualTo(SourceSettings.OnMissingOffsets.FAIL);
         assertThat(defaults.settings().source().clientProperties())
@@ -299,7 +287,7 @@ class JobConfigTest {
         assertThat(KafkaSources.isolationLevel(defaults.settings().source().clientProperties()))
                 .isEqualTo(IsolationLevel.READ_COMMITTED);
 
-        Map<String, Object> uncommitted = required();
+        Map<String, Object> uncommitted = RequiredKeys.map();
         uncommitted.put("source.kafka.properties.isolation.level", "read_uncommitted");
         uncommitted.put("source.kafka.on-missing-offsets", "SKIP");
         JobConfig config = JobConfig.of(Map.of(), "", uncommitted);
@@ -308,7 +296,7 @@ class JobConfigTest {
         assertThat(KafkaSources.isolationLevel(config.settings().source().clientProperties()))
                 .isEqualTo(IsolationLevel.READ_UNCOMMITTED);
 
-        Map<String, Object> badMode = required();
+        Map<String, Object> badMode = RequiredKeys.map();
         badMode.put("source.kafka.on-missing-offsets", "ignore");
         assertThatThrownBy(() -> JobConfig.of(Map.of(), "", badMode))
                 .isInstanceOf(ConfigException.class)
@@ -316,7 +304,7 @@ class JobConfigTest {
                         "option 'source.kafka.on-missing-offsets' is 'ignore': expected fail or"
                                 + " skip");
 
-        Map<String, Object> badIsolation = required();
+        Map<String, Object> badIsolation = RequiredKeys.map();
         badIsolation.put("source.kafka.properties.isolation.level", "committed");
         assertThatThrownBy(() -> JobConfig.of(Map.of(), "", badIsolation))
                 .isInstanceOf(ConfigException.class)

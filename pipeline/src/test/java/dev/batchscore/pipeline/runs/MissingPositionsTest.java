@@ -114,6 +114,6 @@ class MissingPositionsTest {
     }
 
     private static Run lastComplete(String end) {
-        return new Run("p", "r0", "resume", null, SourcePositions.parse(end), null, null, null);
+        return Run.ended("p", "r0", SourcePositions.parse(end));
     }
 }

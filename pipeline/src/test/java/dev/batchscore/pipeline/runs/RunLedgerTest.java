@@ -58,7 +58,8 @@ class RunLedgerTest {
                 SourcePositions.parse(end),
                 "m",
                 "1",
-                "serving_default");
+                "serving_default",
+                PositionRanges.empty());
     }
 
     @Test
