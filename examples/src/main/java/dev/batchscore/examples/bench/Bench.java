@@ -127,7 +127,9 @@ public final class Bench {
         if (plan.profileDir() != null) {
             profiler = new Profiler(plan.profileDir());
         }
+        java.util.Set<Long> threads = BrokerCpu.threadsBefore();
         try (KafkaClusterTestKit kafka = Demo.startKafka(scratch.resolve("kafka"))) {
+            BrokerCpu.brokerStarted(threads);
             bootstrap = kafka.bootstrapServers();
             Path heavyModel =
                     ReferenceModels.buildTabular(
