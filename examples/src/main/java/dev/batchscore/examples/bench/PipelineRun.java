@@ -41,7 +41,8 @@ final class PipelineRun {
             double runSeconds,
             double cpuMsPer1kRows,
             double brokerCpuMsPer1kRows,
-            double steadyCpuMsPer1kRows) {}
+            double steadyCpuMsPer1kRows,
+            double steadyBrokerCpuMsPer1kRows) {}
 
     /** Called from a scoring subtask as a run enters and leaves its steady state. */
     interface SteadyState {
@@ -83,11 +84,11 @@ final class PipelineRun {
         }
         double planSeconds = (System.nanoTime() - planStart) / 1e9;
 
-        Progress progress = new Progress(setup.records(), steady);
+        BrokerCpu broker = BrokerCpu.start();
+        Progress progress = new Progress(setup.records(), steady, broker);
         ScoringProbe.listen(progress::scored);
         LocalRunner.Result result;
         long cpu = BenchRow.processCpuNanos();
-        BrokerCpu broker = BrokerCpu.start();
         try {
             progress.start = System.nanoTime();
             result = LocalRunner.run(plan, false, setup.records(), null);
@@ -117,13 +118,15 @@ final class PipelineRun {
                 runSeconds,
                 cpu / 1e3 / rows,
                 brokerCpu / 1e3 / rows,
-                progress.steadyCpuMsPer1kRows());
+                progress.steadyCpuMsPer1kRows(),
+                progress.steadyBrokerCpuMsPer1kRows());
     }
 
     /** Scored-record counts over time, from the scoring subtasks. */
     private static final class Progress {
         private final long expected;
         private final SteadyState steady;
+        private final BrokerCpu broker;
         private final AtomicLong count = new AtomicLong();
         private final AtomicLong first = new AtomicLong();
         private volatile long start;
@@ -134,10 +137,13 @@ final class PipelineRun {
         private long highCount;
         private long lowCpu;
         private long highCpu;
+        private long lowBroker;
+        private long highBroker;
 
-        Progress(long expected, SteadyState steady) {
+        Progress(long expected, SteadyState steady, BrokerCpu broker) {
             this.expected = expected;
             this.steady = steady;
+            this.broker = broker;
         }
 
         void scored(long records) {
@@ -149,12 +155,14 @@ final class PipelineRun {
                     lowAt = now;
                     lowCount = total;
                     lowCpu = BenchRow.processCpuNanos();
+                    lowBroker = broker.nanos();
                     hook(true);
                 }
                 if (highAt == 0 && total >= expected * 0.9) {
                     highAt = now;
                     highCount = total;
                     highCpu = BenchRow.processCpuNanos();
+                    highBroker = broker.nanos();
                     hook(false);
                 }
             }
@@ -181,6 +189,14 @@ final class PipelineRun {
                 return Double.NaN;
             }
             return (highCpu - lowCpu) / 1e3 / (highCount - lowCount);
+        }
+
+        /** The embedded broker's part of {@link #steadyCpuMsPer1kRows}. */
+        synchronized double steadyBrokerCpuMsPer1kRows() {
+            if (lowAt == 0 || highAt <= lowAt) {
+                return Double.NaN;
+            }
+            return (highBroker - lowBroker) / 1e3 / (highCount - lowCount);
         }
 
         synchronized double steadyRate() {

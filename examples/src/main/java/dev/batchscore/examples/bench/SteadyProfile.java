@@ -80,7 +80,7 @@ public final class SteadyProfile {
                         Locale.ROOT,
                         "run %d: %,d rows, steady %,.0f rows/s, whole run %,.0f rows/s, first row"
                                 + " %.2f s, %.1f cpu ms/1k rows (broker %.1f), steady state %.1f"
-                                + " cpu ms/1k rows%n",
+                                + " cpu ms/1k rows (broker %.1f)%n",
                         run,
                         t.rows(),
                         t.steadyRowsPerSecond(),
@@ -88,7 +88,8 @@ public final class SteadyProfile {
                         t.firstRowSeconds(),
                         t.cpuMsPer1kRows(),
                         t.brokerCpuMsPer1kRows(),
-                        t.steadyCpuMsPer1kRows());
+                        t.steadyCpuMsPer1kRows(),
+                        t.steadyBrokerCpuMsPer1kRows());
             }
         }
         System.exit(0);
