@@ -43,7 +43,10 @@ final class AsciiJsonParser {
         this.in = in;
     }
 
-    /** {@code value} (all ASCII) as a JSON object, or null when Jackson should decide. */
+    /**
+     * {@code value} as a JSON object, or null when Jackson should decide. What it accepts is all
+     * ASCII: a byte of 0x80 or more (negative) is neither a token nor allowed in its strings.
+     */
     static ObjectNode parse(byte[] value) {
         AsciiJsonParser p = new AsciiJsonParser(value);
         p.skipWhitespace();
@@ -197,20 +200,25 @@ final class AsciiJsonParser {
      * anything else (a longer integer is a BigInteger there, a malformed number an error).
      */
     private JsonNode number() {
-        int start = pos;
-        boolean negative = in[pos] == '-';
+        // Locals, not the fields, in the loops: the hottest code of the decoder.
+        final byte[] in = this.in;
+        final int n = in.length;
+        int p = pos;
+        final int start = p;
+        boolean negative = in[p] == '-';
         if (negative) {
-            pos++;
+            p++;
         }
         long mantissa = 0;
         // Significant digits in the mantissa (at most 18, so it cannot overflow); 19 once a digit
         // did not fit.
         int digits = 0;
         int dropped = 0; // integer digits that did not fit the mantissa
-        int intStart = pos;
-        while (pos < in.length && in[pos] >= '0' && in[pos] <= '9') {
+        final int intStart = p;
+        int d;
+        while (p < n && (d = in[p] - '0') >= 0 && d <= 9) {
             if (digits < 18) {
-                mantissa = mantissa * 10 + (in[pos] - '0');
+                mantissa = mantissa * 10 + d;
                 if (mantissa != 0) {
                     digits++;
                 }
@@ -218,21 +226,21 @@ final class AsciiJsonParser {
                 dropped++;
                 digits = 19; // the mantissa is cut: too precise for the fast path below
             }
-            pos++;
+            p++;
         }
-        int intDigits = pos - intStart;
+        final int intDigits = p - intStart;
         if (intDigits == 0 || (intDigits > 1 && in[intStart] == '0')) {
             return null; // no digits, or a leading zero
         }
         int exponent = dropped;
         boolean fp = false;
-        if (pos < in.length && in[pos] == '.') {
+        if (p < n && in[p] == '.') {
             fp = true;
-            pos++;
-            int fracStart = pos;
-            while (pos < in.length && in[pos] >= '0' && in[pos] <= '9') {
+            p++;
+            final int fracStart = p;
+            while (p < n && (d = in[p] - '0') >= 0 && d <= 9) {
                 if (digits < 18) {
-                    mantissa = mantissa * 10 + (in[pos] - '0');
+                    mantissa = mantissa * 10 + d;
                     exponent--;
                     if (mantissa != 0) {
                         digits++;
@@ -240,34 +248,35 @@ final class AsciiJsonParser {
                 } else {
                     digits = 19; // the mantissa is cut: too precise for the fast path below
                 }
-                pos++;
+                p++;
             }
-            if (pos == fracStart) {
+            if (p == fracStart) {
                 return null;
             }
         }
-        if (pos < in.length && (in[pos] == 'e' || in[pos] == 'E')) {
+        if (p < n && (in[p] == 'e' || in[p] == 'E')) {
             fp = true;
-            pos++;
+            p++;
             boolean negativeExp = false;
-            if (pos < in.length && (in[pos] == '+' || in[pos] == '-')) {
-                negativeExp = in[pos] == '-';
-                pos++;
+            if (p < n && (in[p] == '+' || in[p] == '-')) {
+                negativeExp = in[p] == '-';
+                p++;
             }
-            int expStart = pos;
+            final int expStart = p;
             int exp = 0;
-            while (pos < in.length && in[pos] >= '0' && in[pos] <= '9') {
+            while (p < n && (d = in[p] - '0') >= 0 && d <= 9) {
                 if (exp < 100_000) {
-                    exp = exp * 10 + (in[pos] - '0');
+                    exp = exp * 10 + d;
                 }
-                pos++;
+                p++;
             }
-            if (pos == expStart) {
+            if (p == expStart) {
                 return null;
             }
             exponent += negativeExp ? -exp : exp;
         }
-        if (pos - start > MAX_TOKEN || !delimiterFollows()) {
+        pos = p;
+        if (p - start > MAX_TOKEN || !delimiterFollows()) {
             return null;
         }
         if (!fp) {

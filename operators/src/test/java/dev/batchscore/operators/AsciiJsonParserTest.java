@@ -145,6 +145,16 @@ class AsciiJsonParserTest {
     }
 
     @Test
+    void leavesNonAsciiToJackson() {
+        byte[] utf8 = "{\"a\":\"caf\u00e9\"}".getBytes(StandardCharsets.UTF_8);
+        assertThat(AsciiJsonParser.parse(utf8)).isNull();
+        assertThat(
+                        AsciiJsonParser.parse(
+                                new byte[] {'{', '"', 'a', '"', ':', '1', (byte) 0xA0, '}'}))
+                .isNull();
+    }
+
+    @Test
     void leavesDeepNestingToJackson() {
         String deep = "{\"a\":" + "[".repeat(100) + "]".repeat(100) + "}";
         assertThat(AsciiJsonParser.parse(ascii(deep))).isNull();
