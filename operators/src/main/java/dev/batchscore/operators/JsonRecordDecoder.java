@@ -70,9 +70,14 @@ public final class JsonRecordDecoder {
             throw new DecodeException(
                     DecodeException.Kind.EMPTY, "record value is empty; expected a JSON object");
         }
-        // Hot path: pure ASCII (most JSON) is valid UTF-8 with one char per byte, so Jackson parses
-        // the bytes themselves, with no UTF-8 decoding pass nor String copy; the text is made only
-        // for an error message. Anything else goes through the strict decoder first.
+        // Hot path: plain ASCII JSON (most records) straight from the bytes, by AsciiJsonParser.
+        // Other ASCII is valid UTF-8 with one char per byte too, so Jackson parses those bytes,
+        // with no UTF-8 decoding pass nor String copy; the text is made only for an error
+        // message. Anything else goes through the strict decoder first.
+        ObjectNode plain = AsciiJsonParser.parse(value);
+        if (plain != null) {
+            return plain;
+        }
         boolean ascii = isAscii(value);
         String text = ascii ? null : decodeUtf8(value);
         if (ascii ? isBlankAscii(value) : text.isBlank()) {

@@ -92,6 +92,8 @@ public final class Bench {
     private final PrintStream out;
     private final List<BenchRow> rows = new ArrayList<>();
     private final Map<String, Long> topics = new HashMap<>();
+    // The pipeline rows' steady-state CPU (all of this JVM, and the embedded broker's part).
+    private final Map<BenchRow, PipelineRun.Timing> timings = new HashMap<>();
     private Profiler profiler;
     private String bootstrap;
     private Path scratch;
@@ -127,7 +129,9 @@ public final class Bench {
         if (plan.profileDir() != null) {
             profiler = new Profiler(plan.profileDir());
         }
+        java.util.Set<Long> threads = BrokerCpu.threadsBefore();
         try (KafkaClusterTestKit kafka = Demo.startKafka(scratch.resolve("kafka"))) {
+            BrokerCpu.brokerStarted(threads);
             bootstrap = kafka.bootstrapServers();
             Path heavyModel =
                     ReferenceModels.buildTabular(
@@ -269,6 +273,7 @@ public final class Bench {
             if (profiler != null) {
                 out.println("flame graphs in " + plan.profileDir());
             }
+            printCpuRatio(pMax);
             BenchRatios ratios = BenchRatios.of(rows, HEAVY, TRIVIAL, rssSmall, rssLarge);
             out.println(ratios.line());
             return ratios;
@@ -345,7 +350,7 @@ public final class Bench {
                 profiler.stop(name);
             }
         }
-        add(
+        BenchRow row =
                 new BenchRow(
                         model,
                         variant,
@@ -356,7 +361,48 @@ public final class Bench {
                         t.wholeRunRowsPerSecond(),
                         t.firstRowSeconds(),
                         t.runSeconds(),
-                        t.cpuMsPer1kRows()));
+                        t.cpuMsPer1kRows());
+        add(row);
+        timings.put(row, t);
+        out.printf(
+                Locale.ROOT,
+                "  %-13s %-20s steady state: %.1f cpu ms/1k rows, of which the embedded Kafka"
+                        + " broker %.1f (whole run: broker %.1f)%n",
+                "",
+                "",
+                t.steadyCpuMsPer1kRows(),
+                t.steadyBrokerCpuMsPer1kRows(),
+                t.brokerCpuMsPer1kRows());
+    }
+
+    /**
+     * pipeline/raw by CPU per row in the steady state, with and without the embedded broker's
+     * share: on a machine the pipeline saturates, rows/s follow CPU per row, and a real deployment
+     * runs its broker elsewhere.
+     */
+    private void printCpuRatio(int pMax) {
+        BenchRatios.best(rows, HEAVY, BenchRow.PIPELINE, pMax)
+                .ifPresent(
+                        h -> {
+                            PipelineRun.Timing t = timings.get(h);
+                            BenchRatios.find(rows, HEAVY, BenchRow.RAW, h.batchSize(), pMax)
+                                    .ifPresent(
+                                            raw ->
+                                                    out.printf(
+                                                            Locale.ROOT,
+                                                            "heavy pipeline/raw by steady-state"
+                                                                    + " CPU per row (batch %d, p%d):"
+                                                                    + " %.2f with the embedded"
+                                                                    + " broker, %.2f without it%n",
+                                                            h.batchSize(),
+                                                            pMax,
+                                                            raw.cpuMsPer1kRows()
+                                                                    / t.steadyCpuMsPer1kRows(),
+                                                            raw.cpuMsPer1kRows()
+                                                                    / (t.steadyCpuMsPer1kRows()
+                                                                            - t
+                                                                                    .steadyBrokerCpuMsPer1kRows())));
+                        });
     }
 
     private long rss(Path model, long records, LongFunction<String> generator, int p)

@@ -8,13 +8,18 @@ import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
 import dev.batchscore.operators.JsonRecordDecoder;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
@@ -77,20 +82,49 @@ final class ModelBench {
         }
     }
 
-    /** The model loaded, used for one batch of {@code records} and closed, again and again. */
+    /**
+     * The model loaded, used for one batch of {@code records} and closed, again and again. Each
+     * caller loads its own copy of the model: the registry shares a loaded model between holders,
+     * so callers of one directory would mostly find it loaded by another and not load it at all.
+     */
     static Rate loadPerBatch(
             Path model, List<byte[]> records, int batchSize, int threads, double seconds)
             throws Exception {
         List<byte[]> values = records.subList(0, batchSize);
-        // Decoding is part of the work, as in the pipeline and the per-record variant.
-        Step step =
-                () -> {
-                    try (SavedModel m = ModelRegistry.acquire(model, ModelOptions.defaults())) {
-                        check(m.scorer(ModelOptions.DEFAULT_SIGNATURE).score(decode(values)));
-                    }
-                    return batchSize;
-                };
-        return measure(step, threads, seconds);
+        List<Path> copies = new ArrayList<>();
+        Path scratch = Files.createTempDirectory("batchscore-load-per-batch-");
+        try {
+            for (int t = 0; t < threads; t++) {
+                Path copy = scratch.resolve("model-" + t);
+                copyTree(model, copy);
+                copies.add(copy);
+            }
+            AtomicInteger nextCaller = new AtomicInteger();
+            ThreadLocal<Path> own =
+                    ThreadLocal.withInitial(() -> copies.get(nextCaller.getAndIncrement()));
+            // Decoding is part of the work, as in the pipeline and the per-record variant.
+            Step step =
+                    () -> {
+                        try (SavedModel m =
+                                ModelRegistry.acquire(own.get(), ModelOptions.defaults())) {
+                            check(m.scorer(ModelOptions.DEFAULT_SIGNATURE).score(decode(values)));
+                        }
+                        return batchSize;
+                    };
+            return measure(step, threads, seconds);
+        } finally {
+            try (Stream<Path> paths = Files.walk(scratch)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()));
+            }
+        }
     }
 
     /** One model call per JSON record: decode, score a batch of one. */

@@ -39,11 +39,27 @@ final class PipelineRun {
             double firstRowSeconds,
             double planSeconds,
             double runSeconds,
-            double cpuMsPer1kRows) {}
+            double cpuMsPer1kRows,
+            double brokerCpuMsPer1kRows,
+            double steadyCpuMsPer1kRows,
+            double steadyBrokerCpuMsPer1kRows) {}
+
+    /** Called from a scoring subtask as a run enters and leaves its steady state. */
+    interface SteadyState {
+        void entered() throws Exception;
+
+        void left() throws Exception;
+    }
+
+    static Timing run(Setup setup, int batchSize, int parallelism, boolean identity)
+            throws Exception {
+        return run(setup, batchSize, parallelism, identity, null);
+    }
 
     private PipelineRun() {}
 
-    static Timing run(Setup setup, int batchSize, int parallelism, boolean identity)
+    static Timing run(
+            Setup setup, int batchSize, int parallelism, boolean identity, SteadyState steady)
             throws Exception {
         long planStart = System.nanoTime();
         JobPlan plan =
@@ -68,7 +84,8 @@ final class PipelineRun {
         }
         double planSeconds = (System.nanoTime() - planStart) / 1e9;
 
-        Progress progress = new Progress(setup.records());
+        BrokerCpu broker = BrokerCpu.start();
+        Progress progress = new Progress(setup.records(), steady, broker);
         ScoringProbe.listen(progress::scored);
         LocalRunner.Result result;
         long cpu = BenchRow.processCpuNanos();
@@ -80,6 +97,7 @@ final class PipelineRun {
         }
         long end = System.nanoTime();
         cpu = BenchRow.processCpuNanos() - cpu;
+        long brokerCpu = broker.nanos();
         long rows = result.rows() + result.errors();
         if (rows != setup.records()) {
             throw new IllegalStateException(
@@ -98,12 +116,17 @@ final class PipelineRun {
                 (progress.first.get() - progress.start) / 1e9,
                 planSeconds,
                 runSeconds,
-                cpu / 1e3 / rows);
+                cpu / 1e3 / rows,
+                brokerCpu / 1e3 / rows,
+                progress.steadyCpuMsPer1kRows(),
+                progress.steadyBrokerCpuMsPer1kRows());
     }
 
     /** Scored-record counts over time, from the scoring subtasks. */
     private static final class Progress {
         private final long expected;
+        private final SteadyState steady;
+        private final BrokerCpu broker;
         private final AtomicLong count = new AtomicLong();
         private final AtomicLong first = new AtomicLong();
         private volatile long start;
@@ -112,9 +135,15 @@ final class PipelineRun {
         private long lowCount;
         private long highAt;
         private long highCount;
+        private long lowCpu;
+        private long highCpu;
+        private long lowBroker;
+        private long highBroker;
 
-        Progress(long expected) {
+        Progress(long expected, SteadyState steady, BrokerCpu broker) {
             this.expected = expected;
+            this.steady = steady;
+            this.broker = broker;
         }
 
         void scored(long records) {
@@ -125,12 +154,49 @@ final class PipelineRun {
                 if (lowAt == 0 && total >= expected * 0.2) {
                     lowAt = now;
                     lowCount = total;
+                    lowCpu = BenchRow.processCpuNanos();
+                    lowBroker = broker.nanos();
+                    hook(true);
                 }
                 if (highAt == 0 && total >= expected * 0.9) {
                     highAt = now;
                     highCount = total;
+                    highCpu = BenchRow.processCpuNanos();
+                    highBroker = broker.nanos();
+                    hook(false);
                 }
             }
+        }
+
+        private void hook(boolean entered) {
+            if (steady == null) {
+                return;
+            }
+            try {
+                if (entered) {
+                    steady.entered();
+                } else {
+                    steady.left();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("bench: the steady-state hook failed", e);
+            }
+        }
+
+        /** This JVM's CPU time per 1000 rows scored in the steady state. */
+        synchronized double steadyCpuMsPer1kRows() {
+            if (lowAt == 0 || highAt <= lowAt) {
+                return Double.NaN;
+            }
+            return (highCpu - lowCpu) / 1e3 / (highCount - lowCount);
+        }
+
+        /** The embedded broker's part of {@link #steadyCpuMsPer1kRows}. */
+        synchronized double steadyBrokerCpuMsPer1kRows() {
+            if (lowAt == 0 || highAt <= lowAt) {
+                return Double.NaN;
+            }
+            return (highBroker - lowBroker) / 1e3 / (highCount - lowCount);
         }
 
         synchronized double steadyRate() {

@@ -19,7 +19,12 @@ final class Profiler {
     }
 
     void start() throws Exception {
-        profiler.execute("start,event=cpu,interval=2ms");
+        start("event=cpu,interval=2ms");
+    }
+
+    /** Starts sampling with async-profiler's {@code options}, e.g. {@code event=alloc,threads}. */
+    void start(String options) throws Exception {
+        profiler.execute("start," + options);
     }
 
     /** Stops and writes NAME.html (the flame graph) and NAME.txt (the hottest frames, flat). */
