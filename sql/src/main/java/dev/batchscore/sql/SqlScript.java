@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.TableResult;
@@ -48,11 +49,27 @@ public final class SqlScript {
     private final PrintStream progress;
     private Consumer<JobClient> onSubmit = job -> {};
 
-    /** The totals of a script's jobs. */
-    public record Summary(long rows, long rejected, long calls, List<String> jobIds) {
-        /** {@code sql: <rows> rows scored in <calls> model calls}. */
+    /**
+     * The totals of a script's jobs.
+     *
+     * @param resumedFrom the savepoint or checkpoint a job was restored from ({@code
+     *     execution.state-recovery.path}), or null: the counts are then those of the resumed jobs
+     *     only, not of the runs before the stop
+     */
+    public record Summary(
+            long rows, long rejected, long calls, List<String> jobIds, String resumedFrom) {
+        /**
+         * {@code sql: <rows> rows scored in <calls> model calls}, and after a resume what those
+         * counts cover.
+         */
         public String line() {
-            return "sql: " + rows + " rows scored in " + calls + " model calls";
+            String line = "sql: " + rows + " rows scored in " + calls + " model calls";
+            return resumedFrom == null
+                    ? line
+                    : line
+                            + " by this run, resumed from "
+                            + resumedFrom
+                            + " (rows committed before that savepoint are not counted)";
         }
     }
 
@@ -96,6 +113,7 @@ public final class SqlScript {
     public Summary run(String script) throws Exception {
         List<String> statements = SqlStatements.split(script);
         List<String> jobs = new ArrayList<>();
+        String resumedFrom = null;
         for (int i = 0; i < statements.size(); i++) {
             String statement = statements.get(i);
             progress.println(
@@ -118,6 +136,10 @@ public final class SqlScript {
             JobClient job = result.getJobClient().get();
             String id = job.getJobID().toString();
             jobs.add(id);
+            resumedFrom =
+                    tEnv.getConfig()
+                            .getOptional(StateRecoveryOptions.SAVEPOINT_PATH)
+                            .orElse(resumedFrom);
             onSubmit.accept(job);
             if (isQuery(statement)) {
                 printRows(result);
@@ -142,7 +164,7 @@ public final class SqlScript {
             rejected += ScoringMetrics.rowsRejected(id);
             calls += ScoringMetrics.modelCalls(id);
         }
-        return new Summary(rows, rejected, calls, List.copyOf(jobs));
+        return new Summary(rows, rejected, calls, List.copyOf(jobs), resumedFrom);
     }
 
     private void await(JobClient job) throws Exception {
