@@ -29,7 +29,13 @@ class SqlCommandTest {
         assertThat(run("sql", "--help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8))
                 .startsWith("Usage: batchscore sql -f SCRIPT")
-                .contains("-f, --file=SCRIPT", "--parallelism=N", "-h, --help", "--verbose");
+                .contains(
+                        "-f, --file=SCRIPT",
+                        "--parallelism=N",
+                        "--resume-from=SAVEPOINT",
+                        "batchscore stop <job-id> --savepoint-dir DIR",
+                        "-h, --help",
+                        "--verbose");
     }
 
     @Test
