@@ -4,11 +4,13 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -48,6 +50,7 @@ public final class SqlScript {
     private final StreamTableEnvironment tEnv;
     private final PrintStream progress;
     private Consumer<JobClient> onSubmit = job -> {};
+    private Function<JobClient, Optional<String>> stopSavepoint = job -> Optional.empty();
 
     /**
      * The totals of a script's jobs.
@@ -55,9 +58,16 @@ public final class SqlScript {
      * @param resumedFrom the savepoint or checkpoint a job was restored from ({@code
      *     execution.state-recovery.path}), or null: the counts are then those of the resumed jobs
      *     only, not of the runs before the stop
+     * @param stoppedWith the savepoint the last job was stopped with, or null if it was not
+     *     stopped: the statements after it did not run
      */
     public record Summary(
-            long rows, long rejected, long calls, List<String> jobIds, String resumedFrom) {
+            long rows,
+            long rejected,
+            long calls,
+            List<String> jobIds,
+            String resumedFrom,
+            String stoppedWith) {
         /**
          * {@code sql: <rows> rows scored in <calls> model calls}, and after a resume what those
          * counts cover.
@@ -92,6 +102,16 @@ public final class SqlScript {
         return this;
     }
 
+    /**
+     * Tells, once a job has ended, the savepoint it was stopped with, if it was stopped (a stopped
+     * job ends as FINISHED too; only its cluster knows): the script then ends there, with {@link
+     * Summary#stoppedWith()} set. Without it, every ended job counts as finished.
+     */
+    public SqlScript stopSavepoint(Function<JobClient, Optional<String>> check) {
+        this.stopSavepoint = check;
+        return this;
+    }
+
     /** The session the script runs in. */
     public StreamTableEnvironment tableEnvironment() {
         return tEnv;
@@ -114,6 +134,7 @@ public final class SqlScript {
         List<String> statements = SqlStatements.split(script);
         List<String> jobs = new ArrayList<>();
         String resumedFrom = null;
+        String stoppedWith = null;
         for (int i = 0; i < statements.size(); i++) {
             String statement = statements.get(i);
             progress.println(
@@ -145,16 +166,22 @@ public final class SqlScript {
                 printRows(result);
             }
             await(job);
+            stoppedWith = stopSavepoint.apply(job).orElse(null);
             progress.println(
                     "sql: job "
                             + id
-                            + " finished: "
+                            + (stoppedWith == null
+                                    ? " finished: "
+                                    : " stopped with savepoint " + stoppedWith + ": ")
                             + ScoringMetrics.rowsScored(id)
                             + " rows scored ("
                             + ScoringMetrics.rowsRejected(id)
                             + " rejected) in "
                             + ScoringMetrics.modelCalls(id)
                             + " model calls");
+            if (stoppedWith != null) {
+                break;
+            }
         }
         long rows = 0;
         long rejected = 0;
@@ -164,7 +191,7 @@ public final class SqlScript {
             rejected += ScoringMetrics.rowsRejected(id);
             calls += ScoringMetrics.modelCalls(id);
         }
-        return new Summary(rows, rejected, calls, List.copyOf(jobs), resumedFrom);
+        return new Summary(rows, rejected, calls, List.copyOf(jobs), resumedFrom, stoppedWith);
     }
 
     private void await(JobClient job) throws Exception {

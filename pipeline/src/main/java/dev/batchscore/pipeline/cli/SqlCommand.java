@@ -8,12 +8,27 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.dag.Pipeline;
+import org.apache.flink.client.deployment.executors.PipelineExecutorUtils;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.PipelineExecutor;
+import org.apache.flink.core.execution.PipelineExecutorFactory;
+import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -84,39 +99,52 @@ final class SqlCommand implements Callable<Integer> {
         }
         Configuration conf = SqlScript.localDefaults(new Configuration());
         if (resumeFrom != null) {
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, StopCommand.savepointTarget(resumeFrom));
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restorePath(resumeFrom));
         }
-        // A known REST port, published per job, so that ./batchscore stop <job-id> finds the job.
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        conf.set(RestOptions.BIND_ADDRESS, "localhost");
-        conf.set(RestOptions.ADDRESS, "localhost");
-        conf.set(RestOptions.BIND_PORT, Integer.toString(port));
-        conf.set(RestOptions.PORT, port);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
-        if (parallelism != null) {
-            env.setParallelism(parallelism);
-        }
-        List<Path> urlFiles = new ArrayList<>();
-        SqlScript script =
-                new SqlScript(env, io.out())
-                        .onSubmit(job -> urlFiles.add(publish(job.getJobID().toString(), port)));
-        BatchscoreModule.load(script.tableEnvironment());
-        try {
-            SqlScript.Summary summary = script.run(text);
+        conf.set(DeploymentOptions.TARGET, JobClusters.NAME);
+        try (JobClusters clusters = new JobClusters()) {
+            StreamExecutionEnvironment env =
+                    new StreamExecutionEnvironment(
+                            clusters, conf, SqlCommand.class.getClassLoader());
+            // as a local environment: the cores, unless --parallelism (a script's SET wins)
+            env.setParallelism(
+                    parallelism != null ? parallelism : Runtime.getRuntime().availableProcessors());
+            SqlScript sql =
+                    new SqlScript(env, io.out())
+                            .onSubmit(
+                                    job ->
+                                            publish(
+                                                    job.getJobID().toString(),
+                                                    clusters.restPort(job.getJobID())))
+                            .stopSavepoint(job -> clusters.end(job.getJobID()));
+            BatchscoreModule.load(sql.tableEnvironment());
+            SqlScript.Summary summary = sql.run(text);
             io.out().println(summary.line());
-            return 0;
-        } finally {
-            for (Path file : urlFiles) {
-                Files.deleteIfExists(file);
+            if (summary.stoppedWith() != null) {
+                io.out()
+                        .println(
+                                "resume it: ./batchscore sql -f "
+                                        + script
+                                        + " --resume-from "
+                                        + summary.stoppedWith());
+                return RunCommand.STOPPED_EXIT_CODE;
             }
+            return 0;
         }
     }
 
+    /**
+     * A URI as given ({@code file:/...}, as Flink prints savepoint paths, {@code s3://...}); a
+     * local path as an absolute file URI.
+     */
+    static String restorePath(String path) {
+        return path.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*")
+                ? path
+                : Path.of(path).toAbsolutePath().normalize().toUri().toString();
+    }
+
     /** Writes the job's REST URL where {@code stop} looks for it; tells the user how to stop. */
-    private Path publish(String jobId, int port) {
+    private void publish(String jobId, int port) {
         Path file = LocalRunner.jobUrlFile(jobId);
         try {
             Files.createDirectories(file.getParent());
@@ -137,6 +165,107 @@ final class SqlCommand implements Callable<Integer> {
                                     + port
                                     + " --savepoint-dir DIR");
         }
-        return file;
+    }
+
+    /**
+     * Runs each job of the script on a MiniCluster of its own, sized to the job as Flink's local
+     * executor does, with a REST port {@code ./batchscore stop} can reach; unlike the local
+     * executor's, the cluster stays up after its job ended until {@link #end} has read whether the
+     * job was stopped with a savepoint (and a stop's REST call has its answer).
+     */
+    private static final class JobClusters
+            implements PipelineExecutorServiceLoader,
+                    PipelineExecutorFactory,
+                    PipelineExecutor,
+                    AutoCloseable {
+        static final String NAME = "batchscore-sql-local";
+
+        private final Map<JobID, MiniCluster> clusters = new ConcurrentHashMap<>();
+        private final Map<JobID, Integer> ports = new ConcurrentHashMap<>();
+
+        @Override
+        public CompletableFuture<JobClient> execute(
+                Pipeline pipeline, Configuration configuration, ClassLoader classLoader)
+                throws Exception {
+            JobGraph graph =
+                    PipelineExecutorUtils.getJobGraph(pipeline, configuration, classLoader);
+            int port;
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            Configuration conf = new Configuration(configuration);
+            conf.set(RestOptions.BIND_ADDRESS, "localhost");
+            conf.set(RestOptions.ADDRESS, "localhost");
+            conf.set(RestOptions.BIND_PORT, Integer.toString(port));
+            conf.set(RestOptions.PORT, port);
+            MiniCluster cluster =
+                    new MiniCluster(
+                            new MiniClusterConfiguration.Builder()
+                                    .setConfiguration(conf)
+                                    .setNumTaskManagers(1)
+                                    .setNumSlotsPerTaskManager(graph.getMaximumParallelism())
+                                    .build());
+            cluster.start();
+            clusters.put(graph.getJobID(), cluster);
+            ports.put(graph.getJobID(), port);
+            JobID id = cluster.submitJob(graph).get().getJobID();
+            return CompletableFuture.completedFuture(
+                    new MiniClusterJobClient(
+                            id,
+                            cluster,
+                            classLoader,
+                            MiniClusterJobClient.JobFinalizationBehavior.NOTHING));
+        }
+
+        int restPort(JobID job) {
+            return ports.get(job);
+        }
+
+        /** After the job ended: the savepoint it was stopped with, if any; closes its cluster. */
+        Optional<String> end(JobID job) {
+            MiniCluster cluster = clusters.remove(job);
+            try {
+                Files.deleteIfExists(LocalRunner.jobUrlFile(job.toString()));
+                return Optional.ofNullable(
+                        LocalRunner.stopSavepoint(cluster.getArchivedExecutionGraph(job).get()));
+            } catch (Exception e) {
+                throw new IllegalStateException("job " + job + ": " + e.getMessage(), e);
+            } finally {
+                cluster.closeAsync();
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            for (Map.Entry<JobID, MiniCluster> e : clusters.entrySet()) {
+                Files.deleteIfExists(LocalRunner.jobUrlFile(e.getKey().toString()));
+                e.getValue().close();
+            }
+        }
+
+        @Override
+        public PipelineExecutorFactory getExecutorFactory(Configuration configuration) {
+            return this;
+        }
+
+        @Override
+        public Stream<String> getExecutorNames() {
+            return Stream.of(getName());
+        }
+
+        @Override
+        public String getName() {
+            return NAME;
+        }
+
+        @Override
+        public boolean isCompatibleWith(Configuration configuration) {
+            return true;
+        }
+
+        @Override
+        public PipelineExecutor getExecutor(Configuration configuration) {
+            return this;
+        }
     }
 }

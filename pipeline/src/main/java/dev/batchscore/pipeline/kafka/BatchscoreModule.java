@@ -55,8 +55,14 @@ public final class BatchscoreModule implements Module {
     }
 
     /** Delegates to the table's own factory; wraps the Kafka connector's table sources. */
-    private record SourceFactory(Function<String, Optional<Catalog>> catalogs)
+    private static final class SourceFactory extends NamedFactory
             implements DynamicTableSourceFactory {
+        private final Function<String, Optional<Catalog>> catalogs;
+
+        SourceFactory(Function<String, Optional<Catalog>> catalogs) {
+            this.catalogs = catalogs;
+        }
+
         @Override
         public DynamicTableSource createDynamicTableSource(Context context) {
             DynamicTableSourceFactory own = null;
@@ -81,31 +87,19 @@ public final class BatchscoreModule implements Module {
                     ? new BoundedRestoreTableSource(kafka)
                     : source;
         }
-
-        @Override
-        public String factoryIdentifier() {
-            return NAME;
-        }
-
-        @Override
-        public Set<ConfigOption<?>> requiredOptions() {
-            return Set.of();
-        }
-
-        @Override
-        public Set<ConfigOption<?>> optionalOptions() {
-            return Set.of();
-        }
     }
 
     /** Creates the module for {@code LOAD MODULE batchscore} (registered as a Flink factory). */
-    public static final class Factory implements ModuleFactory {
+    public static final class Factory extends NamedFactory implements ModuleFactory {
         @Override
         public Module createModule(Context context) {
             // No catalogs here: the planner reads a catalog's own tables through its factory.
             return new BatchscoreModule(name -> Optional.empty());
         }
+    }
 
+    /** The module's factories: named {@value #NAME}, without options of their own. */
+    private abstract static class NamedFactory implements org.apache.flink.table.factories.Factory {
         @Override
         public String factoryIdentifier() {
             return NAME;
