@@ -2,6 +2,7 @@ package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.batchscore.examples.ReferenceModels;
@@ -10,6 +11,7 @@ import dev.batchscore.models.ModelOptions;
 import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
+import dev.batchscore.pipeline.kafka.BatchscoreModule;
 import dev.batchscore.sql.ScoringMetrics;
 import dev.batchscore.sql.SqlScript;
 import java.io.PrintStream;
@@ -21,8 +23,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.iceberg.Table;
@@ -46,6 +55,9 @@ class SqlITCase {
     private static final int PARTITIONS = 4;
     private static final int RECORDS = 1003;
     private static final int BATCH_SIZE = 64;
+    private static final String SESSION =
+            "SET 'parallelism.default' = '2';\n"
+                    + "SET 'execution.checkpointing.interval' = '2 s';\n";
 
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
@@ -103,6 +115,114 @@ class SqlITCase {
         assertThat(summary.line())
                 .isEqualTo(
                         "sql: " + RECORDS + " rows scored in " + summary.calls() + " model calls");
+    }
+
+    /**
+     * Stop-with-savepoint half way (no drain, as {@code ./batchscore stop} does) and a resume from
+     * that savepoint: the resumed job finishes (FLINK-33466 would leave it waiting forever without
+     * the batchscore module), and the table holds every record once.
+     */
+    @Test
+    void stopWithSavepointAndResume() throws Exception {
+        // The interceptor slows the readers down (5 records per poll, 100 ms per poll) and counts
+        // what they read, so the stop comes at a chosen point of progress.
+        String script =
+                kafkaTable(
+                                "hpt",
+                                "records",
+                                "x FLOAT, id BIGINT",
+                                "'properties.max.poll.records' = '5',"
+                                        + " 'properties.interceptor.classes' = '"
+                                        + ThrottlingInterceptor.class.getName()
+                                        + "', 'properties."
+                                        + ThrottlingInterceptor.DELAY_KEY
+                                        + "' = '100'")
+                        + iceberg("resume_wh")
+                        + "CREATE TABLE IF NOT EXISTS ice.db.hpt (id BIGINT, x FLOAT, y FLOAT);\n"
+                        + model(
+                                "half_plus_two",
+                                "x FLOAT",
+                                "y FLOAT",
+                                "'batch.size' = '8', 'batch.max-delay' = '500 ms'")
+                        + "INSERT INTO ice.db.hpt\n"
+                        + "  SELECT id, x, y FROM ML_PREDICT(TABLE records, MODEL half_plus_two,"
+                        + " DESCRIPTOR(x));\n";
+        String savepointDir = scratch.resolve("savepoints").toUri().toString();
+        ThrottlingInterceptor.reset();
+        CompletableFuture<String> savepoint = new CompletableFuture<>();
+        SqlScript first =
+                script(new AtomicInteger())
+                        .onSubmit(
+                                job ->
+                                        CompletableFuture.runAsync(
+                                                () -> {
+                                                    try {
+                                                        while (ThrottlingInterceptor.CONSUMED.get()
+                                                                < RECORDS / 3) {
+                                                            Thread.sleep(50);
+                                                        }
+                                                        savepoint.complete(
+                                                                job.stopWithSavepoint(
+                                                                                false,
+                                                                                savepointDir,
+                                                                                SavepointFormatType
+                                                                                        .CANONICAL)
+                                                                        .get(2, TimeUnit.MINUTES));
+                                                    } catch (Throwable t) {
+                                                        savepoint.completeExceptionally(t);
+                                                    }
+                                                }));
+        SqlScript.Summary stopped = first.run(SESSION + script);
+        String path = savepoint.get(1, TimeUnit.MINUTES);
+        int before = rows("resume_wh", "hpt").size();
+        assertThat(before).as("rows committed by the stopped job").isBetween(1, RECORDS - 1);
+        assertThat(stopped.resumedFrom()).isNull();
+
+        AtomicReference<JobClient> resumedJob = new AtomicReference<>();
+        CompletableFuture<SqlScript.Summary> resumed =
+                CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                return script(new AtomicInteger())
+                                        .onSubmit(resumedJob::set)
+                                        .run(
+                                                SESSION
+                                                        + "SET 'execution.state-recovery.path' = '"
+                                                        + path
+                                                        + "';\n"
+                                                        + script);
+                            } catch (Exception e) {
+                                throw new CompletionException(e);
+                            }
+                        });
+        SqlScript.Summary summary;
+        try {
+            summary = resumed.get(3, TimeUnit.MINUTES);
+        } catch (TimeoutException e) {
+            if (resumedJob.get() != null) {
+                resumedJob.get().cancel().get(1, TimeUnit.MINUTES);
+            }
+            throw new AssertionError(
+                    "the SQL job resumed from "
+                            + path
+                            + " did not finish within 3 minutes (FLINK-33466: a restored Kafka"
+                            + " enumerator never signals no more splits)",
+                    e);
+        }
+
+        List<Record> rows = rows("resume_wh", "hpt");
+        Set<Long> ids = new HashSet<>();
+        for (Record row : rows) {
+            ids.add((Long) row.getField("id"));
+            ExactlyOnce.assertHalfPlusTwo(row);
+        }
+        assertThat(rows).as("rows = records").hasSize(RECORDS);
+        assertThat(ids).as("distinct ids (0 duplicates)").hasSize(RECORDS);
+        assertThat(summary.resumedFrom()).isEqualTo(path);
+        // The resumed job's own counts: the rows the stopped job committed are not scored again
+        // (rows in ML_PREDICT's flight at the stop are in the savepoint and scored once more).
+        assertThat(summary.rows()).isGreaterThanOrEqualTo(RECORDS - before).isLessThan(RECORDS);
+        assertThat(summary.line()).contains("resumed from " + path);
     }
 
     /** The reference text model (the demo's sentiment model), its input mapped to a column. */
@@ -231,79 +351,55 @@ class SqlITCase {
                         + " FROM ML_PREDICT(TABLE records, MODEL half_plus_two, DESCRIPTOR(x));\n";
         AtomicInteger submitted = new AtomicInteger();
         // INPUT type
-        assertThatThrownBy(
-                        () ->
-                                script(submitted)
-                                        .run(
-                                                "CREATE TABLE records (x STRING, id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '1');\n"
-                                                        + sink
-                                                        + model(
-                                                                "half_plus_two",
-                                                                "x STRING",
-                                                                "y FLOAT",
-                                                                null)
-                                                        + insert))
-                .satisfies(
-                        e ->
-                                assertThat(firstOwnMessage(e))
-                                        .isEqualTo(
-                                                "model 'half_plus_two': INPUT column 'x' is STRING,"
-                                                        + " but signature 'serving_default' input 'x'"
-                                                        + " (tensor x:0) is DT_FLOAT [-1,1]: declare it"
-                                                        + " as x FLOAT"));
+        assertThat(
+                        refusal(
+                                submitted,
+                                "CREATE TABLE records (x STRING, id BIGINT) WITH ('connector' ="
+                                        + " 'datagen', 'number-of-rows' = '1');\n"
+                                        + sink
+                                        + model("half_plus_two", "x STRING", "y FLOAT", null)
+                                        + insert))
+                .isEqualTo(
+                        "model 'half_plus_two': INPUT column 'x' is STRING, but signature"
+                                + " 'serving_default' input 'x' (tensor x:0) is DT_FLOAT [-1,1]:"
+                                + " declare it as x FLOAT");
         // OUTPUT name
-        assertThatThrownBy(
-                        () ->
-                                script(submitted)
-                                        .run(
-                                                table
-                                                        + sink
-                                                        + model(
-                                                                "half_plus_two",
-                                                                "x FLOAT",
-                                                                "z FLOAT",
-                                                                null)
-                                                        + insert.replace("y AS", "z AS")))
-                .satisfies(
-                        e ->
-                                assertThat(firstOwnMessage(e))
-                                        .startsWith(
-                                                "model 'half_plus_two': OUTPUT column 'z' is no output"
-                                                        + " of signature 'serving_default' (outputs: y FLOAT)"));
+        assertThat(
+                        refusal(
+                                submitted,
+                                table
+                                        + sink
+                                        + model("half_plus_two", "x FLOAT", "z FLOAT", null)
+                                        + insert.replace("y AS", "z AS")))
+                .startsWith(
+                        "model 'half_plus_two': OUTPUT column 'z' is no output of signature"
+                                + " 'serving_default' (outputs: y FLOAT)");
         // OUTPUT type
-        assertThatThrownBy(
-                        () ->
-                                script(submitted)
-                                        .run(
-                                                table
-                                                        + sink
-                                                        + model(
-                                                                "half_plus_two",
-                                                                "x FLOAT",
-                                                                "y BIGINT",
-                                                                null)
-                                                        + insert))
-                .satisfies(
-                        e ->
-                                assertThat(firstOwnMessage(e))
-                                        .contains("OUTPUT column 'y' is BIGINT")
-                                        .endsWith("declare it as y FLOAT"));
+        assertThat(
+                        refusal(
+                                submitted,
+                                table
+                                        + sink
+                                        + model("half_plus_two", "x FLOAT", "y BIGINT", null)
+                                        + insert))
+                .contains("OUTPUT column 'y' is BIGINT")
+                .endsWith("declare it as y FLOAT");
         assertThat(submitted).as("jobs submitted").hasValue(0);
     }
 
     // ------------------------------------------------------------------ helpers
 
+    /** A script as {@code ./batchscore sql} runs it: with the batchscore module loaded. */
     private static SqlScript script(AtomicInteger submitted) {
-        return new SqlScript(StreamExecutionEnvironment.getExecutionEnvironment(), progress())
-                .onSubmit(job -> submitted.incrementAndGet());
+        SqlScript script =
+                new SqlScript(StreamExecutionEnvironment.getExecutionEnvironment(), progress())
+                        .onSubmit(job -> submitted.incrementAndGet());
+        BatchscoreModule.load(script.tableEnvironment());
+        return script;
     }
 
     private static SqlScript.Summary run(String script) throws Exception {
-        return script(new AtomicInteger())
-                .run(
-                        "SET 'parallelism.default' = '2';\n"
-                                + "SET 'execution.checkpointing.interval' = '2 s';\n"
-                                + script);
+        return script(new AtomicInteger()).run(SESSION + script);
     }
 
     private static PrintStream progress() {
@@ -311,6 +407,10 @@ class SqlITCase {
     }
 
     private static String kafkaTable(String topic, String name, String columns) {
+        return kafkaTable(topic, name, columns, null);
+    }
+
+    private static String kafkaTable(String topic, String name, String columns, String extra) {
         return "CREATE TABLE "
                 + name
                 + " ("
@@ -323,7 +423,9 @@ class SqlITCase {
                 + KAFKA.bootstrapServers()
                 + "',\n"
                 + "  'properties.group.id' = 'sql-it', 'scan.startup.mode' = 'earliest-offset',\n"
-                + "  'scan.bounded.mode' = 'latest-offset', 'format' = 'json');\n";
+                + "  'scan.bounded.mode' = 'latest-offset', 'format' = 'json'"
+                + (extra == null ? "" : ",\n  " + extra)
+                + ");\n";
     }
 
     private static String iceberg(String warehouse) {
@@ -359,6 +461,13 @@ class SqlITCase {
             records.forEach(rows::add);
         }
         return rows;
+    }
+
+    /** Runs a script that must be refused; returns the refusal's message. */
+    private static String refusal(AtomicInteger submitted, String script) {
+        Throwable e = catchThrowable(() -> script(submitted).run(script));
+        assertThat(e).as("the script is refused").isNotNull();
+        return firstOwnMessage(e);
     }
 
     /** The first message of one of our exceptions in the cause chain: what the CLI prints. */

@@ -71,10 +71,12 @@ public final class BatchingPredictFunction extends AsyncPredictFunction {
     public void open(FunctionContext context) throws Exception {
         ModelOptions options =
                 ModelOptions.defaults()
-                        .withTags(binding.tags())
-                        .withThreads(binding.intraOpThreads(), binding.interOpThreads());
+                        .withTags(binding.scoring().tags())
+                        .withThreads(
+                                binding.scoring().intraOpThreads(),
+                                binding.scoring().interOpThreads());
         model = ModelRegistry.acquire(ModelPaths.local(binding.exportDir()), options);
-        scorer = model.scorer(binding.signature());
+        scorer = model.scorer(binding.scoring().signature());
         getters = new RowData.FieldGetter[binding.inputTypes().size()];
         for (int i = 0; i < getters.length; i++) {
             getters[i] = RowData.createFieldGetter(binding.inputTypes().get(i), i);
@@ -108,13 +110,13 @@ public final class BatchingPredictFunction extends AsyncPredictFunction {
         List<Pending> full = null;
         synchronized (this) {
             batch.add(new Pending(record, out));
-            if (batch.size() >= binding.batchSize()) {
+            if (batch.size() >= binding.scoring().batchSize()) {
                 full = take();
             } else if (batch.size() == 1) {
                 long number = batchNumber;
                 worker.schedule(
                         () -> flushIfStill(number),
-                        binding.maxDelay().toNanos(),
+                        binding.scoring().maxDelay().toNanos(),
                         TimeUnit.NANOSECONDS);
             }
         }

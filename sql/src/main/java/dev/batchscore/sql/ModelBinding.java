@@ -1,9 +1,7 @@
 package dev.batchscore.sql;
 
 import java.io.Serializable;
-import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import org.apache.flink.table.types.logical.LogicalType;
 
 /**
@@ -14,12 +12,7 @@ import org.apache.flink.table.types.logical.LogicalType;
  * @param exportDir the version directory planned for the query (a TF Serving base directory is
  *     resolved once, so every task loads the same version): a local path, or a Flink filesystem URI
  *     each task copies to local disk ({@link ModelPaths#local})
- * @param signature the signature key
- * @param tags the meta graph tag set
- * @param intraOpThreads TensorFlow intra-op threads, 0 = TensorFlow's choice
- * @param interOpThreads TensorFlow inter-op threads, 0 = TensorFlow's choice
- * @param batchSize rows per model call
- * @param maxDelay how long a batch waits for more rows after its first
+ * @param scoring signature, tags, threads and batching
  * @param inputFields per INPUT column (in order), the record field (signature input or feature) it
  *     feeds
  * @param inputTypes per INPUT column, its SQL type
@@ -30,12 +23,7 @@ import org.apache.flink.table.types.logical.LogicalType;
 record ModelBinding(
         String model,
         String exportDir,
-        String signature,
-        Set<String> tags,
-        int intraOpThreads,
-        int interOpThreads,
-        int batchSize,
-        Duration maxDelay,
+        ScoringSettings scoring,
         List<String> inputFields,
         List<LogicalType> inputTypes,
         List<String> outputKeys,

@@ -9,7 +9,6 @@ import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.TensorSpec;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -38,38 +37,34 @@ final class ModelSchemaCheck {
 
     record Settings(
             String path,
-            String signature,
-            Set<String> tags,
-            int intraOpThreads,
-            int interOpThreads,
-            int batchSize,
-            Duration maxDelay,
+            ScoringSettings scoring,
             Map<String, String> inputMapping,
             String errorColumn) {}
 
     static ModelBinding bind(
             String model, ResolvedSchema input, ResolvedSchema output, Settings settings) {
         String m = "model '" + model + "'";
-        if (settings.batchSize() < 1) {
+        ScoringSettings scoring = settings.scoring();
+        if (scoring.batchSize() < 1) {
             throw new ModelException(
-                    m + ": 'batch.size' is " + settings.batchSize() + ": set a positive number");
+                    m + ": 'batch.size' is " + scoring.batchSize() + ": set a positive number");
         }
-        if (settings.maxDelay().isNegative() || settings.maxDelay().isZero()) {
+        if (scoring.maxDelay().isNegative() || scoring.maxDelay().isZero()) {
             throw new ModelException(
                     m
                             + ": 'batch.max-delay' is "
-                            + settings.maxDelay()
+                            + scoring.maxDelay()
                             + ": set a positive duration");
         }
         String pinned = ModelPaths.pin(settings.path());
         Path path = ModelPaths.local(pinned);
         ModelOptions options =
                 ModelOptions.defaults()
-                        .withTags(settings.tags())
-                        .withThreads(settings.intraOpThreads(), settings.interOpThreads());
+                        .withTags(scoring.tags())
+                        .withThreads(scoring.intraOpThreads(), scoring.interOpThreads());
         try (SavedModel saved = ModelRegistry.acquire(path, options)) {
-            BatchScorer scorer = saved.scorer(settings.signature());
-            String sig = "signature '" + settings.signature() + "'";
+            BatchScorer scorer = saved.scorer(scoring.signature());
+            String sig = "signature '" + scoring.signature() + "'";
             Map<String, TensorSpec> inputTensors = new HashMap<>();
             for (TensorSpec t : scorer.signature().inputs()) {
                 inputTensors.put(t.key(), t);
@@ -251,12 +246,7 @@ final class ModelSchemaCheck {
                     model,
                     // a remote model: every task copies the pinned version itself
                     ModelPaths.isLocal(pinned) ? saved.exportDir().toString() : pinned,
-                    settings.signature(),
-                    Set.copyOf(settings.tags()),
-                    settings.intraOpThreads(),
-                    settings.interOpThreads(),
-                    settings.batchSize(),
-                    settings.maxDelay(),
+                    settings.scoring(),
                     List.copyOf(inputFields),
                     List.copyOf(inputTypes),
                     java.util.Collections.unmodifiableList(new ArrayList<>(outputKeys)),

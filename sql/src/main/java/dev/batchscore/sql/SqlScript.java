@@ -4,15 +4,18 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.TableResult;
@@ -47,12 +50,36 @@ public final class SqlScript {
     private final StreamTableEnvironment tEnv;
     private final PrintStream progress;
     private Consumer<JobClient> onSubmit = job -> {};
+    private Function<JobClient, Optional<String>> stopSavepoint = job -> Optional.empty();
 
-    /** The totals of a script's jobs. */
-    public record Summary(long rows, long rejected, long calls, List<String> jobIds) {
-        /** {@code sql: <rows> rows scored in <calls> model calls}. */
+    /**
+     * The totals of a script's jobs.
+     *
+     * @param resumedFrom the savepoint or checkpoint a job was restored from ({@code
+     *     execution.state-recovery.path}), or null: the counts are then those of the resumed jobs
+     *     only, not of the runs before the stop
+     * @param stoppedWith the savepoint the last job was stopped with, or null if it was not
+     *     stopped: the statements after it did not run
+     */
+    public record Summary(
+            long rows,
+            long rejected,
+            long calls,
+            List<String> jobIds,
+            String resumedFrom,
+            String stoppedWith) {
+        /**
+         * {@code sql: <rows> rows scored in <calls> model calls}, and after a resume what those
+         * counts cover.
+         */
         public String line() {
-            return "sql: " + rows + " rows scored in " + calls + " model calls";
+            String line = "sql: " + rows + " rows scored in " + calls + " model calls";
+            return resumedFrom == null
+                    ? line
+                    : line
+                            + " by this run, resumed from "
+                            + resumedFrom
+                            + " (rows committed before that savepoint are not counted)";
         }
     }
 
@@ -72,6 +99,16 @@ public final class SqlScript {
     /** Called with every job the script submits, right after submission (tests stop it). */
     public SqlScript onSubmit(Consumer<JobClient> listener) {
         this.onSubmit = listener;
+        return this;
+    }
+
+    /**
+     * Tells, once a job has ended, the savepoint it was stopped with, if it was stopped (a stopped
+     * job ends as FINISHED too; only its cluster knows): the script then ends there, with {@link
+     * Summary#stoppedWith()} set. Without it, every ended job counts as finished.
+     */
+    public SqlScript stopSavepoint(Function<JobClient, Optional<String>> check) {
+        this.stopSavepoint = check;
         return this;
     }
 
@@ -96,6 +133,8 @@ public final class SqlScript {
     public Summary run(String script) throws Exception {
         List<String> statements = SqlStatements.split(script);
         List<String> jobs = new ArrayList<>();
+        String resumedFrom = null;
+        String stoppedWith = null;
         for (int i = 0; i < statements.size(); i++) {
             String statement = statements.get(i);
             progress.println(
@@ -118,21 +157,31 @@ public final class SqlScript {
             JobClient job = result.getJobClient().get();
             String id = job.getJobID().toString();
             jobs.add(id);
+            resumedFrom =
+                    tEnv.getConfig()
+                            .getOptional(StateRecoveryOptions.SAVEPOINT_PATH)
+                            .orElse(resumedFrom);
             onSubmit.accept(job);
             if (isQuery(statement)) {
                 printRows(result);
             }
             await(job);
+            stoppedWith = stopSavepoint.apply(job).orElse(null);
             progress.println(
                     "sql: job "
                             + id
-                            + " finished: "
+                            + (stoppedWith == null
+                                    ? " finished: "
+                                    : " stopped with savepoint " + stoppedWith + ": ")
                             + ScoringMetrics.rowsScored(id)
                             + " rows scored ("
                             + ScoringMetrics.rowsRejected(id)
                             + " rejected) in "
                             + ScoringMetrics.modelCalls(id)
                             + " model calls");
+            if (stoppedWith != null) {
+                break;
+            }
         }
         long rows = 0;
         long rejected = 0;
@@ -142,7 +191,7 @@ public final class SqlScript {
             rejected += ScoringMetrics.rowsRejected(id);
             calls += ScoringMetrics.modelCalls(id);
         }
-        return new Summary(rows, rejected, calls, List.copyOf(jobs));
+        return new Summary(rows, rejected, calls, List.copyOf(jobs), resumedFrom, stoppedWith);
     }
 
     private void await(JobClient job) throws Exception {

@@ -35,12 +35,12 @@ final class TensorflowModelProvider implements AsyncPredictRuntimeProvider {
         // The capacity ML_PREDICT will plan with: the query's MAP option, else the session's.
         String query = context.runtimeConfig().toMap().get(QUERY_CAPACITY_KEY);
         int capacity = query != null ? Integer.parseInt(query.strip()) : sessionCapacity;
-        if (capacity < binding.batchSize()) {
+        if (capacity < binding.scoring().batchSize()) {
             throw new ModelException(
                     "model '"
                             + binding.model()
                             + "' has batch.size "
-                            + binding.batchSize()
+                            + binding.scoring().batchSize()
                             + " but ML_PREDICT keeps at most "
                             + capacity
                             + " rows in flight"
@@ -49,7 +49,7 @@ final class TensorflowModelProvider implements AsyncPredictRuntimeProvider {
                                     : " (table.exec.async-ml-predict.max-concurrent-operations)")
                             + ", so no batch could fill: SET"
                             + " 'table.exec.async-ml-predict.max-concurrent-operations' = '"
-                            + 2 * binding.batchSize()
+                            + 2 * binding.scoring().batchSize()
                             + "' or lower batch.size");
         }
         return new BatchingPredictFunction(binding);

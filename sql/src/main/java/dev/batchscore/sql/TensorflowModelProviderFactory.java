@@ -65,12 +65,13 @@ public final class TensorflowModelProviderFactory implements ModelProviderFactor
         ModelSchemaCheck.Settings settings =
                 new ModelSchemaCheck.Settings(
                         options.get(TensorflowOptions.PATH),
-                        options.get(TensorflowOptions.SIGNATURE),
-                        new LinkedHashSet<>(options.get(TensorflowOptions.TAGS)),
-                        options.get(TensorflowOptions.INTRA_OP_THREADS),
-                        options.get(TensorflowOptions.INTER_OP_THREADS),
-                        options.get(TensorflowOptions.BATCH_SIZE),
-                        options.get(TensorflowOptions.BATCH_MAX_DELAY),
+                        new ScoringSettings(
+                                options.get(TensorflowOptions.SIGNATURE),
+                                new LinkedHashSet<>(options.get(TensorflowOptions.TAGS)),
+                                options.get(TensorflowOptions.INTRA_OP_THREADS),
+                                options.get(TensorflowOptions.INTER_OP_THREADS),
+                                options.get(TensorflowOptions.BATCH_SIZE),
+                                options.get(TensorflowOptions.BATCH_MAX_DELAY)),
                         mapping,
                         options.getOptional(TensorflowOptions.ERROR_COLUMN).orElse(null));
         ModelBinding binding =

@@ -1,11 +1,34 @@
 package dev.batchscore.pipeline.cli;
 
+import dev.batchscore.pipeline.LocalRunner;
+import dev.batchscore.pipeline.kafka.BatchscoreModule;
 import dev.batchscore.sql.SqlScript;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.dag.Pipeline;
+import org.apache.flink.client.deployment.executors.PipelineExecutorUtils;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.PipelineExecutor;
+import org.apache.flink.core.execution.PipelineExecutorFactory;
+import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,18 +36,24 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code batchscore sql -f script.sql}: runs a Flink SQL script on an embedded MiniCluster with the
- * Kafka and Iceberg connectors and the {@code tensorflow} model provider ({@link SqlScript}).
+ * Kafka and Iceberg connectors and the {@code tensorflow} model provider ({@link SqlScript}), with
+ * the {@link BatchscoreModule} loaded so that a job stopped with a savepoint ({@code batchscore
+ * stop}) and resumed ({@code --resume-from}) still ends at the end of its bounded Kafka tables.
  */
 @Command(
         name = "sql",
-        customSynopsis = "batchscore sql -f SCRIPT [--parallelism N]",
+        customSynopsis = "batchscore sql -f SCRIPT [--parallelism N] [--resume-from SAVEPOINT]",
         description = {
             "Run a Flink SQL script on an embedded Flink MiniCluster",
             "",
             "Statements end with ';'. SET 'key' = 'value' sets a session option; an INSERT runs"
                     + " as a job that is awaited before the next statement. CREATE MODEL ... WITH"
                     + " ('provider' = 'tensorflow', 'path' = ...) scores with a SavedModel through"
-                    + " ML_PREDICT. Ends with: sql: <rows> rows scored in <calls> model calls."
+                    + " ML_PREDICT. Ends with: sql: <rows> rows scored in <calls> model calls.",
+            "",
+            "A running job stops with a savepoint: batchscore stop <job-id> --savepoint-dir DIR;"
+                    + " the same script with --resume-from <savepoint> resumes it, and bounded"
+                    + " Kafka tables still end (the batchscore table module is loaded)."
         },
         optionListHeading = "%nOptions:%n")
 final class SqlCommand implements Callable<Integer> {
@@ -45,6 +74,15 @@ final class SqlCommand implements Callable<Integer> {
             description = "default parallelism of the jobs (default: the number of cores)")
     Integer parallelism;
 
+    @Option(
+            names = "--resume-from",
+            paramLabel = "SAVEPOINT",
+            description =
+                    "restore the script's job from this savepoint or retained checkpoint (what"
+                            + " SET 'execution.state-recovery.path' does); the script must be the"
+                            + " one that was stopped")
+    String resumeFrom;
+
     private final Cli.Io io;
 
     SqlCommand(Cli.Io io) {
@@ -60,12 +98,174 @@ final class SqlCommand implements Callable<Integer> {
             throw new IllegalArgumentException("script " + script + " does not exist");
         }
         Configuration conf = SqlScript.localDefaults(new Configuration());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
-        if (parallelism != null) {
-            env.setParallelism(parallelism);
+        if (resumeFrom != null) {
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restorePath(resumeFrom));
         }
-        SqlScript.Summary summary = new SqlScript(env, io.out()).run(text);
-        io.out().println(summary.line());
-        return 0;
+        conf.set(DeploymentOptions.TARGET, JobClusters.NAME);
+        try (JobClusters clusters = new JobClusters()) {
+            StreamExecutionEnvironment env =
+                    new StreamExecutionEnvironment(
+                            clusters, conf, SqlCommand.class.getClassLoader());
+            // as a local environment: the cores, unless --parallelism (a script's SET wins)
+            env.setParallelism(
+                    parallelism != null ? parallelism : Runtime.getRuntime().availableProcessors());
+            SqlScript sql =
+                    new SqlScript(env, io.out())
+                            .onSubmit(
+                                    job ->
+                                            publish(
+                                                    job.getJobID().toString(),
+                                                    clusters.restPort(job.getJobID())))
+                            .stopSavepoint(job -> clusters.end(job.getJobID()));
+            BatchscoreModule.load(sql.tableEnvironment());
+            SqlScript.Summary summary = sql.run(text);
+            io.out().println(summary.line());
+            if (summary.stoppedWith() != null) {
+                io.out()
+                        .println(
+                                "resume it: ./batchscore sql -f "
+                                        + script
+                                        + " --resume-from "
+                                        + summary.stoppedWith());
+                return RunCommand.STOPPED_EXIT_CODE;
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * A URI as given ({@code file:/...}, as Flink prints savepoint paths, {@code s3://...}); a
+     * local path as an absolute file URI.
+     */
+    static String restorePath(String path) {
+        return path.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*")
+                ? path
+                : Path.of(path).toAbsolutePath().normalize().toUri().toString();
+    }
+
+    /** Writes the job's REST URL where {@code stop} looks for it; tells the user how to stop. */
+    private void publish(String jobId, int port) {
+        Path file = LocalRunner.jobUrlFile(jobId);
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "http://localhost:" + port + "\n");
+            io.out()
+                    .println(
+                            "sql: stop it with a savepoint: ./batchscore stop "
+                                    + jobId
+                                    + " --savepoint-dir DIR; resume: ./batchscore sql -f "
+                                    + script
+                                    + " --resume-from <savepoint>");
+        } catch (IOException e) {
+            io.out()
+                    .println(
+                            "sql: stop it with: ./batchscore stop "
+                                    + jobId
+                                    + " --rest-url http://localhost:"
+                                    + port
+                                    + " --savepoint-dir DIR");
+        }
+    }
+
+    /**
+     * Runs each job of the script on a MiniCluster of its own, sized to the job as Flink's local
+     * executor does, with a REST port {@code ./batchscore stop} can reach; unlike the local
+     * executor's, the cluster stays up after its job ended until {@link #end} has read whether the
+     * job was stopped with a savepoint (and a stop's REST call has its answer).
+     */
+    private static final class JobClusters
+            implements PipelineExecutorServiceLoader,
+                    PipelineExecutorFactory,
+                    PipelineExecutor,
+                    AutoCloseable {
+        static final String NAME = "batchscore-sql-local";
+
+        private final Map<JobID, MiniCluster> clusters = new ConcurrentHashMap<>();
+        private final Map<JobID, Integer> ports = new ConcurrentHashMap<>();
+
+        @Override
+        public CompletableFuture<JobClient> execute(
+                Pipeline pipeline, Configuration configuration, ClassLoader classLoader)
+                throws Exception {
+            JobGraph graph =
+                    PipelineExecutorUtils.getJobGraph(pipeline, configuration, classLoader);
+            int port;
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            Configuration conf = new Configuration(configuration);
+            conf.set(RestOptions.BIND_ADDRESS, "localhost");
+            conf.set(RestOptions.ADDRESS, "localhost");
+            conf.set(RestOptions.BIND_PORT, Integer.toString(port));
+            conf.set(RestOptions.PORT, port);
+            MiniCluster cluster =
+                    new MiniCluster(
+                            new MiniClusterConfiguration.Builder()
+                                    .setConfiguration(conf)
+                                    .setNumTaskManagers(1)
+                                    .setNumSlotsPerTaskManager(graph.getMaximumParallelism())
+                                    .build());
+            cluster.start();
+            clusters.put(graph.getJobID(), cluster);
+            ports.put(graph.getJobID(), port);
+            JobID id = cluster.submitJob(graph).get().getJobID();
+            return CompletableFuture.completedFuture(
+                    new MiniClusterJobClient(
+                            id,
+                            cluster,
+                            classLoader,
+                            MiniClusterJobClient.JobFinalizationBehavior.NOTHING));
+        }
+
+        int restPort(JobID job) {
+            return ports.get(job);
+        }
+
+        /** After the job ended: the savepoint it was stopped with, if any; closes its cluster. */
+        Optional<String> end(JobID job) {
+            MiniCluster cluster = clusters.remove(job);
+            try {
+                Files.deleteIfExists(LocalRunner.jobUrlFile(job.toString()));
+                return Optional.ofNullable(
+                        LocalRunner.stopSavepoint(cluster.getArchivedExecutionGraph(job).get()));
+            } catch (Exception e) {
+                throw new IllegalStateException("job " + job + ": " + e.getMessage(), e);
+            } finally {
+                cluster.closeAsync();
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            for (Map.Entry<JobID, MiniCluster> e : clusters.entrySet()) {
+                Files.deleteIfExists(LocalRunner.jobUrlFile(e.getKey().toString()));
+                e.getValue().close();
+            }
+        }
+
+        @Override
+        public PipelineExecutorFactory getExecutorFactory(Configuration configuration) {
+            return this;
+        }
+
+        @Override
+        public Stream<String> getExecutorNames() {
+            return Stream.of(getName());
+        }
+
+        @Override
+        public String getName() {
+            return NAME;
+        }
+
+        @Override
+        public boolean isCompatibleWith(Configuration configuration) {
+            return true;
+        }
+
+        @Override
+        public PipelineExecutor getExecutor(Configuration configuration) {
+            return this;
+        }
     }
 }

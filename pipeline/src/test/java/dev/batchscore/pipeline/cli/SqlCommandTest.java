@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +26,13 @@ class SqlCommandTest {
         assertThat(run("sql", "--help")).isZero();
         assertThat(cli.out.text())
                 .startsWith("Usage: batchscore sql -f SCRIPT")
-                .contains("-f, --file=SCRIPT", "--parallelism=N", "-h, --help", "--verbose");
+                .contains(
+                        "-f, --file=SCRIPT",
+                        "--parallelism=N",
+                        "--resume-from=SAVEPOINT",
+                        "batchscore stop <job-id> --savepoint-dir DIR",
+                        "-h, --help",
+                        "--verbose");
     }
 
     @Test
@@ -36,12 +46,7 @@ class SqlCommandTest {
     /** A model that does not fit its signature: one line, before any job runs. */
     @Test
     void aMismatchedModelIsOneLine() throws Exception {
-        Path model =
-                Path.of(
-                                System.getProperty("batchscore.shared.dir", "../shared"),
-                                "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu")
-                        .toAbsolutePath()
-                        .normalize();
+        Path model = halfPlusTwo();
         Path script = dir.resolve("bad.sql");
         Files.writeString(
                 script,
@@ -59,5 +64,80 @@ class SqlCommandTest {
                                 + " signature 'serving_default' input 'x' (tensor x:0) is DT_FLOAT"
                                 + " [-1,1]: declare it as x FLOAT\n");
         assertThat(cli.out.text()).doesNotContain("sql: job");
+    }
+
+    /**
+     * {@code ./batchscore stop} on a running script's job: the savepoint's path and exit code 3
+     * with the resume command; {@code --resume-from} then scores the rest, and its summary says so.
+     */
+    @Test
+    void stopAndResume() throws Exception {
+        Path script = dir.resolve("slow.sql");
+        Files.writeString(
+                script,
+                "SET 'parallelism.default' = '1';\n"
+                        + "CREATE TABLE src (id BIGINT, x FLOAT) WITH ('connector' = 'datagen',"
+                        + " 'rows-per-second' = '10', 'fields.id.kind' = 'sequence',"
+                        + " 'fields.id.start' = '1', 'fields.id.end' = '300');\n"
+                        + "CREATE MODEL hpt INPUT (x FLOAT) OUTPUT (y FLOAT)\n"
+                        + "  WITH ('provider' = 'tensorflow', 'path' = '"
+                        + halfPlusTwo()
+                        + "', 'batch.size' = '4', 'batch.max-delay' = '100 ms');\n"
+                        + "CREATE TEMPORARY TABLE sink (id BIGINT, y FLOAT) WITH ('connector' ="
+                        + " 'blackhole');\n"
+                        + "INSERT INTO sink SELECT id, y FROM ML_PREDICT(TABLE src, MODEL hpt,"
+                        + " DESCRIPTOR(x));\n");
+        CompletableFuture<Integer> first =
+                CompletableFuture.supplyAsync(() -> run("sql", "-f", script.toString()));
+        Matcher running = Pattern.compile("sql: job (\\w{32}) running: [1-9]").matcher("");
+        while (!running.reset(out.toString(StandardCharsets.UTF_8)).find()) {
+            assertThat(first).as("the job runs ~30 s; it ended early:%n%s", out).isNotDone();
+            Thread.sleep(200);
+        }
+        String job = running.group(1);
+        ByteArrayOutputStream stopOut = new ByteArrayOutputStream();
+        int stopped =
+                Main.run(
+                        new String[] {
+                            "stop", job, "--savepoint-dir", dir.resolve("savepoints").toString()
+                        },
+                        new PrintStream(stopOut, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(stopped).as("stop: %s", err).isZero();
+        assertThat(first.get(2, TimeUnit.MINUTES)).isEqualTo(RunCommand.STOPPED_EXIT_CODE);
+        Matcher resume =
+                Pattern.compile("resume it: ./batchscore sql -f \\S+ --resume-from (\\S+)")
+                        .matcher(out.toString(StandardCharsets.UTF_8));
+        assertThat(resume.find()).as("%s", out).isTrue();
+        assertThat(stopOut.toString(StandardCharsets.UTF_8)).contains(resume.group(1));
+
+        out.reset();
+        assertThat(run("sql", "-f", script.toString(), "--resume-from", resume.group(1)))
+                .as("%s", err)
+                .isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .containsPattern(
+                        "sql: \\d+ rows scored in \\d+ model calls by this run, resumed"
+                                + " from ");
+    }
+
+    /**
+     * Savepoint paths as Flink prints them ({@code file:/...}) stay; a local path turns absolute.
+     */
+    @Test
+    void restorePaths() {
+        assertThat(SqlCommand.restorePath("file:/tmp/sp/savepoint-1"))
+                .isEqualTo("file:/tmp/sp/savepoint-1");
+        assertThat(SqlCommand.restorePath("s3://bucket/sp")).isEqualTo("s3://bucket/sp");
+        assertThat(SqlCommand.restorePath("sp"))
+                .isEqualTo(Path.of("sp").toAbsolutePath().toUri().toString());
+    }
+
+    private static Path halfPlusTwo() {
+        return Path.of(
+                        System.getProperty("batchscore.shared.dir", "../shared"),
+                        "fixtures/tf-serving-savedmodels/saved_model_half_plus_two_cpu")
+                .toAbsolutePath()
+                .normalize();
     }
 }
