@@ -3,13 +3,13 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.pipeline.JobPlan;
-import dev.batchscore.pipeline.LocalRunner;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.cli.Main;
 import dev.batchscore.pipeline.cli.RunCommand;
 import dev.batchscore.pipeline.cli.StopCommand;
 import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.RunLedger;
+import dev.batchscore.pipeline.runs.Savepoints;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -232,7 +232,7 @@ class StopResumeITCase {
                         false);
         first.getJobExecutionResult().get(1, TimeUnit.MINUTES);
         assertThat(
-                        LocalRunner.stopSavepoint(
+                        Savepoints.stopSavepoint(
                                 cluster.getArchivedExecutionGraph(first.getJobID()).get()))
                 .as("the runner sees the job was stopped with this savepoint")
                 .isEqualTo(savepoint);

@@ -3,6 +3,7 @@ package dev.batchscore.pipeline;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.iceberg.IcebergWorkerThreads;
+import dev.batchscore.pipeline.runs.Savepoints;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -18,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.Configuration;
@@ -27,9 +27,6 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.plugin.PluginManager;
 import org.apache.flink.core.plugin.PluginUtils;
-import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
-import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
-import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.jobgraph.JobVertexID;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -175,8 +172,14 @@ public final class LocalRunner {
                 cluster.start();
                 ScoringJob.markStarted(plan);
                 jobId = cluster.submitJob(graph).get().getJobID();
-                urlFile = jobUrlFile(jobId.toString());
-                writeJobUrl(urlFile, base);
+                try {
+                    urlFile = publishJobUrl(jobId.toString(), base);
+                } catch (IOException e) {
+                    LOG.warn(
+                            "Could not publish the REST URL; stop this run with --rest-url {}",
+                            base,
+                            e);
+                }
                 if (progress != null) {
                     progress.printf(
                             Locale.ROOT,
@@ -213,7 +216,8 @@ public final class LocalRunner {
                 // The job commits the run's complete marker itself once its input ended
                 // (RunMarker); the marker releases the run's claim on the pipeline.
                 complete = ScoringJob.isComplete(plan);
-                savepoint = stopSavepoint(cluster.getArchivedExecutionGraph(jobId).get());
+                savepoint =
+                        Savepoints.stopSavepoint(cluster.getArchivedExecutionGraph(jobId).get());
             } finally {
                 if (!complete) {
                     // Failed or stopped with a savepoint: the next run need not wait for the lease.
@@ -264,24 +268,6 @@ public final class LocalRunner {
     }
 
     /**
-     * The path of the savepoint the job was stopped with (the job's synchronous savepoint), or null
-     * if it was not stopped with one.
-     */
-    public static String stopSavepoint(AccessExecutionGraph graph) {
-        CheckpointStatsSnapshot stats = graph.getCheckpointStatsSnapshot();
-        if (stats == null || graph.getState() != JobStatus.FINISHED) {
-            return null;
-        }
-        // Only a stop takes a synchronous savepoint; it may race with the final checkpoint of an
-        // input that ended just then, which is why whether the run is complete is the job's call.
-        CompletedCheckpointStats savepoint = stats.getHistory().getLatestSavepoint();
-        if (savepoint == null || !savepoint.getProperties().isSynchronous()) {
-            return null;
-        }
-        return savepoint.getExternalPath();
-    }
-
-    /**
      * Where a local run publishes its REST URL while it runs, so {@code ./batchscore stop <job-id>}
      * finds it without --rest-url.
      */
@@ -289,13 +275,12 @@ public final class LocalRunner {
         return Path.of(System.getProperty("java.io.tmpdir"), "batchscore-jobs", jobId + ".url");
     }
 
-    private static void writeJobUrl(Path file, String url) {
-        try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, url + "\n");
-        } catch (IOException e) {
-            LOG.warn("Could not write {}; stop this run with --rest-url {}", file, url, e);
-        }
+    /** Writes {@code url} to {@link #jobUrlFile} (the caller deletes it when the job ended). */
+    public static Path publishJobUrl(String jobId, String url) throws IOException {
+        Path file = jobUrlFile(jobId);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, url + "\n");
+        return file;
     }
 
     static int freePort() throws IOException {

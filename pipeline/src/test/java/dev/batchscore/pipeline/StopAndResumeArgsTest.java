@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchscore.pipeline.cli.Main;
-import dev.batchscore.pipeline.cli.StopCommand;
 import dev.batchscore.pipeline.config.ConfigException;
 import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.runs.Savepoints;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -95,8 +95,11 @@ class StopAndResumeArgsTest {
 
     @Test
     void localSavepointDirBecomesAnAbsoluteUri() {
-        assertThat(StopCommand.savepointTarget("s3://bucket/sp")).isEqualTo("s3://bucket/sp");
-        assertThat(StopCommand.savepointTarget("sp"))
+        // file:/ as Flink prints savepoint paths, which --resume-from is given back
+        assertThat(Savepoints.uri("file:/tmp/sp/savepoint-1"))
+                .isEqualTo("file:/tmp/sp/savepoint-1");
+        assertThat(Savepoints.uri("s3://bucket/sp")).isEqualTo("s3://bucket/sp");
+        assertThat(Savepoints.uri("sp"))
                 .isEqualTo(Path.of("sp").toAbsolutePath().toUri().toString());
     }
 

@@ -2,6 +2,7 @@ package dev.batchscore.pipeline.cli;
 
 import dev.batchscore.pipeline.LocalRunner;
 import dev.batchscore.pipeline.kafka.BatchscoreModule;
+import dev.batchscore.pipeline.runs.Savepoints;
 import dev.batchscore.sql.SqlScript;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -99,7 +100,7 @@ final class SqlCommand implements Callable<Integer> {
         }
         Configuration conf = SqlScript.localDefaults(new Configuration());
         if (resumeFrom != null) {
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restorePath(resumeFrom));
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, Savepoints.uri(resumeFrom));
         }
         conf.set(DeploymentOptions.TARGET, JobClusters.NAME);
         try (JobClusters clusters = new JobClusters()) {
@@ -133,22 +134,10 @@ final class SqlCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * A URI as given ({@code file:/...}, as Flink prints savepoint paths, {@code s3://...}); a
-     * local path as an absolute file URI.
-     */
-    static String restorePath(String path) {
-        return path.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*")
-                ? path
-                : Path.of(path).toAbsolutePath().normalize().toUri().toString();
-    }
-
     /** Writes the job's REST URL where {@code stop} looks for it; tells the user how to stop. */
     private void publish(String jobId, int port) {
-        Path file = LocalRunner.jobUrlFile(jobId);
         try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, "http://localhost:" + port + "\n");
+            LocalRunner.publishJobUrl(jobId, "http://localhost:" + port);
             io.out()
                     .println(
                             "sql: stop it with a savepoint: ./batchscore stop "
@@ -227,7 +216,7 @@ final class SqlCommand implements Callable<Integer> {
             try {
                 Files.deleteIfExists(LocalRunner.jobUrlFile(job.toString()));
                 return Optional.ofNullable(
-                        LocalRunner.stopSavepoint(cluster.getArchivedExecutionGraph(job).get()));
+                        Savepoints.stopSavepoint(cluster.getArchivedExecutionGraph(job).get()));
             } catch (Exception e) {
                 throw new IllegalStateException("job " + job + ": " + e.getMessage(), e);
             } finally {

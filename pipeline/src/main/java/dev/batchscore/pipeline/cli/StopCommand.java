@@ -1,6 +1,7 @@
 package dev.batchscore.pipeline.cli;
 
 import dev.batchscore.pipeline.LocalRunner;
+import dev.batchscore.pipeline.runs.Savepoints;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,9 +91,10 @@ public final class StopCommand extends Cli.Command {
                             + "' is not a Flink job id (32 hex digits, as printed by run)");
         }
         String url = restUrl != null ? restUrl : localRestUrl(jobId);
-        String path = stop(URI.create(url), id, savepointTarget(savepointDir), drain);
+        String path = stop(URI.create(url), id, Savepoints.uri(savepointDir), drain);
         io.out().println("stopped job " + jobId + " with savepoint " + path);
-        io.out().println("resume it: ./batchscore run <the same options> --resume-from " + path);
+        // The same for ./batchscore run and ./batchscore sql.
+        io.out().println("resume it: the same command with --resume-from " + path);
         return 0;
     }
 
@@ -110,14 +112,6 @@ public final class StopCommand extends Cli.Command {
             return client.stopWithSavepoint(job, drain, savepointDir, SavepointFormatType.CANONICAL)
                     .get(10, TimeUnit.MINUTES);
         }
-    }
-
-    /** A local path becomes an absolute file URI: the JobManager may run in another directory. */
-    public static String savepointTarget(String dir) {
-        if (dir.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
-            return dir;
-        }
-        return Path.of(dir).toAbsolutePath().normalize().toUri().toString();
     }
 
     private static String localRestUrl(String jobId) throws Exception {

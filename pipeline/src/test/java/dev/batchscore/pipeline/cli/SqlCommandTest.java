@@ -90,47 +90,32 @@ class SqlCommandTest {
         CompletableFuture<Integer> first =
                 CompletableFuture.supplyAsync(() -> run("sql", "-f", script.toString()));
         Matcher running = Pattern.compile("sql: job (\\w{32}) running: [1-9]").matcher("");
-        while (!running.reset(out.toString(StandardCharsets.UTF_8)).find()) {
-            assertThat(first).as("the job runs ~30 s; it ended early:%n%s", out).isNotDone();
+        while (!running.reset(cli.out.text()).find()) {
+            assertThat(first)
+                    .as("the job runs ~30 s; it ended early:%n%s", cli.out.text())
+                    .isNotDone();
             Thread.sleep(200);
         }
         String job = running.group(1);
-        ByteArrayOutputStream stopOut = new ByteArrayOutputStream();
-        int stopped =
-                Main.run(
-                        new String[] {
-                            "stop", job, "--savepoint-dir", dir.resolve("savepoints").toString()
-                        },
-                        new PrintStream(stopOut, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertThat(stopped).as("stop: %s", err).isZero();
+        Fixtures.Console stop = new Fixtures.Console();
+        assertThat(stop.run("stop", job, "--savepoint-dir", dir.resolve("savepoints").toString()))
+                .as("stop: %s", stop.err.text())
+                .isZero();
         assertThat(first.get(2, TimeUnit.MINUTES)).isEqualTo(RunCommand.STOPPED_EXIT_CODE);
         Matcher resume =
                 Pattern.compile("resume it: ./batchscore sql -f \\S+ --resume-from (\\S+)")
-                        .matcher(out.toString(StandardCharsets.UTF_8));
-        assertThat(resume.find()).as("%s", out).isTrue();
-        assertThat(stopOut.toString(StandardCharsets.UTF_8)).contains(resume.group(1));
+                        .matcher(cli.out.text());
+        assertThat(resume.find()).as("%s", cli.out.text()).isTrue();
+        assertThat(stop.out.text()).contains(resume.group(1));
 
-        out.reset();
+        cli.out.reset();
         assertThat(run("sql", "-f", script.toString(), "--resume-from", resume.group(1)))
-                .as("%s", err)
+                .as("%s", cli.err.text())
                 .isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8))
+        assertThat(cli.out.text())
                 .containsPattern(
                         "sql: \\d+ rows scored in \\d+ model calls by this run, resumed"
                                 + " from ");
-    }
-
-    /**
-     * Savepoint paths as Flink prints them ({@code file:/...}) stay; a local path turns absolute.
-     */
-    @Test
-    void restorePaths() {
-        assertThat(SqlCommand.restorePath("file:/tmp/sp/savepoint-1"))
-                .isEqualTo("file:/tmp/sp/savepoint-1");
-        assertThat(SqlCommand.restorePath("s3://bucket/sp")).isEqualTo("s3://bucket/sp");
-        assertThat(SqlCommand.restorePath("sp"))
-                .isEqualTo(Path.of("sp").toAbsolutePath().toUri().toString());
     }
 
     private static Path halfPlusTwo() {
