@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class PipelineRun {
     /**
      * Where a run reads, what it scores with and where it writes; {@code intraOpThreads} and {@code
-     * interOpThreads} as {@code model.intra-op-threads} and {@code model.inter-op-threads} (0: the
-     * job's default).
+     * interOpThreads} as {@code model.intra-op-threads} and {@code model.inter-op-threads} (0,
+     * their default: TensorFlow chooses).
      */
     record Setup(
             String bootstrap,
@@ -35,18 +35,7 @@ final class PipelineRun {
             Path warehouse,
             String table,
             int intraOpThreads,
-            int interOpThreads) {
-        Setup(
-                String bootstrap,
-                String topic,
-                long records,
-                Path model,
-                List<String> passthrough,
-                Path warehouse,
-                String table) {
-            this(bootstrap, topic, records, model, passthrough, warehouse, table, 0, 0);
-        }
-    }
+            int interOpThreads) {}
 
     /** What a run measured. */
     record Timing(

@@ -14,8 +14,8 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
  * that the JIT's compiling and the cluster's start (a third and an eighth of a short single run's
  * CPU) are out of the flame graph. Prints each run's rows/s and CPU per 1000 rows, and the share of
  * it the embedded broker took. INTRA and INTER set {@code model.intra-op-threads} and {@code
- * model.inter-op-threads} (0, the default: the job's own default); TensorFlow sizes its intra-op
- * pool once per JVM, so compare thread settings in JVMs of their own.
+ * model.inter-op-threads} (0, the default: TensorFlow chooses); TensorFlow sizes its intra-op pool
+ * once per JVM, so compare thread settings in JVMs of their own.
  *
  * <pre>
  * java -cp ... dev.batchscore.examples.bench.SteadyProfile RECORDS BATCH PARALLELISM RUNS DIR [OPTIONS [INTRA INTER]]
