@@ -337,7 +337,9 @@ public final class Bench {
                         modelDir,
                         List.of("id:long"),
                         scratch.resolve("warehouse"),
-                        "bench.t" + (tableCount++));
+                        "bench.t" + (tableCount++),
+                        0,
+                        0);
         String name = String.format(Locale.ROOT, "%s-%s-b%d-p%d", model, variant, batch, p);
         if (profiler != null) {
             profiler.start();

@@ -21,7 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * between 20% and 90% of the run, over the time between), and the whole run's rate.
  */
 final class PipelineRun {
-    /** Where a run reads, what it scores with and where it writes. */
+    /**
+     * Where a run reads, what it scores with and where it writes; {@code intraOpThreads} and {@code
+     * interOpThreads} as {@code model.intra-op-threads} and {@code model.inter-op-threads} (0,
+     * their default: TensorFlow chooses).
+     */
     record Setup(
             String bootstrap,
             String topic,
@@ -29,7 +33,9 @@ final class PipelineRun {
             Path model,
             List<String> passthrough,
             Path warehouse,
-            String table) {}
+            String table,
+            int intraOpThreads,
+            int interOpThreads) {}
 
     /** What a run measured. */
     record Timing(
@@ -65,7 +71,10 @@ final class PipelineRun {
         JobPlan plan =
                 BatchScoringJob.builder()
                         .source(SourceSettings.kafka(setup.bootstrap(), List.of(setup.topic())))
-                        .model(ModelSettings.of(setup.model().toString()))
+                        .model(
+                                ModelSettings.of(setup.model().toString())
+                                        .withThreads(
+                                                setup.intraOpThreads(), setup.interOpThreads()))
                         .batching(BatchSettings.of(batchSize))
                         .sink(
                                 SinkSettings.hadoop(setup.warehouse().toString(), setup.table())

@@ -22,7 +22,9 @@ public final class RssChild {
                         Path.of(args[3]),
                         List.of(args[4].split(",")),
                         Path.of(args[5]),
-                        args[6]);
+                        args[6],
+                        0,
+                        0);
         PipelineRun.Timing t =
                 PipelineRun.run(setup, Integer.parseInt(args[7]), Integer.parseInt(args[8]), false);
         long rss = peakRssKb();

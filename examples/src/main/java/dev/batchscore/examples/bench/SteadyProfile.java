@@ -13,10 +13,12 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
  * in one JVM, profiling the last one's steady state only (between 20% and 90% of its records), so
  * that the JIT's compiling and the cluster's start (a third and an eighth of a short single run's
  * CPU) are out of the flame graph. Prints each run's rows/s and CPU per 1000 rows, and the share of
- * it the embedded broker took.
+ * it the embedded broker took. INTRA and INTER set {@code model.intra-op-threads} and {@code
+ * model.inter-op-threads} (0, the default: TensorFlow chooses); TensorFlow sizes its intra-op pool
+ * once per JVM, so compare thread settings in JVMs of their own.
  *
  * <pre>
- * java -cp ... dev.batchscore.examples.bench.SteadyProfile RECORDS BATCH PARALLELISM RUNS DIR [OPTIONS]
+ * java -cp ... dev.batchscore.examples.bench.SteadyProfile RECORDS BATCH PARALLELISM RUNS DIR [OPTIONS [INTRA INTER]]
  * </pre>
  */
 public final class SteadyProfile {
@@ -29,6 +31,8 @@ public final class SteadyProfile {
         int runs = Integer.parseInt(args[3]);
         Path dir = Path.of(args[4]);
         String options = args.length > 5 ? args[5] : "event=cpu,interval=2ms,threads";
+        int intraOp = args.length > 6 ? Integer.parseInt(args[6]) : 0;
+        int interOp = args.length > 7 ? Integer.parseInt(args[7]) : 0;
         Path scratch = Files.createTempDirectory("batchscore-profile-");
         Profiler profiler = new Profiler(dir);
         java.util.Set<Long> threads = BrokerCpu.threadsBefore();
@@ -52,7 +56,9 @@ public final class SteadyProfile {
                                 model,
                                 List.of("id:long"),
                                 scratch.resolve("warehouse"),
-                                "bench.p" + run);
+                                "bench.p" + run,
+                                intraOp,
+                                interOp);
                 String name =
                         String.format(
                                 Locale.ROOT,
