@@ -159,14 +159,15 @@ public final class LocalRunner {
         // moment the job ends: we still need the job's checkpoint history then, to tell a finished
         // run from one stopped with a savepoint (by ./batchscore stop or Flink's flink stop).
         boolean complete = false;
-        try (MiniCluster cluster =
-                new MiniCluster(
-                        new MiniClusterConfiguration.Builder()
-                                .setConfiguration(conf)
-                                .setNumTaskManagers(1)
-                                .setNumSlotsPerTaskManager(slots)
-                                .setPluginManager(plugins)
-                                .build())) {
+        MiniClusterConfiguration.Builder clusterConf =
+                new MiniClusterConfiguration.Builder()
+                        .setConfiguration(conf)
+                        .setNumTaskManagers(1)
+                        .setNumSlotsPerTaskManager(slots);
+        if (plugins != null) { // null: no plugins directory (the builder refuses a null one)
+            clusterConf.setPluginManager(plugins);
+        }
+        try (MiniCluster cluster = new MiniCluster(clusterConf.build())) {
             Path urlFile = null;
             try {
                 cluster.start();

@@ -419,6 +419,31 @@ public final class Bench {
                                                                             - t
                                                                                     .steadyBrokerCpuMsPer1kRows())));
                         });
+        // the same for half_plus_two over no-model: both cost about the same CPU per row, so
+        // their rows/s ratio mostly says how busy the machine was while each ran
+        BenchRatios.best(rows, TRIVIAL, BenchRow.PIPELINE, pMax)
+                .ifPresent(
+                        t ->
+                                BenchRatios.find(
+                                                rows,
+                                                TRIVIAL,
+                                                BenchRow.NO_MODEL,
+                                                t.batchSize(),
+                                                pMax)
+                                        .ifPresent(
+                                                n ->
+                                                        out.printf(
+                                                                Locale.ROOT,
+                                                                "trivial pipeline/no-model by"
+                                                                        + " steady-state CPU per"
+                                                                        + " row (batch %d, p%d):"
+                                                                        + " %.2f%n",
+                                                                t.batchSize(),
+                                                                pMax,
+                                                                timings.get(n)
+                                                                                .steadyCpuMsPer1kRows()
+                                                                        / timings.get(t)
+                                                                                .steadyCpuMsPer1kRows())));
     }
 
     private long rss(Path model, long records, LongFunction<String> generator, int p)

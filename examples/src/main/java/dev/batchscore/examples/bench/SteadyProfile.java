@@ -2,6 +2,7 @@ package dev.batchscore.examples.bench;
 
 import dev.batchscore.examples.ReferenceModels;
 import dev.batchscore.examples.demo.Demo;
+import dev.batchscore.models.testing.HalfPlusTwo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,7 +19,7 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
  * once per JVM, so compare thread settings in JVMs of their own.
  *
  * <pre>
- * java -cp ... dev.batchscore.examples.bench.SteadyProfile RECORDS BATCH PARALLELISM RUNS DIR [OPTIONS [INTRA INTER]]
+ * java -cp ... [-Dbench.model=half_plus_two] dev.batchscore.examples.bench.SteadyProfile RECORDS BATCH PARALLELISM RUNS DIR [OPTIONS [INTRA INTER]]
  * </pre>
  */
 public final class SteadyProfile {
@@ -38,15 +39,21 @@ public final class SteadyProfile {
         java.util.Set<Long> threads = BrokerCpu.threadsBefore();
         try (KafkaClusterTestKit kafka = Demo.startKafka(scratch.resolve("kafka"))) {
             BrokerCpu.brokerStarted(threads);
+            // -Dbench.model=half_plus_two profiles the trivial model instead
+            boolean trivial = Bench.TRIVIAL.equals(System.getProperty("bench.model"));
             Path model =
-                    ReferenceModels.buildTabular(
-                            scratch.resolve("models"), ReferenceModels.DEFAULT_SEED);
-            String topic = "tabular-" + records;
+                    trivial
+                            ? HalfPlusTwo.build(scratch.resolve("models/half_plus_two/1"))
+                            : ReferenceModels.buildTabular(
+                                    scratch.resolve("models"), ReferenceModels.DEFAULT_SEED);
+            String topic = (trivial ? "half-plus-two-" : "tabular-") + records;
             Datasets.produce(
                     kafka.bootstrapServers(),
                     topic,
                     records,
-                    Datasets.tabular(ReferenceModels.DEFAULT_SEED));
+                    trivial
+                            ? Datasets.halfPlusTwo()
+                            : Datasets.tabular(ReferenceModels.DEFAULT_SEED));
             for (int run = 1; run <= runs; run++) {
                 PipelineRun.Setup setup =
                         new PipelineRun.Setup(
