@@ -159,15 +159,7 @@ public final class LocalRunner {
         // moment the job ends: we still need the job's checkpoint history then, to tell a finished
         // run from one stopped with a savepoint (by ./batchscore stop or Flink's flink stop).
         boolean complete = false;
-        MiniClusterConfiguration.Builder clusterConf =
-                new MiniClusterConfiguration.Builder()
-                        .setConfiguration(conf)
-                        .setNumTaskManagers(1)
-                        .setNumSlotsPerTaskManager(slots);
-        if (plugins != null) { // null: no plugins directory (the builder refuses a null one)
-            clusterConf.setPluginManager(plugins);
-        }
-        try (MiniCluster cluster = new MiniCluster(clusterConf.build())) {
+        try (MiniCluster cluster = new MiniCluster(clusterConfiguration(conf, slots, plugins))) {
             Path urlFile = null;
             try {
                 cluster.start();
@@ -246,6 +238,23 @@ public final class LocalRunner {
                 savepoint,
                 complete,
                 counts);
+    }
+
+    /**
+     * One TaskManager with {@code slots} slots; {@code plugins} from {@link
+     * #initializeFileSystems}.
+     */
+    public static MiniClusterConfiguration clusterConfiguration(
+            Configuration conf, int slots, PluginManager plugins) {
+        MiniClusterConfiguration.Builder builder =
+                new MiniClusterConfiguration.Builder()
+                        .setConfiguration(conf)
+                        .setNumTaskManagers(1)
+                        .setNumSlotsPerTaskManager(slots);
+        if (plugins != null) { // null: no plugins directory (the builder refuses a null one)
+            builder.setPluginManager(plugins);
+        }
+        return builder.build();
     }
 
     /**

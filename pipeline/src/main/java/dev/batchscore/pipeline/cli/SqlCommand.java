@@ -5,7 +5,6 @@ import dev.batchscore.pipeline.kafka.BatchscoreModule;
 import dev.batchscore.pipeline.runs.Savepoints;
 import dev.batchscore.sql.SqlScript;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -26,9 +25,9 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.PipelineExecutor;
 import org.apache.flink.core.execution.PipelineExecutorFactory;
 import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
+import org.apache.flink.core.plugin.PluginManager;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -103,7 +102,9 @@ final class SqlCommand implements Callable<Integer> {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, Savepoints.uri(resumeFrom));
         }
         conf.set(DeploymentOptions.TARGET, JobClusters.NAME);
-        try (JobClusters clusters = new JobClusters()) {
+        // s3:// and other plugin filesystems for model paths and warehouses, as ./batchscore run
+        PluginManager plugins = LocalRunner.initializeFileSystems(conf);
+        try (JobClusters clusters = new JobClusters(plugins)) {
             StreamExecutionEnvironment env =
                     new StreamExecutionEnvironment(
                             clusters, conf, SqlCommand.class.getClassLoader());
@@ -170,7 +171,12 @@ final class SqlCommand implements Callable<Integer> {
         static final String NAME = "batchscore-sql-local";
 
         private final Map<JobID, MiniCluster> clusters = new ConcurrentHashMap<>();
-        private final Map<JobID, Integer> ports = new ConcurrentHashMap<>();
+        private final PluginManager plugins;
+
+        /** {@code plugins}: null without a plugins directory. */
+        JobClusters(PluginManager plugins) {
+            this.plugins = plugins;
+        }
 
         @Override
         public CompletableFuture<JobClient> execute(
@@ -178,25 +184,16 @@ final class SqlCommand implements Callable<Integer> {
                 throws Exception {
             JobGraph graph =
                     PipelineExecutorUtils.getJobGraph(pipeline, configuration, classLoader);
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
             Configuration conf = new Configuration(configuration);
             conf.set(RestOptions.BIND_ADDRESS, "localhost");
             conf.set(RestOptions.ADDRESS, "localhost");
-            conf.set(RestOptions.BIND_PORT, Integer.toString(port));
-            conf.set(RestOptions.PORT, port);
+            conf.set(RestOptions.BIND_PORT, "0"); // any free port; restPort reads it back
             MiniCluster cluster =
                     new MiniCluster(
-                            new MiniClusterConfiguration.Builder()
-                                    .setConfiguration(conf)
-                                    .setNumTaskManagers(1)
-                                    .setNumSlotsPerTaskManager(graph.getMaximumParallelism())
-                                    .build());
+                            LocalRunner.clusterConfiguration(
+                                    conf, graph.getMaximumParallelism(), plugins));
             cluster.start();
             clusters.put(graph.getJobID(), cluster);
-            ports.put(graph.getJobID(), port);
             JobID id = cluster.submitJob(graph).get().getJobID();
             return CompletableFuture.completedFuture(
                     new MiniClusterJobClient(
@@ -207,7 +204,7 @@ final class SqlCommand implements Callable<Integer> {
         }
 
         int restPort(JobID job) {
-            return ports.get(job);
+            return clusters.get(job).getRestAddress().join().getPort();
         }
 
         /** After the job ended: the savepoint it was stopped with, if any; closes its cluster. */
