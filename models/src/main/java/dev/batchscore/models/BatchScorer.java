@@ -2,6 +2,7 @@ package dev.batchscore.models;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Scores batches of records through one signature. Records are maps from field name to a value as a
@@ -33,5 +34,14 @@ public interface BatchScorer {
      */
     default boolean batchesRecords() {
         return true;
+    }
+
+    /**
+     * The input key when this signature takes serialized {@code tf.Example} strings (and has no
+     * other input): a record may then carry the serialized bytes themselves under that key as a
+     * {@link SerializedExample}, which go to the model as they are.
+     */
+    default Optional<String> serializedExampleInput() {
+        return Optional.empty();
     }
 }

@@ -2,33 +2,64 @@ package dev.batchscore.operators;
 
 import java.io.Serializable;
 import java.util.Objects;
+import org.apache.flink.table.types.logical.BigIntType;
+import org.apache.flink.table.types.logical.BooleanType;
+import org.apache.flink.table.types.logical.DoubleType;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.VarCharType;
 
 /**
- * A JSON field copied from the input record to the scored row unchanged.
+ * A field copied from the input record to the scored row unchanged.
  *
- * <p>A value whose JSON type does not match {@code type} is stored as its JSON text when the column
- * is {@link Type#STRING} (so objects and arrays survive as text) and as {@code null} otherwise; a
- * missing field or a JSON {@code null} is {@code null}.
+ * <p>The column type is one of the four {@link Type}s users declare ({@code name:type}), or, for a
+ * format with a schema (Avro, Protobuf), whatever the schema gives the field: timestamps, decimals,
+ * nested rows, lists and maps included. How a record's value becomes the column's value is the
+ * record format's business.
  *
- * @param name the JSON field name, which is also the column name
- * @param type the column type
+ * @param name the record field name, which is also the column name
+ * @param columnType the column's Flink type (nullable)
  */
-public record PassthroughField(String name, Type type) implements Serializable {
+public record PassthroughField(String name, LogicalType columnType) implements Serializable {
 
-    /** Column types a passthrough field can have. */
+    /** The column types users declare for a passthrough field. */
     public enum Type {
-        STRING,
-        LONG,
-        DOUBLE,
-        BOOLEAN
+        STRING(new VarCharType(VarCharType.MAX_LENGTH)),
+        LONG(new BigIntType()),
+        DOUBLE(new DoubleType()),
+        BOOLEAN(new BooleanType());
+
+        private final LogicalType logicalType;
+
+        Type(LogicalType logicalType) {
+            this.logicalType = logicalType;
+        }
+
+        public LogicalType logicalType() {
+            return logicalType;
+        }
     }
 
     public PassthroughField {
         Objects.requireNonNull(name, "passthrough field name");
-        Objects.requireNonNull(type, "passthrough field type");
+        Objects.requireNonNull(columnType, "passthrough field type");
         if (name.isBlank()) {
             throw new IllegalArgumentException("passthrough field name is blank");
         }
+        columnType = columnType.copy(true);
+    }
+
+    public PassthroughField(String name, Type type) {
+        this(name, Objects.requireNonNull(type, "passthrough field type").logicalType());
+    }
+
+    /** The declared type this column's type is, or null when it is none of them (a schema's). */
+    public Type type() {
+        for (Type t : Type.values()) {
+            if (t.logicalType.equals(columnType)) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /**
@@ -54,5 +85,11 @@ public record PassthroughField(String name, Type type) implements Serializable {
                             + "'; use one of string, long, double, boolean",
                     e);
         }
+    }
+
+    @Override
+    public String toString() {
+        Type t = type();
+        return name + ":" + (t != null ? t.name().toLowerCase(java.util.Locale.ROOT) : columnType);
     }
 }

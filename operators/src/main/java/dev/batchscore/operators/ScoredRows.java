@@ -64,11 +64,7 @@ public final class ScoredRows {
         List<RowField> fields = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (PassthroughField p : spec.passthrough()) {
-            addUnique(
-                    fields,
-                    names,
-                    new RowField(p.name(), passthroughType(p.type())),
-                    "passthrough field");
+            addUnique(fields, names, new RowField(p.name(), p.columnType()), "passthrough field");
         }
         for (TensorSpec out : spec.outputs()) {
             addUnique(fields, names, new RowField(out.key(), outputType(out)), "model output");
@@ -199,21 +195,6 @@ public final class ScoredRows {
                                 + output.describeType()
                                 + ", which batchscore cannot store; supported dtypes are "
                                 + "DT_FLOAT, DT_DOUBLE, DT_INT32, DT_INT64, DT_BOOL, DT_STRING");
-        }
-    }
-
-    static LogicalType passthroughType(PassthroughField.Type type) {
-        switch (type) {
-            case STRING:
-                return new VarCharType(VarCharType.MAX_LENGTH);
-            case LONG:
-                return new BigIntType();
-            case DOUBLE:
-                return new DoubleType();
-            case BOOLEAN:
-                return new BooleanType();
-            default:
-                throw new IllegalArgumentException("unknown passthrough type " + type);
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.batchscore.operators;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchscore.models.BatchScorer;
 import dev.batchscore.models.FieldSpec;
 import dev.batchscore.models.ModelException;
@@ -9,6 +8,8 @@ import dev.batchscore.models.RecordError;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
 import dev.batchscore.models.TensorSpec;
+import dev.batchscore.operators.format.DecodeException;
+import dev.batchscore.operators.format.RecordReader;
 import dev.batchscore.operators.internal.Columns;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -37,11 +38,12 @@ import org.slf4j.LoggerFactory;
  * Scores one micro-batch of Kafka records with a TensorFlow SavedModel.
  *
  * <p>{@link #open} acquires the model from the TaskManager-wide {@link ModelRegistry} (loaded once
- * per TaskManager and shared by reference count) and {@link #close} releases it. {@link #map}
- * decodes every record's JSON, builds each record's model input from the signature's fields
- * (through the spec's input mapping), scores all decodable records in a single {@link
- * BatchScorer#score} call and returns the scored rows ({@link ScoredRows#scoredRowType}) and the
- * error rows ({@link ScoredRows#errorRowType}): a bad record is data, never a job failure.
+ * per TaskManager and shared by reference count) and {@link #close} releases it. {@link #map} reads
+ * every record through the spec's {@link dev.batchscore.operators.format.RecordFormat} (the model's
+ * inputs by the spec's input mapping, and the passthrough columns), scores all decodable records in
+ * a single {@link BatchScorer#score} call and returns the scored rows ({@link
+ * ScoredRows#scoredRowType}) and the error rows ({@link ScoredRows#errorRowType}): a bad record is
+ * data, never a job failure.
  *
  * <p>What happens to a bad record follows the spec's {@link ErrorPolicy}: an error row (the
  * default), a skip (counted only), or a {@link BadRecordsException} that fails the job. Each
@@ -80,9 +82,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     private transient SavedModel model;
     private transient BatchScorer scorer;
     private transient List<String> inputNames;
-    private transient List<String> jsonFields;
-    // Per input: its dtype when a JSON number array may become a primitive array (NumberArrays).
-    private transient List<dev.batchscore.models.DType> arrayTypes;
+    private transient List<String> recordFields;
     private transient List<Function<Object, Object>> outputConverters;
     private transient List<String> outputKeys;
     private transient StringData modelName;
@@ -90,7 +90,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     private transient StringData pipelineId;
     private transient StringData runId;
     private transient int scoredArity;
-    private transient JsonRecordDecoder decoder;
+    private transient RecordReader reader;
+    private transient int passthroughCount;
 
     private transient ErrorPolicy policy;
     private transient Counter recordsRead;
@@ -125,7 +126,6 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
 
     @Override
     public void open(OpenContext openContext) {
-        decoder = JsonRecordDecoder.get();
         policy = spec.errorPolicy();
         RowType scoredType = ScoredRows.scoredRowType(spec);
         scoredArity = scoredType.getFieldCount();
@@ -151,13 +151,18 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         }
 
         inputNames = new ArrayList<>();
-        jsonFields = new ArrayList<>();
-        arrayTypes = new ArrayList<>();
+        recordFields = new ArrayList<>();
         for (FieldSpec field : scorer.fields()) {
             inputNames.add(field.name());
-            jsonFields.add(spec.jsonFieldFor(field.name()));
-            arrayTypes.add(NumberArrays.applies(field) ? field.dtype() : null);
+            recordFields.add(spec.fieldFor(field.name()));
         }
+        reader =
+                spec.format()
+                        .reader(
+                                spec.readerSpec(
+                                        scorer.fields(),
+                                        scorer.serializedExampleInput().orElse(null)));
+        passthroughCount = spec.passthrough().size();
         outputKeys = new ArrayList<>();
         outputConverters = new ArrayList<>();
         int column = spec.passthrough().size();
@@ -196,14 +201,15 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         metrics.gauge("modelLoadTimeMs", () -> modelLoadTimeMs);
 
         LOG.info(
-                "Model {} version {} from {} ready for signature '{}' in {} ms; inputs {} read JSON fields {}",
+                "Model {} version {} from {} ready for signature '{}' in {} ms; inputs {} read {} fields {}",
                 spec.modelName(),
                 modelVersion,
                 model.exportDir(),
                 spec.signature(),
                 modelLoadTimeMs,
                 inputNames,
-                jsonFields);
+                spec.format().name(),
+                recordFields);
     }
 
     private LongCounter accumulator(String name) {
@@ -256,7 +262,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         List<RowData> errors = new ArrayList<>();
 
         List<KafkaRecord> decodedRecords = new ArrayList<>(batch.size());
-        List<ObjectNode> decoded = new ArrayList<>(batch.size());
+        List<Object[]> decoded = new ArrayList<>(batch.size());
         List<Map<String, Object>> inputs = new ArrayList<>(batch.size());
         long[] skipped = {0};
         for (KafkaRecord record : batch) {
@@ -276,16 +282,17 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                         skipped);
                 continue;
             }
-            ObjectNode json;
+            Map<String, Object> input = new HashMap<>();
+            Object[] passthrough = new Object[passthroughCount];
             try {
-                json = decoder.decode(record.value);
-            } catch (JsonRecordDecoder.DecodeException e) {
+                reader.read(record.value, input, passthrough);
+            } catch (DecodeException e) {
                 bad(record, RecordError.Stage.DECODE, e.getMessage(), now, errors, skipped);
                 continue;
             }
             decodedRecords.add(record);
-            decoded.add(json);
-            inputs.add(modelInput(json));
+            decoded.add(passthrough);
+            inputs.add(input);
         }
 
         if (!inputs.isEmpty()) {
@@ -391,30 +398,15 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         }
     }
 
-    private Map<String, Object> modelInput(ObjectNode json) {
-        Map<String, Object> input = new HashMap<>();
-        for (int i = 0; i < inputNames.size(); i++) {
-            com.fasterxml.jackson.databind.JsonNode node = json.get(jsonFields.get(i));
-            // A present JSON null stays a null entry, so the error says "is null", not "is
-            // missing": the two point at different producer bugs.
-            if (node != null) {
-                Object array =
-                        arrayTypes.get(i) == null
-                                ? null
-                                : NumberArrays.toArray(node, arrayTypes.get(i));
-                input.put(
-                        inputNames.get(i), array != null ? array : JsonRecordDecoder.toJava(node));
-            }
-        }
-        return input;
-    }
-
     private RowData scoredRow(
-            KafkaRecord record, ObjectNode json, Map<String, Object> outputs, TimestampData now) {
+            KafkaRecord record,
+            Object[] passthrough,
+            Map<String, Object> outputs,
+            TimestampData now) {
         GenericRowData row = new GenericRowData(scoredArity);
         int pos = 0;
-        for (PassthroughField field : spec.passthrough()) {
-            row.setField(pos++, Columns.passthrough(json.get(field.name()), field.type()));
+        for (Object value : passthrough) {
+            row.setField(pos++, value);
         }
         for (int i = 0; i < outputKeys.size(); i++) {
             row.setField(pos++, outputConverters.get(i).apply(outputs.get(outputKeys.get(i))));

@@ -1,8 +1,11 @@
 package dev.batchscore.operators;
 
 import dev.batchscore.models.DType;
+import dev.batchscore.models.FieldSpec;
 import dev.batchscore.models.ModelOptions;
 import dev.batchscore.models.TensorSpec;
+import dev.batchscore.operators.format.RecordFormat;
+import dev.batchscore.operators.format.RecordFormats;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +48,7 @@ public final class ScoringSpec implements Serializable {
     private final String modelName;
     private final Map<String, String> inputMapping;
     private final List<PassthroughField> passthrough;
+    private final RecordFormat format;
     private final int intraOpThreads;
     private final int interOpThreads;
     private final int batchSize;
@@ -67,6 +71,7 @@ public final class ScoringSpec implements Serializable {
         this.modelName = b.modelName != null ? b.modelName : defaultModelName(b.modelPath);
         this.inputMapping = Collections.unmodifiableMap(new LinkedHashMap<>(b.inputMapping));
         this.passthrough = Collections.unmodifiableList(new ArrayList<>(b.passthrough));
+        this.format = b.format;
         this.intraOpThreads = b.intraOpThreads;
         this.interOpThreads = b.interOpThreads;
         this.batchSize = b.batchSize;
@@ -97,6 +102,7 @@ public final class ScoringSpec implements Serializable {
                 .modelName(modelName)
                 .inputMapping(inputMapping)
                 .passthrough(passthrough)
+                .format(format)
                 .intraOpThreads(intraOpThreads)
                 .interOpThreads(interOpThreads)
                 .batchSize(batchSize)
@@ -135,19 +141,37 @@ public final class ScoringSpec implements Serializable {
     }
 
     /**
-     * Signature input (or tf.Example feature) name to JSON field; unmapped names read their own.
+     * Signature input (or tf.Example feature) name to record field; unmapped names read their own.
      */
     public Map<String, String> inputMapping() {
         return inputMapping;
     }
 
-    /** The JSON field a model input reads. */
-    public String jsonFieldFor(String inputName) {
+    /** The record field a model input reads. */
+    public String fieldFor(String inputName) {
         return inputMapping.getOrDefault(inputName, inputName);
     }
 
     public List<PassthroughField> passthrough() {
         return passthrough;
+    }
+
+    /** How record values are read ({@code source.format}); JSON unless set. */
+    public RecordFormat format() {
+        return format;
+    }
+
+    /**
+     * What a {@link RecordFormat} reader fills for this spec: the model's {@code fields}, the
+     * mapping and the passthrough columns.
+     *
+     * @param serializedExampleInput the signature input that takes serialized {@code tf.Example}s,
+     *     or null
+     */
+    public RecordFormat.ReaderSpec readerSpec(
+            List<FieldSpec> fields, String serializedExampleInput) {
+        return new RecordFormat.ReaderSpec(
+                fields, inputMapping, passthrough, serializedExampleInput);
     }
 
     public int intraOpThreads() {
@@ -232,6 +256,8 @@ public final class ScoringSpec implements Serializable {
                 + inputMapping
                 + ", passthrough="
                 + passthrough
+                + ", format="
+                + format
                 + ", threads="
                 + intraOpThreads
                 + "/"
@@ -285,6 +311,7 @@ public final class ScoringSpec implements Serializable {
         private String modelName;
         private Map<String, String> inputMapping = Map.of();
         private List<PassthroughField> passthrough = List.of();
+        private RecordFormat format = RecordFormats.json();
         private int intraOpThreads;
         private int interOpThreads;
         private int batchSize = DEFAULT_BATCH_SIZE;
@@ -332,6 +359,12 @@ public final class ScoringSpec implements Serializable {
 
         public Builder passthrough(List<PassthroughField> passthrough) {
             this.passthrough = List.copyOf(passthrough);
+            return this;
+        }
+
+        /** How record values are read; {@link RecordFormats#json()} unless set. */
+        public Builder format(RecordFormat format) {
+            this.format = Objects.requireNonNull(format, "format");
             return this;
         }
 

@@ -3,12 +3,9 @@ package dev.batchscore.operators;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchscore.models.DType;
 import dev.batchscore.models.TensorSpec;
-import dev.batchscore.operators.PassthroughField.Type;
 import dev.batchscore.operators.internal.Columns;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.flink.table.data.ArrayData;
@@ -16,46 +13,6 @@ import org.apache.flink.table.data.StringData;
 import org.junit.jupiter.api.Test;
 
 class ColumnsTest {
-
-    private static ObjectNode json(String text) throws Exception {
-        return JsonRecordDecoder.get().decode(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    @Test
-    void passthroughValuesFollowTheColumnType() throws Exception {
-        ObjectNode j =
-                json(
-                        "{\"s\":\"x\",\"i\":12,\"f\":1.5,\"b\":true,\"o\":{\"k\":1},\"a\":[1,2],\"n\":null,"
-                                + "\"huge\":123456789012345678901234567890}");
-
-        assertThat(Columns.passthrough(j.get("s"), Type.STRING))
-                .isEqualTo(StringData.fromString("x"));
-        assertThat(Columns.passthrough(j.get("i"), Type.STRING))
-                .isEqualTo(StringData.fromString("12"));
-        assertThat(Columns.passthrough(j.get("o"), Type.STRING))
-                .isEqualTo(StringData.fromString("{\"k\":1}"));
-        assertThat(Columns.passthrough(j.get("a"), Type.STRING))
-                .isEqualTo(StringData.fromString("[1,2]"));
-        assertThat(Columns.passthrough(j.get("b"), Type.STRING))
-                .isEqualTo(StringData.fromString("true"));
-
-        assertThat(Columns.passthrough(j.get("i"), Type.LONG)).isEqualTo(12L);
-        assertThat(Columns.passthrough(j.get("f"), Type.LONG)).isNull();
-        assertThat(Columns.passthrough(j.get("s"), Type.LONG)).isNull();
-        assertThat(Columns.passthrough(j.get("huge"), Type.LONG)).isNull();
-
-        assertThat(Columns.passthrough(j.get("f"), Type.DOUBLE)).isEqualTo(1.5);
-        assertThat(Columns.passthrough(j.get("i"), Type.DOUBLE)).isEqualTo(12.0);
-        assertThat(Columns.passthrough(j.get("o"), Type.DOUBLE)).isNull();
-
-        assertThat(Columns.passthrough(j.get("b"), Type.BOOLEAN)).isEqualTo(true);
-        assertThat(Columns.passthrough(j.get("s"), Type.BOOLEAN)).isNull();
-
-        for (Type t : Type.values()) {
-            assertThat(Columns.passthrough(j.get("n"), t)).as("JSON null as %s", t).isNull();
-            assertThat(Columns.passthrough(j.get("missing"), t)).as("missing as %s", t).isNull();
-        }
-    }
 
     private static Function<Object, Object> converter(DType dtype, String raw, Long... shape) {
         TensorSpec spec = new TensorSpec("out", "out:0", dtype, raw, List.of(shape));

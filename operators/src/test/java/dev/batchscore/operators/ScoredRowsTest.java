@@ -114,7 +114,7 @@ class ScoredRowsTest {
         assertThat(spec.maxDelay()).isEqualTo(Duration.ofSeconds(1));
         assertThat(spec.effectiveBuckets(3)).isEqualTo(12);
         assertThat(spec.modelName()).isEqualTo("churn");
-        assertThat(spec.jsonFieldFor("x")).isEqualTo("x");
+        assertThat(spec.fieldFor("x")).isEqualTo("x");
 
         assertThatThrownBy(() -> ScoringSpec.builder().build()).hasMessageContaining("modelPath");
         assertThatThrownBy(() -> ScoringSpec.builder().modelPath("/m").batchSize(0).build())
@@ -145,7 +145,7 @@ class ScoredRowsTest {
             copy = (ScoringSpec) ois.readObject();
         }
         assertThat(copy.outputs()).isEqualTo(spec.outputs());
-        assertThat(copy.jsonFieldFor("x")).isEqualTo("feature_x");
+        assertThat(copy.fieldFor("x")).isEqualTo("feature_x");
         assertThat(copy.passthrough())
                 .containsExactly(new PassthroughField("id", PassthroughField.Type.LONG));
         assertThat(ScoredRows.scoredRowType(copy)).isEqualTo(ScoredRows.scoredRowType(spec));

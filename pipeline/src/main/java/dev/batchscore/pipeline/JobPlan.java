@@ -1,6 +1,5 @@
 package dev.batchscore.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchscore.models.ModelException;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.operators.ScoringSpec;
@@ -118,7 +117,10 @@ public record JobPlan(
         builder.modelPath(model.pinnedPath());
 
         // 2. Kafka: brokers, topics, and the mapping against records sampled once.
-        List<JsonNode> samples = KafkaPreflight.check(settings.source(), model.fields(), draft);
+        builder.format(settings.source().format());
+        List<byte[]> samples =
+                KafkaPreflight.check(
+                        settings.source(), model.fields(), model.exampleInput(), draft);
 
         // 3. The tables: checked, not yet created.
         SinkSettings sink = settings.sink();
@@ -146,6 +148,7 @@ public record JobPlan(
             builder.passthrough(
                     TablePlan.passthrough(
                             sink,
+                            settings.source().format(),
                             tables.existing(),
                             samples,
                             model.inputFields(),

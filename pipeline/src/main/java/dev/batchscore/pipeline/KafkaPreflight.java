@@ -1,13 +1,15 @@
 package dev.batchscore.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchscore.models.FieldSpec;
 import dev.batchscore.operators.ScoringSpec;
+import dev.batchscore.operators.format.FormatException;
+import dev.batchscore.pipeline.config.ConfigException;
 import dev.batchscore.pipeline.config.SourceSettings;
 import dev.batchscore.pipeline.kafka.KafkaChecks;
 import dev.batchscore.pipeline.kafka.TopicSampler;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Step 2 of {@link JobPlan#create}: the brokers answer, the topics exist, and the model's input
@@ -23,21 +25,30 @@ final class KafkaPreflight {
 
     private KafkaPreflight() {}
 
-    /** Checks Kafka and the mapping; returns the sampled records (JSON objects only). */
-    static List<JsonNode> check(SourceSettings source, List<FieldSpec> fields, ScoringSpec draft) {
+    /** Checks Kafka and the mapping; returns the sampled record values. */
+    static List<byte[]> check(
+            SourceSettings source,
+            List<FieldSpec> fields,
+            Optional<String> exampleInput,
+            ScoringSpec draft) {
         KafkaChecks.check(
                 source.bootstrapServers(),
                 source.topics(),
                 source.clientProperties(),
                 KAFKA_TIMEOUT);
-        List<JsonNode> samples =
+        List<byte[]> samples =
                 TopicSampler.sampleRecords(
                         source.bootstrapServers(),
                         source.topics(),
                         source.clientProperties(),
                         SAMPLE_PER_PARTITION,
                         SAMPLE_TIMEOUT);
-        InputTypeCheck.check(fields, draft, samples);
+        try {
+            source.format()
+                    .checkInputs(draft.readerSpec(fields, exampleInput.orElse(null)), samples);
+        } catch (FormatException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
         return samples;
     }
 }

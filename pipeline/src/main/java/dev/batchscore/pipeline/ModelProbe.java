@@ -28,7 +28,8 @@ import java.util.Set;
  * @param pinnedPath what every task loads: the local export directory, or for a model on a remote
  *     filesystem the URI of the export version resolved here
  * @param fields the signature's inputs (or tf.Example features)
- * @param inputFields the JSON fields the inputs are read from
+ * @param inputFields the record fields the inputs are read from
+ * @param exampleInput the input that takes serialized {@code tf.Example}s, if the signature does
  */
 record ModelProbe(
         List<TensorSpec> outputs,
@@ -36,7 +37,8 @@ record ModelProbe(
         Path exportDir,
         String pinnedPath,
         List<FieldSpec> fields,
-        Set<String> inputFields) {
+        Set<String> inputFields,
+        Optional<String> exampleInput) {
 
     /** Loads the model {@code draft} names (outputs not yet known) and reads its signature. */
     static ModelProbe probe(ScoringSpec draft) {
@@ -69,7 +71,7 @@ record ModelProbe(
             Set<String> inputFields = new LinkedHashSet<>();
             for (FieldSpec field : scorer.fields()) {
                 known.add(field.name());
-                inputFields.add(draft.jsonFieldFor(field.name()));
+                inputFields.add(draft.fieldFor(field.name()));
             }
             for (String mapped : draft.inputMapping().keySet()) {
                 if (!known.contains(mapped)) {
@@ -91,7 +93,8 @@ record ModelProbe(
                     model.exportDir(),
                     remote.isPresent() ? remote.get().exportUri() : model.exportDir().toString(),
                     List.copyOf(scorer.fields()),
-                    Set.copyOf(inputFields));
+                    Set.copyOf(inputFields),
+                    scorer.serializedExampleInput());
         }
     }
 

@@ -1,12 +1,12 @@
 package dev.batchscore.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.operators.format.FormatException;
+import dev.batchscore.operators.format.RecordFormat;
 import dev.batchscore.pipeline.config.ConfigException;
 import dev.batchscore.pipeline.config.SinkSettings;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
-import dev.batchscore.pipeline.kafka.TopicSampler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +16,7 @@ import org.apache.flink.table.types.logical.RowType;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.types.Type;
+import org.apache.iceberg.flink.FlinkSchemaUtil;
 import org.apache.iceberg.types.Types;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,13 +126,14 @@ record TablePlan(
 
     /**
      * {@code output.passthrough} if set; else the existing table's columns that are neither model
-     * outputs nor metadata; else the top-level fields of the records sampled from the topic, minus
-     * model inputs.
+     * outputs nor metadata; else the top-level fields of the records (by the format's schema, or
+     * sampled from the topic), minus model inputs. Each with the column type the format gives it.
      */
     static List<PassthroughField> passthrough(
             SinkSettings sink,
+            RecordFormat format,
             Optional<Table> existing,
-            List<JsonNode> samples,
+            List<byte[]> samples,
             Set<String> inputFields,
             Set<String> outputs) {
         List<PassthroughField> fields = new ArrayList<>();
@@ -144,10 +145,12 @@ record TablePlan(
                 if (outputs.contains(column.name()) || METADATA_COLUMNS.contains(column.name())) {
                     continue;
                 }
-                fields.add(new PassthroughField(column.name(), passthroughType(column)));
+                fields.add(
+                        new PassthroughField(
+                                column.name(), FlinkSchemaUtil.convert(column.type())));
             }
         } else {
-            fields.addAll(TopicSampler.inferPassthrough(samples, inputFields));
+            fields.addAll(format.inferPassthrough(samples, inputFields));
         }
         List<PassthroughField> kept = new ArrayList<>();
         for (PassthroughField f : fields) {
@@ -164,24 +167,10 @@ record TablePlan(
             }
             kept.add(f);
         }
-        return kept;
-    }
-
-    private static PassthroughField.Type passthroughType(Types.NestedField column) {
-        Type.TypeID id = column.type().typeId();
-        return switch (id) {
-            case STRING -> PassthroughField.Type.STRING;
-            case LONG -> PassthroughField.Type.LONG;
-            case DOUBLE -> PassthroughField.Type.DOUBLE;
-            case BOOLEAN -> PassthroughField.Type.BOOLEAN;
-            default ->
-                    throw new ConfigException(
-                            "existing table column '"
-                                    + column.name()
-                                    + "' is "
-                                    + column.type()
-                                    + ", which a passthrough field cannot be (string, long, double,"
-                                    + " boolean): set output.passthrough to the fields to copy");
-        };
+        try {
+            return format.resolvePassthrough(kept);
+        } catch (FormatException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
     }
 }

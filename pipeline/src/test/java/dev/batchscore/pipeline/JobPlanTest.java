@@ -34,7 +34,12 @@ class JobPlanTest {
     private static List<PassthroughField> passthrough(
             JobConfig config, Optional<Table> existing, Set<String> inputs, Set<String> outputs) {
         return TablePlan.passthrough(
-                config.settings().sink(), existing, List.of(), inputs, outputs);
+                config.settings().sink(),
+                config.settings().source().format(),
+                existing,
+                List.of(),
+                inputs,
+                outputs);
     }
 
     @Test

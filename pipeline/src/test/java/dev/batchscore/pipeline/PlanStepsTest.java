@@ -1,14 +1,14 @@
 package dev.batchscore.pipeline;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchscore.models.testing.HalfPlusTwo;
 import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.PassthroughField.Type;
 import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.operators.format.RecordFormats;
 import dev.batchscore.pipeline.config.BatchSettings;
 import dev.batchscore.pipeline.config.ConfigException;
 import dev.batchscore.pipeline.config.ErrorSettings;
@@ -31,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The steps of {@link JobPlan#create} that need no Kafka broker, each on its own. */
 class PlanStepsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir Path dir;
 
@@ -72,13 +71,14 @@ class PlanStepsTest {
 
     @Test
     void passthroughIsInferredFromTheSampledRecordsWithoutModelInputs() throws Exception {
-        List<JsonNode> samples =
+        List<byte[]> samples =
                 List.of(
-                        JSON.readTree("{\"id\":\"a\",\"x\":1.0,\"n\":1,\"y\":3}"),
-                        JSON.readTree("{\"id\":\"b\",\"x\":2.0,\"n\":2.5,\"ok\":true}"));
+                        "{\"id\":\"a\",\"x\":1.0,\"n\":1,\"y\":3}".getBytes(UTF_8),
+                        "{\"id\":\"b\",\"x\":2.0,\"n\":2.5,\"ok\":true}".getBytes(UTF_8));
         assertThat(
                         TablePlan.passthrough(
                                 SinkSettings.hadoop("/wh", "a.b"),
+                                RecordFormats.json(),
                                 Optional.empty(),
                                 samples,
                                 Set.of("x"),

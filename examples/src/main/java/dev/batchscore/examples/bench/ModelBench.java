@@ -7,7 +7,7 @@ import dev.batchscore.models.ModelOptions;
 import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
-import dev.batchscore.operators.JsonRecordDecoder;
+import dev.batchscore.operators.format.json.JsonRecordDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

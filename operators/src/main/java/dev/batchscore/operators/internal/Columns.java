@@ -1,8 +1,5 @@
 package dev.batchscore.operators.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.batchscore.operators.JsonRecordDecoder;
-import dev.batchscore.operators.PassthroughField;
 import java.util.function.Function;
 import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.StringData;
@@ -10,31 +7,11 @@ import org.apache.flink.table.types.logical.ArrayType;
 import org.apache.flink.table.types.logical.LogicalType;
 
 /**
- * Converts values into Flink's internal row data: JSON passthrough values, and model outputs as
- * {@code ScoreResult} gives them (boxed scalars, flattened primitive arrays, {@code String[]}).
+ * Converts model outputs into Flink's internal row data, as {@code ScoreResult} gives them (boxed
+ * scalars, flattened primitive arrays, {@code String[]}).
  */
 public final class Columns {
     private Columns() {}
-
-    /** The internal value of a passthrough column; see {@link PassthroughField} for the rules. */
-    public static Object passthrough(JsonNode node, PassthroughField.Type type) {
-        if (node == null || node.isNull() || node.isMissingNode()) {
-            return null;
-        }
-        switch (type) {
-            case STRING:
-                return StringData.fromString(
-                        node.isTextual() ? node.textValue() : JsonRecordDecoder.toJsonText(node));
-            case LONG:
-                return node.isIntegralNumber() && node.canConvertToLong() ? node.longValue() : null;
-            case DOUBLE:
-                return node.isNumber() ? node.doubleValue() : null;
-            case BOOLEAN:
-                return node.isBoolean() ? node.booleanValue() : null;
-            default:
-                throw new IllegalArgumentException("unknown passthrough type " + type);
-        }
-    }
 
     /**
      * A converter from a model output value to the internal value of a column of type {@code type}.

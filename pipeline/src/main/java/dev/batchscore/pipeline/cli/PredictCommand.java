@@ -6,7 +6,11 @@ import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.RecordError;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
-import dev.batchscore.operators.JsonRecordDecoder;
+import dev.batchscore.operators.format.DecodeException;
+import dev.batchscore.operators.format.RecordFormat;
+import dev.batchscore.operators.format.RecordFormats;
+import dev.batchscore.operators.format.RecordReader;
+import dev.batchscore.operators.format.json.JsonRecordDecoder;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +34,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code batchscore predict --model.path MODEL_DIR [--model.signature NAME] [--batch.size N]
  * --input FILE|-}: scores a JSON Lines file locally, without Flink, through the same {@link
- * BatchScorer} and the same {@link JsonRecordDecoder} the job uses (so a line decodes here exactly
- * as the record would in the job, NaN and Infinity included). The options are spelled like the
- * job's keys; the older spellings ({@code --model}, {@code --signature}, {@code --tags}, {@code
+ * BatchScorer} and the same {@link RecordFormat} the job uses (so a line decodes here exactly as
+ * the record would in the job, NaN and Infinity included). The options are spelled like the job's
+ * keys; the older spellings ({@code --model}, {@code --signature}, {@code --tags}, {@code
  * --batch-size}) stay as aliases.
  *
  * <p>Each input line is one JSON object whose fields are named by the signature's inputs (or, for a
@@ -137,7 +142,21 @@ final class PredictCommand extends Cli.Command {
         try (BufferedReader reader = open(input, in);
                 SavedModel model =
                         ModelRegistry.acquire(modelDir, ModelOptions.defaults().withTags(tags))) {
-            Lines lines = new Lines(model.scorer(signature), batchSize, out, err);
+            BatchScorer scorer = model.scorer(signature);
+            RecordFormat format = RecordFormats.json();
+            Lines lines =
+                    new Lines(
+                            scorer,
+                            format,
+                            format.reader(
+                                    new RecordFormat.ReaderSpec(
+                                            scorer.fields(),
+                                            Map.of(),
+                                            List.of(),
+                                            scorer.serializedExampleInput().orElse(null))),
+                            batchSize,
+                            out,
+                            err);
             String line;
             int lineNumber = 0;
             while ((line = reader.readLine()) != null) {
@@ -170,17 +189,26 @@ final class PredictCommand extends Cli.Command {
         }
     }
 
-    /** The record of one line, decoded as the job decodes a Kafka record value. */
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> decode(String line) throws JsonRecordDecoder.DecodeException {
-        return (Map<String, Object>)
-                JsonRecordDecoder.toJava(
-                        JsonRecordDecoder.get().decode(line.getBytes(StandardCharsets.UTF_8)));
+    /**
+     * The record of one value, decoded as the job decodes a Kafka record value: what is shown of
+     * it, and the model's input.
+     */
+    static Decoded decode(RecordFormat format, RecordReader reader, byte[] value)
+            throws DecodeException {
+        Map<String, Object> input = new HashMap<>();
+        reader.read(value, input, new Object[0]);
+        List<Map<String, Object>> shown = format.decodeForDisplay(List.of(value));
+        return new Decoded(shown.isEmpty() ? input : shown.get(0), input);
     }
+
+    /** One decoded record: its fields as printed, and the model's input. */
+    record Decoded(Map<String, Object> shown, Map<String, Object> input) {}
 
     /** One predict run: lines are buffered until a batch of good records is full. */
     private static final class Lines {
         private final BatchScorer scorer;
+        private final RecordFormat format;
+        private final RecordReader reader;
         private final int batchSize;
         private final PrintStream out;
         private final PrintStream err;
@@ -190,8 +218,16 @@ final class PredictCommand extends Cli.Command {
         int total;
         int failed;
 
-        Lines(BatchScorer scorer, int batchSize, PrintStream out, PrintStream err) {
+        Lines(
+                BatchScorer scorer,
+                RecordFormat format,
+                RecordReader reader,
+                int batchSize,
+                PrintStream out,
+                PrintStream err) {
             this.scorer = scorer;
+            this.format = format;
+            this.reader = reader;
             this.batchSize = batchSize;
             this.out = out;
             this.err = err;
@@ -203,10 +239,10 @@ final class PredictCommand extends Cli.Command {
             }
             total++;
             try {
-                Map<String, Object> record = decode(line);
-                pending.add(new Pending(lineNumber, record, null));
-                batch.add(record);
-            } catch (JsonRecordDecoder.DecodeException e) {
+                Decoded record = decode(format, reader, line.getBytes(StandardCharsets.UTF_8));
+                pending.add(new Pending(lineNumber, record.shown(), null));
+                batch.add(record.input());
+            } catch (DecodeException e) {
                 pending.add(
                         new Pending(
                                 lineNumber,

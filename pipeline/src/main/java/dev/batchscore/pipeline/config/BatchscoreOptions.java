@@ -1,5 +1,6 @@
 package dev.batchscore.pipeline.config;
 
+import dev.batchscore.operators.format.RecordFormats;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -427,50 +428,63 @@ public final class BatchscoreOptions {
 
     /** Every option, in the order {@code --help} and the README list them. */
     public static final List<ConfigOption<?>> ALL =
-            List.of(
-                    SOURCE_KAFKA_BOOTSTRAP_SERVERS,
-                    SOURCE_KAFKA_TOPIC,
-                    SOURCE_KAFKA_GROUP_ID,
-                    SOURCE_KAFKA_STARTING_OFFSETS,
-                    SOURCE_KAFKA_BOUNDED,
-                    SOURCE_KAFKA_ON_MISSING_OFFSETS,
-                    SOURCE_KAFKA_PROPERTIES,
-                    PIPELINE_ID,
-                    PIPELINE_RUN_ID,
-                    PIPELINE_CLAIM_TIMEOUT,
-                    MODEL_PATH,
-                    MODEL_LOCAL_DIR,
-                    MODEL_SIGNATURE,
-                    MODEL_TAGS,
-                    MODEL_NAME,
-                    MODEL_INPUT,
-                    MODEL_INTRA_OP_THREADS,
-                    MODEL_INTER_OP_THREADS,
-                    BATCH_SIZE,
-                    BATCH_MAX_DELAY,
-                    BATCH_BUCKETS,
-                    OUTPUT_PASSTHROUGH,
-                    SINK_ICEBERG_CATALOG_TYPE,
-                    SINK_ICEBERG_CATALOG_URI,
-                    SINK_ICEBERG_CATALOG_WAREHOUSE,
-                    SINK_ICEBERG_CATALOG_PROPERTIES,
-                    SINK_ICEBERG_TABLE,
-                    SINK_ICEBERG_ERRORS_TABLE,
-                    SINK_ICEBERG_PARTITION_BY,
-                    SINK_ICEBERG_TABLE_PROPERTIES,
-                    ERRORS_MODE,
-                    ERRORS_MAX_RATIO,
-                    ERRORS_MIN_RECORDS,
-                    ERRORS_NON_FINITE,
-                    ERRORS_MAX_RECORD_BYTES,
-                    EXECUTION_RUNTIME_MODE,
-                    PARALLELISM,
-                    EXECUTION_CHECKPOINTING_INTERVAL,
-                    EXECUTION_CHECKPOINTING_DIR,
-                    EXECUTION_RESTART_MAX_ATTEMPTS,
-                    EXECUTION_RESTART_DELAY,
-                    EXECUTION_STATE_RECOVERY_PATH,
-                    FLINK);
+            concat(
+                    List.of(
+                            SOURCE_KAFKA_BOOTSTRAP_SERVERS,
+                            SOURCE_KAFKA_TOPIC,
+                            SOURCE_KAFKA_GROUP_ID,
+                            SOURCE_KAFKA_STARTING_OFFSETS,
+                            SOURCE_KAFKA_BOUNDED,
+                            SOURCE_KAFKA_ON_MISSING_OFFSETS,
+                            SOURCE_KAFKA_PROPERTIES),
+                    // source.format and each format's own options, from the formats themselves
+                    RecordFormats.options(),
+                    List.of(
+                            PIPELINE_ID,
+                            PIPELINE_RUN_ID,
+                            PIPELINE_CLAIM_TIMEOUT,
+                            MODEL_PATH,
+                            MODEL_LOCAL_DIR,
+                            MODEL_SIGNATURE,
+                            MODEL_TAGS,
+                            MODEL_NAME,
+                            MODEL_INPUT,
+                            MODEL_INTRA_OP_THREADS,
+                            MODEL_INTER_OP_THREADS,
+                            BATCH_SIZE,
+                            BATCH_MAX_DELAY,
+                            BATCH_BUCKETS,
+                            OUTPUT_PASSTHROUGH,
+                            SINK_ICEBERG_CATALOG_TYPE,
+                            SINK_ICEBERG_CATALOG_URI,
+                            SINK_ICEBERG_CATALOG_WAREHOUSE,
+                            SINK_ICEBERG_CATALOG_PROPERTIES,
+                            SINK_ICEBERG_TABLE,
+                            SINK_ICEBERG_ERRORS_TABLE,
+                            SINK_ICEBERG_PARTITION_BY,
+                            SINK_ICEBERG_TABLE_PROPERTIES,
+                            ERRORS_MODE,
+                            ERRORS_MAX_RATIO,
+                            ERRORS_MIN_RECORDS,
+                            ERRORS_NON_FINITE,
+                            ERRORS_MAX_RECORD_BYTES,
+                            EXECUTION_RUNTIME_MODE,
+                            PARALLELISM,
+                            EXECUTION_CHECKPOINTING_INTERVAL,
+                            EXECUTION_CHECKPOINTING_DIR,
+                            EXECUTION_RESTART_MAX_ATTEMPTS,
+                            EXECUTION_RESTART_DELAY,
+                            EXECUTION_STATE_RECOVERY_PATH,
+                            FLINK));
+
+    @SafeVarargs
+    private static List<ConfigOption<?>> concat(List<ConfigOption<?>>... parts) {
+        List<ConfigOption<?>> out = new java.util.ArrayList<>();
+        for (List<ConfigOption<?>> part : parts) {
+            out.addAll(part);
+        }
+        return List.copyOf(out);
+    }
 
     /** Options that own every key under {@code <key>.}. */
     public static final Set<ConfigOption<Map<String, String>>> PREFIX_OPTIONS =

@@ -2,6 +2,9 @@ package dev.batchscore.pipeline.config;
 
 import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
 
+import dev.batchscore.operators.format.FormatException;
+import dev.batchscore.operators.format.RecordFormat;
+import dev.batchscore.operators.format.RecordFormats;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,6 +201,18 @@ public final class JobConfig {
                             }
                         });
         return out;
+    }
+
+    /**
+     * The record format {@code source.format} names, made from its options (reading a schema file,
+     * say, here and once).
+     */
+    RecordFormat recordFormat() {
+        try {
+            return RecordFormats.create(values);
+        } catch (FormatException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
     }
 
     public boolean isSet(ConfigOption<?> option) {

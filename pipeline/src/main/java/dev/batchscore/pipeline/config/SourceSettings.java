@@ -2,6 +2,8 @@ package dev.batchscore.pipeline.config;
 
 import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
 
+import dev.batchscore.operators.format.RecordFormat;
+import dev.batchscore.operators.format.RecordFormats;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +13,8 @@ import java.util.Properties;
 import java.util.Set;
 
 /**
- * The {@code source.kafka.*} options: which topics a run reads, from where, and how far.
+ * The {@code source.*} options: which topics a run reads, from where, how far, and in which record
+ * format ({@code source.format}).
  *
  * <pre>{@code
  * SourceSettings source = SourceSettings.kafka("broker:9092", List.of("reviews"))
@@ -28,7 +31,8 @@ public record SourceSettings(
         StartingOffsets startingOffsets,
         boolean bounded,
         OnMissingOffsets onMissingOffsets,
-        Map<String, String> properties) {
+        Map<String, String> properties,
+        RecordFormat format) {
 
     /** The Kafka consumer property that decides whether transactions are honoured. */
     public static final String ISOLATION_LEVEL = "isolation.level";
@@ -53,6 +57,7 @@ public record SourceSettings(
         Objects.requireNonNull(startingOffsets, SOURCE_KAFKA_STARTING_OFFSETS.key());
         Objects.requireNonNull(onMissingOffsets, SOURCE_KAFKA_ON_MISSING_OFFSETS.key());
         properties = Map.copyOf(properties);
+        Objects.requireNonNull(format, RecordFormats.SOURCE_FORMAT.key());
         if (topics.isEmpty()) {
             throw ConfigException.invalid(SOURCE_KAFKA_TOPIC, "", "name at least one topic");
         }
@@ -86,7 +91,8 @@ public record SourceSettings(
                 StartingOffsets.parse(SOURCE_KAFKA_STARTING_OFFSETS.defaultValue()),
                 SOURCE_KAFKA_BOUNDED.defaultValue(),
                 SOURCE_KAFKA_ON_MISSING_OFFSETS.defaultValue(),
-                Map.of());
+                Map.of(),
+                RecordFormats.json());
     }
 
     static SourceSettings from(JobConfig config) {
@@ -97,7 +103,8 @@ public record SourceSettings(
                 StartingOffsets.parse(config.get(SOURCE_KAFKA_STARTING_OFFSETS)),
                 config.get(SOURCE_KAFKA_BOUNDED),
                 config.get(SOURCE_KAFKA_ON_MISSING_OFFSETS),
-                config.prefixed(SOURCE_KAFKA_PROPERTIES));
+                config.prefixed(SOURCE_KAFKA_PROPERTIES),
+                config.recordFormat());
     }
 
     public SourceSettings withGroupId(String id) {
@@ -121,6 +128,11 @@ public record SourceSettings(
         return new Copy(this).edit(c -> c.properties = props);
     }
 
+    /** How record values are read ({@code source.format} and its options). */
+    public SourceSettings withFormat(RecordFormat recordFormat) {
+        return new Copy(this).edit(c -> c.format = recordFormat);
+    }
+
     /**
      * The Kafka client properties: {@link #properties()} with {@code isolation.level} {@code
      * read_committed} unless set, so records of aborted transactions are never scored.
@@ -141,6 +153,7 @@ public record SourceSettings(
         boolean bounded;
         OnMissingOffsets onMissingOffsets;
         Map<String, String> properties;
+        RecordFormat format;
 
         Copy(SourceSettings s) {
             bootstrapServers = s.bootstrapServers;
@@ -150,6 +163,7 @@ public record SourceSettings(
             bounded = s.bounded;
             onMissingOffsets = s.onMissingOffsets;
             properties = s.properties;
+            format = s.format;
         }
 
         @Override
@@ -161,7 +175,8 @@ public record SourceSettings(
                     startingOffsets,
                     bounded,
                     onMissingOffsets,
-                    properties);
+                    properties,
+                    format);
         }
     }
 }

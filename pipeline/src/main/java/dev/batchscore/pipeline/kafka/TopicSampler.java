@@ -1,105 +1,33 @@
 package dev.batchscore.pipeline.kafka;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.batchscore.operators.JsonRecordDecoder;
-import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.pipeline.config.ConfigException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Infers the passthrough columns from the first records of the topics: a few records per partition,
- * read from the beginning with a short-lived consumer that commits nothing (with the job's Kafka
- * properties, so read_committed by default: records of aborted transactions are not sampled). A
- * field is LONG when every sample holds an integral number, DOUBLE for numbers, BOOLEAN for
- * booleans and STRING otherwise (including objects, arrays and mixed types).
+ * Samples the first records of the topics for the pre-flight check and passthrough inference: a few
+ * records per partition, read from the beginning with a short-lived consumer that commits nothing
+ * (with the job's Kafka properties, so read_committed by default: records of aborted transactions
+ * are not sampled). What the values mean is the record format's business.
  */
 public final class TopicSampler {
-    private static final Logger LOG = LoggerFactory.getLogger(TopicSampler.class);
-
     private TopicSampler() {}
 
     /**
-     * The top-level JSON fields of the sampled records ({@link #sampleRecords}), in order of first
-     * appearance, except {@code exclude}.
+     * The values of up to {@code perPartition} records per partition from the earliest offsets
+     * (tombstones left out).
      */
-    public static List<PassthroughField> inferPassthrough(
-            List<JsonNode> samples, Set<String> exclude) {
-        Map<String, PassthroughField.Type> types = new LinkedHashMap<>();
-        for (JsonNode node : samples) {
-            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> f = fields.next();
-                if (exclude.contains(f.getKey())) {
-                    continue;
-                }
-                PassthroughField.Type seen = typeOf(f.getValue());
-                String name = f.getKey();
-                if (!types.containsKey(name)) {
-                    types.put(name, seen); // null: only JSON nulls seen so far
-                } else if (seen != null) {
-                    PassthroughField.Type before = types.get(name);
-                    types.put(name, before == null ? seen : merge(before, seen));
-                }
-            }
-        }
-        List<PassthroughField> out = new ArrayList<>();
-        types.forEach(
-                (name, type) ->
-                        out.add(
-                                new PassthroughField(
-                                        name, type == null ? PassthroughField.Type.STRING : type)));
-        LOG.info("Inferred passthrough fields from {} sampled records: {}", samples.size(), out);
-        return out;
-    }
-
-    static PassthroughField.Type typeOf(JsonNode value) {
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (value.isIntegralNumber()) {
-            return PassthroughField.Type.LONG;
-        }
-        if (value.isNumber()) {
-            return PassthroughField.Type.DOUBLE;
-        }
-        if (value.isBoolean()) {
-            return PassthroughField.Type.BOOLEAN;
-        }
-        return PassthroughField.Type.STRING;
-    }
-
-    static PassthroughField.Type merge(PassthroughField.Type a, PassthroughField.Type b) {
-        if (a == b) {
-            return a;
-        }
-        if ((a == PassthroughField.Type.LONG && b == PassthroughField.Type.DOUBLE)
-                || (a == PassthroughField.Type.DOUBLE && b == PassthroughField.Type.LONG)) {
-            return PassthroughField.Type.DOUBLE;
-        }
-        return PassthroughField.Type.STRING;
-    }
-
-    /**
-     * Up to {@code perPartition} records per partition from the earliest offsets, those that parse
-     * as JSON objects (bad records are skipped: they are the decoder's business).
-     */
-    public static List<JsonNode> sampleRecords(
+    public static List<byte[]> sampleRecords(
             String bootstrapServers,
             List<String> topics,
             Properties clientProperties,
@@ -108,8 +36,8 @@ public final class TopicSampler {
         return sample(bootstrapServers, topics, clientProperties, perPartition, timeout);
     }
 
-    /** Reads up to {@code perPartition} JSON objects per partition from the earliest offsets. */
-    static List<JsonNode> sample(
+    /** Reads up to {@code perPartition} values per partition from the earliest offsets. */
+    static List<byte[]> sample(
             String bootstrapServers,
             List<String> topics,
             Properties clientProperties,
@@ -122,7 +50,7 @@ public final class TopicSampler {
         props.put(
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(Math.max(perPartition, 10)));
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        List<JsonNode> out = new ArrayList<>();
+        List<byte[]> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(
                         props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -172,7 +100,9 @@ public final class TopicSampler {
                     if (left == null) {
                         continue;
                     }
-                    parse(r.value()).ifPresent(out::add);
+                    if (r.value() != null) {
+                        out.add(r.value());
+                    }
                     if (left <= 1) {
                         wanted.remove(tp);
                         consumer.pause(List.of(tp));
@@ -191,14 +121,5 @@ public final class TopicSampler {
             }
         }
         return out;
-    }
-
-    /** Decoded as the job decodes it, so the sample sees what the job will (NaN included). */
-    static java.util.Optional<JsonNode> parse(byte[] value) {
-        try {
-            return java.util.Optional.of(JsonRecordDecoder.get().decode(value));
-        } catch (JsonRecordDecoder.DecodeException e) {
-            return java.util.Optional.empty(); // bad records are the decoder's business, not ours
-        }
     }
 }

@@ -9,7 +9,9 @@ import dev.batchscore.models.ModelOptions;
 import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.testing.TfServingFixtures;
-import dev.batchscore.operators.JsonRecordDecoder;
+import dev.batchscore.operators.format.RecordFormat;
+import dev.batchscore.operators.format.RecordFormats;
+import dev.batchscore.operators.format.json.JsonRecordDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,14 +67,14 @@ class PredictCommandTest {
 
     @Test
     void decodeRefusesWhatIsNotOneJsonObject() throws Exception {
-        assertThat(PredictCommand.decode("{\"x\": 1.5, \"id\": \"a\"}"))
+        assertThat(decodeLine("{\"x\": 1.5, \"id\": \"a\"}"))
                 .containsEntry("x", 1.5)
                 .containsEntry("id", "a");
-        assertThatThrownBy(() -> PredictCommand.decode("[1, 2]"))
+        assertThatThrownBy(() -> decodeLine("[1, 2]"))
                 .hasMessageStartingWith("record value is a JSON array, expected an object");
-        assertThatThrownBy(() -> PredictCommand.decode("{\"x\": 1} {\"x\": 2}"))
+        assertThatThrownBy(() -> decodeLine("{\"x\": 1} {\"x\": 2}"))
                 .hasMessageStartingWith("record value is not valid JSON: ");
-        assertThatThrownBy(() -> PredictCommand.decode("{\"x\": "))
+        assertThatThrownBy(() -> decodeLine("{\"x\": "))
                 .hasMessageStartingWith("record value is not valid JSON: ");
     }
 
@@ -84,7 +86,7 @@ class PredictCommandTest {
     @Test
     void predictAndTheJobsDecoderAgreeOnANaNRecord() throws Exception {
         String line = "{\"id\": \"n\", \"x\": NaN}";
-        Map<String, Object> decoded = PredictCommand.decode(line);
+        Map<String, Object> decoded = decodeLine(line);
         Object job =
                 JsonRecordDecoder.toJava(
                         JsonRecordDecoder.get().decode(line.getBytes(StandardCharsets.UTF_8)));
@@ -241,5 +243,14 @@ class PredictCommandTest {
                             }
                         })
                 .toList();
+    }
+
+    /** A line decoded by predict's JSON reader: the fields it prints. */
+    private static Map<String, Object> decodeLine(String line) throws Exception {
+        RecordFormat json = RecordFormats.json();
+        RecordFormat.ReaderSpec spec =
+                new RecordFormat.ReaderSpec(List.of(), Map.of(), List.of(), null);
+        return PredictCommand.decode(json, json.reader(spec), line.getBytes(StandardCharsets.UTF_8))
+                .shown();
     }
 }

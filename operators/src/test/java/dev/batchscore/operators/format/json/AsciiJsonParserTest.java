@@ -1,4 +1,4 @@
-package dev.batchscore.operators;
+package dev.batchscore.operators.format.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

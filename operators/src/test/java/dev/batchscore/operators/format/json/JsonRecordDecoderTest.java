@@ -1,11 +1,11 @@
-package dev.batchscore.operators;
+package dev.batchscore.operators.format.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchscore.operators.JsonRecordDecoder.DecodeException;
-import dev.batchscore.operators.JsonRecordDecoder.DecodeException.Kind;
+import dev.batchscore.operators.format.json.JsonRecordDecoder.DecodeException;
+import dev.batchscore.operators.format.json.JsonRecordDecoder.DecodeException.Kind;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.batchscore.operators;
+package dev.batchscore.operators.format.json;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -29,7 +29,7 @@ import java.util.Map;
  * else is a {@link DecodeException} whose {@link DecodeException.Kind kind} and message say what
  * was wrong; callers turn it into a {@code DECODE} error row. Thread-safe.
  *
- * <p>The one JSON configuration of batchscore: the job ({@link ScoringFunction}), {@code batchscore
+ * <p>The one JSON configuration of batchscore: the job ({@code ScoringFunction}), {@code batchscore
  * predict} and the pre-flight topic sampler all decode with it, so a record reads the same in each.
  */
 public final class JsonRecordDecoder {

@@ -1,4 +1,4 @@
-package dev.batchscore.operators;
+package dev.batchscore.operators.format.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchscore.models.DType;
