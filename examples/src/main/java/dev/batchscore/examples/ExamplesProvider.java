@@ -31,17 +31,23 @@ public final class ExamplesProvider implements Examples {
     }
 
     @Override
-    public void runDemo(long records, Path warehouse, Long parallelism, PrintStream out)
+    public void runDemo(
+            long records, Path warehouse, Long parallelism, String format, PrintStream out)
             throws Exception {
-        Demo.run(records, warehouse, parallelism, out);
+        Demo.run(records, warehouse, parallelism, format, out);
     }
 
     @Override
-    public void bench(boolean quick, Path outDir, Path profileDir, PrintStream out)
+    public void bench(
+            boolean quick,
+            Path outDir,
+            Path profileDir,
+            java.util.List<String> formats,
+            PrintStream out)
             throws Exception {
-        Bench.run(
-                quick ? Bench.Plan.quick(outDir, profileDir) : Bench.Plan.full(outDir, profileDir),
-                out);
+        Bench.Plan plan =
+                quick ? Bench.Plan.quick(outDir, profileDir) : Bench.Plan.full(outDir, profileDir);
+        Bench.run(formats == null ? plan : plan.withFormats(formats), out);
     }
 
     @Override

@@ -118,6 +118,55 @@ class SqlITCase {
     }
 
     /**
+     * An Avro topic read by Flink's own {@code avro} format (what {@code ./batchscore sql} puts on
+     * its classpath), records written by Avro's {@code GenericDatumWriter}: every record once, y =
+     * 0.5x + 2 exactly, and the model's rows still go to it in batches.
+     */
+    @Test
+    void avroTopicThroughFlinksAvroFormat() throws Exception {
+        int records = 300;
+        org.apache.avro.Schema schema =
+                new org.apache.avro.Schema.Parser()
+                        .parse(
+                                "{\"type\":\"record\",\"name\":\"record\",\"fields\":["
+                                        + "{\"name\":\"x\",\"type\":\"float\"},"
+                                        + "{\"name\":\"id\",\"type\":\"long\"}]}");
+        List<byte[]> values = new ArrayList<>();
+        for (long id = 0; id < records; id++) {
+            org.apache.avro.generic.GenericRecord r =
+                    new org.apache.avro.generic.GenericData.Record(schema);
+            r.put("x", (float) (id * 0.25));
+            r.put("id", id);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            org.apache.avro.io.BinaryEncoder encoder =
+                    org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+            new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(
+                            schema)
+                    .write(r, encoder);
+            encoder.flush();
+            values.add(out.toByteArray());
+        }
+        KAFKA.createTopic("hpt-avro", PARTITIONS);
+        KAFKA.produceBytes("hpt-avro", PARTITIONS, values);
+        String script =
+                kafkaTable("hpt-avro", "records", "x FLOAT NOT NULL, id BIGINT NOT NULL")
+                                .replace("'format' = 'json'", "'format' = 'avro'")
+                        + iceberg("avro_wh")
+                        + "CREATE TABLE IF NOT EXISTS ice.db.hpt (id BIGINT, x FLOAT, y FLOAT);\n"
+                        + model("half_plus_two", "x FLOAT", "y FLOAT", "'batch.size' = '32'")
+                        + "INSERT INTO ice.db.hpt\n"
+                        + "  SELECT id, x, y FROM ML_PREDICT(TABLE records, MODEL half_plus_two,"
+                        + " DESCRIPTOR(x));\n";
+        SqlScript.Summary summary = run(script);
+        List<Record> rows = rows("avro_wh", "hpt");
+        rows.forEach(ExactlyOnce::assertHalfPlusTwo);
+        assertThat(rows).hasSize(records);
+        assertThat(rows.stream().map(r -> r.getField("id")).distinct().count())
+                .isEqualTo(records);
+        assertThat(summary.calls()).isPositive().isLessThan(records / 4);
+    }
+
+    /**
      * Stop-with-savepoint half way (no drain, as {@code ./batchscore stop} does) and a resume from
      * that savepoint: the resumed job finishes (FLINK-33466 would leave it waiting forever without
      * the batchscore module), and the table holds every record once.

@@ -3,6 +3,7 @@ package dev.batchscore.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.pipeline.cli.Main;
+import dev.batchscore.operators.format.RecordFormats;
 import dev.batchscore.pipeline.config.BatchscoreOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -29,6 +30,8 @@ class OptionsTableTest {
                 constants.add((ConfigOption<?>) f.get(null));
             }
         }
+        // source.format and each format's own options are declared in the formats' packages.
+        constants.addAll(RecordFormats.options());
         assertThat(BatchscoreOptions.ALL).containsExactlyInAnyOrderElementsOf(constants);
         for (ConfigOption<?> option : BatchscoreOptions.ALL) {
             assertThat(OptionsTable.description(option)).as(option.key()).isNotBlank();

@@ -2,6 +2,7 @@ package dev.batchscore.examples.bench;
 
 import dev.batchscore.examples.ReferenceModels;
 import dev.batchscore.examples.demo.Demo;
+import dev.batchscore.operators.format.RecordFormats;
 import dev.batchscore.models.testing.HalfPlusTwo;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,7 +43,27 @@ public final class Bench {
             long rssLarge,
             double modelSeconds,
             Path outDir,
-            Path profileDir) {
+            Path profileDir,
+            List<String> formats) {
+
+        /** The record formats the format comparison runs (json, avro, tf-example). */
+        public static final List<String> ALL_FORMATS = FormatBench.FORMATS;
+
+        /** This plan comparing the pipeline over {@code recordFormats}. */
+        public Plan withFormats(List<String> recordFormats) {
+            return new Plan(
+                    quick,
+                    batchSizes,
+                    parallelisms,
+                    heavyRecords,
+                    trivialRecords,
+                    rssSmall,
+                    rssLarge,
+                    modelSeconds,
+                    outDir,
+                    profileDir,
+                    List.copyOf(recordFormats));
+        }
 
         public static Plan full(Path outDir, Path profileDir) {
             return new Plan(
@@ -55,7 +76,8 @@ public final class Bench {
                     5_000_000,
                     3.0,
                     outDir,
-                    profileDir);
+                    profileDir,
+                    ALL_FORMATS);
         }
 
         /** Under 5 minutes: fewer cells and records, the RSS pair at 100k and 500k records. */
@@ -70,7 +92,8 @@ public final class Bench {
                     500_000,
                     1.0,
                     outDir,
-                    profileDir);
+                    profileDir,
+                    ALL_FORMATS);
         }
 
         /** Records a pipeline run at {@code batchSize} reads: fewer for the slow small batches. */
@@ -219,6 +242,18 @@ public final class Bench {
                     "sql" + (tableCount++),
                     sqlBase,
                     out);
+            // the tabular pipeline over the same records in each record format
+            BenchRow formatBase =
+                    BenchRatios.best(rows, HEAVY, BenchRow.PIPELINE, pMax).orElseThrow();
+            FormatBench.compare(
+                    bootstrap,
+                    heavyModel,
+                    plan.records(plan.heavyRecords(), formatBase.batchSize()),
+                    formatBase.batchSize(),
+                    pMax,
+                    plan.formats(),
+                    scratch.resolve("warehouse-formats"),
+                    out);
             // naive code, at the heavy pipeline's best batch size
             int best =
                     BenchRatios.best(rows, HEAVY, BenchRow.PIPELINE, pMax)
@@ -340,7 +375,8 @@ public final class Bench {
                 scratch.resolve("warehouse"),
                 "bench.t" + (tableCount++),
                 0,
-                0);
+                0,
+                RecordFormats.json());
     }
 
     private void pipeline(

@@ -1,6 +1,7 @@
 package dev.batchscore.examples.bench;
 
 import dev.batchscore.operators.ScoringProbe;
+import dev.batchscore.operators.format.RecordFormat;
 import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
@@ -35,7 +36,8 @@ final class PipelineRun {
             Path warehouse,
             String table,
             int intraOpThreads,
-            int interOpThreads) {}
+            int interOpThreads,
+            RecordFormat format) {}
 
     /** What a run measured. */
     record Timing(
@@ -70,7 +72,9 @@ final class PipelineRun {
         long planStart = System.nanoTime();
         JobPlan plan =
                 BatchScoringJob.builder()
-                        .source(SourceSettings.kafka(setup.bootstrap(), List.of(setup.topic())))
+                        .source(
+                                SourceSettings.kafka(setup.bootstrap(), List.of(setup.topic()))
+                                        .withFormat(setup.format()))
                         .model(
                                 ModelSettings.of(setup.model().toString())
                                         .withThreads(

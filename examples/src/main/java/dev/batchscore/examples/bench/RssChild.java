@@ -24,7 +24,8 @@ public final class RssChild {
                         Path.of(args[5]),
                         args[6],
                         0,
-                        0);
+                        0,
+                        dev.batchscore.operators.format.RecordFormats.json());
         PipelineRun.Timing t =
                 PipelineRun.run(setup, Integer.parseInt(args[7]), Integer.parseInt(args[8]), false);
         long rss = peakRssKb();

@@ -65,7 +65,8 @@ public final class SteadyProfile {
                                 scratch.resolve("warehouse"),
                                 "bench.p" + run,
                                 intraOp,
-                                interOp);
+                                interOp,
+                                dev.batchscore.operators.format.RecordFormats.json());
                 String name =
                         String.format(
                                 Locale.ROOT,

@@ -2,7 +2,9 @@ package dev.batchscore.examples.demo;
 
 import dev.batchscore.examples.ReferenceModels;
 import dev.batchscore.examples.Topics;
+import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.operators.format.RecordFormats;
 import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
@@ -55,6 +57,14 @@ public final class Demo {
      */
     public static void run(long records, Path warehouseDir, Long parallelism, PrintStream out)
             throws Exception {
+        run(records, warehouseDir, parallelism, "json", out);
+    }
+
+    /** As above, the reviews written and read as {@code format}: json or avro. */
+    public static void run(
+            long records, Path warehouseDir, Long parallelism, String format, PrintStream out)
+            throws Exception {
+        boolean avro = format.equals("avro");
         Path warehouse = warehouseDir.toAbsolutePath().normalize();
         Path scratch = Files.createTempDirectory("batchscore-demo-");
         out.println("batchscore demo: " + String.format(Locale.ROOT, "%,d", records) + " reviews");
@@ -62,11 +72,12 @@ public final class Demo {
             String bootstrap = kafka.bootstrapServers();
             out.println("  Kafka (KRaft, embedded) at " + bootstrap);
             long produceStart = System.nanoTime();
-            produce(bootstrap, records);
+            produce(bootstrap, records, avro);
             out.printf(
                     Locale.ROOT,
-                    "  wrote %,d reviews to topic '%s' (%d partitions) in %.1f s%n",
+                    "  wrote %,d %s reviews to topic '%s' (%d partitions) in %.1f s%n",
                     records,
+                    avro ? "Avro" : "JSON",
                     TOPIC,
                     PARTITIONS,
                     (System.nanoTime() - produceStart) / 1e9);
@@ -99,7 +110,11 @@ public final class Demo {
                     BatchScoringJob.builder()
                             .source(
                                     SourceSettings.kafka(bootstrap, List.of(TOPIC))
-                                            .withGroupId("batchscore-demo"))
+                                            .withGroupId("batchscore-demo")
+                                            .withFormat(
+                                                    avro
+                                                            ? ReviewAvro.format()
+                                                            : RecordFormats.json()))
                             .model(
                                     ModelSettings.of(modelBase.toString())
                                             .withName("review-sentiment")
@@ -120,13 +135,7 @@ public final class Demo {
             out.println(
                     "  passthrough columns: "
                             + plan.spec().passthrough().stream()
-                                    .map(
-                                            f ->
-                                                    f.name()
-                                                            + ":"
-                                                            + f.type()
-                                                                    .name()
-                                                                    .toLowerCase(Locale.ROOT))
+                                    .map(PassthroughField::toString)
                                     .toList());
             out.println("  running the job on a local Flink MiniCluster...");
             LocalRunner.Result result = LocalRunner.run(plan, true, records, out);
@@ -176,6 +185,11 @@ public final class Demo {
 
     /** Creates the demo topic and writes {@code records} reviews, one in a thousand malformed. */
     public static void produce(String bootstrap, long records) throws Exception {
+        produce(bootstrap, records, false);
+    }
+
+    /** As above, as Avro binary of {@link ReviewAvro#SCHEMA} when {@code avro}. */
+    public static void produce(String bootstrap, long records, boolean avro) throws Exception {
         ReviewGenerator generator = new ReviewGenerator(7);
         Topics.fill(
                 bootstrap,
@@ -185,12 +199,16 @@ public final class Demo {
                 records,
                 i -> {
                     String json = generator.next(i);
+                    byte[] value =
+                            avro
+                                    ? ReviewAvro.encode(json)
+                                    : json.getBytes(StandardCharsets.UTF_8);
                     if (i % 1000 == 999) {
                         // a truncated write, for the errors table
-                        json = json.substring(0, json.length() / 2);
+                        value = java.util.Arrays.copyOf(value, value.length / 2);
                     }
                     byte[] key = String.valueOf(i).getBytes(StandardCharsets.UTF_8);
-                    return new ProducerRecord<>(TOPIC, key, json.getBytes(StandardCharsets.UTF_8));
+                    return new ProducerRecord<>(TOPIC, key, value);
                 });
     }
 

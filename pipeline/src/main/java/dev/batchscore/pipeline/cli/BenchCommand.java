@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 /** {@code batchscore bench [--quick] [--out DIR] [--profile DIR]}: {@link Bench}. */
 @Command(
         name = "bench",
-        customSynopsis = "batchscore bench [--quick] [--out DIR] [--profile DIR]",
+        customSynopsis =
+                "batchscore bench [--quick] [--out DIR] [--profile DIR] [--format json,avro,...]",
         description = {
             "The pipeline side by side with the model alone, naive code and no model",
             "",
@@ -41,6 +42,15 @@ final class BenchCommand extends Cli.Command {
             description = "write an async-profiler CPU flame graph of every pipeline run to DIR")
     Path profileDir;
 
+    @Option(
+            names = "--format",
+            paramLabel = "FORMATS",
+            split = ",",
+            description =
+                    "the record formats the tabular pipeline is compared over, side by side"
+                            + " (default json,avro,tf-example); prints avro_over_json")
+    java.util.List<String> formats;
+
     BenchCommand(Cli.Io io) {
         super(io);
     }
@@ -49,7 +59,7 @@ final class BenchCommand extends Cli.Command {
     public Integer call() throws Exception {
         Path out = outDir.toAbsolutePath().normalize();
         Path profile = profileDir == null ? null : profileDir.toAbsolutePath().normalize();
-        Examples.load("bench").bench(quick, out, profile, io.out());
+        Examples.load("bench").bench(quick, out, profile, formats, io.out());
         return 0;
     }
 }

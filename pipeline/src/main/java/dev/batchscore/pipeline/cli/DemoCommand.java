@@ -44,13 +44,25 @@ final class DemoCommand extends Cli.Command {
             description = "Flink parallelism (default: the number of cores)")
     Long parallelism;
 
+    @Option(
+            names = "--format",
+            paramLabel = "FORMAT",
+            description =
+                    "how the reviews are written to the topic and read by the job: json (default)"
+                            + " or avro (Avro binary of one schema, source.format avro)")
+    String format = "json";
+
     DemoCommand(Cli.Io io) {
         super(io);
     }
 
     @Override
     public Integer call() throws Exception {
-        Examples.load("demo").runDemo(records, warehouse, parallelism, io.out());
+        if (!format.equals("json") && !format.equals("avro")) {
+            throw new IllegalArgumentException(
+                    "--format is '" + format + "'; the demo writes json or avro");
+        }
+        Examples.load("demo").runDemo(records, warehouse, parallelism, format, io.out());
         return 0;
     }
 }

@@ -33,13 +33,20 @@ public interface Examples {
     String tabularLayers();
 
     /** Runs the demo ({@code batchscore demo}); a null {@code parallelism} is Flink's default. */
-    void runDemo(long records, Path warehouse, Long parallelism, PrintStream out) throws Exception;
+    void runDemo(long records, Path warehouse, Long parallelism, String format, PrintStream out)
+            throws Exception;
 
     /**
      * Runs {@code batchscore bench} (quick or full), writing bench.csv and bench.png to {@code
      * outDir}.
      */
-    void bench(boolean quick, Path outDir, Path profileDir, PrintStream out) throws Exception;
+    void bench(
+            boolean quick,
+            Path outDir,
+            Path profileDir,
+            java.util.List<String> formats,
+            PrintStream out)
+            throws Exception;
 
     /**
      * Runs {@code batchscore tune} on {@code model}: {@code threads} are INTRAxINTER settings,

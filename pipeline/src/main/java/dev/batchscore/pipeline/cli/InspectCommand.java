@@ -1,5 +1,8 @@
 package dev.batchscore.pipeline.cli;
 
+import dev.batchscore.operators.format.RecordFormat;
+import java.util.Map;
+
 import dev.batchscore.models.FieldSpec;
 import dev.batchscore.models.ModelDescription;
 import dev.batchscore.models.ModelOptions;
@@ -33,7 +36,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
         name = "inspect",
-        customSynopsis = "batchscore inspect MODEL_DIR [--model.tags serve] [--verbose]",
+        customSynopsis =
+                "batchscore inspect MODEL_DIR [--model.tags serve] [--verbose] [--source.format F]",
         description = {
             "Describe a SavedModel: versions, tags, signatures, inputs and outputs",
             "",
@@ -58,6 +62,16 @@ final class InspectCommand extends Cli.Command {
                     "also print each tensor's graph name; with an error, print its stack trace")
     boolean verbose;
 
+    @Option(
+            names = "--source.format",
+            paramLabel = "FORMAT",
+            description =
+                    "also print, per signature, what a record of this source.format must carry"
+                            + " (with the format's own --source.<format>.<key> options)")
+    String format;
+
+    @picocli.CommandLine.Unmatched List<String> formatOptions = new java.util.ArrayList<>();
+
     InspectCommand(Cli.Io io) {
         super(io);
     }
@@ -71,12 +85,26 @@ final class InspectCommand extends Cli.Command {
         }
         try (SavedModel loaded =
                 ModelRegistry.acquire(model, ModelOptions.defaults().withTags(tags.tags))) {
-            print(model, ModelSummary.of(loaded), verbose, io.out());
+            RecordFormat recordFormat =
+                    format == null
+                            ? null
+                            : FormatArgs.create(FormatArgs.parse(format, formatOptions, "inspect"));
+            print(model, ModelSummary.of(loaded), verbose, recordFormat, io.out());
         }
         return 0;
     }
 
     static void print(Path given, ModelSummary summary, boolean verbose, PrintStream out) {
+        print(given, summary, verbose, null, out);
+    }
+
+    /** As above; with a {@code format}, what its records must carry for each signature. */
+    static void print(
+            Path given,
+            ModelSummary summary,
+            boolean verbose,
+            RecordFormat format,
+            PrintStream out) {
         ModelDescription description = summary.description();
         out.println("model:     " + description.exportDir());
         out.println(
@@ -116,6 +144,14 @@ final class InspectCommand extends Cli.Command {
             int width = fields.stream().mapToInt(f -> f.name().length()).max().orElse(0);
             for (FieldSpec f : fields) {
                 out.println("    " + pad(f.name(), width) + "  " + f.describeType());
+            }
+            if (format != null) {
+                out.println("  a " + format.name() + " record carries:");
+                RecordFormat.ReaderSpec spec =
+                        new RecordFormat.ReaderSpec(fields, Map.of(), List.of(), null);
+                for (String line : format.describeInputs(spec)) {
+                    out.println("    " + line);
+                }
             }
         }
     }

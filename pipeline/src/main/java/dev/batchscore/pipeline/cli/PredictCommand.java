@@ -55,7 +55,8 @@ import picocli.CommandLine.Option;
         name = "predict",
         customSynopsis = {
             "batchscore predict --model.path MODEL_DIR [--model.signature NAME]",
-            "                   [--model.tags TAGS] [--batch.size N] --input FILE|-"
+            "                   [--model.tags TAGS] [--batch.size N] --input FILE|-",
+            "                   [--source.format json|csv|avro] [--source.<format>.<key> VALUE]..."
         },
         description = {
             "Score a JSON Lines file locally with a SavedModel",
@@ -98,8 +99,21 @@ final class PredictCommand extends Cli.Command {
     @Option(
             names = "--input",
             paramLabel = "FILE|-",
-            description = "JSON Lines to score, one object per line; '-' reads stdin")
+            description =
+                    "JSON Lines (or CSV lines with --source.format csv) to score, one record per"
+                            + " line, or an Avro container file (.avro); '-' reads stdin")
     String input;
+
+    @Option(
+            names = "--source.format",
+            paramLabel = "FORMAT",
+            description =
+                    "how records are encoded, as the job's source.format: json (default), csv, or"
+                            + " avro (an .avro container file, read with its own schema)")
+    String format;
+
+    /** The format's own options, spelled like the job's keys ({@code --source.csv.columns a,b}). */
+    @picocli.CommandLine.Unmatched List<String> formatOptions = new ArrayList<>();
 
     PredictCommand(Cli.Io io) {
         super(io);
@@ -115,14 +129,30 @@ final class PredictCommand extends Cli.Command {
             throw new IllegalArgumentException(
                     "predict needs --input, e.g. --input records.jsonl (or - for stdin)");
         }
-        return predict(model, signature, tags.tags, batchSize, input, io.in(), io.out(), io.err());
+        Map<String, String> options = FormatArgs.parse(format, formatOptions, "predict");
+        return predict(
+                model, signature, tags.tags, batchSize, input, options, io.in(), io.out(), io.err());
+    }
+
+    /** As the full form, with JSON Lines input. */
+    static int predict(
+            Path modelDir,
+            String signature,
+            Set<String> tags,
+            int batchSize,
+            String input,
+            InputStream in,
+            PrintStream out,
+            PrintStream err) {
+        return predict(modelDir, signature, tags, batchSize, input, Map.of(), in, out, err);
     }
 
     /**
      * Scores {@code input} (a JSON Lines file, or {@code in} for {@code -}) with the signature
      * {@code signature} of the model at {@code modelDir}, loaded with the tag set {@code tags}, in
      * model calls of at most {@code batchSize} records, and writes one JSON line per input line to
-     * {@code out}; warnings go to {@code err}.
+     * {@code out}; warnings go to {@code err}. {@code formatOptions} are the job's {@code
+     * source.format} keys: JSON Lines by default, CSV lines, or an Avro container file.
      *
      * @return 0 when every line was scored, 1 when some failed (each one has an error line)
      * @throws IllegalArgumentException when the input cannot be opened
@@ -135,15 +165,16 @@ final class PredictCommand extends Cli.Command {
             Set<String> tags,
             int batchSize,
             String input,
+            Map<String, String> formatOptions,
             InputStream in,
             PrintStream out,
             PrintStream err) {
-        // Open the input before loading the model: a typo in the path should not cost a load.
-        try (BufferedReader reader = open(input, in);
+        PredictInput records = PredictInput.open(input, in, formatOptions);
+        try (records;
                 SavedModel model =
                         ModelRegistry.acquire(modelDir, ModelOptions.defaults().withTags(tags))) {
             BatchScorer scorer = model.scorer(signature);
-            RecordFormat format = RecordFormats.json();
+            RecordFormat format = records.format();
             Lines lines =
                     new Lines(
                             scorer,
@@ -157,11 +188,8 @@ final class PredictCommand extends Cli.Command {
                             batchSize,
                             out,
                             err);
-            String line;
-            int lineNumber = 0;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                lines.add(lineNumber, line);
+            for (PredictInput.Next next; (next = records.next()) != null; ) {
+                lines.add(next.number(), next.value());
             }
             lines.flush();
             if (lines.failed > 0) {
@@ -174,18 +202,6 @@ final class PredictCommand extends Cli.Command {
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "cannot read --input " + input + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static BufferedReader open(String input, InputStream in) throws IOException {
-        if (input.equals("-")) {
-            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        }
-        try {
-            return Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(
-                    "--input " + input + " does not exist; give a JSON Lines file or - for stdin");
         }
     }
 
@@ -233,13 +249,10 @@ final class PredictCommand extends Cli.Command {
             this.err = err;
         }
 
-        void add(int lineNumber, String line) {
-            if (line.isBlank()) {
-                return;
-            }
+        void add(int lineNumber, byte[] value) {
             total++;
             try {
-                Decoded record = decode(format, reader, line.getBytes(StandardCharsets.UTF_8));
+                Decoded record = decode(format, reader, value);
                 pending.add(new Pending(lineNumber, record.shown(), null));
                 batch.add(record.input());
             } catch (DecodeException e) {
