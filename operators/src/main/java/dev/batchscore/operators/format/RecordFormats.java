@@ -1,6 +1,7 @@
 package dev.batchscore.operators.format;
 
 import dev.batchscore.operators.format.json.JsonFormat;
+import dev.batchscore.operators.format.tfexample.TfExampleFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +43,8 @@ public final class RecordFormats {
                                     + " tf-example, csv or raw. Each format's own options are"
                                     + " source.<format>.*.");
 
-    private static final List<Factory> FACTORIES = List.of(new JsonFormat.Factory());
+    private static final List<Factory> FACTORIES =
+            List.of(new JsonFormat.Factory(), new TfExampleFormat.Factory());
 
     /** The factories by name, in the order the options table lists them. */
     public static Map<String, Factory> factories() {
