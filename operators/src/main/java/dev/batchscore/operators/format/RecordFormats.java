@@ -1,5 +1,6 @@
 package dev.batchscore.operators.format;
 
+import dev.batchscore.operators.format.csv.CsvFormat;
 import dev.batchscore.operators.format.json.JsonFormat;
 import dev.batchscore.operators.format.tfexample.TfExampleFormat;
 import java.util.ArrayList;
@@ -44,7 +45,10 @@ public final class RecordFormats {
                                     + " source.<format>.*.");
 
     private static final List<Factory> FACTORIES =
-            List.of(new JsonFormat.Factory(), new TfExampleFormat.Factory());
+            List.of(
+                    new JsonFormat.Factory(),
+                    new TfExampleFormat.Factory(),
+                    new CsvFormat.Factory());
 
     /** The factories by name, in the order the options table lists them. */
     public static Map<String, Factory> factories() {
