@@ -2,6 +2,7 @@ package dev.batchscore.operators.format;
 
 import dev.batchscore.operators.format.csv.CsvFormat;
 import dev.batchscore.operators.format.json.JsonFormat;
+import dev.batchscore.operators.format.raw.RawFormat;
 import dev.batchscore.operators.format.tfexample.TfExampleFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,7 +49,8 @@ public final class RecordFormats {
             List.of(
                     new JsonFormat.Factory(),
                     new TfExampleFormat.Factory(),
-                    new CsvFormat.Factory());
+                    new CsvFormat.Factory(),
+                    new RawFormat.Factory());
 
     /** The factories by name, in the order the options table lists them. */
     public static Map<String, Factory> factories() {
