@@ -57,7 +57,13 @@ public final class CsvFormat implements RecordFormat {
                                                             + " in order, e.g. "
                                                             + CsvOptions.COLUMNS.key()
                                                             + ": id,x,label"));
-            return new CsvFormat(columns, delimiter(options.get(CsvOptions.DELIMITER)));
+            // Flink writes a list option as a;b;c (or a YAML list); a,b,c is how people write
+            // column lists, so both are split.
+            List<String> names = new ArrayList<>();
+            for (String c : columns) {
+                names.addAll(List.of(c.split(",", -1)));
+            }
+            return new CsvFormat(names, delimiter(options.get(CsvOptions.DELIMITER)));
         }
 
         private static char delimiter(String text) {

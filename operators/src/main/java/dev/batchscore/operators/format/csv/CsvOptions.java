@@ -14,7 +14,8 @@ public final class CsvOptions {
                     .asList()
                     .noDefaultValue()
                     .withDescription(
-                            "The names of the CSV columns, in order (e.g. id,x,label); required"
+                            "The names of the CSV columns, in order, separated by commas (e.g. id,x,label) or"
+                                    + " given as a list; required"
                                     + " with source.format csv. Model inputs read the column of"
                                     + " their name (or model.input.<name>); the others can be"
                                     + " passthrough columns.");

@@ -8,6 +8,10 @@ import dev.batchscore.operators.format.FormatException;
 import dev.batchscore.operators.format.RecordFormat;
 import dev.batchscore.operators.format.RecordFormats;
 import dev.batchscore.operators.format.RecordReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -134,12 +138,27 @@ public final class RawFormat implements RecordFormat {
         return out;
     }
 
-    /** The value's length: its bytes are an image or a text, not fields to show. */
+    /**
+     * A value that is UTF-8 text as {@code {"value": text}}; any other (an image, say) as its
+     * length, {@code {"bytes": n}}, which is all a person can read of it.
+     */
     @Override
     public List<Map<String, Object>> decodeForDisplay(List<byte[]> values) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (byte[] v : values) {
-            if (v != null) {
+            if (v == null) {
+                continue;
+            }
+            try {
+                String text =
+                        StandardCharsets.UTF_8
+                                .newDecoder()
+                                .onMalformedInput(CodingErrorAction.REPORT)
+                                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                                .decode(ByteBuffer.wrap(v))
+                                .toString();
+                out.add(Map.of("value", text));
+            } catch (CharacterCodingException e) {
                 out.add(Map.of("bytes", v.length));
             }
         }
