@@ -204,6 +204,10 @@ class CsvFormatTest {
         conf.setString("source.csv.columns", "a, b,c");
         assertThat(RecordFormats.create(conf))
                 .isEqualTo(new CsvFormat(List.of("a", "b", "c"), ','));
+        conf.setString("source.csv.columns", "a;b;c"); // Flink's own list syntax
+        assertThat(RecordFormats.create(conf))
+                .isEqualTo(new CsvFormat(List.of("a", "b", "c"), ','));
+        assertThat(RecordFormats.factories().keySet()).contains("json", "tf-example", "csv", "raw");
         conf.setString("source.csv.delimiter", "\\t");
         assertThat(((CsvFormat) RecordFormats.create(conf)).delimiter()).isEqualTo('\t');
         conf.setString("source.csv.delimiter", "::");
