@@ -60,8 +60,8 @@ final class CsvValues {
                     for (int i = 0; i < n; i++) {
                         out[i] = (Long) scalar(parts[i], DType.INT64, text);
                     }
-                    // int[] is the model runtime's fast path for DT_INT32; it range-checks longs
-                    return field.dtype() == DType.INT64 ? out : ints(out, text);
+                    // int[] is the model runtime's fast path for DT_INT32
+                    return field.dtype() == DType.INT64 ? out : ints(out);
                 }
             case BOOL:
                 {
@@ -76,7 +76,7 @@ final class CsvValues {
         }
     }
 
-    private static Object ints(long[] values, String text) throws NotA {
+    private static Object ints(long[] values) throws NotA {
         int[] out = new int[values.length];
         for (int i = 0; i < values.length; i++) {
             if (values[i] < Integer.MIN_VALUE || values[i] > Integer.MAX_VALUE) {

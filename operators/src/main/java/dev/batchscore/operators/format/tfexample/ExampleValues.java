@@ -5,7 +5,6 @@ import dev.batchscore.models.FieldSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.tensorflow.proto.Feature;
 
 /** What a {@code tf.Example} feature holds, as the model runtime and messages take it. */
@@ -142,9 +141,5 @@ final class ExampleValues {
             default -> {}
         }
         return out.size() == 1 ? out.get(0) : out;
-    }
-
-    static String lower(Enum<?> e) {
-        return e.name().toLowerCase(Locale.ROOT);
     }
 }
