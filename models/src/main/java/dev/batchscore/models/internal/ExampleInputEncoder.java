@@ -3,6 +3,7 @@ package dev.batchscore.models.internal;
 import com.google.protobuf.ByteString;
 import dev.batchscore.models.DType;
 import dev.batchscore.models.FieldSpec;
+import dev.batchscore.models.SerializedExample;
 import dev.batchscore.models.TensorSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -329,6 +330,19 @@ final class ExampleInputEncoder implements InputEncoder {
 
     @Override
     public RowValue read(Map<String, ?> record) throws EncodeException {
+        // A record that already is a serialized Example (source.format: tf-example) goes to
+        // ParseExample as it is: re-encoding it would cost a parse and a build per record for
+        // nothing, and would drop the features the signature does not read.
+        if (record.get(input.key()) instanceof SerializedExample serialized) {
+            if (serialized.bytes() == null) {
+                throw new EncodeException(
+                        "model input '"
+                                + input.key()
+                                + "' takes serialized tf.Examples; the record's serialized"
+                                + " Example is null");
+            }
+            return new RowValue(new long[0], new byte[][] {serialized.bytes()});
+        }
         Features.Builder fb = Features.newBuilder();
         for (Feature f : features) {
             String prefix =

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -194,6 +195,13 @@ final class TfBatchScorer implements BatchScorer {
     @Override
     public List<FieldSpec> fields() {
         return fields;
+    }
+
+    @Override
+    public Optional<String> serializedExampleInput() {
+        return encoders.size() == 1 && encoders.get(0) instanceof ExampleInputEncoder e
+                ? Optional.of(e.input().key())
+                : Optional.empty();
     }
 
     @Override

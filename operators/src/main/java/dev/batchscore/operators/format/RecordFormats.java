@@ -1,6 +1,9 @@
 package dev.batchscore.operators.format;
 
+import dev.batchscore.operators.format.csv.CsvFormat;
 import dev.batchscore.operators.format.json.JsonFormat;
+import dev.batchscore.operators.format.raw.RawFormat;
+import dev.batchscore.operators.format.tfexample.TfExampleFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +45,12 @@ public final class RecordFormats {
                                     + " tf-example, csv or raw. Each format's own options are"
                                     + " source.<format>.*.");
 
-    private static final List<Factory> FACTORIES = List.of(new JsonFormat.Factory());
+    private static final List<Factory> FACTORIES =
+            List.of(
+                    new JsonFormat.Factory(),
+                    new TfExampleFormat.Factory(),
+                    new CsvFormat.Factory(),
+                    new RawFormat.Factory());
 
     /** The factories by name, in the order the options table lists them. */
     public static Map<String, Factory> factories() {
