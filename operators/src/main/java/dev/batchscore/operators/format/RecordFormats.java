@@ -42,7 +42,11 @@ public final class RecordFormats {
                                     + " tf-example, csv or raw. Each format's own options are"
                                     + " source.<format>.*.");
 
-    private static final List<Factory> FACTORIES = List.of(new JsonFormat.Factory());
+    private static final List<Factory> FACTORIES =
+            List.of(
+                    new JsonFormat.Factory(),
+                    new dev.batchscore.operators.format.protobuf.ProtobufFormat.Factory(false),
+                    new dev.batchscore.operators.format.protobuf.ProtobufFormat.Factory(true));
 
     /** The factories by name, in the order the options table lists them. */
     public static Map<String, Factory> factories() {
