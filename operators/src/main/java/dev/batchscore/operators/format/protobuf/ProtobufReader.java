@@ -17,8 +17,9 @@ import java.util.Map;
 import org.apache.flink.table.types.logical.LogicalType;
 
 /**
- * Reads Protobuf record values for one task: strips Confluent's framing when there is one, parses
- * the message with {@link DynamicMessage}, then takes the spec's fields from it.
+ * Reads Protobuf record values for one task: strips Confluent's framing when there is one, then
+ * reads the spec's fields with {@link WireReader}'s walk, or, for a message or value the walk
+ * leaves alone, parses it with {@link DynamicMessage} and takes the fields from that.
  */
 final class ProtobufReader implements RecordReader {
     private final Descriptor descriptor;
@@ -31,8 +32,15 @@ final class ProtobufReader implements RecordReader {
     private final DType[] dtypes;
     private final FieldDescriptor[] passthroughFields;
     private final LogicalType[] passthroughTypes;
+    // The fast path, or null when the message is one it leaves to DynamicMessage.
+    private final WireReader wire;
 
     ProtobufReader(Descriptor descriptor, boolean confluent, ReaderSpec spec) {
+        this(descriptor, confluent, spec, true);
+    }
+
+    /** {@code walk}: whether the fast path may be used (tests compare the two). */
+    ProtobufReader(Descriptor descriptor, boolean confluent, ReaderSpec spec, boolean walk) {
         this.descriptor = descriptor;
         this.confluent = confluent;
         this.indexes = DescriptorSets.indexes(descriptor);
@@ -56,13 +64,27 @@ final class ProtobufReader implements RecordReader {
             // resolvePassthrough gave the column this type; a spec made otherwise still reads.
             passthroughTypes[i] = f == null ? null : ProtobufValues.columnType(f);
         }
+        wire =
+                walk && WireReader.applies(descriptor)
+                        ? new WireReader(
+                                inputNames, inputPaths, dtypes, passthroughFields, passthroughTypes)
+                        : null;
     }
 
     @Override
     public void read(byte[] value, Map<String, Object> input, Object[] passthrough)
             throws DecodeException {
-        Message message = parse(value);
+        int start = start(value);
         try {
+            if (wire != null) {
+                try {
+                    wire.read(value, start, input, passthrough);
+                    return;
+                } catch (WireReader.Fallback e) {
+                    // DynamicMessage decides, and words the reason when the value is bad
+                }
+            }
+            Message message = parse(value, start);
             for (int i = 0; i < inputNames.length; i++) {
                 Object v = input(message, inputPaths[i], dtypes[i]);
                 if (v != ProtobufValues.MISSING) {
@@ -80,22 +102,33 @@ final class ProtobufReader implements RecordReader {
                     "protobuf "
                             + descriptor.getFullName()
                             + " message has a value out of range: "
-                            + e);
+                            + oneLine(e.toString()));
         }
     }
 
     /** The message in {@code value}, after Confluent's framing when the format has it. */
     Message parse(byte[] value) throws DecodeException {
+        return parse(value, start(value));
+    }
+
+    /** Where the message starts in {@code value}: after Confluent's framing, if any. */
+    private int start(byte[] value) throws DecodeException {
         if (value == null) {
             throw new DecodeException(
                     "record value is null (a tombstone?); expected a protobuf "
                             + descriptor.getFullName()
                             + " message");
         }
-        int start = confluent ? ConfluentFraming.messageStart(value, descriptor, indexes) : 0;
+        return confluent ? ConfluentFraming.messageStart(value, descriptor, indexes) : 0;
+    }
+
+    private Message parse(byte[] value, int start) throws DecodeException {
         try {
-            return DynamicMessage.parseFrom(
-                    descriptor, CodedInputStream.newInstance(value, start, value.length - start));
+            CodedInputStream in = CodedInputStream.newInstance(value, start, value.length - start);
+            DynamicMessage message = DynamicMessage.parseFrom(descriptor, in);
+            // Parsing stops at a stray end-group tag; parseFrom(byte[]) refuses it, and so do we.
+            in.checkLastTagWas(0);
+            return message;
         } catch (IOException e) { // InvalidProtocolBufferException: all that bytes can throw
             throw new DecodeException(
                     "record value is not a valid protobuf "
@@ -115,11 +148,13 @@ final class ProtobufReader implements RecordReader {
      * when its dtype has one, else {@link ProtobufValues#plain}.
      */
     private static Object input(Message message, FieldDescriptor[] path, DType dtype) {
-        if (path == null) {
-            return ProtobufValues.MISSING;
-        }
+        return path == null ? ProtobufValues.MISSING : input(message, path, 0, dtype);
+    }
+
+    /** The model input at {@code path}, from its field {@code from} on, in {@code message}. */
+    static Object input(Message message, FieldDescriptor[] path, int from, DType dtype) {
         Message at = message;
-        for (int i = 0; i < path.length - 1; i++) {
+        for (int i = from; i < path.length - 1; i++) {
             if (!at.hasField(path[i])) {
                 return ProtobufValues.MISSING;
             }
@@ -127,7 +162,7 @@ final class ProtobufReader implements RecordReader {
         }
         FieldDescriptor leaf = path[path.length - 1];
         if (leaf.isRepeated() && !leaf.isMapField()) {
-            Object array = primitiveArray(at, leaf, dtype);
+            Object array = primitiveArray((List<?>) at.getField(leaf), leaf, dtype);
             if (array != null) {
                 return array;
             }
@@ -135,9 +170,9 @@ final class ProtobufReader implements RecordReader {
         return ProtobufValues.plain(at, leaf);
     }
 
-    private static Object primitiveArray(Message m, FieldDescriptor f, DType dtype) {
+    private static Object primitiveArray(List<?> values, FieldDescriptor f, DType dtype) {
         FieldDescriptor.JavaType type = f.getJavaType();
-        int n = m.getRepeatedFieldCount(f);
+        int n = values.size();
         boolean fp =
                 type == FieldDescriptor.JavaType.FLOAT || type == FieldDescriptor.JavaType.DOUBLE;
         boolean signed32 =
@@ -147,28 +182,28 @@ final class ProtobufReader implements RecordReader {
         if (fp && dtype == DType.FLOAT) {
             float[] out = new float[n];
             for (int i = 0; i < n; i++) {
-                out[i] = ((Number) m.getRepeatedField(f, i)).floatValue();
+                out[i] = ((Number) values.get(i)).floatValue();
             }
             return out;
         }
         if (fp && dtype == DType.DOUBLE) {
             double[] out = new double[n];
             for (int i = 0; i < n; i++) {
-                out[i] = ((Number) m.getRepeatedField(f, i)).doubleValue();
+                out[i] = ((Number) values.get(i)).doubleValue();
             }
             return out;
         }
         if (signed32 && dtype == DType.INT32) {
             int[] out = new int[n];
             for (int i = 0; i < n; i++) {
-                out[i] = (Integer) m.getRepeatedField(f, i);
+                out[i] = (Integer) values.get(i);
             }
             return out;
         }
         if ((signed32 || type == FieldDescriptor.JavaType.LONG) && dtype == DType.INT64) {
             long[] out = new long[n];
             for (int i = 0; i < n; i++) {
-                out[i] = ((Number) m.getRepeatedField(f, i)).longValue();
+                out[i] = ((Number) values.get(i)).longValue();
             }
             return out;
         }

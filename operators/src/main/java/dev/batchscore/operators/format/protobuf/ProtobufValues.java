@@ -143,7 +143,11 @@ final class ProtobufValues {
         if (!f.isRepeated() && f.hasPresence() && !message.hasField(f)) {
             return null;
         }
-        Object value = message.getField(f);
+        return columnValue(f, message.getField(f), type);
+    }
+
+    /** The column value of {@code value}, {@code f}'s value as {@code Message.getField} has it. */
+    static Object columnValue(FieldDescriptor f, Object value, LogicalType type) {
         if (f.isMapField()) {
             MapType mapType = (MapType) type;
             Descriptor entry = f.getMessageType();
@@ -230,7 +234,11 @@ final class ProtobufValues {
         if (!f.isRepeated() && f.hasPresence() && !message.hasField(f)) {
             return MISSING;
         }
-        Object value = message.getField(f);
+        return plainValue(f, message.getField(f));
+    }
+
+    /** The plain value of {@code value}, {@code f}'s value as {@code Message.getField} has it. */
+    static Object plainValue(FieldDescriptor f, Object value) {
         if (f.isMapField()) {
             Descriptor entry = f.getMessageType();
             FieldDescriptor k = entry.findFieldByNumber(1);

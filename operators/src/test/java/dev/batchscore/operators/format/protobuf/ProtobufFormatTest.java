@@ -361,6 +361,11 @@ class ProtobufFormatTest {
                 .hasMessage(
                         "record value is not a valid protobuf acme.Review message (Protocol message"
                                 + " tag had invalid wire type.)");
+        assertThatThrownBy(() -> read(reader, new byte[] {0x0c})) // an end-group tag
+                .isInstanceOf(DecodeException.class)
+                .hasMessage(
+                        "record value is not a valid protobuf acme.Review message (Protocol message"
+                                + " end-group tag did not match expected tag.)");
         assertThatThrownBy(() -> read(reader, "{\"id\": 1}".getBytes()))
                 .isInstanceOf(DecodeException.class)
                 .hasMessageStartingWith(
