@@ -38,15 +38,18 @@ import org.apache.flink.table.types.logical.VarCharType;
  * <p>Column types: int32, sint32 and sfixed32 are INT; int64, sint64, sfixed64, uint32 and fixed32
  * BIGINT (uint32 as its unsigned value); uint64 and fixed64 BIGINT holding the same 64 bits (a
  * value above 2^63-1 reads as negative); float FLOAT, double DOUBLE, bool BOOLEAN, string and enum
- * (its value's name) STRING, bytes BYTES; {@code google.protobuf.Timestamp} TIMESTAMP_LTZ(9); the
- * wrapper types ({@code google.protobuf.Int64Value}, ...) their value's type, null when unset;
- * other messages ROW; repeated fields ARRAY, map fields MAP. A message that contains itself is
- * BYTES (its serialized form) where it recurs, since a column type cannot be infinite.
+ * (its value's name) STRING, bytes BYTES; {@code google.protobuf.Timestamp} TIMESTAMP_LTZ(6) (its
+ * nanoseconds cut to microseconds: Iceberg makes a precision above 6 a {@code timestamp_ns}, which
+ * only format v3 tables have); the wrapper types ({@code google.protobuf.Int64Value}, ...) their
+ * value's type, null when unset; other messages ROW; repeated fields ARRAY, map fields MAP. A
+ * message that contains itself is BYTES (its serialized form) where it recurs, since a column type
+ * cannot be infinite.
  */
 final class ProtobufValues {
     private ProtobufValues() {}
 
     static final String TIMESTAMP = "google.protobuf.Timestamp";
+    static final int TIMESTAMP_PRECISION = 6;
     private static final Set<String> WRAPPERS =
             Set.of(
                     "google.protobuf.DoubleValue",
@@ -112,7 +115,7 @@ final class ProtobufValues {
 
     private static LogicalType messageType(Descriptor d, Set<String> enclosing) {
         if (d.getFullName().equals(TIMESTAMP)) {
-            return new LocalZonedTimestampType(9);
+            return new LocalZonedTimestampType(TIMESTAMP_PRECISION);
         }
         if (isWrapper(d)) {
             return elementType(wrapped(d), enclosing);
@@ -203,7 +206,7 @@ final class ProtobufValues {
             long seconds = (Long) m.getField(d.findFieldByNumber(1));
             int nanos = (Integer) m.getField(d.findFieldByNumber(2));
             long millis = Math.addExact(Math.multiplyExact(seconds, 1000L), nanos / 1_000_000);
-            return TimestampData.fromEpochMillis(millis, nanos % 1_000_000);
+            return TimestampData.fromEpochMillis(millis, nanos % 1_000_000 / 1000 * 1000);
         }
         if (isWrapper(d)) {
             FieldDescriptor v = wrapped(d);
