@@ -25,10 +25,10 @@ import org.apache.flink.table.types.logical.LogicalType;
  * <p>{@link DynamicMessage} on the whole value boxed every float of an embedding into a list and
  * cost more per record than the JSON format's parser. The walk gives the same values: the last
  * occurrence of a singular field wins, occurrences of a message field merge, packed and unpacked
- * repeated fields both read, and a known field with an unexpected wire type is skipped as an
- * unknown one. Whatever it is not sure of (a malformed value, a closed enum's unknown number, an
- * end-group tag) it leaves to {@link DynamicMessage} ({@link Fallback}), so bad records get the
- * same reasons either way.
+ * repeated fields both read, a oneof member clears the others, and a known field with an unexpected
+ * wire type is skipped as an unknown one. Whatever it is not sure of (a malformed value, a closed
+ * enum's unknown number, an end-group tag) it leaves to {@link DynamicMessage} ({@link Fallback}),
+ * so bad records get the same reasons either way.
  */
 final class WireReader {
 
@@ -59,6 +59,8 @@ final class WireReader {
     private final List<?>[] lists;
     private final Object[] values;
     private final boolean[] seen;
+    // The other needed members of a slot's oneof: reading one clears them, as parsers do.
+    private final int[][] oneofPeers;
 
     private final int[] slotByNumber; // for field numbers up to 1024
     private final Map<Integer, Integer> slotByLargeNumber = new HashMap<>();
@@ -116,6 +118,19 @@ final class WireReader {
         lists = new List<?>[n];
         values = new Object[n];
         seen = new boolean[n];
+        oneofPeers = new int[n][];
+        for (int s = 0; s < n; s++) {
+            List<Integer> peers = new ArrayList<>();
+            for (int p = 0; p < n; p++) {
+                if (p != s
+                        && fields[s].getRealContainingOneof() != null
+                        && fields[s].getRealContainingOneof()
+                                == fields[p].getRealContainingOneof()) {
+                    peers.add(p);
+                }
+            }
+            oneofPeers[s] = peers.stream().mapToInt(Integer::intValue).toArray();
+        }
         slotByNumber = new int[1025];
         Arrays.fill(slotByNumber, -1);
         for (int s = 0; s < n; s++) {
@@ -257,6 +272,10 @@ final class WireReader {
                     return;
                 }
             default:
+                for (int p : oneofPeers[s]) {
+                    seen[p] = false;
+                    values[p] = null;
+                }
                 if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && values[s] != null) {
                     // A message field seen again merges, as Protobuf parsers do.
                     values[s] =

@@ -129,6 +129,67 @@ class ProtobufTypesTest {
         }
     }
 
+    /** {@code message Choice { oneof pick { string a = 1; int64 b = 2; } int64 c = 3; }} */
+    @Test
+    void aOneofMemberClearsTheOthersOnBothReadPaths() throws Exception {
+        FileDescriptorProto file =
+                FileDescriptorProto.newBuilder()
+                        .setName("acme/choice.proto")
+                        .setPackage("acme")
+                        .setSyntax("proto3")
+                        .addMessageType(
+                                DescriptorProto.newBuilder()
+                                        .setName("Choice")
+                                        .addOneofDecl(
+                                                com.google.protobuf.DescriptorProtos
+                                                        .OneofDescriptorProto.newBuilder()
+                                                        .setName("pick"))
+                                        .addField(
+                                                field("a", 1, Type.TYPE_STRING, null).toBuilder()
+                                                        .setOneofIndex(0))
+                                        .addField(
+                                                field("b", 2, Type.TYPE_INT64, null).toBuilder()
+                                                        .setOneofIndex(0))
+                                        .addField(field("c", 3, Type.TYPE_INT64, null)))
+                        .build();
+        Path desc = dir.resolve("choice.desc");
+        Files.write(desc, FileDescriptorSet.newBuilder().addFile(file).build().toByteArray());
+        ProtobufFormat format =
+                (ProtobufFormat) ProtobufFixtures.format(desc, false, "acme.Choice");
+        Descriptor choice = format.descriptor();
+        byte[] a =
+                DynamicMessage.newBuilder(choice)
+                        .setField(choice.findFieldByName("a"), "x")
+                        .build()
+                        .toByteArray();
+        byte[] b =
+                DynamicMessage.newBuilder(choice)
+                        .setField(choice.findFieldByName("b"), 5L)
+                        .build()
+                        .toByteArray();
+        byte[] bThenA = new byte[a.length + b.length];
+        System.arraycopy(b, 0, bThenA, 0, b.length);
+        System.arraycopy(a, 0, bThenA, b.length, a.length);
+
+        ReaderSpec spec =
+                new ReaderSpec(
+                        List.of(
+                                new FieldSpec("a", DType.STRING, List.of()),
+                                new FieldSpec("b", DType.INT64, List.of())),
+                        Map.of(),
+                        format.inferPassthrough(List.of(), Set.of()),
+                        null);
+        for (boolean walk : new boolean[] {true, false}) {
+            Map<String, Object> input = new HashMap<>();
+            Object[] row = new Object[3];
+            new ProtobufReader(choice, false, spec, walk).read(bThenA, input, row);
+            assertThat(input).as("walk " + walk).containsOnly(Map.entry("a", "x"));
+            assertThat(row)
+                    .as("walk " + walk)
+                    .containsExactly(StringData.fromString("x"), null, 0L);
+        }
+    }
+
     private static FieldDescriptorProto field(String name, int number, Type type, String typeName) {
         FieldDescriptorProto.Builder b =
                 FieldDescriptorProto.newBuilder()
