@@ -2,6 +2,7 @@ package dev.batchscore.operators.format;
 
 import dev.batchscore.operators.format.csv.CsvFormat;
 import dev.batchscore.operators.format.json.JsonFormat;
+import dev.batchscore.operators.format.protobuf.ProtobufFormat;
 import dev.batchscore.operators.format.raw.RawFormat;
 import dev.batchscore.operators.format.tfexample.TfExampleFormat;
 import java.util.ArrayList;
@@ -48,6 +49,8 @@ public final class RecordFormats {
     private static final List<Factory> FACTORIES =
             List.of(
                     new JsonFormat.Factory(),
+                    new ProtobufFormat.Factory(false),
+                    new ProtobufFormat.Factory(true),
                     new TfExampleFormat.Factory(),
                     new CsvFormat.Factory(),
                     new RawFormat.Factory());
