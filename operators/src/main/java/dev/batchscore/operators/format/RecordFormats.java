@@ -1,5 +1,6 @@
 package dev.batchscore.operators.format;
 
+import dev.batchscore.operators.format.avro.AvroFormat;
 import dev.batchscore.operators.format.json.JsonFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,7 +43,11 @@ public final class RecordFormats {
                                     + " tf-example, csv or raw. Each format's own options are"
                                     + " source.<format>.*.");
 
-    private static final List<Factory> FACTORIES = List.of(new JsonFormat.Factory());
+    private static final List<Factory> FACTORIES =
+            List.of(
+                    new JsonFormat.Factory(),
+                    new AvroFormat.Factory(),
+                    new AvroFormat.ConfluentFactory());
 
     /** The factories by name, in the order the options table lists them. */
     public static Map<String, Factory> factories() {
