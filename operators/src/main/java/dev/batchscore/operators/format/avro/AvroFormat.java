@@ -473,14 +473,14 @@ public final class AvroFormat implements RecordFormat {
     public boolean equals(Object o) {
         return o instanceof AvroFormat other
                 && name.equals(other.name)
-                && Objects.equals(schemaText, other.schemaText)
+                && Objects.equals(schema(), other.schema()) // the parsed schemas: text may differ
                 && Objects.equals(registryUrl, other.registryUrl)
                 && Objects.equals(userInfo, other.userInfo);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, schemaText, registryUrl);
+        return Objects.hash(name, schema(), registryUrl);
     }
 
     /** Names the schema and registry; never the user info. */
