@@ -33,6 +33,8 @@ final class SchemaRegistry {
     static int tries = 5;
     static long firstBackoffMillis = 200;
     static Duration requestTimeout = Duration.ofSeconds(30);
+    // Where the user info comes from when the option is unset; tests replace it.
+    static java.util.function.UnaryOperator<String> environment = System::getenv;
 
     /** The answer for an id: its schema, or why it is not one (404, not Avro). */
     record Entry(Schema schema, String problem) {}
@@ -94,7 +96,7 @@ final class SchemaRegistry {
                                 "Accept",
                                 "application/vnd.schemaregistry.v1+json, application/json")
                         .GET();
-        String auth = userInfo != null ? userInfo : System.getenv(AvroOptions.USER_INFO_ENV);
+        String auth = userInfo != null ? userInfo : environment.apply(AvroOptions.USER_INFO_ENV);
         if (auth != null && !auth.isEmpty()) {
             request.header(
                     "Authorization",

@@ -329,6 +329,26 @@ class AvroConfluentFormatTest {
         assertThat(registry.requests.get(0).authorization()).startsWith("Basic ");
     }
 
+    @Test
+    void withoutTheOptionTheUserInfoComesFromTheEnvironment() throws Exception {
+        registry.register(1, USER_V1);
+        var saved = SchemaRegistry.environment;
+        SchemaRegistry.environment =
+                name -> name.equals("BATCHSCORE_SCHEMA_REGISTRY_USER_INFO") ? "env:pw" : null;
+        try {
+            AvroFormat.confluent(registry.url(), null, null)
+                    .reader(USER_SPEC)
+                    .read(framed(1, user(USER_V1, "a", 1f, null)), new HashMap<>(), new Object[1]);
+        } finally {
+            SchemaRegistry.environment = saved;
+        }
+        assertThat(registry.requests.get(0).authorization())
+                .isEqualTo(
+                        "Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString("env:pw".getBytes(StandardCharsets.UTF_8)));
+    }
+
     private static String reason(RecordReader reader, byte[] value) {
         try {
             reader.read(value, new HashMap<>(), new Object[1]);
