@@ -21,9 +21,10 @@ import org.apache.avro.io.DecoderFactory;
 
 /**
  * Reads Avro record values for one task. One {@link Plan} per writer schema (one for {@code avro},
- * one per schema id seen for {@code avro-confluent}) holds the datum reader, the record it reuses
- * and where each model field and passthrough column is, so a record costs one decode into the
- * reused record and one look-up per field.
+ * one per schema id seen for {@code avro-confluent}) holds the datum reader ({@link
+ * DirectDatumReader} when the record is read as written, else the resolving {@link
+ * PrimitiveArrayDatumReader}), the record it reuses and where each model field and passthrough
+ * column is, so a record costs one decode into the reused record and one look-up per field.
  */
 final class AvroReader implements RecordReader {
     private static final int HEADER = 5; // Confluent wire format: magic byte 0, schema id
@@ -119,9 +120,15 @@ final class AvroReader implements RecordReader {
     private GenericRecord decode(Plan p, byte[] value, int offset) throws DecodeException {
         int length = value.length - offset;
         decoder = DecoderFactory.get().binaryDecoder(value, offset, length, decoder);
-        p.datumReader.maxElements = length;
         try {
-            GenericRecord record = p.datumReader.read(p.reuse, decoder);
+            GenericRecord record;
+            if (p.direct != null) {
+                p.direct.maxElements = length;
+                record = p.direct.read(p.reuse, decoder);
+            } else {
+                p.resolving.maxElements = length;
+                record = p.resolving.read(p.reuse, decoder);
+            }
             if (!decoder.isEnd()) {
                 int left = decoder.inputStream().available();
                 throw new DecodeException(
@@ -231,8 +238,10 @@ final class AvroReader implements RecordReader {
                 }
             }
         }
+        boolean same = writer == reader || writer.equals(reader);
         return new Plan(
-                new PrimitiveArrayDatumReader(writer, reader),
+                same ? new DirectDatumReader(reader) : null,
+                same ? null : new PrimitiveArrayDatumReader(writer, reader),
                 "record value is not Avro binary of schema " + writer.getFullName() + idText,
                 inputs,
                 positions,
@@ -281,7 +290,8 @@ final class AvroReader implements RecordReader {
 
     /** How values of one writer schema are read; or why none of them can be. */
     private static final class Plan {
-        final PrimitiveArrayDatumReader datumReader;
+        final DirectDatumReader direct; // writer schema = reader schema
+        final PrimitiveArrayDatumReader resolving; // else
         final String notBinary;
         final int[][] inputPositions;
         final int[] passthroughPositions;
@@ -290,12 +300,14 @@ final class AvroReader implements RecordReader {
         GenericRecord reuse;
 
         Plan(
-                PrimitiveArrayDatumReader datumReader,
+                DirectDatumReader direct,
+                PrimitiveArrayDatumReader resolving,
                 String notBinary,
                 int[][] inputPositions,
                 int[] passthroughPositions,
                 AvroTypes.Converter[] passthroughConverters) {
-            this.datumReader = datumReader;
+            this.direct = direct;
+            this.resolving = resolving;
             this.notBinary = notBinary;
             this.inputPositions = inputPositions;
             this.passthroughPositions = passthroughPositions;
@@ -304,7 +316,8 @@ final class AvroReader implements RecordReader {
         }
 
         Plan(String problem) {
-            this.datumReader = null;
+            this.direct = null;
+            this.resolving = null;
             this.notBinary = null;
             this.inputPositions = null;
             this.passthroughPositions = null;

@@ -330,6 +330,48 @@ class AvroConfluentFormatTest {
     }
 
     @Test
+    void theResolvingPathReadsWhatTheDirectPathReads() throws Exception {
+        // a reader schema other than the writer's sends records through Avro's resolving reader
+        String readerSchema =
+                REVIEW.replace(
+                        "{\"name\": \"id\", \"type\": \"long\"},",
+                        "{\"name\": \"id\", \"type\": \"long\"}, {\"name\": \"extra\","
+                                + " \"type\": \"string\", \"default\": \"\"},");
+        assertThat(readerSchema).contains("extra");
+        registry.register(1, REVIEW);
+        AvroFormat resolving = AvroFormat.confluent(registry.url(), null, readerSchema);
+        AvroFormat direct = AvroFormat.confluent(registry.url(), null, REVIEW);
+        List<PassthroughField> columns =
+                AvroFormat.avro(REVIEW).inferPassthrough(List.of(), Set.of());
+        ReaderSpec spec =
+                new ReaderSpec(
+                        List.of(
+                                field("embedding", DType.FLOAT, -1L),
+                                field("weights", DType.DOUBLE, -1L),
+                                field("tags", DType.STRING, -1L),
+                                field("age", DType.INT64)),
+                        Map.of("age", "author.age"),
+                        columns,
+                        null);
+        byte[] value = framed(1, review(5, "same"));
+        Map<String, Object> a = new HashMap<>();
+        Object[] rowA = new Object[columns.size()];
+        resolving.reader(spec).read(value, a, rowA);
+        Map<String, Object> b = new HashMap<>();
+        Object[] rowB = new Object[columns.size()];
+        direct.reader(spec).read(value, b, rowB);
+
+        assertThat(a).hasSize(4);
+        assertThat(a.get("embedding")).isEqualTo(new float[] {1f, 2f, 3f});
+        assertThat(a.get("weights")).isEqualTo(new double[] {0.5, 0.25});
+        assertThat(b.get("embedding")).isEqualTo(a.get("embedding"));
+        assertThat(b.get("weights")).isEqualTo(a.get("weights"));
+        assertThat(b.get("tags")).isEqualTo(a.get("tags")).isEqualTo(List.of("a", "b"));
+        assertThat(b.get("age")).isEqualTo(a.get("age")).isEqualTo(42);
+        assertThat(rowB).isEqualTo(rowA);
+    }
+
+    @Test
     void withoutTheOptionTheUserInfoComesFromTheEnvironment() throws Exception {
         registry.register(1, USER_V1);
         var saved = SchemaRegistry.environment;
