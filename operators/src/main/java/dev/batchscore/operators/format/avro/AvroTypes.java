@@ -342,7 +342,13 @@ final class AvroTypes {
      */
     static Converter converterFor(
             Schema schema, org.apache.flink.table.types.logical.LogicalType column) {
-        if (sameType(columnType(schema), column)) {
+        boolean same;
+        try {
+            same = sameType(columnType(schema), column);
+        } catch (FormatException e) {
+            same = false; // no column type of its own (recursive, too wide): text, if a STRING
+        }
+        if (same) {
             return converter(schema);
         }
         Schema s = nonNull(schema);

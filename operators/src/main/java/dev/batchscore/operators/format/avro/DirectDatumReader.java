@@ -70,9 +70,23 @@ final class DirectDatumReader {
             case DOUBLE:
                 return (old, in) -> in.readDouble();
             case STRING:
-                return (old, in) -> in.readString(old instanceof Utf8 u ? u : null);
+                return (old, in) -> {
+                    int length = length(in, "a string");
+                    Utf8 u = old instanceof Utf8 o ? o : new Utf8();
+                    u.setByteLength(length);
+                    in.readFixed(u.getBytes(), 0, length);
+                    return u;
+                };
             case BYTES:
-                return (old, in) -> in.readBytes(old instanceof ByteBuffer b ? b : null);
+                return (old, in) -> {
+                    int length = length(in, "a bytes value");
+                    ByteBuffer b =
+                            old instanceof ByteBuffer o && o.capacity() >= length
+                                    ? o.clear()
+                                    : ByteBuffer.allocate(length);
+                    in.readFixed(b.array(), b.arrayOffset(), length);
+                    return b.limit(length);
+                };
             case FIXED:
                 return (old, in) -> {
                     GenericData.Fixed f =
@@ -241,6 +255,21 @@ final class DirectDatumReader {
             }
             return out;
         };
+    }
+
+    /**
+     * A string's or bytes' length, checked against the value's before anything is allocated: a
+     * corrupt length is a bad record, not a gigabyte buffer.
+     */
+    private int length(BinaryDecoder in, String what) throws IOException {
+        long length = in.readLong();
+        if (length < 0) {
+            throw new AvroRuntimeException("Malformed data. Length is negative: " + length);
+        }
+        if (length > maxElements) {
+            throw new EOFException(what + " of " + length + " bytes");
+        }
+        return (int) length;
     }
 
     /** {@code n + l}, or EOF when the value is too short to hold that many entries. */

@@ -404,6 +404,14 @@ class AvroFormatTest {
                 .isEqualTo(
                         prefix
                                 + "truncated: its 8 bytes end inside the record (an array of 1048575 elements)");
+        // a corrupt length is refused before anything that long is allocated
+        assertThat(
+                        reason(
+                                small,
+                                new byte[] {(byte) 0x80, (byte) 0xa8, (byte) 0xd6, (byte) 0xb9, 7}))
+                .isEqualTo(
+                        prefix
+                                + "truncated: its 5 bytes end inside the record (a string of 1000000000 bytes)");
         byte[] trailing = Arrays.copyOf(good, good.length + 2);
         assertThat(reason(small, trailing))
                 .isEqualTo(
