@@ -1,5 +1,6 @@
 package dev.batchscore.operators.format;
 
+import dev.batchscore.operators.format.avro.AvroFormat;
 import dev.batchscore.operators.format.csv.CsvFormat;
 import dev.batchscore.operators.format.json.JsonFormat;
 import dev.batchscore.operators.format.protobuf.ProtobufFormat;
@@ -49,6 +50,8 @@ public final class RecordFormats {
     private static final List<Factory> FACTORIES =
             List.of(
                     new JsonFormat.Factory(),
+                    new AvroFormat.Factory(),
+                    new AvroFormat.ConfluentFactory(),
                     new ProtobufFormat.Factory(false),
                     new ProtobufFormat.Factory(true),
                     new TfExampleFormat.Factory(),
