@@ -52,10 +52,10 @@ import org.tensorflow.proto.FloatList;
 import org.tensorflow.proto.Int64List;
 
 /**
- * Every binary record format end to end: records written by the format's own library (Avro's
- * {@code GenericDatumWriter}, protobuf-java's {@code DynamicMessage} from a descriptor set,
- * TensorFlow Java's {@code Example} protos) with a bad-record corpus among them, a run stopped with
- * a savepoint half way and resumed, and then: every good record scored exactly once with
+ * Every binary record format end to end: records written by the format's own library (Avro's {@code
+ * GenericDatumWriter}, protobuf-java's {@code DynamicMessage} from a descriptor set, TensorFlow
+ * Java's {@code Example} protos) with a bad-record corpus among them, a run stopped with a
+ * savepoint half way and resumed, and then: every good record scored exactly once with
  * half_plus_two's exact score, every bad record once in the errors table with its reason, and the
  * passthrough columns typed by the format's schema. The ledger does not care about the format; this
  * proves it per format.
@@ -121,15 +121,20 @@ class FormatsITCase {
                         "avro",
                         id -> avro(AVRO_V1, id),
                         bad,
-                        List.of("--source.format", "avro", "--source.avro.schema", schema.toString()));
+                        List.of(
+                                "--source.format",
+                                "avro",
+                                "--source.avro.schema",
+                                schema.toString()));
         assertThat(t.column("at")).isEqualTo(Types.TimestampType.withZone());
         assertThat(t.column("kind")).isEqualTo(Types.StringType.get());
         assertThat(t.column("id")).isEqualTo(Types.LongType.get());
     }
 
     /**
-     * Confluent's wire format with the writer schema fetched from the registry by id; records of two
-     * schema versions in one run, read with v2 as the reader schema: v1 records get v2's default.
+     * Confluent's wire format with the writer schema fetched from the registry by id; records of
+     * two schema versions in one run, read with v2 as the reader schema: v1 records get v2's
+     * default.
      */
     @Test
     void avroConfluentWithTwoSchemaVersions(@InjectMiniCluster MiniCluster cluster)
@@ -160,8 +165,7 @@ class FormatsITCase {
                                 "--source.avro.schema",
                                 AVRO_V2.toString()));
         assertThat(t.column("channel")).isEqualTo(Types.StringType.get());
-        assertThat(t.rows)
-                .allSatisfy(r -> assertThat(r.getField("channel")).isEqualTo("web"));
+        assertThat(t.rows).allSatisfy(r -> assertThat(r.getField("channel")).isEqualTo("web"));
         assertThat(registry.requests)
                 .as("what the job asked the registry")
                 .contains("/schemas/ids/1", "/schemas/ids/2", "/schemas/ids/99");
@@ -190,13 +194,22 @@ class FormatsITCase {
                         .addMessageType(
                                 DescriptorProto.newBuilder()
                                         .setName("Point")
-                                        .addField(field("id", 1, FieldDescriptorProto.Type.TYPE_INT64))
-                                        .addField(field("x", 2, FieldDescriptorProto.Type.TYPE_FLOAT))
                                         .addField(
-                                                field("label", 3, FieldDescriptorProto.Type.TYPE_STRING)))
+                                                field(
+                                                        "id",
+                                                        1,
+                                                        FieldDescriptorProto.Type.TYPE_INT64))
+                                        .addField(
+                                                field("x", 2, FieldDescriptorProto.Type.TYPE_FLOAT))
+                                        .addField(
+                                                field(
+                                                        "label",
+                                                        3,
+                                                        FieldDescriptorProto.Type.TYPE_STRING)))
                         .build();
         Path descriptorSet = scratch.resolve("point.desc");
-        Files.write(descriptorSet, FileDescriptorSet.newBuilder().addFile(file).build().toByteArray());
+        Files.write(
+                descriptorSet, FileDescriptorSet.newBuilder().addFile(file).build().toByteArray());
         Descriptors.Descriptor point =
                 Descriptors.FileDescriptor.buildFrom(file, new Descriptors.FileDescriptor[0])
                         .findMessageTypeByName("Point");
@@ -223,7 +236,8 @@ class FormatsITCase {
                                 "--source.protobuf.message",
                                 "it.Point"));
         assertThat(t.column("label")).isEqualTo(Types.StringType.get());
-        assertThat(t.rows).allSatisfy(r -> assertThat(r.getField("label")).isEqualTo("p" + r.getField("id")));
+        assertThat(t.rows)
+                .allSatisfy(r -> assertThat(r.getField("label")).isEqualTo("p" + r.getField("id")));
     }
 
     @Test
@@ -271,7 +285,10 @@ class FormatsITCase {
         r.put("id", id);
         r.put("x", (float) (id * 0.25));
         r.put("at", 1_700_000_000_000L + id);
-        r.put("kind", new GenericData.EnumSymbol(schema.getField("kind").schema(), id % 2 == 0 ? "A" : "B"));
+        r.put(
+                "kind",
+                new GenericData.EnumSymbol(
+                        schema.getField("kind").schema(), id % 2 == 0 ? "A" : "B"));
         if (schema.getField("channel") != null) {
             r.put("channel", "web");
         }
@@ -333,8 +350,7 @@ class FormatsITCase {
         Path warehouse = scratch.resolve("warehouse-" + name);
         String table = "it.format_" + name.replace('-', '_');
 
-        List<String> args =
-                TestJobs.jobArgs(KAFKA, topic, model, warehouse, table, "streaming");
+        List<String> args = TestJobs.jobArgs(KAFKA, topic, model, warehouse, table, "streaming");
         args.addAll(formatArgs);
         args.addAll(ThrottlingInterceptor.jobArgs(40));
         args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 16, "100 ms"));
@@ -380,8 +396,7 @@ class FormatsITCase {
                             assertThat((String) r.getField(ScoredRows.ERROR_MESSAGE)).isNotBlank();
                         });
         return new Table(
-                rows,
-                resumed.catalogLoader().loadCatalog().loadTable(resumed.table()).schema());
+                rows, resumed.catalogLoader().loadCatalog().loadTable(resumed.table()).schema());
     }
 
     /**

@@ -161,8 +161,7 @@ class SqlITCase {
         List<Record> rows = rows("avro_wh", "hpt");
         rows.forEach(ExactlyOnce::assertHalfPlusTwo);
         assertThat(rows).hasSize(records);
-        assertThat(rows.stream().map(r -> r.getField("id")).distinct().count())
-                .isEqualTo(records);
+        assertThat(rows.stream().map(r -> r.getField("id")).distinct().count()).isEqualTo(records);
         assertThat(summary.calls()).isPositive().isLessThan(records / 4);
     }
 

@@ -2,8 +2,8 @@ package dev.batchscore.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchscore.pipeline.cli.Main;
 import dev.batchscore.operators.format.RecordFormats;
+import dev.batchscore.pipeline.cli.Main;
 import dev.batchscore.pipeline.config.BatchscoreOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -2,8 +2,8 @@ package dev.batchscore.examples.bench;
 
 import dev.batchscore.examples.ReferenceModels;
 import dev.batchscore.examples.demo.Demo;
-import dev.batchscore.operators.format.RecordFormats;
 import dev.batchscore.models.testing.HalfPlusTwo;
+import dev.batchscore.operators.format.RecordFormats;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

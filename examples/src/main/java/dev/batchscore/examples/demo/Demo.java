@@ -200,9 +200,7 @@ public final class Demo {
                 i -> {
                     String json = generator.next(i);
                     byte[] value =
-                            avro
-                                    ? ReviewAvro.encode(json)
-                                    : json.getBytes(StandardCharsets.UTF_8);
+                            avro ? ReviewAvro.encode(json) : json.getBytes(StandardCharsets.UTF_8);
                     if (i % 1000 == 999) {
                         // a truncated write, for the errors table
                         value = java.util.Arrays.copyOf(value, value.length / 2);

@@ -1,8 +1,5 @@
 package dev.batchscore.pipeline.cli;
 
-import dev.batchscore.operators.format.RecordFormat;
-import java.util.Map;
-
 import dev.batchscore.models.FieldSpec;
 import dev.batchscore.models.ModelDescription;
 import dev.batchscore.models.ModelOptions;
@@ -10,9 +7,11 @@ import dev.batchscore.models.ModelRegistry;
 import dev.batchscore.models.ModelSummary;
 import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.TensorSpec;
+import dev.batchscore.operators.format.RecordFormat;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,15 +61,8 @@ final class InspectCommand extends Cli.Command {
                     "also print each tensor's graph name; with an error, print its stack trace")
     boolean verbose;
 
-    @Option(
-            names = "--source.format",
-            paramLabel = "FORMAT",
-            description =
-                    "also print, per signature, what a record of this source.format must carry"
-                            + " (with the format's own --source.<format>.<key> options)")
-    String format;
-
-    @picocli.CommandLine.Unmatched List<String> formatOptions = new java.util.ArrayList<>();
+    /** With a format: what its records must carry, per signature. */
+    @Mixin FormatArgs format;
 
     InspectCommand(Cli.Io io) {
         super(io);
@@ -85,10 +77,7 @@ final class InspectCommand extends Cli.Command {
         }
         try (SavedModel loaded =
                 ModelRegistry.acquire(model, ModelOptions.defaults().withTags(tags.tags))) {
-            RecordFormat recordFormat =
-                    format == null
-                            ? null
-                            : FormatArgs.create(FormatArgs.parse(format, formatOptions, "inspect"));
+            RecordFormat recordFormat = format.given() ? FormatArgs.create(format.keys()) : null;
             print(model, ModelSummary.of(loaded), verbose, recordFormat, io.out());
         }
         return 0;

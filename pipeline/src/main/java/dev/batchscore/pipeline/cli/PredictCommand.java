@@ -8,18 +8,10 @@ import dev.batchscore.models.SavedModel;
 import dev.batchscore.models.ScoreResult;
 import dev.batchscore.operators.format.DecodeException;
 import dev.batchscore.operators.format.RecordFormat;
-import dev.batchscore.operators.format.RecordFormats;
 import dev.batchscore.operators.format.RecordReader;
 import dev.batchscore.operators.format.json.JsonRecordDecoder;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -104,16 +96,8 @@ final class PredictCommand extends Cli.Command {
                             + " line, or an Avro container file (.avro); '-' reads stdin")
     String input;
 
-    @Option(
-            names = "--source.format",
-            paramLabel = "FORMAT",
-            description =
-                    "how records are encoded, as the job's source.format: json (default), csv, or"
-                            + " avro (an .avro container file, read with its own schema)")
-    String format;
-
-    /** The format's own options, spelled like the job's keys ({@code --source.csv.columns a,b}). */
-    @picocli.CommandLine.Unmatched List<String> formatOptions = new ArrayList<>();
+    /** json (default), csv, or avro (an .avro container file, read with its own schema). */
+    @Mixin FormatArgs format;
 
     PredictCommand(Cli.Io io) {
         super(io);
@@ -129,9 +113,10 @@ final class PredictCommand extends Cli.Command {
             throw new IllegalArgumentException(
                     "predict needs --input, e.g. --input records.jsonl (or - for stdin)");
         }
-        Map<String, String> options = FormatArgs.parse(format, formatOptions, "predict");
+        Map<String, String> options = format.keys();
         return predict(
-                model, signature, tags.tags, batchSize, input, options, io.in(), io.out(), io.err());
+                model, signature, tags.tags, batchSize, input, options, io.in(), io.out(),
+                io.err());
     }
 
     /** As the full form, with JSON Lines input. */
@@ -199,9 +184,6 @@ final class PredictCommand extends Cli.Command {
                 return 1;
             }
             return 0;
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "cannot read --input " + input + ": " + e.getMessage(), e);
         }
     }
 

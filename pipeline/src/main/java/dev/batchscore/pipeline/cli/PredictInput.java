@@ -85,9 +85,7 @@ final class PredictInput implements AutoCloseable {
             return new PredictInput(format, reader, null);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(
-                    "--input "
-                            + input
-                            + " does not exist; give a JSON Lines file or - for stdin");
+                    "--input " + input + " does not exist; give a JSON Lines file or - for stdin");
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "cannot read --input " + input + ": " + e.getMessage(), e);
