@@ -35,6 +35,26 @@ public final class RecordFormats {
          * key.
          */
         RecordFormat create(ReadableConfig options);
+
+        /** The factory of a format without options of its own. */
+        static Factory of(String name, java.util.function.Supplier<RecordFormat> make) {
+            return new Factory() {
+                @Override
+                public String name() {
+                    return name;
+                }
+
+                @Override
+                public List<ConfigOption<?>> options() {
+                    return List.of();
+                }
+
+                @Override
+                public RecordFormat create(ReadableConfig options) {
+                    return make.get();
+                }
+            };
+        }
     }
 
     public static final ConfigOption<String> SOURCE_FORMAT =
@@ -49,14 +69,14 @@ public final class RecordFormats {
 
     private static final List<Factory> FACTORIES =
             List.of(
-                    new JsonFormat.Factory(),
+                    Factory.of(JsonFormat.NAME, JsonFormat::new),
                     new AvroFormat.Factory(),
                     new AvroFormat.ConfluentFactory(),
                     new ProtobufFormat.Factory(false),
                     new ProtobufFormat.Factory(true),
-                    new TfExampleFormat.Factory(),
+                    Factory.of(TfExampleFormat.NAME, TfExampleFormat::new),
                     new CsvFormat.Factory(),
-                    new RawFormat.Factory());
+                    Factory.of(RawFormat.NAME, RawFormat::new));
 
     /** The factories by name, in the order the options table lists them. */
     public static Map<String, Factory> factories() {

@@ -7,7 +7,6 @@ import dev.batchscore.models.FieldSpec;
 import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.format.FormatException;
 import dev.batchscore.operators.format.RecordFormat;
-import dev.batchscore.operators.format.RecordFormats;
 import dev.batchscore.operators.format.RecordReader;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.ReadableConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,24 +30,6 @@ public final class JsonFormat implements RecordFormat {
     private static final Logger LOG = LoggerFactory.getLogger(JsonFormat.class);
 
     public static final String NAME = "json";
-
-    /** Makes the JSON format; it has no options of its own. */
-    public static final class Factory implements RecordFormats.Factory {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public List<ConfigOption<?>> options() {
-            return List.of();
-        }
-
-        @Override
-        public RecordFormat create(ReadableConfig options) {
-            return new JsonFormat();
-        }
-    }
 
     @Override
     public String name() {

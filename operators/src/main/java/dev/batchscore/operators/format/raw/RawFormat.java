@@ -6,7 +6,6 @@ import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.format.DecodeException;
 import dev.batchscore.operators.format.FormatException;
 import dev.batchscore.operators.format.RecordFormat;
-import dev.batchscore.operators.format.RecordFormats;
 import dev.batchscore.operators.format.RecordReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -16,8 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.ReadableConfig;
 
 /**
  * {@code source.format: raw}: the whole value is the model's one DT_STRING input, as bytes (an
@@ -28,24 +25,6 @@ public final class RawFormat implements RecordFormat {
     private static final long serialVersionUID = 1L;
 
     public static final String NAME = "raw";
-
-    /** Makes the raw format; it has no options of its own. */
-    public static final class Factory implements RecordFormats.Factory {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public List<ConfigOption<?>> options() {
-            return List.of();
-        }
-
-        @Override
-        public RecordFormat create(ReadableConfig options) {
-            return new RawFormat();
-        }
-    }
 
     @Override
     public String name() {

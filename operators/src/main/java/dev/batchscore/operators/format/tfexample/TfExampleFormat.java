@@ -5,7 +5,6 @@ import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.format.DecodeException;
 import dev.batchscore.operators.format.FormatException;
 import dev.batchscore.operators.format.RecordFormat;
-import dev.batchscore.operators.format.RecordFormats;
 import dev.batchscore.operators.format.RecordReader;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,8 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.flink.configuration.ConfigOption;
-import org.apache.flink.configuration.ReadableConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.proto.Example;
@@ -36,24 +33,6 @@ public final class TfExampleFormat implements RecordFormat {
     private static final Logger LOG = LoggerFactory.getLogger(TfExampleFormat.class);
 
     public static final String NAME = "tf-example";
-
-    /** Makes the tf.Example format; it has no options of its own. */
-    public static final class Factory implements RecordFormats.Factory {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public List<ConfigOption<?>> options() {
-            return List.of();
-        }
-
-        @Override
-        public RecordFormat create(ReadableConfig options) {
-            return new TfExampleFormat();
-        }
-    }
 
     @Override
     public String name() {
