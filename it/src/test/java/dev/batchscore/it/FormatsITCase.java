@@ -184,6 +184,58 @@ class FormatsITCase {
                                                                                                 .UTF_8))));
     }
 
+    /**
+     * A registry that does not answer is not a bad record: the run fails with one line naming the
+     * registry's URL, after retries, and commits nothing of the records it could not read.
+     */
+    @Test
+    void unreachableRegistryFailsTheRunNamingItsUrl() throws Exception {
+        String topic = "format-registry-down";
+        KAFKA.createTopic(topic, PARTITIONS);
+        List<byte[]> values = new ArrayList<>();
+        for (long id = 0; id < 50; id++) {
+            values.add(confluent(1, avro(AVRO_V1, id)));
+        }
+        KAFKA.produceBytes(topic, PARTITIONS, values);
+        String down;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            down = "http://127.0.0.1:" + socket.getLocalPort(); // closed once this block ends
+        }
+        Path warehouse = scratch.resolve("warehouse-registry-down");
+        List<String> args =
+                TestJobs.jobArgs(KAFKA, topic, model, warehouse, "it.registry_down", "streaming");
+        args.addAll(
+                List.of(
+                        "--source.format",
+                        "avro-confluent",
+                        "--source.avro-confluent.url",
+                        down,
+                        "--source.avro.schema",
+                        AVRO_V1.toString(),
+                        "--execution.restart.max-attempts",
+                        "0"));
+        args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 16, "100 ms"));
+        JobPlan plan = TestJobs.plan(args);
+        Throwable failure = null;
+        try {
+            TestJobs.run(plan);
+        } catch (Exception e) {
+            failure = e;
+        }
+        assertThat(failure).as("the run fails").isNotNull();
+        List<String> messages = new ArrayList<>();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            messages.add(String.valueOf(t.getMessage()));
+        }
+        assertThat(messages)
+                .as("the failure's causes")
+                .anySatisfy(m -> assertThat(m).contains(down).doesNotContain("\n"));
+        assertThat(ExactlyOnce.rows(plan)).as("rows committed").isEmpty();
+        org.apache.iceberg.Table errors =
+                plan.catalogLoader().loadCatalog().loadTable(plan.errorsTable());
+        assertThat(ExactlyOnce.rows(errors)).as("no record was dead-lettered").isEmpty();
+    }
+
     @Test
     void protobuf(@InjectMiniCluster MiniCluster cluster) throws Exception {
         FileDescriptorProto file =
@@ -352,7 +404,9 @@ class FormatsITCase {
 
         List<String> args = TestJobs.jobArgs(KAFKA, topic, model, warehouse, table, "streaming");
         args.addAll(formatArgs);
-        args.addAll(ThrottlingInterceptor.jobArgs(40));
+        // 5 records per poll, 100 ms each: ~6 s per reader for 300 records, so a stop after the
+        // first 200 ms checkpoint lands well before the end even on a busy machine.
+        args.addAll(ThrottlingInterceptor.jobArgs(100));
         args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 16, "100 ms"));
         JobPlan plan = TestJobs.plan(args);
         JobClient first = TestJobs.submit(plan, table + " first");
