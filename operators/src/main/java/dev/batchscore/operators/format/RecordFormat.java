@@ -74,6 +74,27 @@ public interface RecordFormat extends Serializable {
         }
 
         /**
+         * One line per model field for {@code inspect}: {@code <noun> '<record field>': <what> (for
+         * <the field's type>)}.
+         */
+        public List<String> describe(
+                String noun, java.util.function.Function<FieldSpec, String> what) {
+            List<String> out = new java.util.ArrayList<>();
+            for (FieldSpec field : fields) {
+                out.add(
+                        noun
+                                + " '"
+                                + fieldFor(field.name())
+                                + "': "
+                                + what.apply(field)
+                                + " (for "
+                                + field.describeType()
+                                + ")");
+            }
+            return out;
+        }
+
+        /**
          * The record field (a path such as {@code a.b} where the format has nesting) a model field
          * reads.
          */

@@ -372,24 +372,15 @@ public final class AvroFormat implements RecordFormat {
 
     @Override
     public List<String> describeInputs(ReaderSpec spec) {
-        List<String> out = new ArrayList<>();
-        for (FieldSpec field : spec.fields()) {
-            String kinds = AvroTypes.kindsFor(field.dtype());
-            boolean scalar = field.rowShape().stream().allMatch(d -> d == 1L);
-            String what =
-                    field.rowShape().isEmpty()
+        return spec.describe(
+                "Avro field",
+                field -> {
+                    String kinds = AvroTypes.kindsFor(field.dtype());
+                    boolean scalar = field.rowShape().stream().allMatch(d -> d == 1L);
+                    return field.rowShape().isEmpty()
                             ? kinds
                             : scalar ? kinds + " (or an array of them)" : "array of " + kinds;
-            out.add(
-                    "Avro field '"
-                            + spec.fieldFor(field.name())
-                            + "': "
-                            + what
-                            + " (for "
-                            + field.describeType()
-                            + ")");
-        }
-        return out;
+                });
     }
 
     @Override

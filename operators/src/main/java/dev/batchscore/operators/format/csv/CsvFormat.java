@@ -246,18 +246,7 @@ public final class CsvFormat implements RecordFormat {
 
     @Override
     public List<String> describeInputs(ReaderSpec spec) {
-        List<String> out = new ArrayList<>();
-        for (FieldSpec field : spec.fields()) {
-            out.add(
-                    "CSV column '"
-                            + spec.fieldFor(field.name())
-                            + "': "
-                            + CsvValues.wanted(field)
-                            + " (for "
-                            + field.describeType()
-                            + ")");
-        }
-        return out;
+        return spec.describe("CSV column", CsvValues::wanted);
     }
 
     @Override

@@ -188,18 +188,7 @@ public final class JsonFormat implements RecordFormat {
 
     @Override
     public List<String> describeInputs(ReaderSpec spec) {
-        List<String> out = new ArrayList<>();
-        for (FieldSpec field : spec.fields()) {
-            out.add(
-                    "JSON field '"
-                            + spec.fieldFor(field.name())
-                            + "': "
-                            + jsonKind(field)
-                            + " (for "
-                            + field.describeType()
-                            + ")");
-        }
-        return out;
+        return spec.describe("JSON field", JsonFormat::jsonKind);
     }
 
     @Override

@@ -278,19 +278,9 @@ public final class ProtobufFormat implements RecordFormat {
 
     @Override
     public List<String> describeInputs(ReaderSpec spec) {
-        List<String> out = new ArrayList<>();
-        for (FieldSpec field : spec.fields()) {
-            out.add(
-                    "Protobuf field '"
-                            + spec.fieldFor(field.name())
-                            + "': "
-                            + (field.rowShape().isEmpty() ? "" : "repeated ")
-                            + leafKind(field.dtype())
-                            + " (for "
-                            + field.describeType()
-                            + ")");
-        }
-        return out;
+        return spec.describe(
+                "Protobuf field",
+                field -> (field.rowShape().isEmpty() ? "" : "repeated ") + leafKind(field.dtype()));
     }
 
     @Override
