@@ -444,7 +444,7 @@ public final class AvroFormat implements RecordFormat {
                 var decoder =
                         org.apache.avro.io.DecoderFactory.get()
                                 .binaryDecoder(v, offset, v.length - offset, null);
-                r.maxElements = v.length;
+                r.maxElements(v.length);
                 Object record = r.read(null, decoder);
                 if (!decoder.isEnd()) {
                     return null;

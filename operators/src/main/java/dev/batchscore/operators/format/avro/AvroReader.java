@@ -123,10 +123,10 @@ final class AvroReader implements RecordReader {
         try {
             GenericRecord record;
             if (p.direct != null) {
-                p.direct.maxElements = length;
+                p.direct.maxElements(length);
                 record = p.direct.read(p.reuse, decoder);
             } else {
-                p.resolving.maxElements = length;
+                p.resolving.maxElements(length);
                 record = p.resolving.read(p.reuse, decoder);
             }
             if (!decoder.isEnd()) {

@@ -4,7 +4,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,14 +34,16 @@ final class DirectDatumReader {
 
     private final Read root;
     private final Map<String, Read> records = new HashMap<>();
-    private float[] floats = new float[64];
-    private double[] doubles = new double[64];
-    private int[] ints = new int[64];
-    private long[] longs = new long[64];
-    private boolean[] booleans = new boolean[64];
+    private final PrimitiveArrays primitives = new PrimitiveArrays();
 
     /** The length of the value being read: no array or map can have more entries. */
-    int maxElements = Integer.MAX_VALUE;
+    private int maxElements = Integer.MAX_VALUE;
+
+    /** The length of the value about to be read: no string, bytes or array can be longer. */
+    void maxElements(int length) {
+        maxElements = length;
+        primitives.maxElements = length;
+    }
 
     DirectDatumReader(Schema schema) {
         root = compile(schema);
@@ -125,7 +126,7 @@ final class DirectDatumReader {
                     return (old, in) -> {
                         Map<Utf8, Object> out = new HashMap<>();
                         for (long l = in.readMapStart(); l > 0; l = in.mapNext()) {
-                            checkCount(out.size(), l);
+                            primitives.count(out.size(), l);
                             for (long i = 0; i < l; i++) {
                                 Utf8 key = in.readString(null);
                                 out.put(key, value.read(null, in));
@@ -166,89 +167,16 @@ final class DirectDatumReader {
 
     private Read array(Schema s) {
         Schema element = s.getElementType();
-        if (element.getLogicalType() == null) {
-            switch (element.getType()) {
-                case FLOAT:
-                    return (old, in) -> {
-                        int n = 0;
-                        for (long l = in.readArrayStart(); l > 0; l = in.arrayNext()) {
-                            int end = checkCount(n, l);
-                            if (end > floats.length) {
-                                floats = Arrays.copyOf(floats, Math.max(end, floats.length * 2));
-                            }
-                            for (; n < end; n++) {
-                                floats[n] = in.readFloat();
-                            }
-                        }
-                        return Arrays.copyOf(floats, n);
-                    };
-                case DOUBLE:
-                    return (old, in) -> {
-                        int n = 0;
-                        for (long l = in.readArrayStart(); l > 0; l = in.arrayNext()) {
-                            int end = checkCount(n, l);
-                            if (end > doubles.length) {
-                                doubles = Arrays.copyOf(doubles, Math.max(end, doubles.length * 2));
-                            }
-                            for (; n < end; n++) {
-                                doubles[n] = in.readDouble();
-                            }
-                        }
-                        return Arrays.copyOf(doubles, n);
-                    };
-                case INT:
-                    return (old, in) -> {
-                        int n = 0;
-                        for (long l = in.readArrayStart(); l > 0; l = in.arrayNext()) {
-                            int end = checkCount(n, l);
-                            if (end > ints.length) {
-                                ints = Arrays.copyOf(ints, Math.max(end, ints.length * 2));
-                            }
-                            for (; n < end; n++) {
-                                ints[n] = in.readInt();
-                            }
-                        }
-                        return Arrays.copyOf(ints, n);
-                    };
-                case LONG:
-                    return (old, in) -> {
-                        int n = 0;
-                        for (long l = in.readArrayStart(); l > 0; l = in.arrayNext()) {
-                            int end = checkCount(n, l);
-                            if (end > longs.length) {
-                                longs = Arrays.copyOf(longs, Math.max(end, longs.length * 2));
-                            }
-                            for (; n < end; n++) {
-                                longs[n] = in.readLong();
-                            }
-                        }
-                        return Arrays.copyOf(longs, n);
-                    };
-                case BOOLEAN:
-                    return (old, in) -> {
-                        int n = 0;
-                        for (long l = in.readArrayStart(); l > 0; l = in.arrayNext()) {
-                            int end = checkCount(n, l);
-                            if (end > booleans.length) {
-                                booleans =
-                                        Arrays.copyOf(booleans, Math.max(end, booleans.length * 2));
-                            }
-                            for (; n < end; n++) {
-                                booleans[n] = in.readBoolean();
-                            }
-                        }
-                        return Arrays.copyOf(booleans, n);
-                    };
-                default:
-                    break;
-            }
+        if (PrimitiveArrays.applies(element)) {
+            Schema.Type type = element.getType();
+            return (old, in) -> primitives.read(type, in);
         }
         Read read = compile(element);
         return (old, in) -> {
             // a new list per record: a model input may keep it after the next record is read
             List<Object> out = new ArrayList<>();
             for (long l = in.readArrayStart(); l > 0; l = in.arrayNext()) {
-                checkCount(out.size(), l);
+                primitives.count(out.size(), l);
                 for (long i = 0; i < l; i++) {
                     out.add(read.read(null, in));
                 }
@@ -270,14 +198,6 @@ final class DirectDatumReader {
             throw new EOFException(what + " of " + length + " bytes");
         }
         return (int) length;
-    }
-
-    /** {@code n + l}, or EOF when the value is too short to hold that many entries. */
-    private int checkCount(int n, long l) throws EOFException {
-        if (l > maxElements - (long) n) {
-            throw new EOFException("an array of " + (n + l) + " elements");
-        }
-        return (int) (n + l);
     }
 
     private static int checkIndex(int i, int n) {
