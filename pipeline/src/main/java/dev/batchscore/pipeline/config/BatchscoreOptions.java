@@ -185,9 +185,10 @@ public final class BatchscoreOptions {
                     .mapType()
                     .noDefaultValue()
                     .withDescription(
-                            "Prefix: model.input.<name>: <json field> reads the signature input (or"
-                                    + " tf.Example feature) <name> from that JSON field. Unmapped"
-                                    + " inputs read the field of their own name.");
+                            "Prefix: model.input.<name>: <field> reads the signature input (or"
+                                    + " tf.Example feature) <name> from that record field (a.b for a"
+                                    + " nested one, in any source.format). Unmapped inputs read the"
+                                    + " field of their own name.");
 
     public static final ConfigOption<Integer> MODEL_INTRA_OP_THREADS =
             ConfigOptions.key("model.intra-op-threads")
@@ -233,11 +234,12 @@ public final class BatchscoreOptions {
                     .asList()
                     .noDefaultValue()
                     .withDescription(
-                            "JSON fields copied to the table next to the model outputs, as name or"
-                                    + " name:type (string, long, double, boolean). Default: the"
+                            "Record fields copied to the table next to the model outputs, as name"
+                                    + " or name:type (string, long, double, boolean; with Avro and"
+                                    + " Protobuf the type comes from the schema). Default: the"
                                     + " existing table's non-output columns, else every top-level"
-                                    + " field of the first records of the topic that is not a model"
-                                    + " input.");
+                                    + " field of the record (by the schema, or of the first records"
+                                    + " of the topic) that is not a model input.");
 
     // ---------------------------------------------------------------- sink
 
