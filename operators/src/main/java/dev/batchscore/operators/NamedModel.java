@@ -39,6 +39,11 @@ public record NamedModel(String name, Role role, ScoringSpec spec) implements Se
     public NamedModel {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(spec, "spec");
+        checkName(name);
+    }
+
+    /** Refuses a name that cannot prefix a column, in one line. */
+    public static void checkName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(
                     "model name '"
