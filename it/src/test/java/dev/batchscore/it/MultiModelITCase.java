@@ -144,9 +144,9 @@ class MultiModelITCase {
         assertRows(ExactlyOnce.rows(ran.plan()));
         assertShadowErrors(ran.plan());
         // The shadow's failures are not the run's: every record was scored.
-        assertThat(ran.result().getAccumulatorResult("batchscore.recordsScored"))
+        assertThat((Object) ran.result().getAccumulatorResult("batchscore.recordsScored"))
                 .isEqualTo((long) RECORDS);
-        assertThat(ran.result().getAccumulatorResult("batchscore.recordsDeadLettered"))
+        assertThat((Object) ran.result().getAccumulatorResult("batchscore.recordsDeadLettered"))
                 .isEqualTo(0L);
         List<ModelAgreement> agreement = ModelAgreement.of(ran.result(), ran.plan().spec());
         assertThat(agreement).hasSize(1);
