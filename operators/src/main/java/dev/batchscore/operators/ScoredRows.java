@@ -27,6 +27,11 @@ import org.apache.flink.table.types.logical.VarCharType;
  * _source_partition INT, _source_offset BIGINT, _source_timestamp TIMESTAMP_LTZ(3), _model STRING,
  * _model_version STRING, _scored_at TIMESTAMP_LTZ(6), _pipeline_id STRING, _run_id STRING}.
  *
+ * <p>A spec with several models ({@link ScoringSpec#models}) writes, after the passthrough fields,
+ * each model's outputs as {@code <name>_<output>} (models in name order), then the ensemble column
+ * if any; its metadata has {@code <name>_model_version} per model in place of {@code
+ * _model_version}, and {@code _model} holds the models' names joined by commas.
+ *
  * <p>Output column types follow the tensor dtype (FLOAT, DOUBLE, INT32 to INT, INT64 to BIGINT,
  * BOOL to BOOLEAN, STRING); a per-row scalar or {@code [1]} is a scalar column, any other per-row
  * shape is an {@code ARRAY} of the element type holding the row-major flattened values.
@@ -66,8 +71,29 @@ public final class ScoredRows {
         for (PassthroughField p : spec.passthrough()) {
             addUnique(fields, names, new RowField(p.name(), p.columnType()), "passthrough field");
         }
-        for (TensorSpec out : spec.outputs()) {
-            addUnique(fields, names, new RowField(out.key(), outputType(out)), "model output");
+        if (spec.multiModel()) {
+            for (NamedModel m : spec.models()) {
+                for (TensorSpec out : m.spec().outputs()) {
+                    addUnique(
+                            fields,
+                            names,
+                            new RowField(m.column(out.key()), outputType(out)),
+                            "output of model '" + m.name() + "'");
+                }
+            }
+            if (spec.ensemble() != null) {
+                TensorSpec combined = spec.ensemble().check(spec.models());
+                addUnique(
+                        fields,
+                        names,
+                        new RowField(
+                                spec.ensemble().column(), spec.ensemble().columnType(combined)),
+                        "ensemble.output");
+            }
+        } else {
+            for (TensorSpec out : spec.outputs()) {
+                addUnique(fields, names, new RowField(out.key(), outputType(out)), "model output");
+            }
         }
         addUnique(
                 fields,
@@ -86,11 +112,23 @@ public final class ScoredRows {
                 names,
                 new RowField(MODEL, new VarCharType(false, VarCharType.MAX_LENGTH)),
                 "metadata");
-        addUnique(
-                fields,
-                names,
-                new RowField(MODEL_VERSION, new VarCharType(false, VarCharType.MAX_LENGTH)),
-                "metadata");
+        if (spec.multiModel()) {
+            // One version column per model rather than a map: see versionColumns().
+            for (NamedModel m : spec.models()) {
+                addUnique(
+                        fields,
+                        names,
+                        new RowField(
+                                m.versionColumn(), new VarCharType(false, VarCharType.MAX_LENGTH)),
+                        "metadata");
+            }
+        } else {
+            addUnique(
+                    fields,
+                    names,
+                    new RowField(MODEL_VERSION, new VarCharType(false, VarCharType.MAX_LENGTH)),
+                    "metadata");
+        }
         addUnique(
                 fields,
                 names,
@@ -107,6 +145,31 @@ public final class ScoredRows {
                 new RowField(RUN_ID, new VarCharType(false, VarCharType.MAX_LENGTH)),
                 "metadata");
         return new RowType(false, fields);
+    }
+
+    /**
+     * The columns a multi-model spec writes from its models: each model's prefixed outputs, the
+     * ensemble column and each model's {@code <name>_model_version}; empty for a one-model spec.
+     *
+     * <p>Why a version column per model and not one {@code MAP<STRING, STRING>}: the set of models
+     * is fixed when the run is planned, like their outputs, so the columns are too; a plain column
+     * is queried the same way in Spark, Trino, DuckDB and Flink ({@code WHERE
+     * challenger_model_version = '4'}) where map access differs per engine; Iceberg keeps min/max
+     * statistics for it, so such a filter prunes data files; and it sits beside the model's other
+     * prefixed columns.
+     */
+    public static List<String> multiModelColumns(ScoringSpec spec) {
+        List<String> out = new ArrayList<>();
+        for (NamedModel m : spec.models()) {
+            for (TensorSpec t : m.spec().outputs()) {
+                out.add(m.column(t.key()));
+            }
+            out.add(m.versionColumn());
+        }
+        if (spec.ensemble() != null) {
+            out.add(spec.ensemble().column());
+        }
+        return out;
     }
 
     /**

@@ -16,9 +16,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.apache.flink.api.common.accumulators.DoubleCounter;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -76,6 +78,12 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     /** Records dropped before decoding because the pipeline had committed them already. */
     public static final String ACC_ALREADY_COMMITTED = "batchscore.recordsAlreadyCommitted";
 
+    /**
+     * Several models, {@code errors.on-model-failure: null-outputs}: records written (and counted
+     * as scored) with a champion model's columns null because that model could not score them.
+     */
+    public static final String ACC_MODEL_FAILED = "batchscore.recordsModelFailed";
+
     private final ScoringSpec spec;
     private final PositionSet committed;
 
@@ -111,6 +119,9 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     private transient Histogram batchSize;
     private transient Histogram inferenceLatencyMs;
     private transient volatile long modelLoadTimeMs;
+    // Several models (spec.multiModel()); null for the one-model path above.
+    private transient Models multi;
+    private transient LongCounter modelFailedAcc;
 
     public ScoringFunction(ScoringSpec spec) {
         this(spec, PositionSet.empty());
@@ -130,6 +141,37 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         RowType scoredType = ScoredRows.scoredRowType(spec);
         scoredArity = scoredType.getFieldCount();
 
+        if (spec.multiModel()) {
+            multi = openModels(scoredType);
+            modelName = StringData.fromString(spec.modelName());
+            pipelineId = StringData.fromString(spec.pipelineId());
+            runId = StringData.fromString(spec.runId());
+            modelVersion = StringData.fromString(multi.versionSummary());
+            openMetrics();
+            modelFailedAcc = accumulator(ACC_MODEL_FAILED);
+            for (ShadowAgreement a : multi.agreements) {
+                multi.agreementRows.add(accumulator(a.rowsAccumulator()));
+                DoubleCounter sum = new DoubleCounter();
+                getRuntimeContext().addAccumulator(a.sumAccumulator(), sum);
+                multi.agreementSums.add(sum);
+            }
+            for (int k = 0; k < multi.size(); k++) {
+                multi.shadowFailed[k] =
+                        multi.models.get(k).shadow()
+                                ? accumulator(
+                                        ShadowAgreement.failedAccumulator(
+                                                multi.models.get(k).name()))
+                                : null;
+            }
+            LOG.info(
+                    "Models {} ready ({}) in {} ms; reading {} fields {} once per record",
+                    spec.modelName(),
+                    multi.versionSummary(),
+                    modelLoadTimeMs,
+                    spec.format().name(),
+                    multi.unionKeys);
+            return;
+        }
         long start = System.nanoTime();
         // A model on object storage (s3://, gs://, hdfs://...) is copied to local disk once per
         // TaskManager; every slot and restart on it then shares the copy and the loaded model.
@@ -180,6 +222,20 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                                 ? Long.toString(model.describe().version().getAsLong())
                                 : "unversioned");
 
+        openMetrics();
+        LOG.info(
+                "Model {} version {} from {} ready for signature '{}' in {} ms; inputs {} read {} fields {}",
+                spec.modelName(),
+                modelVersion,
+                model.exportDir(),
+                spec.signature(),
+                modelLoadTimeMs,
+                inputNames,
+                spec.format().name(),
+                recordFields);
+    }
+
+    private void openMetrics() {
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         recordsRead = metrics.counter("recordsRead");
         recordsScored = metrics.counter("recordsScored");
@@ -199,17 +255,6 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                 metrics.histogram(
                         "inferenceLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         metrics.gauge("modelLoadTimeMs", () -> modelLoadTimeMs);
-
-        LOG.info(
-                "Model {} version {} from {} ready for signature '{}' in {} ms; inputs {} read {} fields {}",
-                spec.modelName(),
-                modelVersion,
-                model.exportDir(),
-                spec.signature(),
-                modelLoadTimeMs,
-                inputNames,
-                spec.format().name(),
-                recordFields);
     }
 
     private LongCounter accumulator(String name) {
@@ -265,6 +310,9 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         List<Object[]> decoded = new ArrayList<>(batch.size());
         List<Map<String, Object>> inputs = new ArrayList<>(batch.size());
         long[] skipped = {0};
+        if (multi != null) {
+            return mapModels(batch, now);
+        }
         for (KafkaRecord record : batch) {
             if (record.value != null && record.value.length > policy.maxRecordBytes()) {
                 // Checked before parsing: an oversize value is a producer bug, and parsing it would
@@ -425,6 +473,16 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
 
     private RowData errorRow(
             KafkaRecord record, RecordError.Stage stage, String message, TimestampData now) {
+        return errorRow(record, stage, message, now, modelName, modelVersion);
+    }
+
+    private RowData errorRow(
+            KafkaRecord record,
+            RecordError.Stage stage,
+            String message,
+            TimestampData now,
+            StringData modelName,
+            StringData modelVersion) {
         return GenericRowData.of(
                 StringData.fromString(record.topic),
                 record.partition,
@@ -440,8 +498,508 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                 runId);
     }
 
+    // ---------------------------------------------------------------- several models
+
+    /** Per-task state of a multi-model spec: every model, its scorer and where its inputs are. */
+    private static final class Models {
+        final List<NamedModel> models;
+        final SavedModel[] loaded;
+        final BatchScorer[] scorers;
+        final String[][] inputNames;
+        // Per model, per input: the key of the union reader's map the value is under.
+        final String[][] unionKey;
+        final String[][] outputKeys;
+        final List<List<Function<Object, Object>>> converters = new ArrayList<>();
+        final StringData[] names;
+        final StringData[] versions;
+        final int[] champions;
+        final LongCounter[] shadowFailed;
+        final List<ShadowAgreement> agreements = new ArrayList<>();
+        int[][] agreementIdx;
+        final List<LongCounter> agreementRows = new ArrayList<>();
+        final List<DoubleCounter> agreementSums = new ArrayList<>();
+        Ensemble ensemble;
+        String ensembleKey;
+        double[] weights;
+        Function<Object, Object> ensembleConverter;
+        final List<String> unionKeys = new ArrayList<>();
+
+        Models(List<NamedModel> models) {
+            this.models = models;
+            int n = models.size();
+            loaded = new SavedModel[n];
+            scorers = new BatchScorer[n];
+            inputNames = new String[n][];
+            unionKey = new String[n][];
+            outputKeys = new String[n][];
+            names = new StringData[n];
+            versions = new StringData[n];
+            shadowFailed = new LongCounter[n];
+            List<Integer> champ = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                names[k] = StringData.fromString(models.get(k).name());
+                if (!models.get(k).shadow()) {
+                    champ.add(k);
+                }
+            }
+            champions = champ.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        int size() {
+            return models.size();
+        }
+
+        /** {@code a=3,b=unversioned}: the error rows' {@code _model_version} for a decode error. */
+        String versionSummary() {
+            StringBuilder sb = new StringBuilder();
+            for (int k = 0; k < size(); k++) {
+                sb.append(k == 0 ? "" : ",").append(names[k]).append('=').append(versions[k]);
+            }
+            return sb.toString();
+        }
+
+        void close() {
+            for (int k = 0; k < loaded.length; k++) {
+                if (loaded[k] != null) {
+                    loaded[k].close();
+                    loaded[k] = null;
+                }
+            }
+        }
+    }
+
+    /** The key the union reader fills for a serialized tf.Example input (any model's). */
+    private static final String SERIALIZED_KEY = "\u0000serialized-example";
+
+    private Models openModels(RowType scoredType) {
+        Models m = new Models(spec.models());
+        long start = System.nanoTime();
+        try {
+            for (int k = 0; k < m.size(); k++) {
+                ScoringSpec own = m.models.get(k).spec();
+                Path local =
+                        ModelFetcher.localize(
+                                own.modelPath(), ModelFetcher.localDir(own.modelLocalDir()));
+                // Loaded once per TaskManager and ref-counted, per model: two jobs (or two names)
+                // with the same export and options share one loaded copy.
+                m.loaded[k] = ModelRegistry.acquire(local, own.modelOptions());
+                BatchScorer scorer = m.loaded[k].scorer(own.signature());
+                if (spec.identityScoring()) {
+                    scorer = new IdentityScorer(scorer, own.outputs());
+                }
+                m.scorers[k] = scorer;
+                checkOutputs(own, m.loaded[k], scorer.signature().outputs());
+                m.versions[k] =
+                        StringData.fromString(
+                                m.loaded[k].describe().version().isPresent()
+                                        ? Long.toString(
+                                                m.loaded[k].describe().version().getAsLong())
+                                        : "unversioned");
+            }
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        modelLoadTimeMs = (System.nanoTime() - start) / 1_000_000;
+
+        // One reader for the union of the models' record fields: each record is decoded once.
+        Map<String, FieldSpec> union = new LinkedHashMap<>();
+        Map<String, String> unionOwner = new HashMap<>();
+        String serialized = null;
+        for (int k = 0; k < m.size(); k++) {
+            ScoringSpec own = m.models.get(k).spec();
+            List<FieldSpec> fields = m.scorers[k].fields();
+            String example = m.scorers[k].serializedExampleInput().orElse(null);
+            m.inputNames[k] = new String[fields.size() + (example == null ? 0 : 1)];
+            m.unionKey[k] = new String[m.inputNames[k].length];
+            int j = 0;
+            for (FieldSpec f : fields) {
+                String recordField = own.fieldFor(f.name());
+                FieldSpec seen = union.get(recordField);
+                if (seen != null
+                        && (seen.dtype() != f.dtype() || !seen.rowShape().equals(f.rowShape()))) {
+                    throw new ModelException(
+                            "record field '"
+                                    + recordField
+                                    + "' feeds model '"
+                                    + unionOwner.get(recordField)
+                                    + "' as "
+                                    + seen.describeType()
+                                    + " and model '"
+                                    + m.models.get(k).name()
+                                    + "' as "
+                                    + f.describeType()
+                                    + "; a field is decoded once for every model, so map one of the"
+                                    + " inputs to another field");
+                }
+                union.putIfAbsent(recordField, new FieldSpec(recordField, f.dtype(), f.rowShape()));
+                unionOwner.putIfAbsent(recordField, m.models.get(k).name());
+                m.inputNames[k][j] = f.name();
+                m.unionKey[k][j++] = recordField;
+            }
+            if (example != null) {
+                serialized = SERIALIZED_KEY;
+                m.inputNames[k][j] = example;
+                m.unionKey[k][j] = SERIALIZED_KEY;
+            }
+            List<Function<Object, Object>> conv = new ArrayList<>();
+            m.outputKeys[k] = new String[own.outputs().size()];
+            int o = 0;
+            for (TensorSpec out : own.outputs()) {
+                m.outputKeys[k][o++] = out.key();
+                conv.add(
+                        Columns.outputConverter(
+                                out.key(),
+                                scoredType.getTypeAt(
+                                        scoredType.getFieldIndex(
+                                                m.models.get(k).column(out.key())))));
+            }
+            m.converters.add(conv);
+        }
+        m.unionKeys.addAll(union.keySet());
+        // Unmapped: the union's fields are named by the record fields they read.
+        reader =
+                spec.format()
+                        .reader(
+                                new dev.batchscore.operators.format.RecordFormat.ReaderSpec(
+                                        new ArrayList<>(union.values()),
+                                        Map.of(),
+                                        spec.passthrough(),
+                                        serialized));
+        passthroughCount = spec.passthrough().size();
+        scoredArity = scoredType.getFieldCount();
+
+        if (spec.ensemble() != null) {
+            m.ensemble = spec.ensemble();
+            m.ensembleKey = m.ensemble.inputKey(spec.models());
+            m.weights = m.ensemble.weightsFor(Ensemble.champions(spec.models()));
+            int col = scoredType.getFieldIndex(m.ensemble.column());
+            m.ensembleConverter =
+                    Columns.outputConverter(m.ensemble.column(), scoredType.getTypeAt(col));
+        }
+        m.agreements.addAll(ShadowAgreement.of(spec));
+        m.agreementIdx = new int[m.agreements.size()][];
+        for (int a = 0; a < m.agreements.size(); a++) {
+            m.agreementIdx[a] =
+                    new int[] {
+                        indexOf(m, m.agreements.get(a).champion()),
+                        indexOf(m, m.agreements.get(a).shadow())
+                    };
+        }
+        return m;
+    }
+
+    private static int indexOf(Models m, String name) {
+        for (int k = 0; k < m.size(); k++) {
+            if (m.models.get(k).name().equals(name)) {
+                return k;
+            }
+        }
+        throw new IllegalStateException("no model " + name);
+    }
+
+    /** As {@link #checkOutputs(List)}, for one of several models. */
+    private static void checkOutputs(ScoringSpec own, SavedModel loaded, List<TensorSpec> actual) {
+        Map<String, TensorSpec> byKey = new HashMap<>();
+        for (TensorSpec t : actual) {
+            byKey.put(t.key(), t);
+        }
+        for (TensorSpec expected : own.outputs()) {
+            TensorSpec seen = byKey.get(expected.key());
+            if (seen == null
+                    || seen.dtype() != expected.dtype()
+                    || ScoredRows.isScalar(seen) != ScoredRows.isScalar(expected)) {
+                throw new ModelException(
+                        "model output '"
+                                + expected.key()
+                                + "' was "
+                                + expected.describeType()
+                                + " when the job was built but the model at "
+                                + loaded.exportDir()
+                                + " has "
+                                + (seen == null ? "no such output" : seen.describeType())
+                                + "; rebuild the job against the model it will run");
+            }
+        }
+    }
+
+    /**
+     * Decodes every record once, scores the decodable ones with each model in one batch call per
+     * model, and writes one row per record (see {@link ModelFailure} for a champion's failure; a
+     * shadow's failure only nulls its columns and is counted apart).
+     */
+    private ScoredBatch mapModels(List<KafkaRecord> batch, TimestampData now) {
+        Models m = multi;
+        int n = m.size();
+        List<RowData> scored = new ArrayList<>(batch.size());
+        List<RowData> errors = new ArrayList<>();
+        long[] skipped = {0};
+        long deadLettered = 0;
+        List<KafkaRecord> decodedRecords = new ArrayList<>(batch.size());
+        List<Object[]> decoded = new ArrayList<>(batch.size());
+        List<List<Map<String, Object>>> inputs = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            inputs.add(new ArrayList<>(batch.size()));
+        }
+        for (KafkaRecord record : batch) {
+            if (record.value != null && record.value.length > policy.maxRecordBytes()) {
+                int before = errors.size();
+                bad(
+                        record,
+                        RecordError.Stage.DECODE,
+                        "record value is "
+                                + record.value.length
+                                + " bytes, over errors.max-record-bytes ("
+                                + policy.maxRecordBytes()
+                                + "); raise it if such records are legitimate",
+                        now,
+                        errors,
+                        skipped);
+                deadLettered += errors.size() - before;
+                continue;
+            }
+            Map<String, Object> values = new HashMap<>();
+            Object[] passthrough = new Object[passthroughCount];
+            try {
+                reader.read(record.value, values, passthrough);
+            } catch (DecodeException e) {
+                int before = errors.size();
+                bad(record, RecordError.Stage.DECODE, e.getMessage(), now, errors, skipped);
+                deadLettered += errors.size() - before;
+                continue;
+            }
+            decodedRecords.add(record);
+            decoded.add(passthrough);
+            for (int k = 0; k < n; k++) {
+                String[] names = m.inputNames[k];
+                String[] keys = m.unionKey[k];
+                Map<String, Object> in = new HashMap<>(2 * names.length);
+                for (int j = 0; j < names.length; j++) {
+                    Object v = values.get(keys[j]);
+                    if (v != null || values.containsKey(keys[j])) {
+                        in.put(names[j], v);
+                    }
+                }
+                inputs.get(k).add(in);
+            }
+        }
+
+        int rows = decodedRecords.size();
+        if (rows > 0) {
+            ScoreResult[] results = new ScoreResult[n];
+            long start = System.nanoTime();
+            for (int k = 0; k < n; k++) {
+                results[k] = m.scorers[k].score(inputs.get(k));
+                if (results[k].size() != rows) {
+                    throw new IllegalStateException(
+                            "the model runtime returned "
+                                    + results[k].size()
+                                    + " results for "
+                                    + rows
+                                    + " records (model '"
+                                    + m.models.get(k).name()
+                                    + "')");
+                }
+            }
+            inferenceLatencyMs.update((System.nanoTime() - start) / 1_000_000);
+            Object[] combine = m.ensemble == null ? null : new Object[m.champions.length];
+            for (int i = 0; i < rows; i++) {
+                KafkaRecord record = decodedRecords.get(i);
+                boolean championFailed = false;
+                int before = errors.size();
+                for (int k = 0; k < n; k++) {
+                    if (results[k].ok(i)) {
+                        continue;
+                    }
+                    RecordError error = results[k].error(i);
+                    String message =
+                            "model '"
+                                    + m.models.get(k).name()
+                                    + "': "
+                                    + (error.message() == null
+                                            ? error.stage().label() + " failed"
+                                            : error.message());
+                    if (m.models.get(k).shadow()) {
+                        // Never the run's failure: counted apart, and written unless skipped.
+                        m.shadowFailed[k].add(1);
+                        if (policy.mode() != ErrorPolicy.Mode.SKIP) {
+                            errors.add(
+                                    errorRow(
+                                            record,
+                                            error.stage(),
+                                            message,
+                                            now,
+                                            m.names[k],
+                                            m.versions[k]));
+                        }
+                        continue;
+                    }
+                    championFailed = true;
+                    modelBad(record, error.stage(), message, now, errors, skipped, k);
+                }
+                if (championFailed && spec.onModelFailure() == ModelFailure.DROP_ROW) {
+                    if (errors.size() > before) {
+                        deadLettered++;
+                    }
+                    continue;
+                }
+                if (championFailed) {
+                    modelFailedAcc.add(1);
+                }
+                scored.add(multiRow(record, decoded.get(i), results, i, combine, now));
+                for (int a = 0; a < m.agreements.size(); a++) {
+                    int c = m.agreementIdx[a][0];
+                    int sh = m.agreementIdx[a][1];
+                    if (results[c].ok(i) && results[sh].ok(i)) {
+                        ShadowAgreement agreement = m.agreements.get(a);
+                        Object cv = results[c].outputs(i).get(agreement.championOutput());
+                        Object sv = results[sh].outputs(i).get(agreement.shadowOutput());
+                        if (cv != null && sv != null) {
+                            m.agreementRows.get(a).add(1);
+                            m.agreementSums.get(a).add(agreement.compare(cv, sv));
+                        }
+                    }
+                }
+            }
+        }
+
+        recordsRead.inc(batch.size());
+        recordsScored.inc(scored.size());
+        recordsDeadLettered.inc(deadLettered);
+        recordsSkipped.inc(skipped[0]);
+        readAcc.add(batch.size());
+        scoredAcc.add(scored.size());
+        deadLetteredAcc.add(deadLettered);
+        skippedAcc.add(skipped[0]);
+        batchesScored.inc();
+        batchSize.update(batch.size());
+        ScoringProbe.scored(batch.size());
+        subtaskRead += batch.size();
+        subtaskBad += deadLettered + skipped[0];
+        if (policy.ratioExceeded(subtaskBad, subtaskRead)) {
+            throw new BadRecordsException(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "errors.max-ratio exceeded: %d of the %d records scoring subtask %d read were bad (%.3f > %s),"
+                                    + " e.g. %s; check source.kafka.topic and the producer, or raise errors.max-ratio",
+                            subtaskBad,
+                            subtaskRead,
+                            getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                            subtaskBad / (double) subtaskRead,
+                            policy.maxRatio(),
+                            lastBad));
+        }
+        return new ScoredBatch(scored, errors);
+    }
+
+    /** {@link #bad}, naming the champion model {@code k} in the error row. */
+    private void modelBad(
+            KafkaRecord record,
+            RecordError.Stage stage,
+            String message,
+            TimestampData now,
+            List<RowData> errors,
+            long[] skipped,
+            int k) {
+        String where = record.topic + "-" + record.partition + "@" + record.offset;
+        lastBad = where + " failed at " + stage.label() + ": " + message;
+        boolean dropRow = spec.onModelFailure() == ModelFailure.DROP_ROW;
+        switch (policy.mode()) {
+            case DEAD_LETTER ->
+                    errors.add(
+                            errorRow(
+                                    record,
+                                    stage,
+                                    message,
+                                    now,
+                                    multi.names[k],
+                                    multi.versions[k]));
+            case SKIP -> {
+                // A dropped row is a skipped record; with null-outputs the record is scored.
+                if (dropRow && errorsSkippedOnce(skipped, record)) {
+                    skipped[0]++;
+                }
+            }
+            case FAIL ->
+                    throw new BadRecordsException(
+                            "record "
+                                    + lastBad
+                                    + " (errors.mode is fail: fix the record, or set errors.mode to dead-letter or skip)");
+        }
+    }
+
+    private transient KafkaRecord lastSkipped;
+
+    /** Whether {@code record} was not counted as skipped yet (two models may fail it). */
+    private boolean errorsSkippedOnce(long[] skipped, KafkaRecord record) {
+        if (lastSkipped == record) {
+            return false;
+        }
+        lastSkipped = record;
+        return true;
+    }
+
+    private RowData multiRow(
+            KafkaRecord record,
+            Object[] passthrough,
+            ScoreResult[] results,
+            int i,
+            Object[] combine,
+            TimestampData now) {
+        Models m = multi;
+        GenericRowData row = new GenericRowData(scoredArity);
+        int pos = 0;
+        for (Object value : passthrough) {
+            row.setField(pos++, value);
+        }
+        for (int k = 0; k < m.size(); k++) {
+            String[] keys = m.outputKeys[k];
+            if (results[k].ok(i)) {
+                Map<String, Object> outputs = results[k].outputs(i);
+                List<Function<Object, Object>> conv = m.converters.get(k);
+                for (int o = 0; o < keys.length; o++) {
+                    row.setField(pos++, conv.get(o).apply(outputs.get(keys[o])));
+                }
+            } else {
+                pos += keys.length; // null outputs
+            }
+        }
+        if (m.ensemble != null) {
+            boolean all = true;
+            for (int c = 0; c < m.champions.length; c++) {
+                int k = m.champions[c];
+                Object v = results[k].ok(i) ? results[k].outputs(i).get(m.ensembleKey) : null;
+                if (v == null) {
+                    all = false;
+                    break;
+                }
+                combine[c] = v;
+            }
+            // A champion without a value: no combination rather than one over fewer models.
+            row.setField(
+                    pos++,
+                    all ? m.ensembleConverter.apply(m.ensemble.combine(combine, m.weights)) : null);
+        }
+        row.setField(pos++, StringData.fromString(record.topic));
+        row.setField(pos++, record.partition);
+        row.setField(pos++, record.offset);
+        row.setField(pos++, TimestampData.fromEpochMillis(record.timestamp));
+        row.setField(pos++, modelName);
+        for (int k = 0; k < m.size(); k++) {
+            row.setField(pos++, m.versions[k]);
+        }
+        row.setField(pos++, now);
+        row.setField(pos++, pipelineId);
+        row.setField(pos, runId);
+        return row;
+    }
+
     @Override
     public void close() {
+        if (multi != null) {
+            multi.close();
+            multi = null;
+        }
         if (model != null) {
             model.close();
             model = null;

@@ -62,6 +62,10 @@ public final class ScoringSpec implements Serializable {
     private final String runId;
     // Benchmarks only (batchscore bench's no-model variant); never set from the job's options.
     private final boolean identityScoring;
+    // Several models (models.<name>.*): empty for a one-model job, which the fields above describe.
+    private final List<NamedModel> models;
+    private final Ensemble ensemble;
+    private final ModelFailure onModelFailure;
 
     private ScoringSpec(Builder b) {
         this.modelPath = b.modelPath;
@@ -86,6 +90,9 @@ public final class ScoringSpec implements Serializable {
         this.pipelineId = b.pipelineId;
         this.runId = b.runId;
         this.identityScoring = b.identityScoring;
+        this.models = List.copyOf(b.models);
+        this.ensemble = b.ensemble;
+        this.onModelFailure = b.onModelFailure;
     }
 
     public static Builder builder() {
@@ -112,6 +119,9 @@ public final class ScoringSpec implements Serializable {
                 .errorPolicy(errorPolicy)
                 .pipelineId(pipelineId)
                 .identityScoring(identityScoring)
+                .models(models)
+                .ensemble(ensemble)
+                .onModelFailure(onModelFailure)
                 .runId(runId);
     }
 
@@ -233,6 +243,31 @@ public final class ScoringSpec implements Serializable {
         return identityScoring;
     }
 
+    /**
+     * The models of a job that scores with several ({@code models.<name>.*}), in name order; empty
+     * for a one-model job.
+     */
+    public List<NamedModel> models() {
+        return models;
+    }
+
+    /** Whether this job scores with several named models ({@link #models}). */
+    public boolean multiModel() {
+        return !models.isEmpty();
+    }
+
+    /** The combiner over the models' outputs, or null. */
+    public Ensemble ensemble() {
+        return ensemble;
+    }
+
+    /**
+     * What a champion model's failure does to the record's row ({@code errors.on-model-failure}).
+     */
+    public ModelFailure onModelFailure() {
+        return onModelFailure;
+    }
+
     /** How {@code ModelRegistry.acquire} should load the model. */
     public ModelOptions modelOptions() {
         return ModelOptions.defaults()
@@ -276,6 +311,14 @@ public final class ScoringSpec implements Serializable {
                 + pipelineId
                 + ", runId="
                 + runId
+                + (models.isEmpty()
+                        ? ""
+                        : ", models="
+                                + models
+                                + ", ensemble="
+                                + ensemble
+                                + ", onModelFailure="
+                                + onModelFailure)
                 + '}';
     }
 
@@ -322,8 +365,35 @@ public final class ScoringSpec implements Serializable {
         private String pipelineId = "";
         private String runId = "";
         private boolean identityScoring;
+        private List<NamedModel> models = List.of();
+        private Ensemble ensemble;
+        private ModelFailure onModelFailure = ModelFailure.DROP_ROW;
 
         private Builder() {}
+
+        /**
+         * Scores with several named models instead of one (written in name order). Each model's own
+         * spec carries its path, tags, signature, mapping and outputs; the top-level model fields
+         * then only name the first model, for logs.
+         */
+        public Builder models(List<NamedModel> models) {
+            List<NamedModel> sorted = new ArrayList<>(models);
+            sorted.sort(java.util.Comparator.comparing(NamedModel::name));
+            this.models = List.copyOf(sorted);
+            return this;
+        }
+
+        /** Combines the champion models' outputs into one more column; null for none. */
+        public Builder ensemble(Ensemble ensemble) {
+            this.ensemble = ensemble;
+            return this;
+        }
+
+        /** See {@link ModelFailure}; {@code drop-row} unless set. */
+        public Builder onModelFailure(ModelFailure onModelFailure) {
+            this.onModelFailure = Objects.requireNonNull(onModelFailure, "onModelFailure");
+            return this;
+        }
 
         public Builder modelPath(String modelPath) {
             this.modelPath = modelPath;
@@ -451,6 +521,23 @@ public final class ScoringSpec implements Serializable {
                         "inputMapping entry " + e + " has an empty name");
             }
             Objects.requireNonNull(outputs, "outputs");
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            boolean champion = false;
+            for (NamedModel m : models) {
+                require(
+                        seen.add(m.name().toLowerCase(java.util.Locale.ROOT)),
+                        "two models are named '"
+                                + m.name()
+                                + "' (names are column prefixes, compared ignoring case)");
+                champion |= !m.shadow();
+            }
+            require(
+                    models.isEmpty() || champion,
+                    "every model is a shadow; at least one model must be the champion (leave"
+                            + " models.<name>.role unset for it)");
+            require(
+                    ensemble == null || !models.isEmpty(),
+                    "ensemble.* combines several models; declare them with models.<name>.path");
             return new ScoringSpec(this);
         }
 

@@ -110,17 +110,27 @@ public record JobPlan(
         // 1. The model: outputs and input fields come from the model itself, so the row type is
         // fixed up front.
         ScoringSpec draft = builder.build();
-        ModelProbe model = ModelProbe.probe(draft);
+        MultiModelPlan multi = settings.models().present() ? MultiModelPlan.probe(settings) : null;
+        ModelProbe model = multi != null ? multi.championProbe() : ModelProbe.probe(draft);
         builder.outputs(model.outputs());
         // Pinned: for a TF Serving base directory, the version resolved here (the one the lineage
         // names) is what every task loads, on every restart, even once a newer version appears.
         builder.modelPath(model.pinnedPath());
+        if (multi != null) {
+            builder.models(multi.models())
+                    .ensemble(settings.models().ensemble())
+                    .onModelFailure(settings.models().onModelFailure());
+            multi.checkEnsemble(builder.build());
+        }
 
         // 2. Kafka: brokers, topics, and the mapping against records sampled once.
         builder.format(settings.source().format());
         List<byte[]> samples =
                 KafkaPreflight.check(
                         settings.source(), model.fields(), model.exampleInput(), draft);
+        if (multi != null) {
+            multi.checkInputs(settings.source(), samples);
+        }
 
         // 3. The tables: checked, not yet created.
         SinkSettings sink = settings.sink();
@@ -151,8 +161,8 @@ public record JobPlan(
                             settings.source().format(),
                             tables.existing(),
                             samples,
-                            model.inputFields(),
-                            model.outputNames()));
+                            multi != null ? multi.inputFields() : model.inputFields(),
+                            multi != null ? multi.columns(builder.build()) : model.outputNames()));
             tables = tables.check(ScoredRows.scoredRowType(builder.build()));
 
             // 4. The run: which run this is and what it reads; claims the pipeline.
@@ -163,7 +173,7 @@ public record JobPlan(
                             settings,
                             tables.existing(),
                             tables.existingErrors(),
-                            model.version(),
+                            multi != null ? multi.version() : model.version(),
                             newRunId);
             TablePlan created = tables.ensure(catalog);
             if (tables.existing().isEmpty()) {
@@ -174,7 +184,7 @@ public record JobPlan(
                                 settings,
                                 created.existing(),
                                 created.existingErrors(),
-                                model.version(),
+                                multi != null ? multi.version() : model.version(),
                                 newRunId);
                 claimedIn = created.existing();
                 boolean sameRun = again.run().runId().equals(planned.run().runId());

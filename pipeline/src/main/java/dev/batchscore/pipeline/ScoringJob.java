@@ -79,6 +79,9 @@ public final class ScoringJob {
         }
         RunCounts counts = RunCounts.of(result);
         LOG.info("Run {}: {}", plan.run().runId(), counts.summary());
+        for (ModelAgreement agreement : ModelAgreement.of(result, plan.spec())) {
+            LOG.info("Run {}: {}", plan.run().runId(), agreement.summary());
+        }
         // errors.max-ratio over the whole run: the subtasks only judge their own shares.
         counts.checkMaxRatio(plan.spec().errorPolicy());
     }

@@ -1,5 +1,7 @@
 package dev.batchscore.pipeline.config;
 
+import dev.batchscore.operators.Ensemble;
+import dev.batchscore.operators.ModelFailure;
 import dev.batchscore.operators.format.RecordFormats;
 import java.time.Duration;
 import java.util.List;
@@ -189,6 +191,52 @@ public final class BatchscoreOptions {
                                     + " tf.Example feature) <name> from that record field (a.b for a"
                                     + " nested one, in any source.format). Unmapped inputs read the"
                                     + " field of their own name.");
+
+    public static final ConfigOption<Map<String, String>> MODELS =
+            ConfigOptions.key("models")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Prefix: several models scored in one pass, by name:"
+                                    + " models.<name>.path, .signature, .tags, .input.<input> (as"
+                                    + " model.*) and .role (champion, the default, or shadow: scores"
+                                    + " and writes its columns but never fails the run). Outputs"
+                                    + " become <name>_<output> columns. Replaces model.path; see"
+                                    + " docs/multi-model.md.");
+
+    public static final ConfigOption<String> ENSEMBLE_OUTPUT =
+            ConfigOptions.key("ensemble.output")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "With models.*: the column that combines one output of every champion"
+                                    + " model, written beside the models' own. Unset: no ensemble.");
+
+    public static final ConfigOption<Ensemble.Method> ENSEMBLE_METHOD =
+            ConfigOptions.key("ensemble.method")
+                    .enumType(Ensemble.Method.class)
+                    .defaultValue(Ensemble.Method.MEAN)
+                    .withDescription(
+                            "How ensemble.output combines: mean, weighted-mean"
+                                    + " (ensemble.weights.<name>), max, min (a DOUBLE for the means,"
+                                    + " the outputs' type otherwise) or vote (the most frequent label).");
+
+    public static final ConfigOption<Map<String, String>> ENSEMBLE_WEIGHTS =
+            ConfigOptions.key("ensemble.weights")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Prefix: ensemble.weights.<name>: the model's weight for weighted-mean"
+                                    + " (and vote); 1 if unset except for weighted-mean.");
+
+    public static final ConfigOption<String> ENSEMBLE_INPUTS =
+            ConfigOptions.key("ensemble.inputs")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The output name combined from each champion model. Default: the"
+                                    + " first champion's first output. Outputs of another dtype or"
+                                    + " shape are refused before the run starts.");
 
     public static final ConfigOption<Integer> MODEL_INTRA_OP_THREADS =
             ConfigOptions.key("model.intra-op-threads")
@@ -429,6 +477,17 @@ public final class BatchscoreOptions {
                                     + " belong in the cluster's own configuration.");
 
     /** Every option, in the order {@code --help} and the README list them. */
+    public static final ConfigOption<ModelFailure> ERRORS_ON_MODEL_FAILURE =
+            ConfigOptions.key("errors.on-model-failure")
+                    .enumType(ModelFailure.class)
+                    .defaultValue(ModelFailure.DROP_ROW)
+                    .withDescription(
+                            "With models.*: a record one champion model cannot score is a dead"
+                                    + " letter naming that model; drop-row writes no scored row for"
+                                    + " it, null-outputs writes the row with that model's columns"
+                                    + " (and the ensemble) null. A shadow model's failure never"
+                                    + " drops a row.");
+
     public static final List<ConfigOption<?>> ALL =
             concat(
                     List.of(
@@ -453,6 +512,11 @@ public final class BatchscoreOptions {
                             MODEL_INPUT,
                             MODEL_INTRA_OP_THREADS,
                             MODEL_INTER_OP_THREADS,
+                            MODELS,
+                            ENSEMBLE_OUTPUT,
+                            ENSEMBLE_METHOD,
+                            ENSEMBLE_WEIGHTS,
+                            ENSEMBLE_INPUTS,
                             BATCH_SIZE,
                             BATCH_MAX_DELAY,
                             BATCH_BUCKETS,
@@ -470,6 +534,7 @@ public final class BatchscoreOptions {
                             ERRORS_MIN_RECORDS,
                             ERRORS_NON_FINITE,
                             ERRORS_MAX_RECORD_BYTES,
+                            ERRORS_ON_MODEL_FAILURE,
                             EXECUTION_RUNTIME_MODE,
                             PARALLELISM,
                             EXECUTION_CHECKPOINTING_INTERVAL,
@@ -493,6 +558,8 @@ public final class BatchscoreOptions {
             Set.of(
                     SOURCE_KAFKA_PROPERTIES,
                     MODEL_INPUT,
+                    MODELS,
+                    ENSEMBLE_WEIGHTS,
                     SINK_ICEBERG_CATALOG_PROPERTIES,
                     SINK_ICEBERG_TABLE_PROPERTIES,
                     FLINK);

@@ -243,7 +243,12 @@ public final class JobConfig {
     // ---------------------------------------------------------------- validation
 
     private void validate() {
+        boolean namedModels =
+                values.toMap().keySet().stream().anyMatch(k -> k.startsWith(MODELS.key() + "."));
         for (ConfigOption<?> option : REQUIRED) {
+            if (option == MODEL_PATH && namedModels) {
+                continue; // models.<name>.path instead
+            }
             if (!values.containsKey(option.key()) || values.toMap().get(option.key()).isBlank()) {
                 throw new ConfigException(
                         "missing required option '"

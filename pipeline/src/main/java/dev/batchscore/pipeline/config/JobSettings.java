@@ -14,9 +14,23 @@ public record JobSettings(
         SinkSettings sink,
         ErrorSettings errors,
         RunSettings run,
-        ExecutionSettings execution) {
+        ExecutionSettings execution,
+        ModelSetSettings models) {
+
+    /** A one-model job ({@link ModelSetSettings#none()}). */
+    public JobSettings(
+            SourceSettings source,
+            ModelSettings model,
+            BatchSettings batch,
+            SinkSettings sink,
+            ErrorSettings errors,
+            RunSettings run,
+            ExecutionSettings execution) {
+        this(source, model, batch, sink, errors, run, execution, ModelSetSettings.none());
+    }
 
     public JobSettings {
+        Objects.requireNonNull(models, "models");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(batch, "batch");
@@ -37,12 +51,24 @@ public record JobSettings(
         // In the order the README's options table lists them, so the first bad key is reported.
         SourceSettings source = SourceSettings.from(config);
         RunSettings run = RunSettings.from(config);
-        ModelSettings model = ModelSettings.from(config);
+        ModelSetSettings models = ModelSetSettings.from(config);
+        ModelSettings model;
+        if (models.present()) {
+            if (config.getOptional(BatchscoreOptions.MODEL_PATH).isPresent()) {
+                throw new ConfigException(
+                        "model.path and models.<name>.path are both set: use model.* for one model"
+                                + " or models.<name>.* for several, not both");
+            }
+            // What the one-model parts (pipeline id, logs) see: the champion, named by all.
+            model = models.champion().model().withName(models.joinedNames());
+        } else {
+            model = ModelSettings.from(config);
+        }
         BatchSettings batch = BatchSettings.from(config);
         SinkSettings sink = SinkSettings.from(config);
         ErrorSettings errors = ErrorSettings.from(config);
         ExecutionSettings execution = ExecutionSettings.from(config);
-        return new JobSettings(source, model, batch, sink, errors, run, execution);
+        return new JobSettings(source, model, batch, sink, errors, run, execution, models);
     }
 
     /** The pipeline id the run's rows, ledger and claim are kept under. */
@@ -51,6 +77,13 @@ public record JobSettings(
     }
 
     public JobSettings withExecution(ExecutionSettings value) {
-        return new JobSettings(source, model, batch, sink, errors, run, value);
+        return new JobSettings(source, model, batch, sink, errors, run, value, models);
+    }
+
+    /** These settings scoring with several models ({@code models.<name>.*}). */
+    public JobSettings withModels(ModelSetSettings value) {
+        ModelSettings one =
+                value.present() ? value.champion().model().withName(value.joinedNames()) : model;
+        return new JobSettings(source, one, batch, sink, errors, run, execution, value);
     }
 }

@@ -1,0 +1,230 @@
+package dev.batchscore.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.batchscore.models.testing.TfServingFixtures;
+import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.ModelAgreement;
+import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.cli.StopCommand;
+import dev.batchscore.pipeline.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.iceberg.data.Record;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Several models in one pass, against a real broker, Iceberg and TensorFlow: TF Serving's own
+ * half_plus_two export and a TensorFlow Java build of the same function as champions combined by
+ * their mean, and half_plus_two again as a shadow reading another field that some records lack, so
+ * it fails them while the champions do not. TF Serving's half_plus_three cannot be a champion here:
+ * it declares its output with unknown rank, which no column can hold; the refused combiner uses it.
+ */
+class MultiModelITCase {
+    private static final int PARTITIONS = 4;
+    private static final int RECORDS = 400;
+
+    @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
+
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(1, 2);
+
+    @TempDir static Path scratch;
+
+    /** {@code {"x": id/4, "id": id, "x2": id/4}}, without x2 for every tenth id. */
+    private static String record(long id) {
+        double x = id * 0.25;
+        return "{\"x\":" + x + ",\"id\":" + id + (id % 10 == 0 ? "" : ",\"x2\":" + x) + "}";
+    }
+
+    private static List<String> args(String topic, String table, Path warehouse) {
+        return args(
+                topic, table, warehouse, TestJobs.halfPlusTwo(scratch.resolve("twin-" + table)));
+    }
+
+    private static List<String> args(String topic, String table, Path warehouse, Path three) {
+        Path two = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--source.kafka.bootstrap-servers",
+                                KAFKA.bootstrapServers(),
+                                "--source.kafka.topic",
+                                topic,
+                                "--models.two.path",
+                                two.toString(),
+                                "--models.twin.path",
+                                three.toString(),
+                                "--models.shadow.path",
+                                two.toString(),
+                                "--models.shadow.role",
+                                "shadow",
+                                "--models.shadow.input.x",
+                                "x2",
+                                "--ensemble.output",
+                                "ensemble_y",
+                                "--ensemble.method",
+                                "mean",
+                                "--sink.iceberg.catalog.type",
+                                "hadoop",
+                                "--sink.iceberg.catalog.warehouse",
+                                warehouse.toUri().toString(),
+                                "--sink.iceberg.table",
+                                table,
+                                "--execution.runtime-mode",
+                                "streaming"));
+        return args;
+    }
+
+    private static void produce(String topic) throws Exception {
+        KAFKA.createTopic(topic, PARTITIONS);
+        List<String> values = new ArrayList<>();
+        for (long id = 0; id < RECORDS; id++) {
+            values.add(record(id));
+        }
+        KAFKA.produce(topic, PARTITIONS, values);
+    }
+
+    private static void assertRows(List<Record> rows) {
+        assertThat(rows).as("every record once: the shadow never drops a row").hasSize(RECORDS);
+        assertThat(rows.stream().map(ExactlyOnce::position).distinct().count()).isEqualTo(RECORDS);
+        assertThat(rows.stream().map(r -> r.getField("id")).distinct().count()).isEqualTo(RECORDS);
+        for (Record r : rows) {
+            long id = (Long) r.getField("id");
+            double x = id * 0.25;
+            assertThat((Float) r.getField("two_y")).isEqualTo((float) (0.5 * x + 2));
+            assertThat((Float) r.getField("twin_y")).isEqualTo((float) (0.5 * x + 2));
+            assertThat((Double) r.getField("ensemble_y"))
+                    .as("mean of record %d", id)
+                    .isEqualTo(0.5 * x + 2);
+            if (id % 10 == 0) {
+                assertThat(r.getField("shadow_y")).as("shadow failed record %d", id).isNull();
+            } else {
+                assertThat((Float) r.getField("shadow_y")).isEqualTo((float) (0.5 * x + 2));
+            }
+            assertThat(r.getField(ScoredRows.MODEL)).isEqualTo("shadow,twin,two");
+            assertThat(r.getField("two_model_version")).isEqualTo("123");
+            assertThat(r.getField("shadow_model_version")).isEqualTo("123");
+            assertThat(r.getField("twin_model_version")).isEqualTo("123");
+        }
+    }
+
+    private static void assertShadowErrors(JobPlan plan) throws Exception {
+        List<Record> errors =
+                ExactlyOnce.rows(plan.catalogLoader().loadCatalog().loadTable(plan.errorsTable()));
+        assertThat(errors).as("one error row per record the shadow failed").hasSize(RECORDS / 10);
+        assertThat(errors.stream().map(ExactlyOnce::position).distinct().count())
+                .isEqualTo(RECORDS / 10);
+        assertThat(errors)
+                .allSatisfy(
+                        r -> {
+                            assertThat(r.getField(ScoredRows.MODEL)).isEqualTo("shadow");
+                            assertThat((String) r.getField(ScoredRows.ERROR_MESSAGE))
+                                    .startsWith("model 'shadow': ");
+                        });
+    }
+
+    @Test
+    void ensembleAndShadowInOneRun() throws Exception {
+        String topic = "multi-run";
+        produce(topic);
+        Path warehouse = scratch.resolve("warehouse-run");
+        List<String> args = args(topic, "it.multi_run", warehouse);
+        args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 32, "100 ms"));
+        TestJobs.Ran ran = TestJobs.run(TestJobs.plan(args));
+
+        assertRows(ExactlyOnce.rows(ran.plan()));
+        assertShadowErrors(ran.plan());
+        // The shadow's failures are not the run's: every record was scored.
+        assertThat((Object) ran.result().getAccumulatorResult("batchscore.recordsScored"))
+                .isEqualTo((long) RECORDS);
+        assertThat((Object) ran.result().getAccumulatorResult("batchscore.recordsDeadLettered"))
+                .isEqualTo(0L);
+        List<ModelAgreement> agreement = ModelAgreement.of(ran.result(), ran.plan().spec());
+        assertThat(agreement).hasSize(1);
+        ModelAgreement a = agreement.get(0);
+        // champion 'twin' (first champion by name) and the shadow both compute 0.5x + 2.
+        assertThat(a.champion()).isEqualTo("twin");
+        assertThat(a.regression()).isTrue();
+        assertThat(a.rows()).isEqualTo(RECORDS - RECORDS / 10);
+        assertThat(a.value()).isEqualTo(0.0);
+        assertThat(a.failed()).isEqualTo(RECORDS / 10);
+    }
+
+    @Test
+    void stopAndResumeWithTwoModels(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        String topic = "multi-resume";
+        produce(topic);
+        Path warehouse = scratch.resolve("warehouse-resume");
+        List<String> args = args(topic, "it.multi_resume", warehouse);
+        args.addAll(ThrottlingInterceptor.jobArgs(150));
+        args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 16, "100 ms"));
+        JobPlan plan = TestJobs.plan(args);
+        JobClient first = TestJobs.submit(plan, "multi first");
+        while (ExactlyOnce.dataCommits(plan) < 1) {
+            JobStatus status = first.getJobStatus().get();
+            assertThat(status.isGloballyTerminalState())
+                    .as("job ended (%s) before its first commit", status)
+                    .isFalse();
+            Thread.sleep(50);
+        }
+        String savepoint =
+                StopCommand.stop(
+                        cluster.getRestAddress().get(),
+                        first.getJobID(),
+                        scratch.resolve("savepoints").toUri().toString(),
+                        false);
+        first.getJobExecutionResult().get(1, TimeUnit.MINUTES);
+        assertThat(ExactlyOnce.rows(plan).size())
+                .as("rows committed before the stop")
+                .isBetween(1, RECORDS - 1);
+
+        List<String> resumeArgs = new ArrayList<>(args);
+        resumeArgs.addAll(List.of("--resume-from", savepoint));
+        JobPlan resumed = TestJobs.plan(resumeArgs);
+        assertThat(resumed.run().runId()).isEqualTo(plan.run().runId());
+        TestJobs.built(resumed).execute("it multi resumed");
+        assertThat(ScoringJob.isComplete(resumed)).isTrue();
+        assertRows(ExactlyOnce.rows(resumed));
+        assertShadowErrors(resumed);
+    }
+
+    @Test
+    void aCombinerTheOutputsCannotFeedIsRefusedAtPlanning() throws Exception {
+        String topic = "multi-refused";
+        produce(topic);
+        Path warehouse = scratch.resolve("warehouse-refused");
+        // TF Serving's half_plus_three declares its output y with unknown rank, half_plus_two as
+        // [-1,1]: refused before anything is created.
+        List<String> args =
+                args(
+                        topic,
+                        "it.multi_refused",
+                        warehouse,
+                        TfServingFixtures.savedModel("saved_model_half_plus_three"));
+        assertThatThrownBy(() -> TestJobs.plan(args))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("ensemble.inputs 'y' cannot be combined: model 'twin' gives")
+                .hasMessageContaining("model 'two' gives DT_FLOAT [-1,1]")
+                .hasMessageNotContaining("\n");
+        List<String> vote = args(topic, "it.multi_refused", warehouse);
+        vote.addAll(List.of("--ensemble.method", "vote"));
+        assertThatThrownBy(() -> TestJobs.plan(vote))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("ensemble.method vote cannot combine ensemble.inputs 'y'");
+        assertThat(Files.exists(warehouse.resolve("it").resolve("multi_refused")))
+                .as("nothing created")
+                .isFalse();
+    }
+}
