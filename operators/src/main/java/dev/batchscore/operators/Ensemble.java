@@ -149,7 +149,7 @@ public record Ensemble(String column, Method method, Map<String, Double> weights
             if (first == null) {
                 first = out;
                 firstModel = m.name();
-            } else if (out.dtype() != first.dtype() || !out.rowShape().equals(first.rowShape())) {
+            } else if (out.dtype() != first.dtype() || !sameRowShape(out, first)) {
                 throw new IllegalArgumentException(
                         "ensemble.inputs '"
                                 + key
@@ -296,5 +296,14 @@ public record Ensemble(String column, Method method, Map<String, Double> weights
             out.add(m.name());
         }
         return out;
+    }
+
+    /**
+     * Whether two outputs give rows of one shape: as the columns see them, so a per-row {@code [1]}
+     * (half_plus_two's {@code [-1,1]}) is the scalar a per-row {@code []} is.
+     */
+    private static boolean sameRowShape(TensorSpec a, TensorSpec b) {
+        return ScoredRows.isScalar(a) && ScoredRows.isScalar(b)
+                || a.rowShape().equals(b.rowShape());
     }
 }

@@ -265,35 +265,13 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
 
     /** The spec's outputs fixed the row type before the job started; the model must still match. */
     private void checkOutputs(List<TensorSpec> actual) {
-        Map<String, TensorSpec> byKey = new HashMap<>();
-        for (TensorSpec t : actual) {
-            byKey.put(t.key(), t);
-        }
         if (spec.outputs().isEmpty()) {
             throw new ModelException(
                     "the scoring spec lists no model outputs; resolve them from signature '"
                             + spec.signature()
                             + "' (ScoringSpec.Builder#outputs) before building the job");
         }
-        for (TensorSpec expected : spec.outputs()) {
-            TensorSpec seen = byKey.get(expected.key());
-            if (seen == null
-                    || seen.dtype() != expected.dtype()
-                    || ScoredRows.isScalar(seen) != ScoredRows.isScalar(expected)) {
-                throw new ModelException(
-                        "model output '"
-                                + expected.key()
-                                + "' was "
-                                + expected.describeType()
-                                + " when the job was built but the model at "
-                                + model.exportDir()
-                                + " has "
-                                + (seen == null
-                                        ? "no such output (outputs: " + byKey.keySet() + ")"
-                                        : seen.describeType())
-                                + "; rebuild the job against the model it will run");
-            }
-        }
+        checkOutputs(spec, model, actual);
     }
 
     @Override
@@ -616,8 +594,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             for (FieldSpec f : fields) {
                 String recordField = own.fieldFor(f.name());
                 FieldSpec seen = union.get(recordField);
-                if (seen != null
-                        && (seen.dtype() != f.dtype() || !seen.rowShape().equals(f.rowShape()))) {
+                if (seen != null && (seen.dtype() != f.dtype() || !sameShape(seen, f))) {
                     throw new ModelException(
                             "record field '"
                                     + recordField
@@ -698,7 +675,11 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         throw new IllegalStateException("no model " + name);
     }
 
-    /** As {@link #checkOutputs(List)}, for one of several models. */
+    /**
+     * The outputs {@code own} fixed the row type with must still be the model's. An output the
+     * signature declares with unknown rank was given its shape at planning by scoring a probe
+     * record; only its dtype can be checked here.
+     */
     private static void checkOutputs(ScoringSpec own, SavedModel loaded, List<TensorSpec> actual) {
         Map<String, TensorSpec> byKey = new HashMap<>();
         for (TensorSpec t : actual) {
@@ -708,7 +689,8 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             TensorSpec seen = byKey.get(expected.key());
             if (seen == null
                     || seen.dtype() != expected.dtype()
-                    || ScoredRows.isScalar(seen) != ScoredRows.isScalar(expected)) {
+                    || (seen.shape() != null
+                            && ScoredRows.isScalar(seen) != ScoredRows.isScalar(expected))) {
                 throw new ModelException(
                         "model output '"
                                 + expected.key()
@@ -717,7 +699,9 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                                 + " when the job was built but the model at "
                                 + loaded.exportDir()
                                 + " has "
-                                + (seen == null ? "no such output" : seen.describeType())
+                                + (seen == null
+                                        ? "no such output (outputs: " + byKey.keySet() + ")"
+                                        : seen.describeType())
                                 + "; rebuild the job against the model it will run");
             }
         }
@@ -1005,5 +989,17 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             model = null;
             scorer = null;
         }
+    }
+
+    /**
+     * Whether one decoded value feeds both fields: the same row shape, or both single-valued (a
+     * scalar and a {@code [1]} both take one number).
+     */
+    private static boolean sameShape(FieldSpec a, FieldSpec b) {
+        return a.rowShape().equals(b.rowShape()) || singleValued(a) && singleValued(b);
+    }
+
+    private static boolean singleValued(FieldSpec f) {
+        return f.rowShape().stream().allMatch(d -> d == 1L);
     }
 }

@@ -88,7 +88,7 @@ record ModelProbe(
                 }
             }
             return new ModelProbe(
-                    List.copyOf(scorer.signature().outputs()),
+                    OutputShapes.resolve(scorer),
                     version,
                     model.exportDir(),
                     remote.isPresent() ? remote.get().exportUri() : model.exportDir().toString(),
