@@ -101,6 +101,7 @@ final class InspectCommand extends Cli.Command {
                         + (description.version().isPresent()
                                 ? Long.toString(description.version().getAsLong())
                                 : "none (not in a numeric version directory)"));
+        out.println("variables: " + variablesSize(description.exportDir()));
         if (summary.versions().size() > 1) {
             boolean fromBase =
                     !given.toAbsolutePath()
@@ -163,5 +164,37 @@ final class InspectCommand extends Cli.Command {
 
     private static String pad(String s, int width) {
         return s.length() >= width ? s : s + " ".repeat(width - s.length());
+    }
+
+    /**
+     * The size of the export's {@code variables/} directory: about what the model keeps resident
+     * once loaded (outside the JVM heap), so users can add up several models per TaskManager.
+     */
+    static String variablesSize(Path exportDir) {
+        Path variables = exportDir.resolve("variables");
+        if (!java.nio.file.Files.isDirectory(variables)) {
+            return "none (no variables/ directory: the graph holds every value)";
+        }
+        long bytes;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(variables)) {
+            bytes =
+                    files.filter(java.nio.file.Files::isRegularFile)
+                            .mapToLong(
+                                    f -> {
+                                        try {
+                                            return java.nio.file.Files.size(f);
+                                        } catch (java.io.IOException e) {
+                                            throw new java.io.UncheckedIOException(e);
+                                        }
+                                    })
+                            .sum();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return String.format(
+                java.util.Locale.ROOT,
+                "%,d bytes (%.1f MB) in variables/, resident once per TaskManager when loaded",
+                bytes,
+                bytes / 1e6);
     }
 }

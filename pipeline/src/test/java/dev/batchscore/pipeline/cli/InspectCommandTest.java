@@ -30,6 +30,7 @@ class InspectCommandTest {
         String text = out.text();
         assertThat(text)
                 .contains("version:   123\n")
+                .containsPattern("variables: [0-9,]+ bytes \\([0-9.]+ MB\\) in variables/")
                 .contains("tag sets:  serve\n")
                 .contains("signature 'serving_default' (tensorflow/serving/predict)")
                 .contains("signature 'classify_x_to_y' (tensorflow/serving/classify)")
