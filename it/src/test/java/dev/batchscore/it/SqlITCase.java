@@ -118,6 +118,51 @@ class SqlITCase {
     }
 
     /**
+     * Two models in one INSERT, as docs/multi-model.md shows it: half_plus_two, then
+     * half_plus_three over a view of the first one's rows, and their mean: the topic is read once,
+     * every row holds both scores and the mean (0.5x + 2.5 exactly), and each model still gets its
+     * rows in batches (at most 2 x rows / (batch.size / 2) model calls for the two).
+     */
+    @Test
+    void twoModelsAndTheirMeanInOneInsert() throws Exception {
+        Path halfPlusThree =
+                dev.batchscore.models.testing.TfServingFixtures.savedModel(
+                                "saved_model_half_plus_three")
+                        .toAbsolutePath()
+                        .normalize();
+        String script =
+                kafkaTable("hpt", "records", "x FLOAT, id BIGINT")
+                        + iceberg("ens_wh")
+                        + "CREATE TABLE IF NOT EXISTS ice.db.ens"
+                        + " (id BIGINT, x FLOAT, two_y FLOAT, three_y FLOAT, mean_y DOUBLE);\n"
+                        + model("two", "x FLOAT", "y FLOAT", "'batch.size' = '64'")
+                        + "CREATE MODEL three INPUT (x FLOAT) OUTPUT (y FLOAT) WITH ('provider' ="
+                        + " 'tensorflow', 'path' = '"
+                        + halfPlusThree
+                        + "', 'batch.size' = '64');\n"
+                        + "CREATE TEMPORARY VIEW by_two AS SELECT id, x, y AS two_y\n"
+                        + "  FROM ML_PREDICT(TABLE records, MODEL two, DESCRIPTOR(x));\n"
+                        + "INSERT INTO ice.db.ens\n"
+                        + "  SELECT id, x, two_y, y AS three_y, (CAST(two_y AS DOUBLE) + y) / 2\n"
+                        + "  FROM ML_PREDICT(TABLE by_two, MODEL three, DESCRIPTOR(x));\n";
+        SqlScript.Summary summary = run(script);
+        List<Record> rows = rows("ens_wh", "ens");
+        assertThat(rows).hasSize(RECORDS);
+        assertThat(rows.stream().map(r -> r.getField("id")).distinct().count()).isEqualTo(RECORDS);
+        for (Record r : rows) {
+            double x = (Float) r.getField("x");
+            assertThat((Float) r.getField("two_y")).isEqualTo((float) (0.5 * x + 2));
+            assertThat((Float) r.getField("three_y")).isEqualTo((float) (0.5 * x + 3));
+            assertThat((Double) r.getField("mean_y")).isEqualTo(0.5 * x + 2.5);
+        }
+        assertThat(summary.rows()).as("rows scored, by both models").isEqualTo(2L * RECORDS);
+        assertThat(summary.calls())
+                .as("model calls of both models")
+                .isPositive()
+                .isLessThanOrEqualTo(2 * RECORDS / 32);
+    }
+
+    /**
      * An Avro topic read by Flink's own {@code avro} format (what {@code ./batchscore sql} puts on
      * its classpath), records written by Avro's {@code GenericDatumWriter}: every record once, y =
      * 0.5x + 2 exactly, and the model's rows still go to it in batches.
