@@ -254,6 +254,19 @@ public final class Bench {
                     plan.formats(),
                     scratch.resolve("warehouse-formats"),
                     out);
+            // the tabular model twice in one run against two one-model runs
+            MultiModelBench.compare(
+                    bootstrap,
+                    topic(
+                            HEAVY,
+                            plan.records(plan.heavyRecords(), formatBase.batchSize()),
+                            heavyRecords),
+                    plan.records(plan.heavyRecords(), formatBase.batchSize()),
+                    heavyModel,
+                    formatBase.batchSize(),
+                    pMax,
+                    scratch.resolve("warehouse-models"),
+                    out);
             // naive code, at the heavy pipeline's best batch size
             int best =
                     BenchRatios.best(rows, HEAVY, BenchRow.PIPELINE, pMax)

@@ -96,15 +96,22 @@ final class PipelineRun {
             plan = plan.withSpec(plan.spec().toBuilder().identityScoring(true).build());
         }
         double planSeconds = (System.nanoTime() - planStart) / 1e9;
+        return run(plan, setup.records(), planSeconds, steady);
+    }
 
+    /**
+     * Runs a planned job over {@code records} records, as {@link #run(Setup, int, int, boolean)}.
+     */
+    static Timing run(JobPlan plan, long records, double planSeconds, SteadyState steady)
+            throws Exception {
         BrokerCpu broker = BrokerCpu.start();
-        Progress progress = new Progress(setup.records(), steady, broker);
+        Progress progress = new Progress(records, steady, broker);
         ScoringProbe.listen(progress::scored);
         LocalRunner.Result result;
         long cpu = BenchRow.processCpuNanos();
         try {
             progress.start = System.nanoTime();
-            result = LocalRunner.run(plan, false, setup.records(), null);
+            result = LocalRunner.run(plan, false, records, null);
         } finally {
             ScoringProbe.listen(null);
         }
@@ -112,12 +119,12 @@ final class PipelineRun {
         cpu = BenchRow.processCpuNanos() - cpu;
         long brokerCpu = broker.nanos();
         long rows = result.rows() + result.errors();
-        if (rows != setup.records()) {
+        if (rows != records) {
             throw new IllegalStateException(
                     "bench: the run committed "
                             + rows
                             + " rows and errors, expected "
-                            + setup.records()
+                            + records
                             + ": "
                             + result.summary());
         }
