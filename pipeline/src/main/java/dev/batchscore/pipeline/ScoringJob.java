@@ -6,14 +6,19 @@ import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.PostCommitSink;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.runs.ClaimKeeper;
+import dev.batchscore.pipeline.runs.RunHistory;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.RunMarker;
+import dev.batchscore.pipeline.runs.RunStatsOperator;
 import dev.batchscore.pipeline.runs.SkipCommitted;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.DetachedJobExecutionResult;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -170,11 +175,28 @@ public final class ScoringJob {
                                 TypeInformation.of(KafkaRecord.class),
                                 new SkipCommitted(plan.committed(), claimLease(plan)))
                         .uid(SkipCommitted.UID);
-        return wire(records, plan, plan.parallelism(env.getParallelism()));
+        return wire(
+                records,
+                ((SingleOutputStreamOperator<KafkaRecord>) records)
+                        .getSideOutput(SkipCommitted.STATS),
+                plan,
+                plan.parallelism(env.getParallelism()));
     }
 
     /** Scores {@code records} and writes rows and errors to the plan's two Iceberg tables. */
     public static Sinks wire(DataStream<KafkaRecord> records, JobPlan plan, int parallelism) {
+        return wire(records, null, plan, parallelism);
+    }
+
+    /**
+     * As {@link #wire(DataStream, JobPlan, int)}; {@code readStats} are {@link SkipCommitted}'s
+     * counts of the records read, for the run history (null: none).
+     */
+    static Sinks wire(
+            DataStream<KafkaRecord> records,
+            DataStream<byte[]> readStats,
+            JobPlan plan,
+            int parallelism) {
         // The score operator drops committed positions too: micro-batches restored from a
         // savepoint come out of the windows' state, behind skip-committed.
         SingleOutputStreamOperator<RowData> scored =
@@ -184,7 +206,37 @@ public final class ScoringJob {
         Map<String, String> snapshotProps = plan.run().lineage();
         // After both tables' last commits, the job marks its run complete.
         ClaimKeeper.Lease lease = claimLease(plan);
-        RunMarker.Topology marker = new RunMarker.Topology(new RunMarker(lease), 2);
+        RunMarker.Topology marker =
+                new RunMarker.Topology(
+                        new RunMarker(
+                                lease,
+                                plan.catalogLoader(),
+                                RunHistory.tableFor(plan.table()),
+                                plan.settings().quality().checks(plan.settings().errors()),
+                                submitted(records.getExecutionEnvironment())),
+                        2);
+        // The run history's counts and output statistics: branches beside the sinks.
+        if (readStats != null) {
+            marker.addStats(readStats);
+        }
+        Set<String> passthrough = new HashSet<>();
+        plan.spec().passthrough().forEach(p -> passthrough.add(p.name()));
+        marker.addStats(
+                scored.transform(
+                                RunStatsOperator.SCORED_UID,
+                                RunStatsOperator.TYPE,
+                                RunStatsOperator.scored(plan.scoredRowType(), passthrough))
+                        .uid(RunStatsOperator.SCORED_UID)
+                        .name(RunStatsOperator.SCORED_UID)
+                        .setParallelism(scored.getParallelism()));
+        marker.addStats(
+                errors.transform(
+                                RunStatsOperator.ERRORS_UID,
+                                RunStatsOperator.TYPE,
+                                RunStatsOperator.errors())
+                        .uid(RunStatsOperator.ERRORS_UID)
+                        .name(RunStatsOperator.ERRORS_UID)
+                        .setParallelism(scored.getParallelism()));
         DataStreamSink<RowData> scoredSink =
                 icebergSink(
                         scored,
@@ -249,6 +301,13 @@ public final class ScoringJob {
                 TableLoader.fromCatalog(plan.catalogLoader(), plan.table()),
                 plan.run(),
                 plan.settings().run().claimTimeout());
+    }
+
+    /** How the job was submitted, for the runs table: Flink's execution target, and detached. */
+    static String submitted(StreamExecutionEnvironment env) {
+        var conf = env.getConfiguration();
+        String target = conf.getOptional(DeploymentOptions.TARGET).orElse("embedded");
+        return conf.get(DeploymentOptions.ATTACHED) ? target : target + " (detached)";
     }
 
     static String jobName(JobPlan plan) {

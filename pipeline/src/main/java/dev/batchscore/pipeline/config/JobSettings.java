@@ -14,7 +14,20 @@ public record JobSettings(
         SinkSettings sink,
         ErrorSettings errors,
         RunSettings run,
-        ExecutionSettings execution) {
+        ExecutionSettings execution,
+        QualitySettings quality) {
+
+    /** Without {@code quality.*} checks. */
+    public JobSettings(
+            SourceSettings source,
+            ModelSettings model,
+            BatchSettings batch,
+            SinkSettings sink,
+            ErrorSettings errors,
+            RunSettings run,
+            ExecutionSettings execution) {
+        this(source, model, batch, sink, errors, run, execution, QualitySettings.defaults());
+    }
 
     public JobSettings {
         Objects.requireNonNull(source, "source");
@@ -24,6 +37,7 @@ public record JobSettings(
         Objects.requireNonNull(errors, "errors");
         Objects.requireNonNull(run, "run");
         Objects.requireNonNull(execution, "execution");
+        Objects.requireNonNull(quality, "quality");
         if (execution.batchMode() && !source.bounded()) {
             throw new ConfigException(
                     "execution.runtime-mode 'batch' needs a bounded source but source.kafka.bounded"
@@ -41,8 +55,9 @@ public record JobSettings(
         BatchSettings batch = BatchSettings.from(config);
         SinkSettings sink = SinkSettings.from(config);
         ErrorSettings errors = ErrorSettings.from(config);
+        QualitySettings quality = QualitySettings.from(config);
         ExecutionSettings execution = ExecutionSettings.from(config);
-        return new JobSettings(source, model, batch, sink, errors, run, execution);
+        return new JobSettings(source, model, batch, sink, errors, run, execution, quality);
     }
 
     /** The pipeline id the run's rows, ledger and claim are kept under. */
@@ -51,6 +66,10 @@ public record JobSettings(
     }
 
     public JobSettings withExecution(ExecutionSettings value) {
-        return new JobSettings(source, model, batch, sink, errors, run, value);
+        return new JobSettings(source, model, batch, sink, errors, run, value, quality);
+    }
+
+    public JobSettings withQuality(QualitySettings value) {
+        return new JobSettings(source, model, batch, sink, errors, run, execution, value);
     }
 }
