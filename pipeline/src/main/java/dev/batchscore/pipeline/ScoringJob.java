@@ -6,12 +6,15 @@ import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.PostCommitSink;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.runs.ClaimKeeper;
+import dev.batchscore.pipeline.runs.QualityCheckException;
+import dev.batchscore.pipeline.runs.QualityChecks;
 import dev.batchscore.pipeline.runs.RunHistory;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.RunMarker;
 import dev.batchscore.pipeline.runs.RunStatsOperator;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -86,6 +89,37 @@ public final class ScoringJob {
         LOG.info("Run {}: {}", plan.run().runId(), counts.summary());
         // errors.max-ratio over the whole run: the subtasks only judge their own shares.
         counts.checkMaxRatio(plan.spec().errorPolicy());
+        checkQuality(plan);
+    }
+
+    /**
+     * The run's rows in the runs table, which the job wrote when the run completed or stopped; if
+     * one failed a {@code quality.*} check with {@code quality.on-violation: fail}, throws {@link
+     * QualityCheckException} (the CLI's exit code {@link QualityChecks#EXIT_CODE}). The data is
+     * committed either way.
+     */
+    public static List<RunHistory.Row> checkQuality(JobPlan plan) {
+        Catalog catalog = plan.catalogLoader().loadCatalog();
+        List<RunHistory.Row> rows;
+        try {
+            var id = RunHistory.tableFor(plan.table());
+            if (!catalog.tableExists(id)) {
+                return List.of();
+            }
+            rows =
+                    RunHistory.read(catalog.loadTable(id), plan.run().pipelineId()).stream()
+                            .filter(r -> r.runId().equals(plan.run().runId()))
+                            .toList();
+        } finally {
+            JobPlan.closeQuietly(catalog);
+        }
+        if (!rows.isEmpty()) {
+            RunHistory.Row last = rows.get(rows.size() - 1);
+            if (last.qualityFailed()) {
+                throw new QualityCheckException(last.runId(), last.violations());
+            }
+        }
+        return rows;
     }
 
     /**

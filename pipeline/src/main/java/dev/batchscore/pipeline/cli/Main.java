@@ -1,5 +1,7 @@
 package dev.batchscore.pipeline.cli;
 
+import dev.batchscore.pipeline.runs.QualityCheckException;
+import dev.batchscore.pipeline.runs.QualityChecks;
 import dev.batchscore.pipeline.runs.RunClaimedException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -38,7 +40,8 @@ import picocli.CommandLine.Spec;
             "1:failed",
             "2:usage error: a wrong argument, option or command",
             "3:a run stopped with a savepoint before the end of its input",
-            "4:the pipeline is claimed by another run"
+            "4:the pipeline is claimed by another run",
+            "5:a quality.* check failed with quality.on-violation fail (the rows are committed)"
         })
 public final class Main implements Callable<Integer> {
 
@@ -128,6 +131,9 @@ public final class Main implements Callable<Integer> {
         }
         if (t instanceof RunClaimedException) {
             return RunClaimedException.EXIT_CODE;
+        }
+        if (t instanceof QualityCheckException) {
+            return QualityChecks.EXIT_CODE;
         }
         return t instanceof IllegalArgumentException ? Cli.USAGE_EXIT_CODE : 1;
     }

@@ -72,7 +72,7 @@ public final class RunMarker extends AbstractStreamOperator<Void>
     private final ClaimKeeper.Lease lease;
     private final Run run;
     private final CatalogLoader catalog;
-    private final TableIdentifier runsTable;
+    private final String runsTable; // TableIdentifier is not Serializable
     private final QualityChecks quality;
     private final String submitted;
 
@@ -112,7 +112,7 @@ public final class RunMarker extends AbstractStreamOperator<Void>
         this.lease = lease;
         this.run = lease.run();
         this.catalog = catalog;
-        this.runsTable = runsTable;
+        this.runsTable = runsTable == null ? null : runsTable.toString();
         this.quality = quality;
         this.submitted = submitted;
     }
@@ -376,7 +376,9 @@ public final class RunMarker extends AbstractStreamOperator<Void>
         for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
             Catalog loaded = catalog.loadCatalog();
             try {
-                Table table = RunHistory.ensure(loaded, runsTable, java.util.Map.of());
+                Table table =
+                        RunHistory.ensure(
+                                loaded, TableIdentifier.parse(runsTable), java.util.Map.of());
                 RunHistory.Row row = row(table, complete);
                 for (String v : row.violations()) {
                     LOG.warn("Run {} of pipeline {}: {}", run.runId(), run.pipelineId(), v);
