@@ -10,18 +10,27 @@ import dev.batchscore.pipeline.cli.Main;
 import dev.batchscore.pipeline.runs.QualityCheckException;
 import dev.batchscore.pipeline.runs.QualityChecks;
 import dev.batchscore.pipeline.runs.RunHistory;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -122,6 +131,63 @@ class RunHistoryITCase {
                     .isAfterOrEqualTo((OffsetDateTime) r.getField("started_at"));
             assertThat((String) r.getField("end_offsets")).contains("drift");
             assertThat((List<?>) r.getField("outputs")).hasSize(1);
+        }
+
+        // The report reads only the tables: a console table and a page with its charts.
+        Path reportDir = scratch.resolve("report-drift");
+        ByteArrayOutputStream reportOut = new ByteArrayOutputStream();
+        List<String> reportArgs = s.args();
+        Collections.addAll(reportArgs, "--runs", "3", "--out", reportDir.toString());
+        assertThat(
+                        Main.run(
+                                prepend("report", reportArgs),
+                                new PrintStream(reportOut, true, StandardCharsets.UTF_8),
+                                new PrintStream(err, true, StandardCharsets.UTF_8)))
+                .as("report exit code; stderr: %s", err.toString(StandardCharsets.UTF_8))
+                .isZero();
+        String console = reportOut.toString(StandardCharsets.UTF_8);
+        assertThat(console.lines().filter(l -> l.contains(" complete "))).hasSize(3);
+        assertThat(console).contains("FAILED quality.max-drift");
+        assertPageHasItsCharts(
+                reportDir,
+                List.of("distribution-y.png", "records.png", "input-age.png", "drift.png"));
+    }
+
+    /**
+     * report.html embeds every chart, each the same PNG as the file beside it, and each PNG is a
+     * drawn chart: full size, many colours, a good share of non-white pixels.
+     */
+    private static void assertPageHasItsCharts(Path dir, List<String> charts) throws Exception {
+        String html = Files.readString(dir.resolve("report.html"));
+        Matcher img =
+                Pattern.compile("<img alt=\"[^\"]+\" src=\"data:image/png;base64,([^\"]+)\">")
+                        .matcher(html);
+        List<byte[]> embedded = new ArrayList<>();
+        while (img.find()) {
+            embedded.add(Base64.getDecoder().decode(img.group(1)));
+        }
+        assertThat(embedded).as("charts embedded in report.html").hasSize(charts.size());
+        for (int i = 0; i < charts.size(); i++) {
+            byte[] file = Files.readAllBytes(dir.resolve(charts.get(i)));
+            assertThat(embedded.get(i)).as(charts.get(i)).isEqualTo(file);
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(file));
+            assertThat(image.getWidth()).isEqualTo(900);
+            assertThat(image.getHeight()).isEqualTo(420);
+            Set<Integer> colours = new HashSet<>();
+            long drawn = 0;
+            for (int y = 0; y < image.getHeight(); y++) {
+                for (int x = 0; x < image.getWidth(); x++) {
+                    int rgb = image.getRGB(x, y) & 0xFFFFFF;
+                    colours.add(rgb);
+                    if (rgb != 0xFFFFFF) {
+                        drawn++;
+                    }
+                }
+            }
+            assertThat(colours.size()).as("colours in %s", charts.get(i)).isGreaterThan(20);
+            assertThat(drawn)
+                    .as("drawn pixels in %s", charts.get(i))
+                    .isGreaterThan(image.getWidth() * image.getHeight() / 50L);
         }
     }
 

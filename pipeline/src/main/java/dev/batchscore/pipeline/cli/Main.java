@@ -95,6 +95,7 @@ public final class Main implements Callable<Integer> {
                         .addSubcommand(new RunCommand(io))
                         .addSubcommand(new StopCommand(io))
                         .addSubcommand(new ReleaseCommand(io))
+                        .addSubcommand(new ReportCommand(io))
                         .addSubcommand(new InspectCommand(io))
                         .addSubcommand(new PredictCommand(io))
                         .addSubcommand(new BenchModelCommand(io))
@@ -107,9 +108,9 @@ public final class Main implements Callable<Integer> {
         cli.setOverwrittenOptionsAllowed(true); // a repeated option: the last one wins
         cli.setExpandAtFiles(false); // an argument starting with @ is a value, not a file
         cli.setUsageHelpWidth(100);
-        // run and release hand every option they do not know to JobConfig.fromArgs, the job
+        // run, release and report hand every option they do not know to JobConfig.fromArgs, the job
         // options parser the job jar uses too.
-        for (String passThrough : new String[] {"run", "release"}) {
+        for (String passThrough : new String[] {"run", "release", "report"}) {
             cli.getSubcommands().get(passThrough).setUnmatchedOptionsArePositionalParams(true);
         }
         RunCommand.addJobOptionsSection(cli.getSubcommands().get("run"));
