@@ -190,14 +190,26 @@ public final class LocalRunner {
                 }
                 CompletableFuture<JobResult> done = cluster.requestJobResult(jobId);
                 JobResult jobResult;
-                try (ProgressPoller poller = new ProgressPoller(conf, jobId)) {
+                // The planned total: what the caller expects, else the run's range in Kafka.
+                long total =
+                        expectedRecords > 0
+                                ? expectedRecords
+                                : plan.run().explicitPositions()
+                                        ? plan.run().start().countUntil(plan.run().end())
+                                        : -1;
+                try (ProgressPoller poller = new ProgressPoller(conf, jobId);
+                        ProgressLine line =
+                                progress == null
+                                        ? null
+                                        : new ProgressLine(
+                                                progress, ProgressLine.isTerminal(progress))) {
                     while (true) {
                         try {
                             jobResult = done.get(2, TimeUnit.SECONDS);
                             break;
                         } catch (TimeoutException e) {
-                            if (progress != null) {
-                                poller.poll(expectedRecords, start).ifPresent(progress::println);
+                            if (line != null) {
+                                poller.poll(total, start).ifPresent(line::show);
                             }
                         }
                     }
@@ -340,22 +352,14 @@ public final class LocalRunner {
                                 : (shown - lastCount) / Math.max((now - lastNanos) / 1e9, 0.001);
                 lastNanos = now;
                 lastCount = shown;
-                StringBuilder line = new StringBuilder();
-                line.append(
-                        String.format(
-                                Locale.ROOT,
-                                "  %6.1f s  %s %,d",
+                return Optional.of(
+                        ProgressLine.format(
                                 seconds,
-                                processed >= 0 ? "scored" : "read",
-                                shown));
-                if (expected > 0) {
-                    line.append(String.format(Locale.ROOT, " / %,d", expected));
-                }
-                if (rate > 0) {
-                    line.append(String.format(Locale.ROOT, " (%,.0f records/s)", rate));
-                }
-                line.append("  [").append(job.getJobStatus()).append(']');
-                return Optional.of(line.toString());
+                                read,
+                                expected,
+                                processed,
+                                rate,
+                                job.getJobStatus().toString()));
             } catch (Exception e) {
                 LOG.debug("Progress poll failed", e);
                 return Optional.empty();
