@@ -3,6 +3,8 @@ package dev.batchscore.pipeline;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.operators.KafkaRecord;
 import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.config.JobSettings;
+import dev.batchscore.pipeline.config.QualitySettings;
 import dev.batchscore.pipeline.iceberg.PostCommitSink;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.runs.ClaimKeeper;
@@ -246,7 +248,7 @@ public final class ScoringJob {
                                 lease,
                                 plan.catalogLoader(),
                                 RunHistory.tableFor(plan.table()),
-                                plan.settings().quality().checks(plan.settings().errors()),
+                                qualityChecks(plan.settings()),
                                 submitted(records.getExecutionEnvironment())),
                         2);
         // The run history's counts and output statistics: branches beside the sinks.
@@ -335,6 +337,17 @@ public final class ScoringJob {
                 TableLoader.fromCatalog(plan.catalogLoader(), plan.table()),
                 plan.run(),
                 plan.settings().run().claimTimeout());
+    }
+
+    /** The {@code quality.*} settings as the job's run marker applies them. */
+    static QualityChecks qualityChecks(JobSettings settings) {
+        QualitySettings q = settings.quality();
+        return new QualityChecks(
+                q.maxInputAge(),
+                q.minRecords(),
+                q.errorRatio(settings.errors()),
+                q.maxDrift(),
+                q.fail());
     }
 
     /** How the job was submitted, for the runs table: Flink's execution target, and detached. */

@@ -2,7 +2,6 @@ package dev.batchscore.pipeline.config;
 
 import static dev.batchscore.pipeline.config.BatchscoreOptions.*;
 
-import dev.batchscore.pipeline.runs.QualityChecks;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -66,13 +65,12 @@ public record QualitySettings(
         return new QualitySettings(maxInputAge, minRecords, maxErrorRatio, maxDrift, value);
     }
 
-    /** The checks as the job applies them; {@code errors} gives the default error ratio. */
-    public QualityChecks checks(ErrorSettings errors) {
-        return new QualityChecks(
-                maxInputAge,
-                minRecords,
-                maxErrorRatio != null ? maxErrorRatio : errors.maxRatio(),
-                maxDrift,
-                onViolation == OnViolation.FAIL);
+    /** {@code quality.max-error-ratio}, else {@code errors}' {@code errors.max-ratio}. */
+    public double errorRatio(ErrorSettings errors) {
+        return maxErrorRatio != null ? maxErrorRatio : errors.maxRatio();
+    }
+
+    public boolean fail() {
+        return onViolation == OnViolation.FAIL;
     }
 }
