@@ -67,4 +67,11 @@ public final class ExamplesProvider implements Examples {
                         : threads.stream().map(Tune.Threads::parse).toList();
         return Tune.run(model, signature, tags, batchSizes, settings, slots, seconds, out);
     }
+
+    @Override
+    public Path report(
+            List<dev.batchscore.pipeline.runs.RunHistory.Row> rows, String title, Path dir)
+            throws Exception {
+        return dev.batchscore.examples.report.RunReport.write(rows, title, dir);
+    }
 }

@@ -8,6 +8,7 @@ import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.runs.RunMarker;
+import dev.batchscore.pipeline.runs.RunStatsOperator;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
@@ -63,7 +64,10 @@ class JobGraphUidsITCase {
                     "iceberg-errors",
                     "iceberg-errors: Sink pre-commit aggregator: iceberg-errors",
                     "Sink Committer: iceberg-errors",
-                    "iceberg-errors: " + RunMarker.UID);
+                    "iceberg-errors: " + RunMarker.UID,
+                    // The run history's counting branches beside the sinks (stateless).
+                    RunStatsOperator.SCORED_UID,
+                    RunStatsOperator.ERRORS_UID);
 
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 

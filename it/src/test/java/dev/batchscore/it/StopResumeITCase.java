@@ -8,6 +8,7 @@ import dev.batchscore.pipeline.cli.Main;
 import dev.batchscore.pipeline.cli.RunCommand;
 import dev.batchscore.pipeline.cli.StopCommand;
 import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.runs.RunHistory;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.Savepoints;
 import dev.batchscore.pipeline.runs.SkipCommitted;
@@ -201,6 +202,34 @@ class StopResumeITCase {
         ExactlyOnce.assertExactlyOnce(ExactlyOnce.rows(plan), RECORDS, Map.of("1", scoresV1));
         assertThat(ledger(plan).hasCompleteRun(pipeline)).as("the resumed run completed").isTrue();
         assertThat(ledger(plan).latestIncomplete(pipeline)).isEmpty();
+        assertStoppedAndResumedRowsAddUp(plan);
+    }
+
+    /**
+     * The run history has two rows for the run, its stopped part and its resumed part, whose
+     * records read and rows written add up to the run's records.
+     */
+    private static void assertStoppedAndResumedRowsAddUp(JobPlan plan) {
+        List<RunHistory.Row> runs =
+                RunHistory.read(
+                        plan.catalogLoader()
+                                .loadCatalog()
+                                .loadTable(RunHistory.tableFor(plan.table())),
+                        plan.run().pipelineId());
+        // One run (the run command's own, in the CLI test: plan is only its table helper).
+        assertThat(runs).hasSize(2);
+        assertThat(runs).extracting(RunHistory.Row::runId).containsOnly(runs.get(0).runId());
+        assertThat(runs)
+                .extracting(RunHistory.Row::ended)
+                .containsExactly(RunHistory.STOPPED, RunHistory.COMPLETE);
+        assertThat(runs).allSatisfy(r -> assertThat(r.recordsRead()).isPositive());
+        assertThat(runs.stream().mapToLong(RunHistory.Row::recordsRead).sum())
+                .as("records read by the two parts")
+                .isEqualTo(RECORDS);
+        assertThat(runs.stream().mapToLong(r -> r.recordsScored() + r.recordsDeadLettered()).sum())
+                .as("rows written by the two parts")
+                .isEqualTo(RECORDS);
+        assertThat(runs.get(1).startedAt()).isAfterOrEqualTo(runs.get(0).finishedAt());
     }
 
     private static RunLedger ledger(JobPlan plan) {
@@ -280,6 +309,7 @@ class StopResumeITCase {
                 .filteredOn(r -> committedBeforeResume.contains((Long) r.getField("id")))
                 .as("rows committed before the stop keep the version that scored them")
                 .allSatisfy(r -> assertThat(r.getField("_model_version")).isEqualTo("1"));
+        assertStoppedAndResumedRowsAddUp(plan);
         return perVersion;
     }
 

@@ -8,7 +8,9 @@ import dev.batchscore.pipeline.config.BatchSettings;
 import dev.batchscore.pipeline.config.ErrorSettings;
 import dev.batchscore.pipeline.config.ExecutionSettings;
 import dev.batchscore.pipeline.config.JobSettings;
+import dev.batchscore.pipeline.config.ModelSetSettings;
 import dev.batchscore.pipeline.config.ModelSettings;
+import dev.batchscore.pipeline.config.QualitySettings;
 import dev.batchscore.pipeline.config.RunSettings;
 import dev.batchscore.pipeline.config.SinkSettings;
 import dev.batchscore.pipeline.config.SourceSettings;
@@ -141,6 +143,7 @@ public final class BatchScoringJob {
         private ErrorSettings errors = ErrorSettings.defaults();
         private RunSettings run = RunSettings.defaults();
         private ExecutionSettings execution = ExecutionSettings.defaults();
+        private QualitySettings quality = QualitySettings.defaults();
         private RecordSource records;
         private RowSinks sinks;
         private List<PassthroughField> passthrough = List.of();
@@ -155,7 +158,8 @@ public final class BatchScoringJob {
                     .sink(settings.sink())
                     .errors(settings.errors())
                     .run(settings.run())
-                    .execution(settings.execution());
+                    .execution(settings.execution())
+                    .quality(settings.quality());
         }
 
         public Builder source(SourceSettings value) {
@@ -185,6 +189,12 @@ public final class BatchScoringJob {
 
         public Builder run(RunSettings value) {
             this.run = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** The {@code quality.*} checks of the run's row in the runs table. */
+        public Builder quality(QualitySettings value) {
+            this.quality = Objects.requireNonNull(value);
             return this;
         }
 
@@ -221,7 +231,16 @@ public final class BatchScoringJob {
             require(source != null, "source(SourceSettings) is not set");
             require(model != null, "model(ModelSettings) is not set");
             require(sink != null, "sink(SinkSettings) is not set");
-            return new JobSettings(source, model, batch, sink, errors, run, execution);
+            return new JobSettings(
+                    source,
+                    model,
+                    batch,
+                    sink,
+                    errors,
+                    run,
+                    execution,
+                    ModelSetSettings.none(),
+                    quality);
         }
 
         /**

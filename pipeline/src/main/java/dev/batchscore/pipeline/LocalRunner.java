@@ -73,7 +73,8 @@ public final class LocalRunner {
             String jobId,
             String savepoint,
             boolean complete,
-            RunCounts counts) {
+            RunCounts counts,
+            List<ModelAgreement> agreement) {
 
         /** True when the job was stopped with a savepoint before the end of its input. */
         public boolean stoppedWithSavepoint() {
@@ -92,17 +93,27 @@ public final class LocalRunner {
          */
         public String summary() {
             return String.format(
-                    Locale.ROOT,
-                    "wrote %,d rows to %s and %,d errors to %s in %.1f s (%,.0f rows/s), snapshot"
-                            + " %s; %s",
-                    rows,
-                    table,
-                    errors,
-                    errorsTable,
-                    elapsed.toMillis() / 1000.0,
-                    rowsPerSecond(),
-                    snapshotId < 0 ? "none" : Long.toString(snapshotId),
-                    counts.summary());
+                            Locale.ROOT,
+                            "wrote %,d rows to %s and %,d errors to %s in %.1f s (%,.0f rows/s), snapshot"
+                                    + " %s; %s",
+                            rows,
+                            table,
+                            errors,
+                            errorsTable,
+                            elapsed.toMillis() / 1000.0,
+                            rowsPerSecond(),
+                            snapshotId < 0 ? "none" : Long.toString(snapshotId),
+                            counts.summary())
+                    + agreementSummary();
+        }
+
+        /** Each shadow model's agreement with the champion, over every row both scored. */
+        private String agreementSummary() {
+            StringBuilder out = new StringBuilder();
+            for (ModelAgreement a : agreement) {
+                out.append("; ").append(a.summary());
+            }
+            return out.toString();
         }
     }
 
@@ -154,6 +165,7 @@ public final class LocalRunner {
         String base = "http://localhost:" + port;
         String savepoint;
         RunCounts counts;
+        List<ModelAgreement> agreement;
         JobID jobId;
         // Our own MiniCluster rather than env.executeAsync(), whose per-job cluster shuts down the
         // moment the job ends: we still need the job's checkpoint history then, to tell a finished
@@ -190,14 +202,26 @@ public final class LocalRunner {
                 }
                 CompletableFuture<JobResult> done = cluster.requestJobResult(jobId);
                 JobResult jobResult;
-                try (ProgressPoller poller = new ProgressPoller(conf, jobId)) {
+                // The planned total: what the caller expects, else the run's range in Kafka.
+                long total =
+                        expectedRecords > 0
+                                ? expectedRecords
+                                : plan.run().explicitPositions()
+                                        ? plan.run().start().countUntil(plan.run().end())
+                                        : -1;
+                try (ProgressPoller poller = new ProgressPoller(conf, jobId);
+                        ProgressLine line =
+                                progress == null
+                                        ? null
+                                        : new ProgressLine(
+                                                progress, ProgressLine.isTerminal(progress))) {
                     while (true) {
                         try {
                             jobResult = done.get(2, TimeUnit.SECONDS);
                             break;
                         } catch (TimeoutException e) {
-                            if (progress != null) {
-                                poller.poll(expectedRecords, start).ifPresent(progress::println);
+                            if (line != null) {
+                                poller.poll(total, start).ifPresent(line::show);
                             }
                         }
                     }
@@ -206,6 +230,7 @@ public final class LocalRunner {
                 JobExecutionResult executionResult =
                         jobResult.toJobExecutionResult(LocalRunner.class.getClassLoader());
                 counts = RunCounts.of(executionResult);
+                agreement = ModelAgreement.of(executionResult, plan.spec());
                 // The job commits the run's complete marker itself once its input ended
                 // (RunMarker); the marker releases the run's claim on the pipeline.
                 complete = ScoringJob.isComplete(plan);
@@ -237,7 +262,8 @@ public final class LocalRunner {
                 jobId.toString(),
                 savepoint,
                 complete,
-                counts);
+                counts,
+                agreement);
     }
 
     /**
@@ -340,22 +366,14 @@ public final class LocalRunner {
                                 : (shown - lastCount) / Math.max((now - lastNanos) / 1e9, 0.001);
                 lastNanos = now;
                 lastCount = shown;
-                StringBuilder line = new StringBuilder();
-                line.append(
-                        String.format(
-                                Locale.ROOT,
-                                "  %6.1f s  %s %,d",
+                return Optional.of(
+                        ProgressLine.format(
                                 seconds,
-                                processed >= 0 ? "scored" : "read",
-                                shown));
-                if (expected > 0) {
-                    line.append(String.format(Locale.ROOT, " / %,d", expected));
-                }
-                if (rate > 0) {
-                    line.append(String.format(Locale.ROOT, " (%,.0f records/s)", rate));
-                }
-                line.append("  [").append(job.getJobStatus()).append(']');
-                return Optional.of(line.toString());
+                                read,
+                                expected,
+                                processed,
+                                rate,
+                                job.getJobStatus().toString()));
             } catch (Exception e) {
                 LOG.debug("Progress poll failed", e);
                 return Optional.empty();

@@ -3,17 +3,27 @@ package dev.batchscore.pipeline;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.operators.KafkaRecord;
 import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.config.JobSettings;
+import dev.batchscore.pipeline.config.QualitySettings;
 import dev.batchscore.pipeline.iceberg.PostCommitSink;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.runs.ClaimKeeper;
+import dev.batchscore.pipeline.runs.QualityCheckException;
+import dev.batchscore.pipeline.runs.QualityChecks;
+import dev.batchscore.pipeline.runs.RunHistory;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.RunMarker;
+import dev.batchscore.pipeline.runs.RunStatsOperator;
 import dev.batchscore.pipeline.runs.SkipCommitted;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.DetachedJobExecutionResult;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -84,6 +94,37 @@ public final class ScoringJob {
         }
         // errors.max-ratio over the whole run: the subtasks only judge their own shares.
         counts.checkMaxRatio(plan.spec().errorPolicy());
+        checkQuality(plan);
+    }
+
+    /**
+     * The run's rows in the runs table, which the job wrote when the run completed or stopped; if
+     * one failed a {@code quality.*} check with {@code quality.on-violation: fail}, throws {@link
+     * QualityCheckException} (the CLI's exit code {@link QualityChecks#EXIT_CODE}). The data is
+     * committed either way.
+     */
+    public static List<RunHistory.Row> checkQuality(JobPlan plan) {
+        Catalog catalog = plan.catalogLoader().loadCatalog();
+        List<RunHistory.Row> rows;
+        try {
+            var id = RunHistory.tableFor(plan.table());
+            if (!catalog.tableExists(id)) {
+                return List.of();
+            }
+            rows =
+                    RunHistory.read(catalog.loadTable(id), plan.run().pipelineId()).stream()
+                            .filter(r -> r.runId().equals(plan.run().runId()))
+                            .toList();
+        } finally {
+            JobPlan.closeQuietly(catalog);
+        }
+        if (!rows.isEmpty()) {
+            RunHistory.Row last = rows.get(rows.size() - 1);
+            if (last.qualityFailed()) {
+                throw new QualityCheckException(last.runId(), last.violations());
+            }
+        }
+        return rows;
     }
 
     /**
@@ -173,11 +214,28 @@ public final class ScoringJob {
                                 TypeInformation.of(KafkaRecord.class),
                                 new SkipCommitted(plan.committed(), claimLease(plan)))
                         .uid(SkipCommitted.UID);
-        return wire(records, plan, plan.parallelism(env.getParallelism()));
+        return wire(
+                records,
+                ((SingleOutputStreamOperator<KafkaRecord>) records)
+                        .getSideOutput(SkipCommitted.STATS),
+                plan,
+                plan.parallelism(env.getParallelism()));
     }
 
     /** Scores {@code records} and writes rows and errors to the plan's two Iceberg tables. */
     public static Sinks wire(DataStream<KafkaRecord> records, JobPlan plan, int parallelism) {
+        return wire(records, null, plan, parallelism);
+    }
+
+    /**
+     * As {@link #wire(DataStream, JobPlan, int)}; {@code readStats} are {@link SkipCommitted}'s
+     * counts of the records read, for the run history (null: none).
+     */
+    static Sinks wire(
+            DataStream<KafkaRecord> records,
+            DataStream<byte[]> readStats,
+            JobPlan plan,
+            int parallelism) {
         // The score operator drops committed positions too: micro-batches restored from a
         // savepoint come out of the windows' state, behind skip-committed.
         SingleOutputStreamOperator<RowData> scored =
@@ -187,7 +245,37 @@ public final class ScoringJob {
         Map<String, String> snapshotProps = plan.run().lineage();
         // After both tables' last commits, the job marks its run complete.
         ClaimKeeper.Lease lease = claimLease(plan);
-        RunMarker.Topology marker = new RunMarker.Topology(new RunMarker(lease), 2);
+        RunMarker.Topology marker =
+                new RunMarker.Topology(
+                        new RunMarker(
+                                lease,
+                                plan.catalogLoader(),
+                                RunHistory.tableFor(plan.table()),
+                                qualityChecks(plan.settings()),
+                                submitted(records.getExecutionEnvironment())),
+                        2);
+        // The run history's counts and output statistics: branches beside the sinks.
+        if (readStats != null) {
+            marker.addStats(readStats);
+        }
+        Set<String> passthrough = new HashSet<>();
+        plan.spec().passthrough().forEach(p -> passthrough.add(p.name()));
+        marker.addStats(
+                scored.transform(
+                                RunStatsOperator.SCORED_UID,
+                                RunStatsOperator.TYPE,
+                                RunStatsOperator.scored(plan.scoredRowType(), passthrough))
+                        .uid(RunStatsOperator.SCORED_UID)
+                        .name(RunStatsOperator.SCORED_UID)
+                        .setParallelism(scored.getParallelism()));
+        marker.addStats(
+                errors.transform(
+                                RunStatsOperator.ERRORS_UID,
+                                RunStatsOperator.TYPE,
+                                RunStatsOperator.errors())
+                        .uid(RunStatsOperator.ERRORS_UID)
+                        .name(RunStatsOperator.ERRORS_UID)
+                        .setParallelism(scored.getParallelism()));
         DataStreamSink<RowData> scoredSink =
                 icebergSink(
                         scored,
@@ -252,6 +340,24 @@ public final class ScoringJob {
                 TableLoader.fromCatalog(plan.catalogLoader(), plan.table()),
                 plan.run(),
                 plan.settings().run().claimTimeout());
+    }
+
+    /** The {@code quality.*} settings as the job's run marker applies them. */
+    static QualityChecks qualityChecks(JobSettings settings) {
+        QualitySettings q = settings.quality();
+        return new QualityChecks(
+                q.maxInputAge(),
+                q.minRecords(),
+                q.errorRatio(settings.errors()),
+                q.maxDrift(),
+                q.fail());
+    }
+
+    /** How the job was submitted, for the runs table: Flink's execution target, and detached. */
+    static String submitted(StreamExecutionEnvironment env) {
+        var conf = env.getConfiguration();
+        String target = conf.getOptional(DeploymentOptions.TARGET).orElse("embedded");
+        return conf.get(DeploymentOptions.ATTACHED) ? target : target + " (detached)";
     }
 
     static String jobName(JobPlan plan) {

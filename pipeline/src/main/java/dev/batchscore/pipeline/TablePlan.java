@@ -7,6 +7,7 @@ import dev.batchscore.operators.format.RecordFormat;
 import dev.batchscore.pipeline.config.ConfigException;
 import dev.batchscore.pipeline.config.SinkSettings;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
+import dev.batchscore.pipeline.runs.RunHistory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -103,6 +104,8 @@ record TablePlan(
         Table errors =
                 IcebergTables.ensureTable(
                         catalog, errorsTable, errorRowType, errorPartitions(), props);
+        // The run history, <table>_runs: the job appends one row per run (RunMarker).
+        RunHistory.ensure(catalog, RunHistory.tableFor(table), props);
         return new TablePlan(
                 sink,
                 table,

@@ -64,6 +64,13 @@ public interface Examples {
             throws Exception;
 
     /**
+     * Writes {@code report.html} (self-contained) and its charts as PNGs for {@code rows} (oldest
+     * first) to {@code dir}; returns the HTML file.
+     */
+    Path report(List<dev.batchscore.pipeline.runs.RunHistory.Row> rows, String title, Path dir)
+            throws Exception;
+
+    /**
      * The examples module's implementation, or an error naming what is missing for {@code command}.
      */
     static Examples load(String command) {

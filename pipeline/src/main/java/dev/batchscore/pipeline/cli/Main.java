@@ -1,5 +1,7 @@
 package dev.batchscore.pipeline.cli;
 
+import dev.batchscore.pipeline.runs.QualityCheckException;
+import dev.batchscore.pipeline.runs.QualityChecks;
 import dev.batchscore.pipeline.runs.RunClaimedException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -38,7 +40,8 @@ import picocli.CommandLine.Spec;
             "1:failed",
             "2:usage error: a wrong argument, option or command",
             "3:a run stopped with a savepoint before the end of its input",
-            "4:the pipeline is claimed by another run"
+            "4:the pipeline is claimed by another run",
+            "5:a quality.* check failed with quality.on-violation fail (the rows are committed)"
         })
 public final class Main implements Callable<Integer> {
 
@@ -92,6 +95,7 @@ public final class Main implements Callable<Integer> {
                         .addSubcommand(new RunCommand(io))
                         .addSubcommand(new StopCommand(io))
                         .addSubcommand(new ReleaseCommand(io))
+                        .addSubcommand(new ReportCommand(io))
                         .addSubcommand(new InspectCommand(io))
                         .addSubcommand(new PredictCommand(io))
                         .addSubcommand(new BenchModelCommand(io))
@@ -104,9 +108,9 @@ public final class Main implements Callable<Integer> {
         cli.setOverwrittenOptionsAllowed(true); // a repeated option: the last one wins
         cli.setExpandAtFiles(false); // an argument starting with @ is a value, not a file
         cli.setUsageHelpWidth(100);
-        // run and release hand every option they do not know to JobConfig.fromArgs, the job
+        // run, release and report hand every option they do not know to JobConfig.fromArgs, the job
         // options parser the job jar uses too.
-        for (String passThrough : new String[] {"run", "release"}) {
+        for (String passThrough : new String[] {"run", "release", "report"}) {
             cli.getSubcommands().get(passThrough).setUnmatchedOptionsArePositionalParams(true);
         }
         RunCommand.addJobOptionsSection(cli.getSubcommands().get("run"));
@@ -128,6 +132,9 @@ public final class Main implements Callable<Integer> {
         }
         if (t instanceof RunClaimedException) {
             return RunClaimedException.EXIT_CODE;
+        }
+        if (t instanceof QualityCheckException) {
+            return QualityChecks.EXIT_CODE;
         }
         return t instanceof IllegalArgumentException ? Cli.USAGE_EXIT_CODE : 1;
     }

@@ -4,9 +4,11 @@ import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
 import dev.batchscore.pipeline.OptionsTable;
+import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.config.BatchscoreOptions;
 import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.Run;
+import dev.batchscore.pipeline.runs.RunHistory;
 import dev.batchscore.pipeline.runs.RunLedger;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -116,6 +118,13 @@ public final class RunCommand extends Cli.Command {
         // errors.max-ratio over the whole run; fails (one line, exit 1) after printing what was
         // done.
         result.counts().checkMaxRatio(plan.spec().errorPolicy());
+        // quality.*: the job judged the run and wrote the verdict to <table>_runs; with
+        // quality.on-violation fail, exit 5 (the rows are committed).
+        for (RunHistory.Row row : ScoringJob.checkQuality(plan)) {
+            for (String v : row.violations()) {
+                err.println("batchscore run: " + row.onViolation() + ": " + v);
+            }
+        }
         return 0;
     }
 

@@ -406,6 +406,64 @@ public final class BatchscoreOptions {
     // Flink's own keys are Flink's own ConfigOption constants, with a description of what they mean
     // for a batchscore run (Flink's descriptions are generic).
 
+    /** {@code quality.on-violation}. */
+    public enum OnViolation {
+        WARN,
+        FAIL;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public static final ConfigOption<Duration> QUALITY_MAX_INPUT_AGE =
+            ConfigOptions.key("quality.max-input-age")
+                    .durationType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Stale input: a violation when the newest record the run read is older"
+                                    + " than this when the run starts, e.g. 1 h. Default: not"
+                                    + " checked.");
+
+    public static final ConfigOption<Long> QUALITY_MIN_RECORDS =
+            ConfigOptions.key("quality.min-records")
+                    .longType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "A broken upstream: a violation when the run reads fewer records than"
+                                    + " this. Default: not checked.");
+
+    public static final ConfigOption<Double> QUALITY_MAX_ERROR_RATIO =
+            ConfigOptions.key("quality.max-error-ratio")
+                    .doubleType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "A violation when more than this share of the records read is bad."
+                                    + " Default: errors.max-ratio, which also fails the run while"
+                                    + " it runs, as it always did; this one is only reported.");
+
+    public static final ConfigOption<Double> QUALITY_MAX_DRIFT =
+            ConfigOptions.key("quality.max-drift")
+                    .doubleType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "A violation when an output column's population stability index"
+                                    + " against the previous complete run of the pipeline is above"
+                                    + " this, e.g. 0.2. Default: not checked (the PSI is recorded"
+                                    + " in the runs table either way).");
+
+    public static final ConfigOption<OnViolation> QUALITY_ON_VIOLATION =
+            ConfigOptions.key("quality.on-violation")
+                    .enumType(OnViolation.class)
+                    .defaultValue(OnViolation.WARN)
+                    .withDescription(
+                            "warn: a violation is logged and recorded in the runs table"
+                                    + " (<table>_runs). fail: also exits with code 5 once the"
+                                    + " run's data is committed, so a scheduler stops the next step"
+                                    + " and nothing is lost. The job judges the run, so detached"
+                                    + " runs record the same.");
+
     public static final ConfigOption<RuntimeExecutionMode> EXECUTION_RUNTIME_MODE =
             ExecutionOptions.RUNTIME_MODE.withDescription(
                     "streaming or batch. streaming (the default) commits to Iceberg on"
@@ -535,6 +593,11 @@ public final class BatchscoreOptions {
                             ERRORS_NON_FINITE,
                             ERRORS_MAX_RECORD_BYTES,
                             ERRORS_ON_MODEL_FAILURE,
+                            QUALITY_MAX_INPUT_AGE,
+                            QUALITY_MIN_RECORDS,
+                            QUALITY_MAX_ERROR_RATIO,
+                            QUALITY_MAX_DRIFT,
+                            QUALITY_ON_VIOLATION,
                             EXECUTION_RUNTIME_MODE,
                             PARALLELISM,
                             EXECUTION_CHECKPOINTING_INTERVAL,

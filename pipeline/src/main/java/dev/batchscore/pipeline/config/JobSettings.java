@@ -15,9 +15,10 @@ public record JobSettings(
         ErrorSettings errors,
         RunSettings run,
         ExecutionSettings execution,
-        ModelSetSettings models) {
+        ModelSetSettings models,
+        QualitySettings quality) {
 
-    /** A one-model job ({@link ModelSetSettings#none()}). */
+    /** A one-model job ({@link ModelSetSettings#none()}) without {@code quality.*} checks. */
     public JobSettings(
             SourceSettings source,
             ModelSettings model,
@@ -26,7 +27,16 @@ public record JobSettings(
             ErrorSettings errors,
             RunSettings run,
             ExecutionSettings execution) {
-        this(source, model, batch, sink, errors, run, execution, ModelSetSettings.none());
+        this(
+                source,
+                model,
+                batch,
+                sink,
+                errors,
+                run,
+                execution,
+                ModelSetSettings.none(),
+                QualitySettings.defaults());
     }
 
     public JobSettings {
@@ -38,6 +48,7 @@ public record JobSettings(
         Objects.requireNonNull(errors, "errors");
         Objects.requireNonNull(run, "run");
         Objects.requireNonNull(execution, "execution");
+        Objects.requireNonNull(quality, "quality");
         if (execution.batchMode() && !source.bounded()) {
             throw new ConfigException(
                     "execution.runtime-mode 'batch' needs a bounded source but source.kafka.bounded"
@@ -67,8 +78,9 @@ public record JobSettings(
         BatchSettings batch = BatchSettings.from(config);
         SinkSettings sink = SinkSettings.from(config);
         ErrorSettings errors = ErrorSettings.from(config);
+        QualitySettings quality = QualitySettings.from(config);
         ExecutionSettings execution = ExecutionSettings.from(config);
-        return new JobSettings(source, model, batch, sink, errors, run, execution, models);
+        return new JobSettings(source, model, batch, sink, errors, run, execution, models, quality);
     }
 
     /** The pipeline id the run's rows, ledger and claim are kept under. */
@@ -77,13 +89,17 @@ public record JobSettings(
     }
 
     public JobSettings withExecution(ExecutionSettings value) {
-        return new JobSettings(source, model, batch, sink, errors, run, value, models);
+        return new JobSettings(source, model, batch, sink, errors, run, value, models, quality);
     }
 
     /** These settings scoring with several models ({@code models.<name>.*}). */
     public JobSettings withModels(ModelSetSettings value) {
         ModelSettings one =
                 value.present() ? value.champion().model().withName(value.joinedNames()) : model;
-        return new JobSettings(source, one, batch, sink, errors, run, execution, value);
+        return new JobSettings(source, one, batch, sink, errors, run, execution, value, quality);
+    }
+
+    public JobSettings withQuality(QualitySettings value) {
+        return new JobSettings(source, model, batch, sink, errors, run, execution, models, value);
     }
 }

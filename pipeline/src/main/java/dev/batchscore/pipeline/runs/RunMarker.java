@@ -1,5 +1,7 @@
 package dev.batchscore.pipeline.runs;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,11 +18,15 @@ import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
 import org.apache.flink.streaming.api.connector.sink2.CommittableSummary;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.BoundedOneInput;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedMultiInput;
 import org.apache.flink.streaming.api.operators.OperatorSnapshotFutures;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.Collector;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.flink.CatalogLoader;
 import org.apache.iceberg.flink.TableLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,12 +48,19 @@ import org.slf4j.LoggerFactory;
  * checkpoint. A stop without drain never ends the input. So the run is complete iff the input ended
  * and no stop savepoint followed.
  *
+ * <p>The run's history: the counting operators ({@link SkipCommitted}, {@link RunStatsOperator})
+ * send this task what they saw before each checkpoint barrier, which it merges and keeps in its
+ * state; when the run completes or is stopped with a savepoint, it appends the run's row to the
+ * runs table ({@link RunHistory}), with the drift against the previous complete run and the {@code
+ * quality.*} checks' verdict ({@link QualityChecks}). A stop's savepoint keeps no statistics, so
+ * the resumed part of the run gets a row of its own and the two add up.
+ *
  * <p>The run travels in this operator's state: a restore into a job planned for another run (a
  * savepoint of run A restored as run B, or with stopping offsets that disagree with the ledger) is
  * refused, since its source splits would read run A's range under run B's lineage.
  */
 public final class RunMarker extends AbstractStreamOperator<Void>
-        implements OneInputStreamOperator<Long, Void>, BoundedOneInput {
+        implements TwoInputStreamOperator<Long, byte[], Void>, BoundedMultiInput {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(RunMarker.class);
 
@@ -58,10 +71,20 @@ public final class RunMarker extends AbstractStreamOperator<Void>
 
     private final ClaimKeeper.Lease lease;
     private final Run run;
+    private final CatalogLoader catalog;
+    private final String runsTable; // TableIdentifier is not Serializable
+    private final QualityChecks quality;
+    private final String submitted;
 
     private transient ListState<String> runState;
+    private transient ListState<byte[]> statsState;
+    private transient ListState<Long> startedState;
+    private transient RunStats stats;
+    private transient long startedAt;
+    private transient int inputsEnded;
     private transient boolean inputEnded;
     private transient boolean stopped;
+    private transient long stopSavepointId = -1;
     private transient long commits;
     private transient AutoCloseable claim;
 
@@ -70,8 +93,28 @@ public final class RunMarker extends AbstractStreamOperator<Void>
      *     claim on its pipeline, held while this operator is open
      */
     public RunMarker(ClaimKeeper.Lease lease) {
+        this(lease, null, null, QualityChecks.none(), null);
+    }
+
+    /**
+     * @param lease as above
+     * @param catalog loads the catalog of {@code runsTable}; null: no run history
+     * @param runsTable the runs table ({@link RunHistory#tableFor}), created if missing
+     * @param quality the checks the run's row is judged by
+     * @param submitted how the job was submitted, as the runs table says it
+     */
+    public RunMarker(
+            ClaimKeeper.Lease lease,
+            CatalogLoader catalog,
+            TableIdentifier runsTable,
+            QualityChecks quality,
+            String submitted) {
         this.lease = lease;
         this.run = lease.run();
+        this.catalog = catalog;
+        this.runsTable = runsTable == null ? null : runsTable.toString();
+        this.quality = quality;
+        this.submitted = submitted;
     }
 
     @Override
@@ -89,10 +132,16 @@ public final class RunMarker extends AbstractStreamOperator<Void>
         private final RunMarker marker;
         private final int sinks;
         private final List<DataStream<Long>> committed = new ArrayList<>();
+        private final List<DataStream<byte[]>> stats = new ArrayList<>();
 
         public Topology(RunMarker marker, int sinks) {
             this.marker = marker;
             this.sinks = sinks;
+        }
+
+        /** Adds a stream of {@link RunStats} deltas; call before the sinks are translated. */
+        public void addStats(DataStream<byte[]> deltas) {
+            stats.add(deltas);
         }
 
         public <CommT> void add(DataStream<CommittableMessage<CommT>> committables) {
@@ -107,7 +156,15 @@ public final class RunMarker extends AbstractStreamOperator<Void>
                 for (int i = 1; i < committed.size(); i++) {
                     all = all.union(committed.get(i));
                 }
-                all.transform(UID, Types.VOID, marker)
+                if (stats.isEmpty()) {
+                    throw new IllegalStateException("the run marker needs a statistics stream");
+                }
+                DataStream<byte[]> deltas = stats.get(0);
+                for (int i = 1; i < stats.size(); i++) {
+                    deltas = deltas.union(stats.get(i));
+                }
+                all.connect(deltas.global())
+                        .transform(UID, Types.VOID, marker)
                         .uid(UID)
                         .name(UID)
                         .setParallelism(1)
@@ -135,9 +192,26 @@ public final class RunMarker extends AbstractStreamOperator<Void>
         runState =
                 context.getOperatorStateStore()
                         .getListState(new ListStateDescriptor<>("batchscore-run", Types.STRING));
+        statsState =
+                context.getOperatorStateStore()
+                        .getListState(
+                                new ListStateDescriptor<>(
+                                        "batchscore-run-stats", RunStatsOperator.TYPE));
+        startedState =
+                context.getOperatorStateStore()
+                        .getListState(
+                                new ListStateDescriptor<>("batchscore-run-started", Types.LONG));
+        stats = new RunStats();
+        startedAt = System.currentTimeMillis();
         if (context.isRestored()) {
             for (String saved : runState.get()) {
                 checkRestoredRun(RunIdentity.parse(saved));
+            }
+            for (byte[] saved : statsState.get()) {
+                stats.merge(RunStats.fromBytes(saved));
+            }
+            for (Long saved : startedState.get()) {
+                startedAt = saved; // absent after a stop's savepoint: the resumed part is new
             }
         }
     }
@@ -175,13 +249,20 @@ public final class RunMarker extends AbstractStreamOperator<Void>
     }
 
     @Override
-    public void processElement(StreamRecord<Long> element) {
+    public void processElement1(StreamRecord<Long> element) {
         commits++;
     }
 
     @Override
-    public void endInput() {
-        inputEnded = true;
+    public void processElement2(StreamRecord<byte[]> element) {
+        stats.merge(RunStats.fromBytes(element.getValue()));
+    }
+
+    @Override
+    public void endInput(int inputId) {
+        if (++inputsEnded == 2) {
+            inputEnded = true;
+        }
     }
 
     @Override
@@ -191,11 +272,14 @@ public final class RunMarker extends AbstractStreamOperator<Void>
             CheckpointOptions checkpointOptions,
             CheckpointStreamFactory factory)
             throws Exception {
-        if (inputEnded
-                && checkpointOptions.getCheckpointType() instanceof SavepointType savepoint
+        if (checkpointOptions.getCheckpointType() instanceof SavepointType savepoint
                 && savepoint.isSynchronous()) {
-            // A stop-with-savepoint --drain ended the input, not the end of the topic range.
-            stopped = true;
+            // A stop-with-savepoint: this part of the run ends with it.
+            stopSavepointId = checkpointId;
+            if (inputEnded) {
+                // A stop-with-savepoint --drain ended the input, not the end of the topic range.
+                stopped = true;
+            }
         }
         return super.snapshotState(checkpointId, timestamp, checkpointOptions, factory);
     }
@@ -204,15 +288,38 @@ public final class RunMarker extends AbstractStreamOperator<Void>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         runState.update(List.of(RunIdentity.of(run).format()));
+        if (context.getCheckpointId() == stopSavepointId) {
+            // The row of the stopped part is written when this task closes: the part resumed from
+            // this savepoint counts from zero, so the two rows add up.
+            statsState.clear();
+            startedState.clear();
+        } else {
+            statsState.update(List.of(stats.toBytes()));
+            startedState.update(List.of(startedAt));
+        }
+    }
+
+    @Override
+    public void notifyCheckpointAborted(long checkpointId) throws Exception {
+        if (checkpointId == stopSavepointId) {
+            stopSavepointId = -1; // the stop failed: the run goes on
+            stopped = false;
+        }
+        super.notifyCheckpointAborted(checkpointId);
     }
 
     @Override
     public void close() throws Exception {
         try {
             var task = getContainingTask();
-            if (inputEnded && !stopped && !task.isCanceled() && !task.isFailing()) {
+            boolean healthy = !task.isCanceled() && !task.isFailing();
+            if (inputEnded && !stopped && healthy) {
                 markComplete();
-            } else if (inputEnded && stopped) {
+                recordRun(true);
+            } else if (stopSavepointId >= 0 && healthy) {
+                recordRun(false);
+            }
+            if (inputEnded && stopped) {
                 LOG.info(
                         "Run {} of pipeline {} was stopped with a savepoint (drained): not"
                                 + " complete",
@@ -256,6 +363,120 @@ public final class RunMarker extends AbstractStreamOperator<Void>
             }
         }
         throw last;
+    }
+
+    /**
+     * Appends this run's (or this part's) row to the runs table; a failure is logged, never fails
+     * the run: its data and its complete marker are committed already.
+     */
+    private void recordRun(boolean complete) throws InterruptedException {
+        if (catalog == null) {
+            return;
+        }
+        for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
+            Catalog loaded = catalog.loadCatalog();
+            try {
+                Table table =
+                        RunHistory.ensure(
+                                loaded, TableIdentifier.parse(runsTable), java.util.Map.of());
+                RunHistory.Row row = row(table, complete);
+                for (String v : row.violations()) {
+                    LOG.warn("Run {} of pipeline {}: {}", run.runId(), run.pipelineId(), v);
+                }
+                RunHistory.append(table, row);
+                LOG.info(
+                        "Run {} of pipeline {}: recorded in {} ({}, {} violation(s))",
+                        run.runId(),
+                        run.pipelineId(),
+                        runsTable,
+                        row.ended(),
+                        row.violations().size());
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("Recording the run in {} failed (attempt {})", runsTable, attempt, e);
+                Thread.sleep(500L * attempt);
+            } finally {
+                if (loaded instanceof AutoCloseable closeable) {
+                    try {
+                        closeable.close();
+                    } catch (Exception e) {
+                        LOG.debug("Closing the catalog failed", e);
+                    }
+                }
+            }
+        }
+    }
+
+    private RunHistory.Row row(Table table, boolean complete) {
+        Instant started = Instant.ofEpochMilli(startedAt);
+        Instant finished = Instant.now();
+        var previous = RunHistory.previousComplete(table, run.pipelineId(), run.runId());
+        List<RunHistory.OutputStats> outputs = new ArrayList<>();
+        for (var e : stats.columns().entrySet()) {
+            Double psi =
+                    previous.flatMap(p -> p.output(e.getKey()))
+                            .map(RunHistory.OutputStats::kll)
+                            .map(expected -> RunStats.psi(expected, e.getValue().sketch()))
+                            .orElse(null);
+            outputs.add(RunHistory.OutputStats.of(e.getKey(), e.getValue(), psi));
+        }
+        Long newest = stats.newestTimestamp();
+        Long oldest = stats.oldestTimestamp();
+        double seconds = Math.max(Duration.between(started, finished).toMillis(), 1) / 1000.0;
+        RunHistory.Row row =
+                new RunHistory.Row(
+                        run.pipelineId(),
+                        run.runId(),
+                        started,
+                        finished,
+                        submitted,
+                        complete ? RunHistory.COMPLETE : RunHistory.STOPPED,
+                        run.model(),
+                        run.modelVersion(),
+                        stats.read(),
+                        stats.scored(),
+                        stats.deadLettered(),
+                        complete
+                                ? Math.max(0, stats.read() - stats.scored() - stats.deadLettered())
+                                : null,
+                        run.start() == null ? run.startingOffsets() : run.start().format(),
+                        run.end() == null ? null : run.end().format(),
+                        oldest == null ? null : Instant.ofEpochMilli(oldest),
+                        newest == null ? null : Instant.ofEpochMilli(newest),
+                        newest == null ? null : Math.max(0, startedAt - newest),
+                        run.start() != null && run.end() != null
+                                ? run.start().countUntil(run.end())
+                                : null,
+                        stats.scored() / seconds,
+                        outputs,
+                        List.of(),
+                        quality.onViolation(),
+                        false);
+        List<String> violations = quality.violations(row, complete);
+        return new RunHistory.Row(
+                row.pipelineId(),
+                row.runId(),
+                row.startedAt(),
+                row.finishedAt(),
+                row.submitted(),
+                row.ended(),
+                row.model(),
+                row.modelVersion(),
+                row.recordsRead(),
+                row.recordsScored(),
+                row.recordsDeadLettered(),
+                row.recordsSkipped(),
+                row.startOffsets(),
+                row.endOffsets(),
+                row.oldestRecordAt(),
+                row.newestRecordAt(),
+                row.inputAgeMs(),
+                row.lagAtStartRecords(),
+                row.rowsPerSecond(),
+                row.outputs(),
+                violations,
+                row.onViolation(),
+                quality.fail() && !violations.isEmpty());
     }
 
     /** What identifies a run across a restore, as kept in the operator state. */

@@ -23,7 +23,12 @@ public final class SkipCommitted extends AbstractStreamOperator<KafkaRecord>
     private final CommittedPositions committed;
     private final ClaimKeeper.Lease lease;
 
+    /** What the operator read since the last barrier, for the run history ({@link RunStats}). */
+    public static final org.apache.flink.util.OutputTag<byte[]> STATS =
+            new org.apache.flink.util.OutputTag<>("run-stats-read", RunStatsOperator.TYPE);
+
     private transient LongCounter skipped;
+    private transient RunStats delta;
     private transient AutoCloseable claim;
 
     /**
@@ -41,6 +46,7 @@ public final class SkipCommitted extends AbstractStreamOperator<KafkaRecord>
         skipped = new LongCounter();
         getRuntimeContext().addAccumulator(SKIPPED, skipped);
         claim = ClaimKeeper.hold(lease);
+        delta = new RunStats();
     }
 
     @Override
@@ -50,7 +56,26 @@ public final class SkipCommitted extends AbstractStreamOperator<KafkaRecord>
             skipped.add(1);
             return;
         }
+        delta.addRead(r.timestamp);
         output.collect(element);
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) {
+        flushStats();
+    }
+
+    @Override
+    public void finish() throws Exception {
+        flushStats();
+        super.finish();
+    }
+
+    private void flushStats() {
+        if (!delta.isEmpty()) {
+            output.collect(STATS, new StreamRecord<>(delta.toBytes()));
+            delta = new RunStats();
+        }
     }
 
     @Override
