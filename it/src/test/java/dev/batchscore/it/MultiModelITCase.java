@@ -196,6 +196,83 @@ class MultiModelITCase {
         assertShadowErrors(resumed);
     }
 
+    /**
+     * A champion that cannot score some records: with {@code drop-row} (the default) those records
+     * are dead letters naming the model and have no row; with {@code null-outputs} every record has
+     * a row, the failing model's columns null, and the dead letter is written all the same.
+     */
+    @Test
+    void aChampionsFailureDropsTheRowOrNullsItsOutputs() throws Exception {
+        String topic = "multi-champion-fails";
+        produce(topic);
+        for (String mode : List.of("drop-row", "null-outputs")) {
+            String table = "it.multi_" + mode.replace('-', '_');
+            Path warehouse = scratch.resolve("warehouse-" + mode);
+            List<String> args =
+                    new ArrayList<>(
+                            List.of(
+                                    "--source.kafka.bootstrap-servers",
+                                    KAFKA.bootstrapServers(),
+                                    "--source.kafka.topic",
+                                    topic,
+                                    "--models.two.path",
+                                    TfServingFixtures.savedModel("saved_model_half_plus_two_cpu")
+                                            .toString(),
+                                    "--models.three.path",
+                                    TfServingFixtures.savedModel("saved_model_half_plus_three")
+                                            .toString(),
+                                    "--models.three.input.x",
+                                    "x2", // missing in every tenth record
+                                    "--errors.on-model-failure",
+                                    mode,
+                                    "--sink.iceberg.catalog.type",
+                                    "hadoop",
+                                    "--sink.iceberg.catalog.warehouse",
+                                    warehouse.toUri().toString(),
+                                    "--sink.iceberg.table",
+                                    table,
+                                    "--execution.runtime-mode",
+                                    "streaming"));
+            args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 32, "100 ms"));
+            TestJobs.Ran ran = TestJobs.run(TestJobs.plan(args));
+            List<Record> rows = ExactlyOnce.rows(ran.plan());
+            List<Record> errors =
+                    ExactlyOnce.rows(
+                            ran.plan()
+                                    .catalogLoader()
+                                    .loadCatalog()
+                                    .loadTable(ran.plan().errorsTable()));
+            assertThat(errors)
+                    .as("%s: one dead letter per failed record", mode)
+                    .hasSize(RECORDS / 10);
+            assertThat(errors)
+                    .allSatisfy(
+                            r -> {
+                                assertThat(r.getField(ScoredRows.MODEL)).isEqualTo("three");
+                                assertThat((String) r.getField(ScoredRows.ERROR_MESSAGE))
+                                        .startsWith("model 'three': ");
+                            });
+            if (mode.equals("drop-row")) {
+                assertThat(rows)
+                        .as("drop-row: no row for a failed record")
+                        .hasSize(RECORDS - RECORDS / 10);
+                assertThat(rows).noneMatch(r -> (Long) r.getField("id") % 10 == 0);
+            } else {
+                assertThat(rows).as("null-outputs: every record has a row").hasSize(RECORDS);
+                for (Record r : rows) {
+                    long id = (Long) r.getField("id");
+                    double x = id * 0.25;
+                    assertThat((Float) r.getField("two_y")).isEqualTo((float) (0.5 * x + 2));
+                    if (id % 10 == 0) {
+                        assertThat(r.getField("three_y")).as("record %d", id).isNull();
+                    } else {
+                        assertThat((Float) r.getField("three_y")).isEqualTo((float) (0.5 * x + 3));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aCombinerTheOutputsCannotFeedIsRefusedAtPlanning() throws Exception {
         String topic = "multi-refused";
