@@ -366,14 +366,12 @@ public final class Bench {
                 (System.nanoTime() - start) / 1e9);
         Path warehouse = scratch.resolve("warehouse-whole");
         String table = "bench.whole" + (tableCount++);
-        List<String> launcher = WholeRun.thisBuild();
         String name = "batchscore-run-" + records;
-        if (profiler != null) {
-            // the whole process under async-profiler, start-up included
-            launcher = new ArrayList<>(ChildJvm.command(ProfiledRun.class, List.of()));
-            launcher.add(plan.profileDir().toString());
-            launcher.add(name);
-        }
+        // with --profile, the whole process under async-profiler, start-up included
+        List<String> launcher =
+                profiler == null
+                        ? WholeRun.thisBuild()
+                        : WholeRun.thisBuildProfiled(plan.profileDir(), name);
         WholeRun.Result r =
                 WholeRun.run(
                         "this",

@@ -115,9 +115,24 @@ public final class WholeRun {
         }
     }
 
+    /**
+     * The JVM options {@code ./batchscore run} adds to the bench's own (which the launcher starts
+     * without them): C1 only, see the launcher. Keep in step with {@code batchscore}.
+     */
+    static final List<String> RUN_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
+
     /** This build's {@code batchscore}: a JVM with this one's options and class path. */
     static List<String> thisBuild() {
-        return ChildJvm.command(Main.class, List.of());
+        return ChildJvm.command(Main.class, RUN_JVM_OPTIONS);
+    }
+
+    /** As {@link #thisBuild()}, under async-profiler ({@link ProfiledRun}) into {@code dir}. */
+    static List<String> thisBuildProfiled(Path dir, String name) {
+        List<String> command =
+                new ArrayList<>(ChildJvm.command(ProfiledRun.class, RUN_JVM_OPTIONS));
+        command.add(dir.toString());
+        command.add(name);
+        return command;
     }
 
     /** {@code batchscore run}'s arguments for one run into {@code table} of {@code warehouse}. */
@@ -357,12 +372,10 @@ public final class WholeRun {
                         launcher =
                                 profile == null
                                         ? thisBuild()
-                                        : new ArrayList<>(
-                                                ChildJvm.command(ProfiledRun.class, List.of()));
-                        if (profile != null) {
-                            launcher.add(profile);
-                            launcher.add("whole-run-" + records + "-" + round);
-                        }
+                                        : thisBuildProfiled(
+                                                Path.of(profile),
+                                                "whole-run-" + records + "-" + round);
+
                     } else {
                         launcher = List.of(Path.of(dir).resolve("batchscore").toString());
                         env =
