@@ -111,6 +111,9 @@ public final class Bench {
      */
     static final List<String> RSS_HEAP = List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
 
+    static final long WHOLE_RUN_RECORDS = 600_000;
+    static final int WHOLE_RUN_BATCH = 512;
+
     private final Plan plan;
     private final PrintStream out;
     private final List<BenchRow> rows = new ArrayList<>();
@@ -118,6 +121,8 @@ public final class Bench {
     // The pipeline rows' steady-state CPU (all of this JVM, and the embedded broker's part).
     private final Map<BenchRow, PipelineRun.Timing> timings = new HashMap<>();
     private Profiler profiler;
+    private WholeRun.Result whole;
+    private WholeRun.Result whole6m;
     private String bootstrap;
     private Path scratch;
     private int tableCount;
@@ -190,8 +195,10 @@ public final class Bench {
                                     r.cpuMsPer1kRows()));
                 }
             }
+            // The whole run as users run it, before this JVM's own pipeline runs load the machine
+            wholeRuns(heavyModel);
             // One unrecorded run first: else the first cells (parallelism 1) run while C2 still
-            // compiles the pipeline's hot code, and p2_over_p1 measured the JIT's progress.
+            // compiles the pipeline's hot code, and cpu_p2_over_p1 measured the JIT's progress.
             int warmBatch = plan.batchSizes().get(plan.batchSizes().size() - 1);
             long warmRecords = plan.records(plan.heavyRecords(), warmBatch);
             out.println("  warm-up: one unrecorded tabular pipeline run, batch " + warmBatch);
@@ -332,12 +339,66 @@ public final class Bench {
                 out.println("flame graphs in " + plan.profileDir());
             }
             printCpuRatio(pMax);
-            BenchRatios ratios = BenchRatios.of(rows, HEAVY, TRIVIAL, rssSmall, rssLarge);
+            BenchRatios ratios =
+                    BenchRatios.of(rows, HEAVY, TRIVIAL, rssSmall, rssLarge, whole, whole6m);
             out.println(ratios.line());
             return ratios;
         } finally {
             deleteRecursively(scratch);
         }
+    }
+
+    /**
+     * {@code batchscore run} of 600k (and, in the full bench, 6M) tabular JSON records in a JVM of
+     * its own, from a broker in another ({@link WholeRun}), at batch 512 and the job's defaults.
+     */
+    private void wholeRuns(Path model) throws Exception {
+        out.println(
+                "  whole runs: batchscore run in a JVM of its own, the Kafka broker in another,"
+                        + " batch "
+                        + WHOLE_RUN_BATCH);
+        try (WholeRun.Broker broker = WholeRun.Broker.start(scratch.resolve("kafka-whole"))) {
+            whole = wholeRun(broker, model, WHOLE_RUN_RECORDS);
+            if (!plan.quick()) {
+                whole6m = wholeRun(broker, model, 10 * WHOLE_RUN_RECORDS);
+            }
+        }
+    }
+
+    private WholeRun.Result wholeRun(WholeRun.Broker broker, Path model, long records)
+            throws Exception {
+        String topic = "whole-" + records;
+        long start = System.nanoTime();
+        Datasets.produce(
+                broker.bootstrap, topic, records, Datasets.tabular(ReferenceModels.DEFAULT_SEED));
+        out.printf(
+                Locale.ROOT,
+                "  wrote %,d records to topic %s (broker process) in %.1f s%n",
+                records,
+                topic,
+                (System.nanoTime() - start) / 1e9);
+        Path warehouse = scratch.resolve("warehouse-whole");
+        String table = "bench.whole" + (tableCount++);
+        String name = "batchscore-run-" + records;
+        // with --profile, the whole process under async-profiler, start-up included
+        List<String> launcher =
+                profiler == null
+                        ? WholeRun.thisBuild()
+                        : WholeRun.thisBuildProfiled(plan.profileDir(), name);
+        WholeRun.Result r =
+                WholeRun.run(
+                        "this",
+                        launcher,
+                        Map.of(),
+                        WholeRun.runArgs(
+                                broker.bootstrap, topic, model, WHOLE_RUN_BATCH, warehouse, table),
+                        records,
+                        WHOLE_RUN_BATCH,
+                        warehouse,
+                        table,
+                        scratch.resolve(name + ".log"));
+        out.println("  " + HEAVY + " whole run: " + r.line());
+        return r;
     }
 
     private void add(BenchRow row) {

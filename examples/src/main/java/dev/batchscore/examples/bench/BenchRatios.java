@@ -9,26 +9,39 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The ratios {@code batchscore bench} ends with, computed from its rows, and the exact last line
- * (issue 11): {@code bench: heavy_pipeline_over_raw=R1 heavy_pipeline_over_load_per_batch=R2
- * heavy_pipeline_over_batch1=R3 trivial_pipeline_over_nomodel=R4 p2_over_p1=R5 rss_5m_over_1m=R6
- * startup_s=R7}.
+ * The ratios and headline figures {@code batchscore bench} ends with, computed from its rows, and
+ * the exact last line (issues 11 and 21): {@code bench: heavy_pipeline_over_raw=R1
+ * heavy_pipeline_over_load_per_batch=R2 heavy_pipeline_over_batch1=R3
+ * trivial_pipeline_over_nomodel=R4 cpu_p2_over_p1=R5 rss_5m_over_1m=R6 startup_s=R7
+ * whole_run_rows_per_s=W1 whole_run_wall_s=W2 pipeline_cpu_us_per_row_beyond_model=W3
+ * first_committed_row_s=W4 whole_run_6m_rows_per_s=W5}.
  *
  * <p>The heavy model is the tabular one, the trivial one half_plus_two. Pipeline figures are steady
  * state at the heavy pipeline's best batch size: R1 against raw at that batch size and the same
  * parallelism, R2 and R3 against the naive variants, R4 half_plus_two's pipeline over its no-model
- * run at its own best batch size, R5 the best at the highest parallelism over the best at 1. R7 is
- * the heavy pipeline's time from the start of the embedded run to its first scored row, at its best
- * cell.
+ * run at its own best batch size, R5 the CPU per row of that cell at the highest parallelism over
+ * the same batch size at parallelism 1 (rows/s at p2 over p1 measured the machine's spare core, not
+ * the code). R7 is the heavy pipeline's time from the start of the embedded run to its first scored
+ * row, at its best cell.
+ *
+ * <p>W1-W5 are the whole run as users run it ({@link WholeRun}: {@code batchscore run} in a JVM of
+ * its own, the broker in another): rows/s and process wall time of 600k records, the process's CPU
+ * per row minus the model's own CPU per row ({@code raw} at the same batch size), the time from the
+ * process's start to the first committed row, and rows/s of 6M records (NaN under {@code --quick}).
  */
 public record BenchRatios(
         double heavyPipelineOverRaw,
         double heavyPipelineOverLoadPerBatch,
         double heavyPipelineOverBatch1,
         double trivialPipelineOverNoModel,
-        double p2OverP1,
+        double cpuP2OverP1,
         double rss5mOver1m,
-        double startupSeconds) {
+        double startupSeconds,
+        double wholeRunRowsPerSecond,
+        double wholeRunWallSeconds,
+        double pipelineCpuUsPerRowBeyondModel,
+        double firstCommittedRowSeconds,
+        double wholeRun6mRowsPerSecond) {
 
     static final List<String> KEYS =
             List.of(
@@ -36,9 +49,20 @@ public record BenchRatios(
                     "heavy_pipeline_over_load_per_batch",
                     "heavy_pipeline_over_batch1",
                     "trivial_pipeline_over_nomodel",
-                    "p2_over_p1",
+                    "cpu_p2_over_p1",
                     "rss_5m_over_1m",
-                    "startup_s");
+                    "startup_s",
+                    "whole_run_rows_per_s",
+                    "whole_run_wall_s",
+                    "pipeline_cpu_us_per_row_beyond_model",
+                    "first_committed_row_s",
+                    "whole_run_6m_rows_per_s");
+
+    private static final List<String> FORMATS =
+            List.of(
+                    "%.2f",
+                    "%.2f", "%.2f", "%.2f", "%.2f", "%.3f", "%.2f", "%.0f", "%.2f", "%.1f", "%.2f",
+                    "%.0f");
 
     /** The last line of the bench's output. */
     public String line() {
@@ -48,7 +72,7 @@ public record BenchRatios(
             sb.append(' ')
                     .append(KEYS.get(i))
                     .append('=')
-                    .append(String.format(Locale.ROOT, i == 5 ? "%.3f" : "%.2f", v[i]));
+                    .append(String.format(Locale.ROOT, FORMATS.get(i), v[i]));
         }
         return sb.toString();
     }
@@ -59,9 +83,14 @@ public record BenchRatios(
             heavyPipelineOverLoadPerBatch,
             heavyPipelineOverBatch1,
             trivialPipelineOverNoModel,
-            p2OverP1,
+            cpuP2OverP1,
             rss5mOver1m,
-            startupSeconds
+            startupSeconds,
+            wholeRunRowsPerSecond,
+            wholeRunWallSeconds,
+            pipelineCpuUsPerRowBeyondModel,
+            firstCommittedRowSeconds,
+            wholeRun6mRowsPerSecond
         };
     }
 
@@ -83,15 +112,29 @@ public record BenchRatios(
             throw new IllegalArgumentException("expected keys " + KEYS + " in order: " + line);
         }
         double[] v = values.values().stream().mapToDouble(Double::doubleValue).toArray();
-        return new BenchRatios(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+        return new BenchRatios(
+                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]);
+    }
+
+    /** As {@link #of(List, String, String, long, long, WholeRun.Result, WholeRun.Result)}. */
+    public static BenchRatios of(
+            List<BenchRow> rows, String heavy, String trivial, long rssSmallKb, long rssLargeKb) {
+        return of(rows, heavy, trivial, rssSmallKb, rssLargeKb, null, null);
     }
 
     /**
-     * The ratios of {@code rows} ({@link BenchRow} variants of {@code heavy} and {@code trivial})
-     * and the two peak RSS figures; a ratio whose inputs are missing is NaN.
+     * The ratios of {@code rows} ({@link BenchRow} variants of {@code heavy} and {@code trivial}),
+     * the two peak RSS figures and the whole runs of 600k and 6M records (either may be null); a
+     * figure whose inputs are missing is NaN.
      */
-    public static BenchRatios of(
-            List<BenchRow> rows, String heavy, String trivial, long rssSmallKb, long rssLargeKb) {
+    static BenchRatios of(
+            List<BenchRow> rows,
+            String heavy,
+            String trivial,
+            long rssSmallKb,
+            long rssLargeKb,
+            WholeRun.Result whole,
+            WholeRun.Result whole6m) {
         int pMax = rows.stream().mapToInt(BenchRow::parallelism).max().orElse(1);
         Optional<BenchRow> heavyBest = best(rows, heavy, BenchRow.PIPELINE, pMax);
         double r1 = Double.NaN;
@@ -104,7 +147,10 @@ public record BenchRatios(
             r1 = over(h, find(rows, heavy, BenchRow.RAW, h.batchSize(), pMax));
             r2 = over(h, best(rows, heavy, BenchRow.LOAD_PER_BATCH, pMax));
             r3 = over(h, best(rows, heavy, BenchRow.BATCH1, pMax));
-            r5 = over(h, best(rows, heavy, BenchRow.PIPELINE, 1));
+            r5 =
+                    find(rows, heavy, BenchRow.PIPELINE, h.batchSize(), 1)
+                            .map(p1 -> h.cpuMsPer1kRows() / p1.cpuMsPer1kRows())
+                            .orElse(Double.NaN);
             r7 = h.firstRowSeconds();
         }
         double r4 = Double.NaN;
@@ -115,7 +161,21 @@ public record BenchRatios(
         }
         double r6 =
                 rssSmallKb > 0 && rssLargeKb > 0 ? rssLargeKb / (double) rssSmallKb : Double.NaN;
-        return new BenchRatios(r1, r2, r3, r4, r5, r6, r7);
+        double w1 = Double.NaN;
+        double w2 = Double.NaN;
+        double w3 = Double.NaN;
+        double w4 = Double.NaN;
+        if (whole != null) {
+            w1 = whole.rowsPerSecond();
+            w2 = whole.wallSeconds();
+            w3 =
+                    find(rows, heavy, BenchRow.RAW, whole.batchSize(), pMax)
+                            .map(raw -> whole.cpuUsPerRow() - raw.cpuMsPer1kRows())
+                            .orElse(Double.NaN);
+            w4 = whole.firstCommittedSeconds();
+        }
+        double w5 = whole6m == null ? Double.NaN : whole6m.rowsPerSecond();
+        return new BenchRatios(r1, r2, r3, r4, r5, r6, r7, w1, w2, w3, w4, w5);
     }
 
     private static double over(BenchRow top, Optional<BenchRow> bottom) {

@@ -21,17 +21,7 @@ final class ChildJvm {
     static String run(
             Class<?> main, List<String> jvmArgs, List<String> args, Map<String, String> env)
             throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!arg.startsWith("-agentpath") && !arg.startsWith("-javaagent")) {
-                command.add(arg);
-            }
-        }
-        command.addAll(jvmArgs);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(main.getName());
+        List<String> command = new ArrayList<>(command(main, jvmArgs));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(false);
         pb.environment().putAll(env);
@@ -44,6 +34,25 @@ final class ChildJvm {
                     main.getSimpleName() + " exited with " + code + ":\n" + out);
         }
         return out;
+    }
+
+    /**
+     * The command line that starts {@code main} in a new JVM with this JVM's classpath and options
+     * (without agents), {@code jvmArgs} after them; the caller appends the arguments.
+     */
+    static List<String> command(Class<?> main, List<String> jvmArgs) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!arg.startsWith("-agentpath") && !arg.startsWith("-javaagent")) {
+                command.add(arg);
+            }
+        }
+        command.addAll(jvmArgs);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(main.getName());
+        return command;
     }
 
     /** The value of the last {@code key=value} line of {@code output}. */

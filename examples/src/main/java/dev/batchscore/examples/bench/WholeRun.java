@@ -1,0 +1,456 @@
+package dev.batchscore.examples.bench;
+
+import dev.batchscore.examples.ReferenceModels;
+import dev.batchscore.pipeline.cli.Main;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The whole run of a bounded job as a user runs it: {@code batchscore run} in a process of its own
+ * (this build's CLI with this JVM's options and class path, which is what {@code ./batchscore}
+ * starts, or another checkout's {@code batchscore} launcher), reading a topic of a Kafka broker in
+ * a third process ({@link BrokerChild}) and committing to an Iceberg Hadoop catalog on disk, with
+ * the job's defaults but the batch size and the passthrough column.
+ *
+ * <p>Measured from outside: the process's wall time from start to exit, its CPU time (user +
+ * system, as the shell's {@code times} reports its finished child), and the time from its start to
+ * the first snapshot of the table that holds rows (polled from the table's metadata).
+ *
+ * <p>{@link #main} compares builds side by side: {@code WholeRun --records N --rounds R --build DIR
+ * [--build DIR ...] [--profile DIR]} runs each checkout's {@code batchscore} (with {@code
+ * BATCHSCORE_SKIP_BUILD=1}) on the same topic, alternating the order round by round.
+ */
+public final class WholeRun {
+    private static final Pattern TOTAL_RECORDS =
+            Pattern.compile("\"total-records\"\\s*:\\s*\"([0-9]+)\"");
+
+    // -Dbatchscore.bench.trace=true: print the run's output as it comes, with its time.
+    private static final boolean TRACE = Boolean.getBoolean("batchscore.bench.trace");
+
+    private WholeRun() {}
+
+    /** What one run measured. */
+    record Result(
+            String build,
+            long records,
+            int batchSize,
+            double wallSeconds,
+            double cpuSeconds,
+            double firstCommittedSeconds,
+            String summary) {
+        double rowsPerSecond() {
+            return records / wallSeconds;
+        }
+
+        double cpuUsPerRow() {
+            return cpuSeconds * 1e6 / records;
+        }
+
+        String line() {
+            return String.format(
+                    Locale.ROOT,
+                    "%-12s %,10d records  %,8.0f rows/s  wall %6.2f s  cpu %6.2f s (%5.1f µs/row)"
+                            + "  first committed row %5.2f s",
+                    build,
+                    records,
+                    rowsPerSecond(),
+                    wallSeconds,
+                    cpuSeconds,
+                    cpuUsPerRow(),
+                    firstCommittedSeconds);
+        }
+    }
+
+    /** A Kafka broker in a JVM of its own; closing it stops the broker. */
+    static final class Broker implements AutoCloseable {
+        private final Process process;
+        final String bootstrap;
+
+        private Broker(Process process, String bootstrap) {
+            this.process = process;
+            this.bootstrap = bootstrap;
+        }
+
+        static Broker start(Path dir) throws Exception {
+            List<String> command =
+                    new ArrayList<>(ChildJvm.command(BrokerChild.class, List.of("-Xmx1g")));
+            command.add(dir.toString());
+            Process process =
+                    new ProcessBuilder(command)
+                            .redirectError(ProcessBuilder.Redirect.DISCARD)
+                            .start();
+            BufferedReader reader =
+                    new BufferedReader(
+                            new InputStreamReader(
+                                    process.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.startsWith("bootstrap=")) {
+                    return new Broker(process, line.substring("bootstrap=".length()).trim());
+                }
+            }
+            process.destroyForcibly();
+            throw new IllegalStateException("the broker process ended before it printed its port");
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.getOutputStream().close();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * The JVM options {@code ./batchscore run} adds to the bench's own (which the launcher starts
+     * without them): C1 only, see the launcher. Keep in step with {@code batchscore}.
+     */
+    static final List<String> RUN_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
+
+    /** This build's {@code batchscore}: a JVM with this one's options and class path. */
+    static List<String> thisBuild() {
+        return ChildJvm.command(Main.class, RUN_JVM_OPTIONS);
+    }
+
+    /** As {@link #thisBuild()}, under async-profiler ({@link ProfiledRun}) into {@code dir}. */
+    static List<String> thisBuildProfiled(Path dir, String name) {
+        List<String> command =
+                new ArrayList<>(ChildJvm.command(ProfiledRun.class, RUN_JVM_OPTIONS));
+        command.add(dir.toString());
+        command.add(name);
+        return command;
+    }
+
+    /** {@code batchscore run}'s arguments for one run into {@code table} of {@code warehouse}. */
+    static List<String> runArgs(
+            String bootstrap,
+            String topic,
+            Path model,
+            int batchSize,
+            Path warehouse,
+            String table) {
+        return List.of(
+                "run",
+                "--source.kafka.bootstrap-servers",
+                bootstrap,
+                "--source.kafka.topic",
+                topic,
+                "--model.path",
+                model.toString(),
+                "--batch.size",
+                Integer.toString(batchSize),
+                "--output.passthrough",
+                "id:long",
+                "--sink.iceberg.catalog.warehouse",
+                warehouse.toString(),
+                "--sink.iceberg.table",
+                table);
+    }
+
+    /**
+     * Runs {@code launcher} with {@code args} (ending in a run of {@code records} into {@code
+     * table} of {@code warehouse}) and measures it; fails unless it exits 0.
+     */
+    static Result run(
+            String build,
+            List<String> launcher,
+            Map<String, String> env,
+            List<String> args,
+            long records,
+            int batchSize,
+            Path warehouse,
+            String table,
+            Path log)
+            throws Exception {
+        List<String> command = new ArrayList<>();
+        // The shell reports its finished child's user and system time: the whole process's CPU,
+        // however many threads (and native TensorFlow threads) it ran.
+        command.addAll(List.of("bash", "-c", "\"$@\"; rc=$?; echo; times; exit $rc", "bash"));
+        command.addAll(launcher);
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(log.toFile());
+        pb.environment().putAll(env);
+        Path tableDir = warehouse.resolve(table.replace('.', '/'));
+        long start = System.nanoTime();
+        Process process = pb.start();
+        List<String> output = new ArrayList<>();
+        Thread reader =
+                new Thread(
+                        () -> {
+                            try (BufferedReader r =
+                                    new BufferedReader(
+                                            new InputStreamReader(
+                                                    process.getInputStream(),
+                                                    StandardCharsets.UTF_8))) {
+                                String line;
+                                while ((line = r.readLine()) != null) {
+                                    synchronized (output) {
+                                        output.add(line);
+                                    }
+                                    if (TRACE) {
+                                        System.out.printf(
+                                                Locale.ROOT,
+                                                "  %6.2f s  %s%n",
+                                                (System.nanoTime() - start) / 1e9,
+                                                line);
+                                    }
+                                }
+                            } catch (IOException e) {
+                                // the process ended
+                            }
+                        },
+                        "whole-run-output");
+        reader.start();
+        long firstCommitted = -1;
+        String hint = null;
+        while (!process.waitFor(20, TimeUnit.MILLISECONDS)) {
+            if (firstCommitted < 0) {
+                String now = readOrNull(tableDir.resolve("metadata/version-hint.text"));
+                if (now != null && !now.equals(hint)) {
+                    hint = now;
+                    String metadata =
+                            readOrNull(
+                                    tableDir.resolve("metadata/v" + now.trim() + ".metadata.json"));
+                    if (metadata != null && holdsRows(metadata)) {
+                        firstCommitted = System.nanoTime();
+                    }
+                }
+            }
+        }
+        long end = System.nanoTime();
+        reader.join();
+        int exit = process.exitValue();
+        if (exit != 0) {
+            throw new IllegalStateException(
+                    build
+                            + ": batchscore run exited "
+                            + exit
+                            + " (stderr in "
+                            + log
+                            + "):\n"
+                            + String.join("\n", output));
+        }
+        String summary = output.stream().filter(l -> l.startsWith("wrote ")).findFirst().orElse("");
+        if (!summary.startsWith(String.format(Locale.ROOT, "wrote %,d rows", records))) {
+            throw new IllegalStateException(
+                    build + ": expected " + records + " rows:\n" + String.join("\n", output));
+        }
+        double wall = (end - start) / 1e9;
+        return new Result(
+                build,
+                records,
+                batchSize,
+                wall,
+                childCpuSeconds(output),
+                firstCommitted < 0 ? wall : (firstCommitted - start) / 1e9,
+                summary);
+    }
+
+    private static boolean holdsRows(String metadata) {
+        Matcher m = TOTAL_RECORDS.matcher(metadata);
+        while (m.find()) {
+            if (Long.parseLong(m.group(1)) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String readOrNull(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return null; // not there yet, or being replaced
+        }
+    }
+
+    /** The children's line of bash's {@code times} (the last line): user and system seconds. */
+    static double childCpuSeconds(List<String> output) {
+        String last = output.get(output.size() - 1).trim();
+        double total = 0;
+        for (String t : last.split("\\s+")) {
+            Matcher m = Pattern.compile("([0-9]+)m([0-9.]+)s").matcher(t);
+            if (!m.matches()) {
+                throw new IllegalStateException("not a times line: " + last);
+            }
+            total += Integer.parseInt(m.group(1)) * 60 + Double.parseDouble(m.group(2));
+        }
+        return total;
+    }
+
+    /**
+     * {@code --records N --rounds R --build DIR [--build DIR ...] [--batch B] [--profile DIR]}:
+     * each checkout's {@code batchscore run} on the same topic of the tabular model's JSON records,
+     * R rounds, the order of the builds reversed every other round; prints every run and, per
+     * build, the median and the range. With {@code --profile}, this JVM's build (named {@code
+     * this}) runs under async-profiler instead ({@link ProfiledRun}).
+     */
+    public static void main(String[] argv) throws Exception {
+        List<String> args = Arrays.asList(argv);
+        long records = Long.parseLong(option(args, "--records", "600000"));
+        int rounds = Integer.parseInt(option(args, "--rounds", "3"));
+        int batch = Integer.parseInt(option(args, "--batch", "512"));
+        String profile = option(args, "--profile", null);
+        List<String> builds = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--build")) {
+                builds.add(args.get(i + 1));
+            }
+        }
+        if (builds.isEmpty()) {
+            builds.add("this");
+        }
+        PrintStream out = System.out;
+        Path scratch = Files.createTempDirectory("batchscore-wholerun-");
+        try (Broker broker = Broker.start(scratch.resolve("kafka"))) {
+            Path model =
+                    ReferenceModels.buildTabular(
+                            scratch.resolve("models"), ReferenceModels.DEFAULT_SEED);
+            String topic = "tabular-" + records;
+            long t0 = System.nanoTime();
+            Datasets.produce(
+                    broker.bootstrap,
+                    topic,
+                    records,
+                    Datasets.tabular(ReferenceModels.DEFAULT_SEED));
+            out.printf(
+                    Locale.ROOT,
+                    "wrote %,d records to %s in %.1f s%n",
+                    records,
+                    topic,
+                    (System.nanoTime() - t0) / 1e9);
+            ModelBench.Rate raw =
+                    ModelBench.raw(
+                            model,
+                            ReferenceModels.TABULAR_INPUT,
+                            ReferenceModels.TABULAR_FEATURES,
+                            batch,
+                            Runtime.getRuntime().availableProcessors(),
+                            3.0);
+            out.printf(
+                    Locale.ROOT,
+                    "model alone, batch %d: %,.0f rows/s, %.1f cpu µs/row%n",
+                    batch,
+                    raw.rowsPerSecond(),
+                    raw.cpuMsPer1kRows());
+            Map<String, List<Result>> results = new java.util.LinkedHashMap<>();
+            int n = 0;
+            for (int round = 0; round < rounds; round++) {
+                List<String> order = new ArrayList<>(builds);
+                if (round % 2 == 1) {
+                    java.util.Collections.reverse(order);
+                }
+                for (String build : order) {
+                    String table = "bench.w" + (n++);
+                    Path warehouse = scratch.resolve("warehouse");
+                    List<String> launcher;
+                    Map<String, String> env = Map.of();
+                    // DIR@OPTS: that checkout's launcher with BATCHSCORE_JAVA_OPTS=OPTS
+                    int at = build.indexOf('@');
+                    String opts = at < 0 ? null : build.substring(at + 1);
+                    String dir = at < 0 ? build : build.substring(0, at);
+                    String name =
+                            dir.equals("this") ? "this" : Path.of(dir).getFileName().toString();
+                    if (opts != null) {
+                        name = name + "@" + (builds.indexOf(build) + 1);
+                    }
+                    if (build.equals("this")) {
+                        launcher =
+                                profile == null
+                                        ? thisBuild()
+                                        : thisBuildProfiled(
+                                                Path.of(profile),
+                                                "whole-run-" + records + "-" + round);
+
+                    } else {
+                        launcher = List.of(Path.of(dir).resolve("batchscore").toString());
+                        env =
+                                opts == null
+                                        ? Map.of("BATCHSCORE_SKIP_BUILD", "1")
+                                        : Map.of(
+                                                "BATCHSCORE_SKIP_BUILD",
+                                                "1",
+                                                "BATCHSCORE_JAVA_OPTS",
+                                                opts);
+                    }
+                    Result r =
+                            run(
+                                    name,
+                                    launcher,
+                                    env,
+                                    runArgs(
+                                            broker.bootstrap,
+                                            topic,
+                                            model,
+                                            batch,
+                                            warehouse,
+                                            table),
+                                    records,
+                                    batch,
+                                    warehouse,
+                                    table,
+                                    scratch.resolve(table + ".log"));
+                    results.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
+                    out.printf(
+                            Locale.ROOT,
+                            "round %d  %s  beyond model %.1f µs/row%n",
+                            round,
+                            r.line(),
+                            r.cpuUsPerRow() - raw.cpuMsPer1kRows());
+                }
+            }
+            for (int i = 0; i < builds.size(); i++) {
+                out.println("build " + (i + 1) + ": " + builds.get(i));
+            }
+            for (Map.Entry<String, List<Result>> e : results.entrySet()) {
+                double[] rate =
+                        e.getValue().stream().mapToDouble(Result::rowsPerSecond).sorted().toArray();
+                double[] cpu =
+                        e.getValue().stream().mapToDouble(Result::cpuUsPerRow).sorted().toArray();
+                double[] first =
+                        e.getValue().stream()
+                                .mapToDouble(Result::firstCommittedSeconds)
+                                .sorted()
+                                .toArray();
+                out.printf(
+                        Locale.ROOT,
+                        "%-12s median %,.0f rows/s (%,.0f-%,.0f), %.1f cpu µs/row (%.1f-%.1f), first"
+                                + " committed row %.2f s (%.2f-%.2f)%n",
+                        e.getKey(),
+                        rate[rate.length / 2],
+                        rate[0],
+                        rate[rate.length - 1],
+                        cpu[cpu.length / 2],
+                        cpu[0],
+                        cpu[cpu.length - 1],
+                        first[first.length / 2],
+                        first[0],
+                        first[first.length - 1]);
+            }
+        } finally {
+            try (var paths = Files.walk(scratch)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        System.exit(0);
+    }
+
+    private static String option(List<String> args, String name, String fallback) {
+        int i = args.indexOf(name);
+        return i < 0 ? fallback : args.get(i + 1);
+    }
+}
