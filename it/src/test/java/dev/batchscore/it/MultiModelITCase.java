@@ -278,8 +278,18 @@ class MultiModelITCase {
         String topic = "multi-refused";
         produce(topic);
         Path warehouse = scratch.resolve("warehouse-refused");
-        // A vote over float outputs (a shape or dtype mismatch: EnsembleTest) is refused before
-        // anything is created.
+        // y DT_FLOAT [-1,2] (two values a row) against half_plus_two's [-1,1] (one): refused
+        // before anything is created.
+        List<String> wide = args(topic, "it.multi_refused", warehouse);
+        int three = wide.indexOf("--models.three.path") + 1;
+        wide.set(three, wideModel(scratch.resolve("wide")).toString());
+        assertThatThrownBy(() -> TestJobs.plan(wide))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("ensemble.inputs 'y' cannot be combined")
+                .hasMessageContaining("DT_FLOAT [-1,2]")
+                .hasMessageContaining("DT_FLOAT [-1,1]")
+                .hasMessageNotContaining("\n");
+        // A vote over float outputs is refused too.
         List<String> vote = args(topic, "it.multi_refused", warehouse);
         vote.addAll(List.of("--ensemble.method", "vote"));
         assertThatThrownBy(() -> TestJobs.plan(vote))
@@ -288,5 +298,26 @@ class MultiModelITCase {
         assertThat(Files.exists(warehouse.resolve("it").resolve("multi_refused")))
                 .as("nothing created")
                 .isFalse();
+    }
+
+    /** {@code x DT_FLOAT [-1,1] -> y DT_FLOAT [-1,2]}: half_plus_two's score twice in a row. */
+    private static Path wideModel(Path dir) {
+        Path export = dir.resolve("1");
+        dev.batchscore.models.SavedModelWriter.prepare(export);
+        try (org.tensorflow.Graph graph = new org.tensorflow.Graph()) {
+            org.tensorflow.op.Ops tf = org.tensorflow.op.Ops.create(graph);
+            org.tensorflow.op.core.Placeholder<org.tensorflow.types.TFloat32> x =
+                    tf.withName("x")
+                            .placeholder(
+                                    org.tensorflow.types.TFloat32.class,
+                                    org.tensorflow.op.core.Placeholder.shape(
+                                            org.tensorflow.ndarray.Shape.of(-1, 1)));
+            org.tensorflow.Operand<org.tensorflow.types.TFloat32> half =
+                    tf.math.add(tf.math.mul(tf.constant(0.5f), x), tf.constant(2f));
+            org.tensorflow.Operand<org.tensorflow.types.TFloat32> y =
+                    tf.withName("y").concat(List.of(half, half), tf.constant(1));
+            dev.batchscore.models.SavedModelWriter.writePredict(graph, export, "x", x, "y", y);
+        }
+        return dir;
     }
 }
