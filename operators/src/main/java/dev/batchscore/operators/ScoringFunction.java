@@ -344,19 +344,30 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             }
         }
 
-        recordsRead.inc(batch.size());
-        recordsScored.inc(scored.size());
-        recordsDeadLettered.inc(errors.size());
-        recordsSkipped.inc(skipped[0]);
-        readAcc.add(batch.size());
-        scoredAcc.add(scored.size());
-        deadLetteredAcc.add(errors.size());
-        skippedAcc.add(skipped[0]);
+        counted(batch.size(), scored.size(), errors.size(), skipped[0]);
+        return new ScoredBatch(scored, errors);
+    }
+
+    private transient String lastBad;
+
+    /**
+     * Counts one micro-batch in the metrics and accumulators (read = scored + dead-lettered +
+     * skipped) and fails the job when this subtask's share of bad records exceeds errors.max-ratio.
+     */
+    private void counted(int read, long scoredCount, long deadLettered, long skipped) {
+        recordsRead.inc(read);
+        recordsScored.inc(scoredCount);
+        recordsDeadLettered.inc(deadLettered);
+        recordsSkipped.inc(skipped);
+        readAcc.add(read);
+        scoredAcc.add(scoredCount);
+        deadLetteredAcc.add(deadLettered);
+        skippedAcc.add(skipped);
         batchesScored.inc();
-        batchSize.update(batch.size());
-        ScoringProbe.scored(batch.size());
-        subtaskRead += batch.size();
-        subtaskBad += errors.size() + skipped[0];
+        batchSize.update(read);
+        ScoringProbe.scored(read);
+        subtaskRead += read;
+        subtaskBad += deadLettered + skipped;
         if (policy.ratioExceeded(subtaskBad, subtaskRead)) {
             throw new BadRecordsException(
                     String.format(
@@ -370,10 +381,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                             policy.maxRatio(),
                             lastBad));
         }
-        return new ScoredBatch(scored, errors);
     }
-
-    private transient String lastBad;
 
     /**
      * The batch without the positions the pipeline committed before this job was planned. The
@@ -847,32 +855,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             }
         }
 
-        recordsRead.inc(batch.size());
-        recordsScored.inc(scored.size());
-        recordsDeadLettered.inc(deadLettered);
-        recordsSkipped.inc(skipped[0]);
-        readAcc.add(batch.size());
-        scoredAcc.add(scored.size());
-        deadLetteredAcc.add(deadLettered);
-        skippedAcc.add(skipped[0]);
-        batchesScored.inc();
-        batchSize.update(batch.size());
-        ScoringProbe.scored(batch.size());
-        subtaskRead += batch.size();
-        subtaskBad += deadLettered + skipped[0];
-        if (policy.ratioExceeded(subtaskBad, subtaskRead)) {
-            throw new BadRecordsException(
-                    String.format(
-                            java.util.Locale.ROOT,
-                            "errors.max-ratio exceeded: %d of the %d records scoring subtask %d read were bad (%.3f > %s),"
-                                    + " e.g. %s; check source.kafka.topic and the producer, or raise errors.max-ratio",
-                            subtaskBad,
-                            subtaskRead,
-                            getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
-                            subtaskBad / (double) subtaskRead,
-                            policy.maxRatio(),
-                            lastBad));
-        }
+        counted(batch.size(), scored.size(), deadLettered, skipped[0]);
         return new ScoredBatch(scored, errors);
     }
 
