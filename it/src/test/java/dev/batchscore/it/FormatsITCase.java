@@ -12,7 +12,6 @@ import com.sun.net.httpserver.HttpServer;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
-import dev.batchscore.pipeline.cli.StopCommand;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -24,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -32,7 +30,6 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -410,20 +407,9 @@ class FormatsITCase {
         args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 16, "100 ms"));
         JobPlan plan = TestJobs.plan(args);
         JobClient first = TestJobs.submit(plan, table + " first");
-        while (ExactlyOnce.dataCommits(plan) < 1) {
-            JobStatus status = first.getJobStatus().get();
-            assertThat(status.isGloballyTerminalState())
-                    .as("job ended (%s) before its first commit", status)
-                    .isFalse();
-            Thread.sleep(50);
-        }
         String savepoint =
-                StopCommand.stop(
-                        cluster.getRestAddress().get(),
-                        first.getJobID(),
-                        scratch.resolve("savepoints-" + name).toUri().toString(),
-                        false);
-        first.getJobExecutionResult().get(1, TimeUnit.MINUTES);
+                TestJobs.stopAfterFirstCommit(
+                        cluster, plan, first, scratch.resolve("savepoints-" + name));
         assertThat(ExactlyOnce.rows(plan).size())
                 .as("rows committed before the stop")
                 .isBetween(1, RECORDS - 1);

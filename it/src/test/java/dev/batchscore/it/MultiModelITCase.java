@@ -8,14 +8,11 @@ import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ModelAgreement;
 import dev.batchscore.pipeline.ScoringJob;
-import dev.batchscore.pipeline.cli.StopCommand;
 import dev.batchscore.pipeline.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.test.junit5.InjectMiniCluster;
@@ -168,20 +165,8 @@ class MultiModelITCase {
         args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 16, "100 ms"));
         JobPlan plan = TestJobs.plan(args);
         JobClient first = TestJobs.submit(plan, "multi first");
-        while (ExactlyOnce.dataCommits(plan) < 1) {
-            JobStatus status = first.getJobStatus().get();
-            assertThat(status.isGloballyTerminalState())
-                    .as("job ended (%s) before its first commit", status)
-                    .isFalse();
-            Thread.sleep(50);
-        }
         String savepoint =
-                StopCommand.stop(
-                        cluster.getRestAddress().get(),
-                        first.getJobID(),
-                        scratch.resolve("savepoints").toUri().toString(),
-                        false);
-        first.getJobExecutionResult().get(1, TimeUnit.MINUTES);
+                TestJobs.stopAfterFirstCommit(cluster, plan, first, scratch.resolve("savepoints"));
         assertThat(ExactlyOnce.rows(plan).size())
                 .as("rows committed before the stop")
                 .isBetween(1, RECORDS - 1);

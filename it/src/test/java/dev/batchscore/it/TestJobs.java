@@ -149,6 +149,34 @@ final class TestJobs {
         return env.executeAsync("it " + name);
     }
 
+    /**
+     * Waits for the job's first data commit (failing if the job ends first), stops it with a
+     * savepoint in {@code savepointDir} as {@code ./batchscore stop} does, waits for it to end and
+     * returns the savepoint's path.
+     */
+    static String stopAfterFirstCommit(
+            org.apache.flink.runtime.minicluster.MiniCluster cluster,
+            JobPlan plan,
+            JobClient job,
+            Path savepointDir)
+            throws Exception {
+        while (ExactlyOnce.dataCommits(plan) < 1) {
+            org.apache.flink.api.common.JobStatus status = job.getJobStatus().get();
+            org.assertj.core.api.Assertions.assertThat(status.isGloballyTerminalState())
+                    .as("job ended (%s) before its first commit", status)
+                    .isFalse();
+            Thread.sleep(50);
+        }
+        String savepoint =
+                dev.batchscore.pipeline.cli.StopCommand.stop(
+                        cluster.getRestAddress().get(),
+                        job.getJobID(),
+                        savepointDir.toUri().toString(),
+                        false);
+        job.getJobExecutionResult().get(1, java.util.concurrent.TimeUnit.MINUTES);
+        return savepoint;
+    }
+
     /** A planned run and what its job returned. */
     record Ran(JobPlan plan, JobExecutionResult result) {
         String runId() {

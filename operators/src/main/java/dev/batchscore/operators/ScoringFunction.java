@@ -281,39 +281,19 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             return new ScoredBatch(new ArrayList<>(), new ArrayList<>());
         }
         TimestampData now = TimestampData.fromInstant(Instant.now().truncatedTo(ChronoUnit.MICROS));
+        if (multi != null) {
+            return mapModels(batch, now);
+        }
         List<RowData> scored = new ArrayList<>(batch.size());
         List<RowData> errors = new ArrayList<>();
-
         List<KafkaRecord> decodedRecords = new ArrayList<>(batch.size());
         List<Object[]> decoded = new ArrayList<>(batch.size());
         List<Map<String, Object>> inputs = new ArrayList<>(batch.size());
         long[] skipped = {0};
-        if (multi != null) {
-            return mapModels(batch, now);
-        }
         for (KafkaRecord record : batch) {
-            if (record.value != null && record.value.length > policy.maxRecordBytes()) {
-                // Checked before parsing: an oversize value is a producer bug, and parsing it would
-                // cost memory and time for a record that cannot be trusted.
-                bad(
-                        record,
-                        RecordError.Stage.DECODE,
-                        "record value is "
-                                + record.value.length
-                                + " bytes, over errors.max-record-bytes ("
-                                + policy.maxRecordBytes()
-                                + "); raise it if such records are legitimate",
-                        now,
-                        errors,
-                        skipped);
-                continue;
-            }
             Map<String, Object> input = new HashMap<>();
-            Object[] passthrough = new Object[passthroughCount];
-            try {
-                reader.read(record.value, input, passthrough);
-            } catch (DecodeException e) {
-                bad(record, RecordError.Stage.DECODE, e.getMessage(), now, errors, skipped);
+            Object[] passthrough = read(record, input, now, errors, skipped);
+            if (passthrough == null) {
                 continue;
             }
             decodedRecords.add(record);
@@ -349,6 +329,42 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
     }
 
     private transient String lastBad;
+
+    /**
+     * Reads one record through the spec's format: its model input into {@code input}, and its
+     * passthrough values returned; null when it cannot be read, after routing it as a bad record.
+     */
+    private Object[] read(
+            KafkaRecord record,
+            Map<String, Object> input,
+            TimestampData now,
+            List<RowData> errors,
+            long[] skipped) {
+        if (record.value != null && record.value.length > policy.maxRecordBytes()) {
+            // Checked before parsing: an oversize value is a producer bug, and parsing it would
+            // cost memory and time for a record that cannot be trusted.
+            bad(
+                    record,
+                    RecordError.Stage.DECODE,
+                    "record value is "
+                            + record.value.length
+                            + " bytes, over errors.max-record-bytes ("
+                            + policy.maxRecordBytes()
+                            + "); raise it if such records are legitimate",
+                    now,
+                    errors,
+                    skipped);
+            return null;
+        }
+        Object[] passthrough = new Object[passthroughCount];
+        try {
+            reader.read(record.value, input, passthrough);
+            return passthrough;
+        } catch (DecodeException e) {
+            bad(record, RecordError.Stage.DECODE, e.getMessage(), now, errors, skipped);
+            return null;
+        }
+    }
 
     /**
      * Counts one micro-batch in the metrics and accumulators (read = scored + dead-lettered +
@@ -734,29 +750,10 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             inputs.add(new ArrayList<>(batch.size()));
         }
         for (KafkaRecord record : batch) {
-            if (record.value != null && record.value.length > policy.maxRecordBytes()) {
-                int before = errors.size();
-                bad(
-                        record,
-                        RecordError.Stage.DECODE,
-                        "record value is "
-                                + record.value.length
-                                + " bytes, over errors.max-record-bytes ("
-                                + policy.maxRecordBytes()
-                                + "); raise it if such records are legitimate",
-                        now,
-                        errors,
-                        skipped);
-                deadLettered += errors.size() - before;
-                continue;
-            }
             Map<String, Object> values = new HashMap<>();
-            Object[] passthrough = new Object[passthroughCount];
-            try {
-                reader.read(record.value, values, passthrough);
-            } catch (DecodeException e) {
-                int before = errors.size();
-                bad(record, RecordError.Stage.DECODE, e.getMessage(), now, errors, skipped);
+            int before = errors.size();
+            Object[] passthrough = read(record, values, now, errors, skipped);
+            if (passthrough == null) {
                 deadLettered += errors.size() - before;
                 continue;
             }
