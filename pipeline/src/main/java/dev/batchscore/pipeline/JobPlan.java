@@ -21,8 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
-import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.table.types.logical.RowType;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
@@ -47,9 +45,6 @@ import org.slf4j.LoggerFactory;
  * @param errorRowType the errors table's row type
  * @param run which run this is and which source positions it covers (see {@link RunPlanner})
  * @param committed positions of the run's range the pipeline already committed: not read again
- * @param restorePath the savepoint the job restores, or null: none was asked for, or the one asked
- *     for was taken after every operator had finished (a drained stop), and the run's range is read
- *     again instead, minus what it committed
  */
 public record JobPlan(
         JobSettings settings,
@@ -60,8 +55,7 @@ public record JobPlan(
         RowType scoredRowType,
         RowType errorRowType,
         Run run,
-        CommittedPositions committed,
-        String restorePath) {
+        CommittedPositions committed) {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobPlan.class);
 
@@ -86,8 +80,7 @@ public record JobPlan(
                 scoredRowType,
                 errorRowType,
                 run,
-                committed,
-                restorePath);
+                committed);
     }
 
     /**
@@ -144,7 +137,7 @@ public record JobPlan(
         RunPlanner.Planned planned = null;
         Optional<Table> claimedIn = Optional.empty();
         try {
-            String restorePath = restorePath(settings);
+            checkRestorable(settings);
             TablePlan tables;
             try {
                 tables = TablePlan.load(catalog, sink);
@@ -212,8 +205,7 @@ public record JobPlan(
                     tables.scoredRowType(),
                     tables.errorRowType(),
                     planned.run(),
-                    planned.committed(),
-                    restorePath);
+                    planned.committed());
         } catch (RuntimeException e) {
             if (planned != null && claimedIn.isPresent()) {
                 // This run claimed its pipeline but does not go ahead.
@@ -278,24 +270,18 @@ public record JobPlan(
                 e);
     }
 
-    /** The savepoint to restore, or null: none asked for, or a drained one (see restorePath). */
-    private static String restorePath(JobSettings settings) {
-        String restorePath = settings.execution().stateRecoveryPath();
-        if (restorePath != null && drained(restorePath)) {
-            // After stop --drain every task is finished in the savepoint: restored, it would read
-            // nothing more. The run goes on from its ledger range, skipping what it committed.
-            LOG.info(
-                    "Savepoint {} was taken after the input was drained: rerunning the run's range"
-                            + " instead of restoring it",
-                    restorePath);
-            return null;
+    /**
+     * Fails planning in one line when the savepoint to resume from cannot be read, before anything
+     * is claimed or created. (A savepoint of a stop with {@code --drain} restores like any other on
+     * Flink 2.1: its operators are not marked finished, so the resumed job reads on from it.)
+     */
+    private static void checkRestorable(JobSettings settings) {
+        String savepoint = settings.execution().stateRecoveryPath();
+        if (savepoint == null) {
+            return;
         }
-        return restorePath;
-    }
-
-    private static boolean drained(String savepoint) {
         try {
-            return Savepoints.allOperatorsFinished(savepoint);
+            Savepoints.metadata(savepoint);
         } catch (RuntimeException e) {
             throw new ConfigException(
                     "execution.state-recovery.path '"
@@ -307,18 +293,6 @@ public record JobPlan(
                                     .orElse("")
                             + "): point --resume-from at the path batchscore stop printed",
                     e);
-        }
-    }
-
-    /**
-     * Makes {@code graph} restore {@link #restorePath}: a drained savepoint that the configuration
-     * names is dropped (see {@link #restorePath}). Flink's own submission paths re-apply their
-     * configured savepoint, so there a drained savepoint restores finished tasks: the job ends at
-     * once and the run stays incomplete; the next {@code resume} run reads its range.
-     */
-    public void applyRestore(StreamGraph graph) {
-        if (restorePath == null && settings.execution().resuming()) {
-            graph.setSavepointRestoreSettings(SavepointRestoreSettings.none());
         }
     }
 

@@ -146,7 +146,6 @@ public final class LocalRunner {
         BatchScoringJob.of(plan).addTo(env);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(ScoringJob.jobName(plan));
-        plan.applyRestore(graph);
         int slots =
                 graph.getStreamNodes().stream()
                         .mapToInt(StreamNode::getParallelism)

@@ -139,7 +139,6 @@ public final class ScoringJob {
             markStarted(plan);
             StreamGraph graph = env.getStreamGraph();
             graph.setJobName(jobName(plan));
-            plan.applyRestore(graph);
             result = env.execute(graph);
         } catch (Exception | Error e) {
             release(plan);

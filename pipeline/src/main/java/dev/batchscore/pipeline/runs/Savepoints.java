@@ -8,7 +8,6 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
 import org.apache.flink.runtime.checkpoint.Checkpoints;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
-import org.apache.flink.runtime.checkpoint.OperatorState;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.state.CompletedCheckpointStorageLocation;
@@ -50,25 +49,16 @@ public final class Savepoints {
         return savepoint.getExternalPath();
     }
 
-    /**
-     * Whether every operator in the savepoint had finished when it was taken, as after a
-     * stop-with-savepoint {@code --drain}: Flink then deploys every task as finished on restore, so
-     * restoring it would read nothing more. Such a run is rerun from its ledger range instead.
-     */
-    public static boolean allOperatorsFinished(String path) {
+    /** The savepoint's {@code _metadata}, read without a cluster; fails if it cannot be read. */
+    public static CheckpointMetadata metadata(String path) {
         try {
             CompletedCheckpointStorageLocation location =
                     AbstractFsCheckpointStorageAccess.resolveCheckpointPointer(path);
-            CheckpointMetadata metadata;
             try (DataInputStream in =
                     new DataInputStream(location.getMetadataHandle().openInputStream())) {
-                metadata =
-                        Checkpoints.loadCheckpointMetadata(
-                                in, Savepoints.class.getClassLoader(), path);
+                return Checkpoints.loadCheckpointMetadata(
+                        in, Savepoints.class.getClassLoader(), path);
             }
-            return !metadata.getOperatorStates().isEmpty()
-                    && metadata.getOperatorStates().stream()
-                            .allMatch(OperatorState::isFullyFinished);
         } catch (IOException e) {
             throw new UncheckedIOException("reading savepoint " + path, e);
         }
