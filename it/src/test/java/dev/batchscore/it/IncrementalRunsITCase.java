@@ -8,6 +8,7 @@ import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -22,6 +23,7 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.flink.actions.Actions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.consumer.ConsumerInterceptor;
@@ -228,6 +230,109 @@ class IncrementalRunsITCase {
         s.assertExactlyOnce("nightly");
         s.assertExactlyOnce("audit");
         s.assertLineage();
+    }
+
+    /**
+     * A pipeline is its source and table: a model directory renamed between runs ({@code churn_v1}
+     * to {@code churn_v2}) continues the pipeline instead of rescanning the topic, under the
+     * default id ({@code <table>:<topics>}) and on a table whose ledger was written under the
+     * earlier default, which ended in the model's name.
+     */
+    @Test
+    void aRenamedModelContinuesItsPipeline() throws Exception {
+        Scenario s = new Scenario("renamed", 2, "it.renamed", "streaming");
+        Path v1 =
+                Files.move(
+                        TestJobs.halfPlusTwo(scratch.resolve("v1")), scratch.resolve("churn_v1"));
+        s.produce(300);
+        Ran first = s.run("--model.path", v1.toString());
+        assertThat(s.pipelineId(first)).isEqualTo("it.renamed:renamed");
+        Path v2 = Files.move(v1, scratch.resolve("churn_v2"));
+        s.produce(100);
+        Ran second = s.run("--model.path", v2.toString());
+        assertThat(s.pipelineId(second)).isEqualTo("it.renamed:renamed");
+        assertThat(SkipCommitted.skipped(second.result())).isZero();
+        assertThat(second.plan().run().start()).isEqualTo(first.plan().run().end());
+        s.assertExactlyOnce(second);
+        assertThat(s.rows(null)).hasSize(400);
+        assertThat(new RunLedger(s.table()).find(s.pipelineId(second), second.runId()))
+                .map(r -> r.model())
+                .as("the new model in the run's lineage")
+                .contains("churn_v2");
+
+        // A table whose runs were kept under the earlier default, <table>:<topics>:<model name>.
+        Scenario old = new Scenario("renamed-old", 2, "it.renamed_old", "streaming");
+        String earlierDefault = "it.renamed_old:renamed-old:churn_v2";
+        old.produce(200);
+        old.run("--model.path", v2.toString(), "--pipeline.id", earlierDefault);
+        Path v3 = Files.move(v2, scratch.resolve("churn_v3"));
+        old.produce(50);
+        Ran continued = old.run("--model.path", v3.toString());
+        assertThat(old.pipelineId(continued)).isEqualTo(earlierDefault);
+        assertThat(SkipCommitted.skipped(continued.result())).isZero();
+        old.assertExactlyOnce(continued);
+        assertThat(old.rows(null)).hasSize(250);
+    }
+
+    /**
+     * What a rerun needs survives table maintenance: after compaction (Iceberg's rewrite data files
+     * action) and expire_snapshots (retain 1), a rerun of a bounded {@code earliest} run id finds
+     * its range and what it committed, and writes nothing twice.
+     */
+    @Test
+    void aRerunAfterCompactionAndExpiredSnapshotsWritesNothingTwice() throws Exception {
+        Scenario s = new Scenario("maintained", 2, "it.maintained", "streaming");
+        s.produce(300);
+        String[] slot = {"--source.kafka.starting-offsets", "earliest", "--pipeline.run-id", "s1"};
+        Ran first = s.run(slot);
+        s.assertExactlyOnce(first);
+
+        Table table = s.table();
+        Actions.forTable(StreamExecutionEnvironment.getExecutionEnvironment(), table)
+                .rewriteDataFiles()
+                .execute();
+        table.refresh();
+        table.expireSnapshots().expireOlderThan(Long.MAX_VALUE).retainLast(1).commit();
+        table.refresh();
+        assertThat(table.snapshots()).hasSize(1);
+        assertThat(table.currentSnapshot().summary()).doesNotContainKey(RunLedger.RUN_ID);
+
+        s.produce(40);
+        Ran again = s.run(slot);
+        assertThat(again.runId()).isEqualTo("s1");
+        assertThat(again.plan().run().end()).isEqualTo(first.plan().run().end());
+        assertThat(SkipCommitted.skipped(again.result())).isEqualTo(300);
+        assertThat(s.rows(null)).hasSize(300);
+        ExactlyOnce.assertHalfPlusTwoOnce(s.rows(null), 300);
+    }
+
+    /**
+     * A run interrupted before its job ran (its client died after the started marker), rerun by its
+     * id after two newer runs completed: the rerun completes, and the next {@code resume} run still
+     * starts where the newest complete run ended, not back at the late rerun's end.
+     */
+    @Test
+    void aLateRerunOfAnOlderRunDoesNotMoveTheEndBack() throws Exception {
+        Scenario s = new Scenario("late-rerun", 2, "it.late_rerun", "streaming");
+        s.produce(200);
+        JobPlan interrupted = s.plan("--pipeline.run-id", "slot-1");
+        ScoringJob.markStarted(interrupted);
+        ScoringJob.release(interrupted);
+        s.produce(100);
+        s.run("--pipeline.run-id", "slot-2");
+        s.produce(100);
+        Ran third = s.run("--pipeline.run-id", "slot-3");
+        Ran late = s.run("--pipeline.run-id", "slot-1");
+        assertThat(SkipCommitted.skipped(late.result()))
+                .as("slot-1's range, committed")
+                .isEqualTo(200);
+        assertThat(new RunLedger(s.table()).isComplete(s.pipelineId(late), "slot-1")).isTrue();
+
+        s.produce(50);
+        Ran next = s.run();
+        assertThat(next.plan().run().start()).isEqualTo(third.plan().run().end());
+        assertThat(SkipCommitted.skipped(next.result())).isZero();
+        s.assertExactlyOnce(next);
     }
 
     // ---------------------------------------------------------------- helpers

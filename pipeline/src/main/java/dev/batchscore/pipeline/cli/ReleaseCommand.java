@@ -4,6 +4,7 @@ import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.runs.RunClaim;
 import dev.batchscore.pipeline.runs.RunLedger;
+import dev.batchscore.pipeline.runs.RunPlanner;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,11 +52,11 @@ final class ReleaseCommand extends Cli.Command {
     public Integer call() throws Exception {
         PrintStream out = io.out();
         JobConfig config = JobConfig.fromArgs(jobArgs.toArray(new String[0]));
-        String pipelineId = config.settings().pipelineId();
         TableIdentifier id = IcebergTables.identifier(config.settings().sink().table());
         Catalog catalog = IcebergTables.catalogLoader(config.settings().sink()).loadCatalog();
         try {
             Optional<Table> table = IcebergTables.load(catalog, id);
+            String pipelineId = RunPlanner.pipelineId(config.settings(), table);
             if (table.isEmpty()) {
                 out.println(
                         "table "

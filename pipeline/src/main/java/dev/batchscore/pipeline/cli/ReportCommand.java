@@ -3,6 +3,7 @@ package dev.batchscore.pipeline.cli;
 import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.runs.RunHistory;
+import dev.batchscore.pipeline.runs.RunPlanner;
 import dev.batchscore.pipeline.runs.RunTable;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -67,12 +68,14 @@ final class ReportCommand extends Cli.Command {
         }
         PrintStream out = io.out();
         JobConfig config = JobConfig.fromArgs(jobArgs.toArray(new String[0]));
-        String pipelineId = config.settings().pipelineId();
-        TableIdentifier id =
-                RunHistory.tableFor(IcebergTables.identifier(config.settings().sink().table()));
+        TableIdentifier scored = IcebergTables.identifier(config.settings().sink().table());
+        TableIdentifier id = RunHistory.tableFor(scored);
         List<RunHistory.Row> rows;
+        String pipelineId;
         Catalog catalog = IcebergTables.catalogLoader(config.settings().sink()).loadCatalog();
         try {
+            pipelineId =
+                    RunPlanner.pipelineId(config.settings(), IcebergTables.load(catalog, scored));
             Optional<Table> table = IcebergTables.load(catalog, id);
             if (table.isEmpty()) {
                 out.println(

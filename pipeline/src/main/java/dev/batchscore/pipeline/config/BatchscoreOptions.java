@@ -109,8 +109,11 @@ public final class BatchscoreOptions {
                     .withDescription(
                             "Who writes: rows, the run ledger and 'resume' positions are kept per"
                                     + " pipeline id, so several pipelines can write one table. Default:"
-                                    + " <table>:<topics joined by +>:<model name>, stable across runs;"
-                                    + " set it when any of those change but the pipeline should go on.");
+                                    + " <table>:<topics joined by +>, so a new or renamed model continues the"
+                                    + " pipeline; tables written under the earlier default"
+                                    + " (<table>:<topics>:<model name>) go on under that id. Set it"
+                                    + " when the table or topics change but the pipeline should go"
+                                    + " on, or to run several pipelines over one topic and table.");
 
     public static final ConfigOption<String> PIPELINE_RUN_ID =
             ConfigOptions.key("pipeline.run-id")

@@ -70,7 +70,7 @@ public record JobSettings(
                         "model.path and models.<name>.path are both set: use model.* for one model"
                                 + " or models.<name>.* for several, not both");
             }
-            // What the one-model parts (pipeline id, logs) see: the champion, named by all.
+            // What the one-model parts (_model, logs) see: the champion, named by all.
             model = models.champion().model().withName(models.joinedNames());
         } else {
             model = ModelSettings.from(config);
@@ -83,9 +83,13 @@ public record JobSettings(
         return new JobSettings(source, model, batch, sink, errors, run, execution, models, quality);
     }
 
-    /** The pipeline id the run's rows, ledger and claim are kept under. */
+    /**
+     * The configured pipeline id: {@code pipeline.id} or the default. Planning resolves the one the
+     * run's rows, ledger and claim are kept under with {@code RunPlanner.pipelineId}, which also
+     * finds a ledger written under the earlier default.
+     */
     public String pipelineId() {
-        return run.pipelineId(sink, source, model.modelName());
+        return run.pipelineId(sink, source);
     }
 
     public JobSettings withExecution(ExecutionSettings value) {

@@ -76,7 +76,7 @@ public record ModelSetSettings(List<Named> models, Ensemble ensemble, ModelFailu
         return new ModelSetSettings(models, ensemble, value);
     }
 
-    /** The {@code _model} column and the pipeline id's model part: the names, comma-joined. */
+    /** The {@code _model} column: the names, comma-joined. */
     public String joinedNames() {
         List<String> names = new ArrayList<>();
         models.forEach(m -> names.add(m.name()));

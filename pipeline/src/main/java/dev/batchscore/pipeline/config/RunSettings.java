@@ -12,8 +12,8 @@ import java.util.TreeSet;
  * The {@code pipeline.*} options: who writes (the pipeline id the ledger and the claim are kept
  * under) and which run this is.
  *
- * @param pipelineId the pipeline id, or null for {@link #pipelineId(SinkSettings, SourceSettings,
- *     String)}'s default
+ * @param pipelineId the pipeline id, or null for {@link #pipelineId(SinkSettings,
+ *     SourceSettings)}'s default
  * @param runId the run id, or null for a new one (or the interrupted run's, when resuming)
  * @param claimTimeout how long a claim whose holder stopped renewing it holds
  */
@@ -53,15 +53,22 @@ public record RunSettings(String pipelineId, String runId, Duration claimTimeout
     }
 
     /**
-     * {@code pipeline.id}, else {@code <table>:<topic>[+<topic>...]:<model name>}: stable across
-     * runs of one job config.
+     * {@code pipeline.id}, else {@code <table>:<topic>[+<topic>...]}: a pipeline is its source and
+     * its table, so a new model (or a renamed model directory) continues it. Ledgers written before
+     * this default (which ended in {@code :<model name>}) are found by {@code
+     * RunPlanner.pipelineId}.
      */
-    public String pipelineId(SinkSettings sink, SourceSettings source, String modelName) {
+    public String pipelineId(SinkSettings sink, SourceSettings source) {
         if (pipelineId != null) {
             return pipelineId;
         }
         List<String> topics = List.copyOf(new TreeSet<>(source.topics()));
-        return sink.table() + ":" + String.join("+", topics) + ":" + modelName;
+        return sink.table() + ":" + String.join("+", topics);
+    }
+
+    /** Whether {@code pipeline.id} was set (not the default). */
+    public boolean pipelineIdSet() {
+        return pipelineId != null;
     }
 
     private static String blankToNull(String s) {

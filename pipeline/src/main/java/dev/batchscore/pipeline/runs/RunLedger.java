@@ -3,10 +3,13 @@ package dev.batchscore.pipeline.runs;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.apache.iceberg.HasTableOperations;
 import org.apache.iceberg.Snapshot;
@@ -28,10 +31,14 @@ import org.slf4j.LoggerFactory;
  * job ends because its input ended, the client commits a {@code complete} marker. All per {@code
  * pipeline.id}, so several pipelines can write one table.
  *
- * <p>Only ancestors of the table's current snapshot count (a rolled-back snapshot is not history).
- * Snapshot expiry removes old markers, so the complete marker also updates the table property
- * {@code batchscore.last-complete.<pipeline id>} in the same transaction: the start of the next
- * incremental run survives {@code expire_snapshots}.
+ * <p>Snapshot expiry and compaction remove old markers, so every marker also writes the run, its
+ * lineage and its last event into the table property {@code batchscore.run.<pipeline id>/<run id>}
+ * in the same transaction (the newest {@link #KEPT_RUNS} runs per pipeline are kept), and the
+ * complete marker moves {@code batchscore.last-complete.<pipeline id>}, where the next {@code
+ * resume} run starts, forward only: per partition, the furthest end of any complete run. Reruns,
+ * resumes and the next incremental run read these properties; snapshot history (only ancestors of
+ * the current snapshot: a rolled-back snapshot is not history) is read only for runs written before
+ * them.
  *
  * <p>One run per pipeline at a time: {@link #claim} takes the table property {@code
  * batchscore.claim.<pipeline id>} with a compare-and-swap commit of the table metadata ({@link
@@ -70,6 +77,15 @@ public final class RunLedger {
     /** Table property prefix: {@code <prefix><pipeline id>} holds the last complete run. */
     public static final String LAST_COMPLETE_PROPERTY = "batchscore.last-complete.";
 
+    /** Table property prefix: {@code <prefix><pipeline id>/<run id>} holds a run and its event. */
+    public static final String RUN_PROPERTY = "batchscore.run.";
+
+    /** In a {@link #RUN_PROPERTY}: the order runs of a pipeline started in. */
+    static final String RUN_SEQUENCE = "batchscore.run-sequence";
+
+    /** How many runs per pipeline the table properties keep (the oldest are dropped). */
+    static final int KEPT_RUNS = 100;
+
     /** Table property prefix: {@code <prefix><pipeline id>} holds the run that claimed it. */
     public static final String CLAIM_PROPERTY = "batchscore.claim.";
 
@@ -86,18 +102,23 @@ public final class RunLedger {
         this.table = table;
     }
 
-    /** Commits the {@code started} marker for {@code run}. */
+    /** Commits the {@code started} marker for {@code run}, and keeps the run in the properties. */
     public void markStarted(Run run) {
         table.refresh();
-        var append = table.newAppend();
+        Transaction tx = table.newTransaction();
+        var append = tx.newAppend();
         run.lineage().forEach(append::set);
         append.set(RUN_EVENT, STARTED).commit();
+        UpdateProperties props = tx.updateProperties();
+        keepRun(props, run, STARTED);
+        props.commit();
+        tx.commitTransaction();
         LOG.info("Run {} of pipeline {} started: {}", run.runId(), run.pipelineId(), run.lineage());
     }
 
     /**
-     * Commits the {@code complete} marker for {@code run}, remembers its end positions and, in the
-     * same commit, releases the run's claim if it still holds it.
+     * Commits the {@code complete} marker for {@code run}, moves the pipeline's complete end
+     * forward to it and, in the same commit, releases the run's claim if it still holds it.
      */
     public void markComplete(Run run) {
         table.refresh();
@@ -107,18 +128,90 @@ public final class RunLedger {
         var append = tx.newAppend();
         run.lineage().forEach(append::set);
         append.set(RUN_EVENT, COMPLETE).commit();
-        if (run.end() != null || holdsClaim) {
-            UpdateProperties props = tx.updateProperties();
-            if (run.end() != null) {
-                props.set(LAST_COMPLETE_PROPERTY + run.pipelineId(), encode(run));
-            }
-            if (holdsClaim) {
-                props.remove(CLAIM_PROPERTY + run.pipelineId());
-            }
-            props.commit();
+        UpdateProperties props = tx.updateProperties();
+        keepRun(props, run, COMPLETE);
+        if (run.end() != null) {
+            SourcePositions end =
+                    latestComplete(run.pipelineId())
+                            .map(previous -> previous.end().furthest(run.end()))
+                            .orElse(run.end());
+            props.set(LAST_COMPLETE_PROPERTY + run.pipelineId(), encodeComplete(run, end));
         }
+        if (holdsClaim) {
+            props.remove(CLAIM_PROPERTY + run.pipelineId());
+        }
+        props.commit();
         tx.commitTransaction();
         LOG.info("Run {} of pipeline {} complete", run.runId(), run.pipelineId());
+    }
+
+    /**
+     * Writes {@code run} with {@code event} into its {@link #RUN_PROPERTY}: a started run becomes
+     * the pipeline's newest, a completed one keeps its place. Drops the oldest runs beyond {@link
+     * #KEPT_RUNS}.
+     */
+    private void keepRun(UpdateProperties props, Run run, String event) {
+        List<Map<String, String>> runs = keptRuns(table.properties(), run.pipelineId());
+        long sequence = runs.isEmpty() ? 0 : sequence(runs.get(runs.size() - 1)) + 1;
+        boolean known = false;
+        for (Map<String, String> kept : runs) {
+            if (run.runId().equals(kept.get(RUN_ID))) {
+                known = true;
+                if (COMPLETE.equals(event)) {
+                    sequence = sequence(kept);
+                }
+            }
+        }
+        Map<String, String> fields = new LinkedHashMap<>(run.lineage());
+        fields.put(RUN_EVENT, event);
+        fields.put(RUN_SEQUENCE, Long.toString(sequence));
+        props.set(runKey(run.pipelineId(), run.runId()), KeyValues.encode(fields));
+        int excess = runs.size() + (known ? 0 : 1) - KEPT_RUNS;
+        for (Map<String, String> old : runs) {
+            if (excess <= 0) {
+                break;
+            }
+            if (!run.runId().equals(old.get(RUN_ID))) {
+                props.remove(runKey(run.pipelineId(), old.get(RUN_ID)));
+                excess--;
+            }
+        }
+    }
+
+    private static String runKey(String pipelineId, String runId) {
+        return RUN_PROPERTY + pipelineId + "/" + runId;
+    }
+
+    /** The runs of {@code pipelineId} kept in {@code properties}, oldest first. */
+    private static List<Map<String, String>> keptRuns(
+            Map<String, String> properties, String pipelineId) {
+        List<Map<String, String>> runs = new ArrayList<>();
+        String prefix = RUN_PROPERTY + pipelineId + "/";
+        properties.forEach(
+                (key, value) -> {
+                    if (key.startsWith(prefix)) {
+                        Map<String, String> fields = KeyValues.decode(value);
+                        if (pipelineId.equals(fields.get(PIPELINE_ID))) {
+                            runs.add(fields);
+                        }
+                    }
+                });
+        runs.sort(Comparator.comparingLong(RunLedger::sequence));
+        return runs;
+    }
+
+    private static long sequence(Map<String, String> fields) {
+        try {
+            return Long.parseLong(fields.getOrDefault(RUN_SEQUENCE, "-1"));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private Optional<Map<String, String>> keptRun(String pipelineId, String runId) {
+        table.refresh();
+        String text = table.properties().get(runKey(pipelineId, runId));
+        return text == null ? Optional.empty() : Optional.of(KeyValues.decode(text));
     }
 
     /**
@@ -291,11 +384,16 @@ public final class RunLedger {
     }
 
     /**
-     * The newest complete run of {@code pipelineId} whose end positions are known: where the next
-     * {@code resume} run starts.
+     * Where the next {@code resume} run of {@code pipelineId} starts: the furthest end of its
+     * complete runs, as the newest complete run that moved it.
      */
     public Optional<Run> latestComplete(String pipelineId) {
-        for (Snapshot s : history()) {
+        table.refresh();
+        String kept = table.properties().get(LAST_COMPLETE_PROPERTY + pipelineId);
+        if (kept != null) {
+            return Optional.of(decodeComplete(pipelineId, kept));
+        }
+        for (Snapshot s : history()) { // a table whose ledger predates the property
             Map<String, String> summary = s.summary();
             if (pipelineId.equals(summary.get(PIPELINE_ID))
                     && COMPLETE.equals(summary.get(RUN_EVENT))) {
@@ -305,8 +403,7 @@ public final class RunLedger {
                 }
             }
         }
-        String kept = table.properties().get(LAST_COMPLETE_PROPERTY + pipelineId);
-        return kept == null ? Optional.empty() : Optional.of(decode(pipelineId, kept));
+        return Optional.empty();
     }
 
     /**
@@ -316,7 +413,15 @@ public final class RunLedger {
      * positions and commits its {@code complete} marker when the input ends.
      */
     public Optional<Run> latestIncomplete(String pipelineId) {
-        for (Snapshot s : history()) {
+        table.refresh();
+        List<Map<String, String>> runs = keptRuns(table.properties(), pipelineId);
+        if (!runs.isEmpty()) {
+            Map<String, String> newest = runs.get(runs.size() - 1);
+            return STARTED.equals(newest.get(RUN_EVENT))
+                    ? Optional.of(Run.fromSummary(newest))
+                    : Optional.empty();
+        }
+        for (Snapshot s : history()) { // a table whose ledger predates the run properties
             Map<String, String> summary = s.summary();
             if (!pipelineId.equals(summary.get(PIPELINE_ID))) {
                 continue;
@@ -334,8 +439,12 @@ public final class RunLedger {
         return Optional.empty();
     }
 
-    /** The newest started marker of this run, if the ledger has one. */
+    /** This run as it started, if the ledger knows it. */
     public Optional<Run> find(String pipelineId, String runId) {
+        Optional<Map<String, String>> kept = keptRun(pipelineId, runId);
+        if (kept.isPresent()) {
+            return kept.map(Run::fromSummary);
+        }
         for (Snapshot s : history()) {
             Map<String, String> summary = s.summary();
             if (pipelineId.equals(summary.get(PIPELINE_ID))
@@ -347,7 +456,12 @@ public final class RunLedger {
         return Optional.empty();
     }
 
+    /** Whether this run's latest event is {@code complete} (a rerun that started is not yet). */
     public boolean isComplete(String pipelineId, String runId) {
+        Optional<Map<String, String>> kept = keptRun(pipelineId, runId);
+        if (kept.isPresent()) {
+            return COMPLETE.equals(kept.get().get(RUN_EVENT));
+        }
         for (Snapshot s : history()) {
             Map<String, String> summary = s.summary();
             if (pipelineId.equals(summary.get(PIPELINE_ID))
@@ -359,15 +473,49 @@ public final class RunLedger {
         return false;
     }
 
-    /** Whether any run of {@code pipelineId} has a complete marker. */
+    /** Whether any run of {@code pipelineId} has completed. */
     public boolean hasCompleteRun(String pipelineId) {
+        table.refresh();
+        if (table.properties().containsKey(LAST_COMPLETE_PROPERTY + pipelineId)
+                || keptRuns(table.properties(), pipelineId).stream()
+                        .anyMatch(r -> COMPLETE.equals(r.get(RUN_EVENT)))) {
+            return true;
+        }
         for (Snapshot s : history()) {
             if (pipelineId.equals(s.summary().get(PIPELINE_ID))
                     && COMPLETE.equals(s.summary().get(RUN_EVENT))) {
                 return true;
             }
         }
-        return table.properties().containsKey(LAST_COMPLETE_PROPERTY + pipelineId);
+        return false;
+    }
+
+    /**
+     * Every pipeline id this table's ledger knows: from its properties and from the snapshot
+     * history.
+     */
+    public Set<String> pipelineIds() {
+        table.refresh();
+        Set<String> ids = new TreeSet<>();
+        table.properties()
+                .forEach(
+                        (key, value) -> {
+                            if (key.startsWith(LAST_COMPLETE_PROPERTY)) {
+                                ids.add(key.substring(LAST_COMPLETE_PROPERTY.length()));
+                            } else if (key.startsWith(RUN_PROPERTY)) {
+                                String id = KeyValues.decode(value).get(PIPELINE_ID);
+                                if (id != null) {
+                                    ids.add(id);
+                                }
+                            }
+                        });
+        for (Snapshot s : history()) {
+            String id = s.summary().get(PIPELINE_ID);
+            if (id != null) {
+                ids.add(id);
+            }
+        }
+        return ids;
     }
 
     /** The current snapshot and its ancestors, newest first. */
@@ -381,11 +529,18 @@ public final class RunLedger {
         return out;
     }
 
-    private static String encode(Run run) {
-        return run.runId() + " " + run.end().format();
+    /** The pipeline's complete end: the completing run's lineage with the merged end. */
+    private static String encodeComplete(Run run, SourcePositions end) {
+        Map<String, String> fields = new LinkedHashMap<>(run.lineage());
+        fields.put(END_POSITIONS, end.format());
+        return KeyValues.encode(fields);
     }
 
-    private static Run decode(String pipelineId, String kept) {
+    private static Run decodeComplete(String pipelineId, String kept) {
+        if (kept.startsWith(PIPELINE_ID + "=")) {
+            return Run.fromSummary(KeyValues.decode(kept));
+        }
+        // Written before the lineage was kept: "<run id> <end positions>".
         int space = kept.indexOf(' ');
         String runId = space < 0 ? kept : kept.substring(0, space);
         String end = space < 0 ? "" : kept.substring(space + 1);

@@ -8,8 +8,10 @@ import dev.batchscore.pipeline.config.SourceSettings;
 import dev.batchscore.pipeline.config.StartingOffsets;
 import dev.batchscore.pipeline.kafka.KafkaOffsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.iceberg.Table;
 import org.apache.kafka.common.TopicPartition;
@@ -58,7 +60,7 @@ public final class RunPlanner {
             Optional<Table> errors,
             String modelVersion,
             String newRunId) {
-        String pipelineId = settings.pipelineId();
+        String pipelineId = pipelineId(settings, scored);
         String modelName = settings.model().modelName();
         String signature = settings.model().signature();
         boolean resumingFromSavepoint = settings.execution().resuming();
@@ -117,6 +119,48 @@ public final class RunPlanner {
             ledger.get().release(claimant);
             throw e;
         }
+    }
+
+    /**
+     * The pipeline id the run is kept under: {@code pipeline.id} if set; else the default, {@code
+     * <table>:<topics>}, unless {@code scored}'s ledger only knows the earlier default for this
+     * table and topics, {@code <table>:<topics>:<model name>}: that pipeline goes on under its id
+     * whatever the model is now called, so renaming or replacing the model never rescans the topic.
+     * If the ledger knows several such ids (pipelines of several models), the one with this model's
+     * name, else none: the user says which with {@code pipeline.id}.
+     */
+    public static String pipelineId(JobSettings settings, Optional<Table> scored) {
+        String id = settings.pipelineId();
+        if (settings.run().pipelineIdSet() || scored.isEmpty()) {
+            return id;
+        }
+        Set<String> known = new RunLedger(scored.get()).pipelineIds();
+        if (known.contains(id)) {
+            return id;
+        }
+        List<String> earlier = known.stream().filter(k -> k.startsWith(id + ":")).toList();
+        String sameModel = id + ":" + settings.model().modelName();
+        if (earlier.size() == 1 || earlier.contains(sameModel)) {
+            String continued = earlier.size() == 1 ? earlier.get(0) : sameModel;
+            LOG.info(
+                    "Pipeline {} continues under {}, the id its table's ledger was written with"
+                            + " (the earlier default included the model name)",
+                    id,
+                    continued);
+            return continued;
+        }
+        if (earlier.isEmpty()) {
+            return id;
+        }
+        throw new ConfigException(
+                "pipeline.id: the ledger of "
+                        + scored.get().name()
+                        + " has runs of "
+                        + earlier.size()
+                        + " pipelines over these topics, named with their models by an earlier"
+                        + " default: "
+                        + String.join(", ", earlier)
+                        + "; set --pipeline.id to the one this job continues");
     }
 
     /** The run this one continues: the named run id's, or the savepoint's interrupted run. */

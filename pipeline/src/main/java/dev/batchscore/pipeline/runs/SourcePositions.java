@@ -112,6 +112,16 @@ public final class SourcePositions implements Serializable {
         return offsets.values().stream().mapToLong(Long::longValue).min().orElse(0);
     }
 
+    /**
+     * Per partition the larger of the two offsets (a partition either knows): where a pipeline's
+     * complete runs reach together, so an older run rerun late does not move it back.
+     */
+    public SourcePositions furthest(SourcePositions other) {
+        Map<TopicPartition, Long> merged = new HashMap<>(offsets);
+        other.offsets.forEach((tp, offset) -> merged.merge(tp, offset, Math::max));
+        return of(merged);
+    }
+
     /** Records between {@code this} (start) and {@code end}, over the partitions of {@code end}. */
     public long countUntil(SourcePositions end) {
         long n = 0;

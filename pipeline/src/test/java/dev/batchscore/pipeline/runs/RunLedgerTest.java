@@ -119,6 +119,71 @@ class RunLedgerTest {
         assertThat(ledger.hasCompleteRun("a")).isTrue();
     }
 
+    /**
+     * What a rerun and a resume need survives expire_snapshots: the runs (positions, event) and
+     * which one a savepoint belongs to.
+     */
+    @Test
+    void everyRunSurvivesSnapshotExpiry() {
+        Run a1 = run("a", "a1", "t:0=0", "t:0=10");
+        Run a2 = run("a", "a2", "t:0=10", "t:0=20");
+        ledger.markStarted(a1);
+        ledger.markComplete(a1);
+        ledger.markStarted(a2);
+        table.refresh();
+        table.expireSnapshots().expireOlderThan(Long.MAX_VALUE).retainLast(1).commit();
+        table.refresh();
+        assertThat(table.snapshots()).hasSize(1);
+
+        RunLedger fresh = new RunLedger(catalog().loadTable(ID));
+        assertThat(fresh.find("a", "a1")).contains(a1);
+        assertThat(fresh.isComplete("a", "a1")).isTrue();
+        assertThat(fresh.latestIncomplete("a")).contains(a2);
+        assertThat(fresh.isComplete("a", "a2")).isFalse();
+        assertThat(fresh.pipelineIds()).containsExactly("a");
+    }
+
+    /** An older run rerun after newer runs completed does not move the pipeline's end back. */
+    @Test
+    void theCompleteEndOnlyMovesForward() {
+        Run a1 = run("a", "a1", "t:0=0,t:1=0", "t:0=10,t:1=10");
+        Run a2 = run("a", "a2", "t:0=10,t:1=10", "t:0=20,t:1=15");
+        ledger.markStarted(a1); // interrupted
+        ledger.markStarted(a2);
+        ledger.markComplete(a2);
+        ledger.markStarted(a1); // rerun late
+        assertThat(ledger.latestIncomplete("a")).contains(a1);
+        ledger.markComplete(a1);
+
+        Run end = ledger.latestComplete("a").orElseThrow();
+        assertThat(end.end()).isEqualTo(SourcePositions.parse("t:0=20,t:1=15"));
+        assertThat(ledger.latestIncomplete("a")).isEmpty();
+        assertThat(ledger.isComplete("a", "a1")).isTrue();
+    }
+
+    /** The properties keep the newest runs of each pipeline, so table metadata stays small. */
+    @Test
+    void theNewestRunsAreKept() {
+        for (int i = 0; i < RunLedger.KEPT_RUNS + 5; i++) {
+            Run r = run("a", "a" + i, "t:0=" + i, "t:0=" + (i + 1));
+            ledger.markStarted(r);
+            ledger.markComplete(r);
+        }
+        ledger.markStarted(run("b", "b0", "t:0=0", "t:0=1"));
+        table.refresh();
+        long kept =
+                table.properties().keySet().stream()
+                        .filter(k -> k.startsWith(RunLedger.RUN_PROPERTY + "a/"))
+                        .count();
+        assertThat(kept).isEqualTo(RunLedger.KEPT_RUNS);
+        table.expireSnapshots().expireOlderThan(Long.MAX_VALUE).retainLast(1).commit();
+        assertThat(ledger.find("a", "a0")).as("the oldest run, dropped").isEmpty();
+        assertThat(ledger.find("a", "a104")).isPresent();
+        assertThat(ledger.find("b", "b0")).isPresent();
+        assertThat(ledger.latestComplete("a").orElseThrow().end())
+                .isEqualTo(SourcePositions.parse("t:0=105"));
+    }
+
     @Test
     void aSecondRunOfThePipelineIsRefusedNamingTheFirst() {
         Run a = run("p", "run-a", "t:0=0", "t:0=10");
