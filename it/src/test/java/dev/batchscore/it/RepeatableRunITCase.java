@@ -39,6 +39,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,19 +83,26 @@ class RepeatableRunITCase {
         halfPlusTwo = TestJobs.halfPlusTwoFixture();
     }
 
-    @Test
+    /**
+     * With explicit positions (bounded {@code earliest}) and with a range Kafka resolves when the
+     * job starts ({@code timestamp:0}), whose committed positions are found by the run's id.
+     */
+    @ParameterizedTest(name = "starting offsets {0}")
+    @ValueSource(strings = {"earliest", "timestamp:0"})
     void resumingTheSameSavepointTwiceCommitsEveryRecordOnce(
-            @InjectMiniCluster MiniCluster cluster, TestReporter report) throws Exception {
-        String topic = "twice";
-        String table = "it.twice";
-        Path warehouse = scratch.resolve("warehouse-twice");
+            String startingOffsets, @InjectMiniCluster MiniCluster cluster, TestReporter report)
+            throws Exception {
+        String topic = startingOffsets.equals("earliest") ? "twice" : "twice-ts";
+        String table = startingOffsets.equals("earliest") ? "it.twice" : "it.twice_ts";
+        Path warehouse = scratch.resolve("warehouse-" + topic);
+
         KAFKA.createTopic(topic, PARTITIONS);
         KAFKA.produce(topic, PARTITIONS, ExactlyOnce.halfPlusTwoRecords(0, RECORDS));
 
         // 1. The original run, stopped with a savepoint while its micro-batches are pending: a
         // batch fires at 64 records or after 3 s, so most records read in the first 2 s are still
         // in the windows' state.
-        JobPlan plan = plan(topic, warehouse, table, null);
+        JobPlan plan = plan(topic, warehouse, table, null, 100, startingOffsets);
         ThrottlingInterceptor.reset();
         JobClient first = TestJobs.submit(plan, "original");
         while (ThrottlingInterceptor.CONSUMED.get() < 200) {
@@ -114,7 +123,7 @@ class RepeatableRunITCase {
         // without a savepoint, as a crash would end it.
         // Slower than the others (40 records/s), so that it is still running when the accumulators
         // and two more commits have come in, also on a loaded machine.
-        JobPlan resume1 = plan(topic, warehouse, table, savepoint, 250);
+        JobPlan resume1 = plan(topic, warehouse, table, savepoint, 250, startingOffsets);
         ThrottlingInterceptor.reset();
         JobClient second = TestJobs.submit(resume1, "resume 1");
         long scored;
@@ -133,7 +142,7 @@ class RepeatableRunITCase {
         long committedByResume1 = ExactlyOnce.rows(plan).size() - committedAtStop;
 
         // 3. The same savepoint again, to the end of the input.
-        JobPlan resume2 = plan(topic, warehouse, table, savepoint);
+        JobPlan resume2 = plan(topic, warehouse, table, savepoint, 100, startingOffsets);
         assertThat(resume2.run().runId()).isEqualTo(plan.run().runId());
         JobClient third = TestJobs.submit(resume2, "resume 2");
         JobExecutionResult result = third.getJobExecutionResult().get(3, TimeUnit.MINUTES);
@@ -215,17 +224,25 @@ class RepeatableRunITCase {
     // ---------------------------------------------------------------- helpers
 
     private static JobPlan plan(String topic, Path warehouse, String table, String resumeFrom) {
-        return plan(topic, warehouse, table, resumeFrom, 100);
+        return plan(topic, warehouse, table, resumeFrom, 100, "earliest");
     }
 
-    /** As above, {@code pollDelayMs} per poll of 5 records and reader. */
+    /**
+     * As above, {@code pollDelayMs} per poll of 5 records and reader, from {@code startingOffsets}.
+     */
     private static JobPlan plan(
-            String topic, Path warehouse, String table, String resumeFrom, int pollDelayMs) {
+            String topic,
+            Path warehouse,
+            String table,
+            String resumeFrom,
+            int pollDelayMs,
+            String startingOffsets) {
         List<String> args =
                 TestJobs.jobArgs(KAFKA, topic, halfPlusTwo, warehouse, table, "streaming");
         // 5 records per poll, 100 ms each: 100 records/s over the two readers.
         args.addAll(ThrottlingInterceptor.jobArgs(pollDelayMs));
         args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 64, "3 s"));
+        args.addAll(List.of("--source.kafka.starting-offsets", startingOffsets));
         if (resumeFrom != null) {
             args.addAll(List.of("--resume-from", resumeFrom));
         }

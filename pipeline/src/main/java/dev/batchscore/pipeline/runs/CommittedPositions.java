@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expression;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.kafka.common.TopicPartition;
@@ -39,7 +40,30 @@ public final class CommittedPositions implements Serializable {
      */
     public static CommittedPositions scan(
             String pipelineId, SourcePositions start, SourcePositions end, Table... tables) {
-        Collector collector = new Collector(start, end);
+        return read(
+                new Collector(start, end),
+                Expressions.and(
+                        Expressions.equal(ScoredRows.PIPELINE_ID, pipelineId),
+                        Expressions.greaterThanOrEqual(ScoredRows.SOURCE_OFFSET, start.min())),
+                tables);
+    }
+
+    /**
+     * The positions run {@code runId} of {@code pipelineId} committed, wherever they are: for a run
+     * whose range Kafka resolved when its job started ({@code latest}, {@code committed}, {@code
+     * timestamp:}), which the client cannot scan by range, resumed from a savepoint or rerun.
+     */
+    public static CommittedPositions scanRun(String pipelineId, String runId, Table... tables) {
+        return read(
+                new Collector(null, null),
+                Expressions.and(
+                        Expressions.equal(ScoredRows.PIPELINE_ID, pipelineId),
+                        Expressions.equal(ScoredRows.RUN_ID, runId)),
+                tables);
+    }
+
+    /** Reads only the three position columns of the rows {@code where} selects. */
+    private static CommittedPositions read(Collector collector, Expression where, Table... tables) {
         for (Table table : tables) {
             if (table == null) {
                 continue;
@@ -51,11 +75,7 @@ public final class CommittedPositions implements Serializable {
                                     ScoredRows.SOURCE_TOPIC,
                                     ScoredRows.SOURCE_PARTITION,
                                     ScoredRows.SOURCE_OFFSET)
-                            .where(
-                                    Expressions.and(
-                                            Expressions.equal(ScoredRows.PIPELINE_ID, pipelineId),
-                                            Expressions.greaterThanOrEqual(
-                                                    ScoredRows.SOURCE_OFFSET, start.min())))
+                            .where(where)
                             .build()) {
                 for (Record row : rows) {
                     collector.add(
@@ -99,9 +119,9 @@ public final class CommittedPositions implements Serializable {
     }
 
     /**
-     * What {@link #scan} does with each row it reads: keeps the positions inside the run's range (a
-     * position in both tables, which only a past bug leaves, counts once). Package-private so the
-     * size test feeds it the way the scan does.
+     * What {@link #scan} does with each row it reads: keeps the positions inside the run's range,
+     * or every position when there is none (a position in both tables, which only a past bug
+     * leaves, counts once). Package-private so the size test feeds it the way the scan does.
      */
     static final class Collector {
         private final SourcePositions start;
@@ -120,6 +140,10 @@ public final class CommittedPositions implements Serializable {
         }
 
         void add(String topic, int partition, long offset) {
+            if (start == null) {
+                builder.add(topic, partition, offset);
+                return;
+            }
             if (partition != lastPartition || !topic.equals(lastTopic)) {
                 TopicPartition tp = new TopicPartition(topic, partition);
                 Long s = start.get(tp);

@@ -277,6 +277,12 @@ public final class RunPlanner {
             committed =
                     CommittedPositions.scan(
                             pipelineId, run.start(), run.end(), scored.get(), errors.orElse(null));
+        } else if (earlier.isPresent() && scored.isPresent()) {
+            // Kafka resolved this run's range when its job started: resumed from a savepoint (the
+            // same savepoint may be resumed twice) or rerun, it skips what it committed itself.
+            committed =
+                    CommittedPositions.scanRun(
+                            pipelineId, run.runId(), scored.get(), errors.orElse(null));
         }
         LOG.info(
                 "Run {} of pipeline {}: {} -> {}, {} records in range, {} already committed",
