@@ -1,5 +1,7 @@
 package dev.batchscore.pipeline.kafka;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -7,11 +9,13 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.streaming.connectors.kafka.table.KafkaDynamicSource;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.catalog.Catalog;
+import org.apache.flink.table.catalog.ResolvedCatalogTable;
 import org.apache.flink.table.connector.source.DynamicTableSource;
 import org.apache.flink.table.factories.DynamicTableSourceFactory;
 import org.apache.flink.table.factories.FactoryUtil;
 import org.apache.flink.table.factories.ModuleFactory;
 import org.apache.flink.table.module.Module;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * The {@code batchscore} table module: bounded Kafka SQL tables ({@code scan.bounded.mode}) that
@@ -31,6 +35,11 @@ import org.apache.flink.table.module.Module;
 public final class BatchscoreModule implements Module {
     /** The name the module is loaded under, and its {@code LOAD MODULE} identifier. */
     public static final String NAME = "batchscore";
+
+    /** A Kafka table's isolation level; read_committed unless the table sets it. */
+    static final String ISOLATION_LEVEL = "properties." + ConsumerConfig.ISOLATION_LEVEL_CONFIG;
+
+    private static final String READ_COMMITTED = "read_committed";
 
     private final Function<String, Optional<Catalog>> catalogs;
 
@@ -66,7 +75,8 @@ public final class BatchscoreModule implements Module {
         @Override
         public DynamicTableSource createDynamicTableSource(Context context) {
             DynamicTableSourceFactory own = null;
-            if (!context.getCatalogTable().getOptions().containsKey(FactoryUtil.CONNECTOR.key())) {
+            ResolvedCatalogTable table = context.getCatalogTable();
+            if (!table.getOptions().containsKey(FactoryUtil.CONNECTOR.key())) {
                 own =
                         catalogs.apply(context.getObjectIdentifier().getCatalogName())
                                 .flatMap(Catalog::getFactory)
@@ -74,18 +84,31 @@ public final class BatchscoreModule implements Module {
                                 .map(f -> (DynamicTableSourceFactory) f)
                                 .orElse(null);
             }
-            DynamicTableSource source =
-                    FactoryUtil.createDynamicTableSource(
-                            own,
-                            context.getObjectIdentifier(),
-                            context.getCatalogTable(),
-                            context.getEnrichmentOptions(),
-                            context.getConfiguration(),
-                            context.getClassLoader(),
-                            context.isTemporary());
-            return source instanceof KafkaDynamicSource kafka
-                    ? new BoundedRestoreTableSource(kafka)
-                    : source;
+            DynamicTableSource source = create(own, table, context);
+            if (!(source instanceof KafkaDynamicSource)) {
+                return source;
+            }
+            // Kafka's default, read_uncommitted, would score the records of aborted transactions.
+            if (!table.getOptions().containsKey(ISOLATION_LEVEL)) {
+                Map<String, String> options = new HashMap<>(table.getOptions());
+                options.put(ISOLATION_LEVEL, READ_COMMITTED);
+                table = table.copy(options);
+                source = create(own, table, context);
+            }
+            return new BoundedRestoreTableSource((KafkaDynamicSource) source);
+        }
+
+        /** The source {@code own} (or the factory the table's {@code 'connector'} names) makes. */
+        private static DynamicTableSource create(
+                DynamicTableSourceFactory own, ResolvedCatalogTable table, Context context) {
+            return FactoryUtil.createDynamicTableSource(
+                    own,
+                    context.getObjectIdentifier(),
+                    table,
+                    context.getEnrichmentOptions(),
+                    context.getConfiguration(),
+                    context.getClassLoader(),
+                    context.isTemporary());
         }
     }
 
