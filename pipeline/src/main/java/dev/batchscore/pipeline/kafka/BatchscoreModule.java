@@ -3,6 +3,7 @@ package dev.batchscore.pipeline.kafka;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.flink.configuration.ConfigOption;
@@ -36,8 +37,12 @@ public final class BatchscoreModule implements Module {
     /** The name the module is loaded under, and its {@code LOAD MODULE} identifier. */
     public static final String NAME = "batchscore";
 
+    /** A Kafka table's options that are Kafka client properties (the connector's prefix). */
+    private static final String PROPERTIES_PREFIX = "properties.";
+
     /** A Kafka table's isolation level; read_committed unless the table sets it. */
-    static final String ISOLATION_LEVEL = "properties." + ConsumerConfig.ISOLATION_LEVEL_CONFIG;
+    private static final String ISOLATION_LEVEL =
+            PROPERTIES_PREFIX + ConsumerConfig.ISOLATION_LEVEL_CONFIG;
 
     private static final String READ_COMMITTED = "read_committed";
 
@@ -95,7 +100,20 @@ public final class BatchscoreModule implements Module {
                 table = table.copy(options);
                 source = create(own, table, context);
             }
-            return new BoundedRestoreTableSource((KafkaDynamicSource) source);
+            return new BoundedRestoreTableSource(
+                    (KafkaDynamicSource) source, clientProperties(table.getOptions()));
+        }
+
+        /** The Kafka client properties of a table: its {@code properties.*} options. */
+        private static Properties clientProperties(Map<String, String> options) {
+            Properties props = new Properties();
+            options.forEach(
+                    (key, value) -> {
+                        if (key.startsWith(PROPERTIES_PREFIX)) {
+                            props.put(key.substring(PROPERTIES_PREFIX.length()), value);
+                        }
+                    });
+            return props;
         }
 
         /** The source {@code own} (or the factory the table's {@code 'connector'} names) makes. */
