@@ -21,13 +21,16 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 /**
  * The {@code batchscore} table module: bounded Kafka SQL tables ({@code scan.bounded.mode}) that
  * finish after a stop-with-savepoint and resume, as the DataStream job's source does ({@link
- * BoundedRestoreTableSource}; FLINK-33466). {@code ./batchscore sql} loads it; in Flink's SQL
- * client, with the job jar on the class path: {@code LOAD MODULE batchscore;}.
+ * BoundedRestoreTableSource}; FLINK-33466), and Kafka tables read as the DataStream job reads: with
+ * {@code read_committed} unless the table sets {@code 'properties.isolation.level'}, a bounded
+ * {@code latest-offset} table up to the last stable offsets. {@code ./batchscore sql} loads it; in
+ * Flink's SQL client, with the job jar on the class path: {@code LOAD MODULE batchscore;}.
  *
  * <p>How: the planner takes a table's source factory from its catalog if the catalog has one, else
  * from the loaded modules, else by the {@code 'connector'} option. This module's factory finds the
  * table's real factory by {@code 'connector'} (as the planner would) and wraps the Kafka
- * connector's sources; every other source is the connector's own, untouched.
+ * connector's sources (made again with the read_committed default if the table has no isolation
+ * level); every other source is the connector's own, untouched.
  *
  * <pre>{@code
  * BatchscoreModule.load(tableEnv);
