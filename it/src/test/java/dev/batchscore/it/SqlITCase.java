@@ -16,6 +16,7 @@ import dev.batchscore.sql.ScoringMetrics;
 import dev.batchscore.sql.SqlScript;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -40,6 +43,8 @@ import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -318,6 +323,99 @@ class SqlITCase {
         assertThat(summary.line()).contains("resumed from " + path);
     }
 
+    /**
+     * A transactional topic as a user measured it: 1,000 committed, 500 aborted, 1,000 committed
+     * records, and a last transaction of 100 left open (neither committed nor aborted) while the
+     * jobs run. {@code ./batchscore sql} reads read_committed and stops at the last stable offset:
+     * exactly the 2,000 committed records, each once, y = 0.5x + 2, and the job finishes. A table
+     * that sets {@code 'properties.isolation.level' = 'read_uncommitted'} keeps it (through the
+     * module in a TableEnvironment): every record the broker holds, the aborted and the open ones.
+     */
+    @Test
+    void transactionalTopicIsReadCommittedByDefault() throws Exception {
+        String topic = "hpt-transactions";
+        KAFKA.createTopic(topic, PARTITIONS);
+        String insert =
+                iceberg("txn_wh")
+                        + "CREATE TABLE IF NOT EXISTS ice.db.hpt (id BIGINT, x FLOAT, y FLOAT);\n"
+                        + model("half_plus_two", "x FLOAT", "y FLOAT", "'batch.size' = '64'")
+                        + "INSERT INTO ice.db.hpt\n"
+                        + "  SELECT id, x, y FROM ML_PREDICT(TABLE records, MODEL half_plus_two,"
+                        + " DESCRIPTOR(x));\n";
+        try (KafkaProducer<byte[], byte[]> committer =
+                        KAFKA.transactionalProducer("sql-committer");
+                KafkaProducer<byte[], byte[]> holder = KAFKA.transactionalProducer("sql-holder")) {
+            transaction(committer, topic, 0, 1_000, true);
+            transaction(committer, topic, 10_000, 500, false);
+            transaction(committer, topic, 1_000, 1_000, true);
+            holder.beginTransaction();
+            send(holder, topic, 20_000, 100);
+            holder.flush();
+
+            Path script = scratch.resolve("transactions.sql");
+            Files.writeString(
+                    script, SESSION + kafkaTable(topic, "records", "x FLOAT, id BIGINT") + insert);
+            CompletableFuture<CliRun> sql =
+                    CompletableFuture.supplyAsync(
+                            () ->
+                                    CliRun.of(
+                                            List.of(
+                                                    "sql",
+                                                    "-f",
+                                                    script.toString(),
+                                                    "--parallelism",
+                                                    "2")));
+            CliRun run;
+            try {
+                run = sql.get(5, TimeUnit.MINUTES);
+            } catch (TimeoutException e) {
+                holder.abortTransaction(); // lets the job end, so that it does not outlive the test
+                throw new AssertionError(
+                        "./batchscore sql did not finish with a transaction open: it waits for"
+                                + " offsets above the last stable offset; after the abort: "
+                                + sql.get(5, TimeUnit.MINUTES).stdout(),
+                        e);
+            }
+            assertThat(run.exit()).as(run.stderr()).isZero();
+
+            List<Record> rows = rows("txn_wh", "hpt");
+            rows.forEach(ExactlyOnce::assertHalfPlusTwo);
+            Set<Long> ids = new HashSet<>();
+            rows.forEach(r -> ids.add((Long) r.getField("id")));
+            System.out.printf(
+                    "read_committed by default: %d rows, %d distinct ids%n",
+                    rows.size(), ids.size());
+            assertThat(rows).as("rows = committed records").hasSize(2_000);
+            assertThat(ids)
+                    .as("ids of the committed records, 0 duplicates")
+                    .isEqualTo(ids(0, 2_000));
+            assertThat(run.stdout()).contains("sql: 2000 rows scored");
+
+            // The table's own isolation level wins: everything up to the high watermark.
+            run(
+                    kafkaTable(
+                                    topic,
+                                    "records",
+                                    "x FLOAT, id BIGINT",
+                                    "'properties.isolation.level' = 'read_uncommitted'")
+                            + insert.replace("ice.db.hpt", "ice.db.uncommitted"));
+            List<Record> uncommitted = rows("txn_wh", "uncommitted");
+            uncommitted.forEach(ExactlyOnce::assertHalfPlusTwo);
+            Set<Long> all = ids(0, 2_000);
+            all.addAll(ids(10_000, 500));
+            all.addAll(ids(20_000, 100));
+            assertThat(uncommitted)
+                    .as("rows = every record, aborted and open ones too")
+                    .hasSize(2_600);
+            assertThat(
+                            uncommitted.stream()
+                                    .map(r -> (Long) r.getField("id"))
+                                    .collect(Collectors.toSet()))
+                    .isEqualTo(all);
+            holder.abortTransaction();
+        }
+    }
+
     /** The reference text model (the demo's sentiment model), its input mapped to a column. */
     @Test
     void sentimentIntoIceberg() throws Exception {
@@ -493,6 +591,42 @@ class SqlITCase {
 
     private static SqlScript.Summary run(String script) throws Exception {
         return script(new AtomicInteger()).run(SESSION + script);
+    }
+
+    /** One transaction of half_plus_two records {@code first .. first + count - 1}. */
+    private static void transaction(
+            KafkaProducer<byte[], byte[]> producer,
+            String topic,
+            long first,
+            int count,
+            boolean commit) {
+        producer.beginTransaction();
+        send(producer, topic, first, count);
+        if (commit) {
+            producer.commitTransaction();
+        } else {
+            producer.flush();
+            producer.abortTransaction();
+        }
+    }
+
+    /** Record {@code id} goes to partition {@code id % PARTITIONS}. */
+    private static void send(
+            KafkaProducer<byte[], byte[]> producer, String topic, long first, int count) {
+        for (long id = first; id < first + count; id++) {
+            producer.send(
+                    new ProducerRecord<>(
+                            topic,
+                            (int) (id % PARTITIONS),
+                            null,
+                            ExactlyOnce.halfPlusTwoRecord(id).getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    private static Set<Long> ids(long first, int count) {
+        return LongStream.range(first, first + count)
+                .boxed()
+                .collect(Collectors.toCollection(HashSet::new));
     }
 
     private static PrintStream progress() {

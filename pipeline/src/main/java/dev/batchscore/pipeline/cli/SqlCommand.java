@@ -37,8 +37,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code batchscore sql -f script.sql}: runs a Flink SQL script on an embedded MiniCluster with the
  * Kafka and Iceberg connectors and the {@code tensorflow} model provider ({@link SqlScript}), with
- * the {@link BatchscoreModule} loaded so that a job stopped with a savepoint ({@code batchscore
- * stop}) and resumed ({@code --resume-from}) still ends at the end of its bounded Kafka tables.
+ * the {@link BatchscoreModule} loaded: Kafka tables are read read_committed (unless a table sets
+ * {@code properties.isolation.level}), and a job stopped with a savepoint ({@code batchscore stop})
+ * and resumed ({@code --resume-from}) still ends at the end of its bounded Kafka tables.
  */
 @Command(
         name = "sql",
@@ -50,6 +51,10 @@ import picocli.CommandLine.Option;
                     + " as a job that is awaited before the next statement. CREATE MODEL ... WITH"
                     + " ('provider' = 'tensorflow', 'path' = ...) scores with a SavedModel through"
                     + " ML_PREDICT. Ends with: sql: <rows> rows scored in <calls> model calls.",
+            "",
+            "Kafka tables are read with isolation.level read_committed (no aborted or open"
+                    + " transaction's records; a latest-offset bound is the last stable offset)"
+                    + " unless a table sets 'properties.isolation.level'.",
             "",
             "A running job stops with a savepoint: batchscore stop <job-id> --savepoint-dir DIR;"
                     + " the same script with --resume-from <savepoint> resumes it, and bounded"

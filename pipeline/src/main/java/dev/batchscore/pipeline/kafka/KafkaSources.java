@@ -68,9 +68,13 @@ public final class KafkaSources {
      * stop at the last stable offset instead.
      */
     static OffsetsInitializer stoppingAtLatest(SourceSettings source) {
-        Properties props = source.clientProperties();
+        return stoppingAtLatest(source.bootstrapServers(), source.clientProperties());
+    }
+
+    /** {@link #stoppingAtLatest(SourceSettings)} for a client with these properties. */
+    static OffsetsInitializer stoppingAtLatest(String bootstrapServers, Properties props) {
         return isolationLevel(props) == IsolationLevel.READ_COMMITTED
-                ? new LastStableOffsetsInitializer(source.bootstrapServers(), props)
+                ? new LastStableOffsetsInitializer(bootstrapServers, props)
                 : OffsetsInitializer.latest();
     }
 
