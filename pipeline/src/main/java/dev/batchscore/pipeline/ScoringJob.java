@@ -24,6 +24,8 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.DeploymentOptions;
+import org.apache.flink.configuration.PipelineOptionsInternal;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.DetachedJobExecutionResult;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -69,11 +71,14 @@ public final class ScoringJob {
     public static void main(String[] args) throws Exception {
         // flink run -s, the operator's savepoint upgrade and a REST savepointPath restore through
         // Flink's own configuration: plan them as the resumed run they are.
-        String flinkRestore =
-                StreamExecutionEnvironment.getExecutionEnvironment()
-                        .getConfiguration()
-                        .get(StateRecoveryOptions.SAVEPOINT_PATH);
-        JobConfig config = JobConfig.fromArgs(args).withStateRecoveryPath(flinkRestore);
+        ReadableConfig flink =
+                StreamExecutionEnvironment.getExecutionEnvironment().getConfiguration();
+        JobConfig config =
+                JobConfig.fromArgs(args)
+                        .withStateRecoveryPath(flink.get(StateRecoveryOptions.SAVEPOINT_PATH))
+                        .withFixedJobId(
+                                flink.getOptional(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID)
+                                        .orElse(null));
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
                         config.settings().execution().flinkConfiguration());

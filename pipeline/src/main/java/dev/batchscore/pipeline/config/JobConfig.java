@@ -235,6 +235,27 @@ public final class JobConfig {
         return new JobConfig(merged, from);
     }
 
+    /**
+     * This configuration with {@code pipeline.run-id} set to Flink's fixed job id, when the run id
+     * is not set and the job does not restore a savepoint (whose run the ledger names). Application
+     * mode with high availability fixes the job id and runs {@code main()} again after a JobManager
+     * failover: with the job id as its run id, the second {@code main()} plans the same run (same
+     * positions, same claim) instead of a new one that its own run's claim refuses.
+     */
+    public JobConfig withFixedJobId(String jobId) {
+        if (jobId == null
+                || jobId.isBlank()
+                || isSet(PIPELINE_RUN_ID)
+                || isSet(EXECUTION_STATE_RECOVERY_PATH)) {
+            return this;
+        }
+        Map<String, String> merged = new LinkedHashMap<>(values.toMap());
+        Map<String, String> from = new LinkedHashMap<>(origins);
+        merged.put(PIPELINE_RUN_ID.key(), jobId);
+        from.put(PIPELINE_RUN_ID.key(), "Flink's fixed job id");
+        return new JobConfig(merged, from);
+    }
+
     /** Every explicitly set key with its value, for logging. */
     public Map<String, String> toMap() {
         return values.toMap();

@@ -29,6 +29,44 @@ class JobConfigTest {
         return file;
     }
 
+    /**
+     * Application mode with HA: the fixed job id names the run, unless the user or a savepoint
+     * does.
+     */
+    @Test
+    void aFixedJobIdIsTheRunIdOfANewRun() {
+        String jobId = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+        assertThat(config().withFixedJobId(jobId).get(PIPELINE_RUN_ID)).isEqualTo(jobId);
+        assertThat(config("--pipeline.run-id", "slot-7").withFixedJobId(jobId).get(PIPELINE_RUN_ID))
+                .isEqualTo("slot-7");
+        assertThat(
+                        config("--resume-from", "/sp/savepoint-1")
+                                .withFixedJobId(jobId)
+                                .getOptional(PIPELINE_RUN_ID))
+                .as("a resumed job is the savepoint's run")
+                .isEmpty();
+        assertThat(config().withFixedJobId(null).getOptional(PIPELINE_RUN_ID)).isEmpty();
+    }
+
+    /** The required options and {@code extra}. */
+    private static JobConfig config(String... extra) {
+        List<String> args =
+                new java.util.ArrayList<>(
+                        List.of(
+                                "--source.kafka.bootstrap-servers",
+                                "broker:9092",
+                                "--source.kafka.topic",
+                                "reviews",
+                                "--model.path",
+                                "/models/m",
+                                "--sink.iceberg.table",
+                                "db.scored",
+                                "--sink.iceberg.catalog.warehouse",
+                                "/tmp/wh"));
+        args.addAll(List.of(extra));
+        return JobConfig.fromArgs(args.toArray(new String[0]));
+    }
+
     @Test
     void cliBeatsFileBeatsDefault() throws Exception {
         Path file =
