@@ -5,6 +5,8 @@ import dev.batchscore.operators.ScoredRows;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Set;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -34,12 +36,26 @@ public final class CommittedPositions implements Serializable {
 
     /**
      * Scans {@code tables} (the scored and the errors table) for rows of {@code pipelineId} inside
-     * [{@code start}, {@code end}) per partition, reading only the three position columns; files
-     * outside the range are pruned by their column bounds.
+     * [{@code start}, {@code end}) per partition, reading only the position and run id columns;
+     * files outside the range are pruned by their column bounds.
      */
     public static CommittedPositions scan(
             String pipelineId, SourcePositions start, SourcePositions end, Table... tables) {
-        Collector collector = new Collector(start, end);
+        return scan(pipelineId, start, end, Map.of(), tables);
+    }
+
+    /**
+     * As above, but a row of a topic in {@code otherTopicRuns} written by one of the runs listed
+     * for it does not count: those runs read another topic of that name (deleted and created again
+     * since), whose offsets say nothing about the positions of the topic read now.
+     */
+    public static CommittedPositions scan(
+            String pipelineId,
+            SourcePositions start,
+            SourcePositions end,
+            Map<String, Set<String>> otherTopicRuns,
+            Table... tables) {
+        Collector collector = new Collector(start, end, otherTopicRuns);
         for (Table table : tables) {
             if (table == null) {
                 continue;
@@ -50,7 +66,8 @@ public final class CommittedPositions implements Serializable {
                             .select(
                                     ScoredRows.SOURCE_TOPIC,
                                     ScoredRows.SOURCE_PARTITION,
-                                    ScoredRows.SOURCE_OFFSET)
+                                    ScoredRows.SOURCE_OFFSET,
+                                    ScoredRows.RUN_ID)
                             .where(
                                     Expressions.and(
                                             Expressions.equal(ScoredRows.PIPELINE_ID, pipelineId),
@@ -61,7 +78,8 @@ public final class CommittedPositions implements Serializable {
                     collector.add(
                             (String) row.getField(ScoredRows.SOURCE_TOPIC),
                             (Integer) row.getField(ScoredRows.SOURCE_PARTITION),
-                            (Long) row.getField(ScoredRows.SOURCE_OFFSET));
+                            (Long) row.getField(ScoredRows.SOURCE_OFFSET),
+                            (String) row.getField(ScoredRows.RUN_ID));
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("reading committed positions of " + table, e);
@@ -106,6 +124,7 @@ public final class CommittedPositions implements Serializable {
     static final class Collector {
         private final SourcePositions start;
         private final SourcePositions end;
+        private final Map<String, Set<String>> otherTopicRuns;
         private final PositionSet.Builder builder = PositionSet.builder();
 
         // The range of the partition of the previous row: rows of one file mostly share it.
@@ -113,13 +132,26 @@ public final class CommittedPositions implements Serializable {
         private int lastPartition;
         private long from;
         private long until;
+        private Set<String> ignoredRuns = Set.of();
 
         Collector(SourcePositions start, SourcePositions end) {
+            this(start, end, Map.of());
+        }
+
+        Collector(
+                SourcePositions start,
+                SourcePositions end,
+                Map<String, Set<String>> otherTopicRuns) {
             this.start = start;
             this.end = end;
+            this.otherTopicRuns = otherTopicRuns;
         }
 
         void add(String topic, int partition, long offset) {
+            add(topic, partition, offset, null);
+        }
+
+        void add(String topic, int partition, long offset, String runId) {
             if (partition != lastPartition || !topic.equals(lastTopic)) {
                 TopicPartition tp = new TopicPartition(topic, partition);
                 Long s = start.get(tp);
@@ -129,8 +161,11 @@ public final class CommittedPositions implements Serializable {
                 until = s == null || e == null ? 0 : e;
                 lastTopic = topic;
                 lastPartition = partition;
+                ignoredRuns = otherTopicRuns.getOrDefault(topic, Set.of());
             }
-            if (offset >= from && offset < until) {
+            if (offset >= from
+                    && offset < until
+                    && (runId == null || !ignoredRuns.contains(runId))) {
                 builder.add(topic, partition, offset);
             }
         }

@@ -64,6 +64,16 @@ public final class RunLedger {
      */
     public static final String MISSING_POSITIONS = "batchscore.missing-positions";
 
+    /** The Kafka topic id of each topic the run read, {@code topic=id,...} ({@link TopicIds}). */
+    public static final String TOPIC_IDS = "batchscore.topic-ids";
+
+    /**
+     * {@code topic old-id -> new-id, ...}: topics the run read from their earliest offset because
+     * they were recreated since the last complete run ({@code source.kafka.on-topic-recreated:
+     * earliest}).
+     */
+    public static final String TOPIC_RECREATED = "batchscore.topic-recreated";
+
     public static final String STARTED = "started";
     public static final String COMPLETE = "complete";
 

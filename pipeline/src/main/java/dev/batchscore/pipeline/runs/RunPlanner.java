@@ -1,6 +1,7 @@
 package dev.batchscore.pipeline.runs;
 
 import static dev.batchscore.pipeline.config.BatchscoreOptions.SOURCE_KAFKA_ON_MISSING_OFFSETS;
+import static dev.batchscore.pipeline.config.BatchscoreOptions.SOURCE_KAFKA_ON_TOPIC_RECREATED;
 
 import dev.batchscore.pipeline.config.ConfigException;
 import dev.batchscore.pipeline.config.JobSettings;
@@ -8,9 +9,12 @@ import dev.batchscore.pipeline.config.SourceSettings;
 import dev.batchscore.pipeline.config.StartingOffsets;
 import dev.batchscore.pipeline.kafka.KafkaOffsets;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
+import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -166,9 +170,24 @@ public final class RunPlanner {
             String signature) {
         StartingOffsets offsets = config.startingOffsets();
         String mode = offsets.toString();
+        boolean bounded = config.bounded();
+        boolean resuming = offsets.kind() == StartingOffsets.Kind.RESUME;
+        boolean planRange =
+                resuming || (offsets.kind() == StartingOffsets.Kind.EARLIEST && bounded);
+        // Offsets and topic ids, read once: a rerun checks that its topics are still the ones it
+        // read; a new resume or bounded earliest run also takes its range from them.
+        KafkaOffsets.Range range =
+                earlier.isPresent() || planRange
+                        ? KafkaOffsets.of(
+                                config.bootstrapServers(),
+                                config.topics(),
+                                config.clientProperties())
+                        : null;
+        TopicIds topicIds = range == null ? TopicIds.empty() : TopicIds.of(range.topicIds());
         Run run;
         if (earlier.isPresent()) {
             Run e = earlier.get();
+            refuseRecreatedTopics(e, topicIds);
             run =
                     new Run(
                             pipelineId,
@@ -179,7 +198,9 @@ public final class RunPlanner {
                             modelName,
                             modelVersion,
                             signature,
-                            e.missing());
+                            e.missing(),
+                            topicIds,
+                            e.recreatedFrom());
             LOG.info(
                     "Rerunning run {} of pipeline {}: {} .. {}",
                     e.runId(),
@@ -191,23 +212,22 @@ public final class RunPlanner {
             SourcePositions start = null;
             SourcePositions end = null;
             PositionRanges missing = PositionRanges.empty();
-            boolean bounded = config.bounded();
-            boolean resuming = offsets.kind() == StartingOffsets.Kind.RESUME;
-            if (resuming || (offsets.kind() == StartingOffsets.Kind.EARLIEST && bounded)) {
-                KafkaOffsets.Range range =
-                        KafkaOffsets.of(
-                                config.bootstrapServers(),
-                                config.topics(),
-                                config.clientProperties());
+            TopicIds recreatedFrom = TopicIds.empty();
+            if (planRange) {
                 end = SourcePositions.of(range.latest());
                 if (resuming) {
+                    Optional<Run> lastComplete = ledger.flatMap(l -> l.latestComplete(pipelineId));
+                    recreatedFrom =
+                            recreatedTopics(
+                                    pipelineId, lastComplete, topicIds, config.onTopicRecreated());
                     ResumeStart resume =
                             resumeStart(
                                     pipelineId,
-                                    ledger.flatMap(l -> l.latestComplete(pipelineId)),
+                                    lastComplete,
                                     range,
                                     config.onMissingOffsets()
-                                            == SourceSettings.OnMissingOffsets.SKIP);
+                                            == SourceSettings.OnMissingOffsets.SKIP,
+                                    recreatedFrom.topics());
                     start = resume.start();
                     missing = resume.missing();
                 } else {
@@ -224,7 +244,9 @@ public final class RunPlanner {
                             modelName,
                             modelVersion,
                             signature,
-                            missing);
+                            missing,
+                            topicIds,
+                            recreatedFrom);
         }
 
         CommittedPositions committed = CommittedPositions.none();
@@ -232,7 +254,12 @@ public final class RunPlanner {
         if (run.explicitPositions() && exactlyOnceAcrossRuns && scored.isPresent()) {
             committed =
                     CommittedPositions.scan(
-                            pipelineId, run.start(), run.end(), scored.get(), errors.orElse(null));
+                            pipelineId,
+                            run.start(),
+                            run.end(),
+                            runsOfOtherTopics(ledger, pipelineId, topicIds),
+                            scored.get(),
+                            errors.orElse(null));
         }
         LOG.info(
                 "Run {} of pipeline {}: {} -> {}, {} records in range, {} already committed",
@@ -243,6 +270,111 @@ public final class RunPlanner {
                 run.explicitPositions() ? run.start().countUntil(run.end()) : -1,
                 committed.size());
         return new Planned(run, committed);
+    }
+
+    /**
+     * Fails a rerun (of a run id, or from a savepoint) of {@code earlier} if a topic it read was
+     * deleted and created again since: its positions, and a savepoint's splits, belong to the old
+     * topic. A run recorded without topic ids cannot be checked and goes on.
+     */
+    private static void refuseRecreatedTopics(Run earlier, TopicIds now) {
+        earlier.topicIds()
+                .changedIn(now)
+                .forEach(
+                        (topic, oldId) -> {
+                            throw new ConfigException(
+                                    "topic '"
+                                            + topic
+                                            + "' was deleted and created again since run "
+                                            + earlier.runId()
+                                            + " of pipeline '"
+                                            + earlier.pipelineId()
+                                            + "' read it (topic id "
+                                            + oldId
+                                            + " then, "
+                                            + now.get(topic)
+                                            + " now): that run's positions belong to the old"
+                                            + " topic, so it cannot be rerun or resumed; nothing"
+                                            + " was read or written. Start a new run instead (drop"
+                                            + " --resume-from and pipeline.run-id) with"
+                                            + " --source.kafka.starting-offsets resume --"
+                                            + SOURCE_KAFKA_ON_TOPIC_RECREATED.key()
+                                            + " earliest to score the new topic from its start");
+                        });
+    }
+
+    /**
+     * The topics recreated since {@code lastComplete} (topic -> its id then): fails the run unless
+     * {@code onRecreated} is {@code earliest}. A last complete run recorded before topic ids leaves
+     * every topic unknown, hence unchanged.
+     */
+    static TopicIds recreatedTopics(
+            String pipelineId,
+            Optional<Run> lastComplete,
+            TopicIds now,
+            SourceSettings.OnTopicRecreated onRecreated) {
+        if (lastComplete.isEmpty()) {
+            return TopicIds.empty();
+        }
+        Run last = lastComplete.get();
+        Map<String, String> changed = last.topicIds().changedIn(now);
+        if (!changed.isEmpty() && onRecreated == SourceSettings.OnTopicRecreated.FAIL) {
+            String topic = changed.keySet().iterator().next();
+            throw new ConfigException(
+                    "pipeline '"
+                            + pipelineId
+                            + "': topic '"
+                            + topic
+                            + "' was deleted and created again since the last complete run "
+                            + last.runId()
+                            + " (topic id "
+                            + changed.get(topic)
+                            + " then, "
+                            + now.get(topic)
+                            + " now), so the positions recorded for it belong to the old topic;"
+                            + " nothing was read or written. To score the new topic from its"
+                            + " earliest offset pass --"
+                            + SOURCE_KAFKA_ON_TOPIC_RECREATED.key()
+                            + " earliest (recorded as "
+                            + RunLedger.TOPIC_RECREATED
+                            + " in the run's lineage)");
+        }
+        changed.forEach(
+                (topic, oldId) ->
+                        LOG.warn(
+                                "Pipeline {}: topic {} was recreated (id {} -> {}); reading it from"
+                                        + " its earliest offset ({} is earliest)",
+                                pipelineId,
+                                topic,
+                                oldId,
+                                now.get(topic),
+                                SOURCE_KAFKA_ON_TOPIC_RECREATED.key()));
+        return TopicIds.of(changed);
+    }
+
+    /**
+     * Per topic, the runs of {@code pipelineId} that recorded another id for it than {@code now}'s:
+     * they read an earlier topic of that name, so their rows say nothing about which positions of
+     * the topic read now were committed. Runs recorded without topic ids are not listed (unknown).
+     */
+    static Map<String, Set<String>> runsOfOtherTopics(
+            Optional<RunLedger> ledger, String pipelineId, TopicIds now) {
+        Map<String, Set<String>> runs = new HashMap<>();
+        if (ledger.isEmpty() || now.isEmpty()) {
+            return runs;
+        }
+        for (Snapshot snapshot : ledger.get().history()) {
+            Map<String, String> summary = snapshot.summary();
+            String runId = summary.get(RunLedger.RUN_ID);
+            if (!pipelineId.equals(summary.get(RunLedger.PIPELINE_ID)) || runId == null) {
+                continue;
+            }
+            for (String topic :
+                    TopicIds.parse(summary.get(RunLedger.TOPIC_IDS)).changedIn(now).keySet()) {
+                runs.computeIfAbsent(topic, t -> new HashSet<>()).add(runId);
+            }
+        }
+        return runs;
     }
 
     /** Where a {@code resume} run starts, and what it misses because Kafka deleted it. */
@@ -260,12 +392,28 @@ public final class RunPlanner {
             Optional<Run> lastComplete,
             KafkaOffsets.Range range,
             boolean skipMissing) {
+        return resumeStart(pipelineId, lastComplete, range, skipMissing, Set.of());
+    }
+
+    /**
+     * As above; the topics in {@code recreated} were created again since the last complete run, so
+     * its positions do not apply to them: they are read from their log start.
+     */
+    static ResumeStart resumeStart(
+            String pipelineId,
+            Optional<Run> lastComplete,
+            KafkaOffsets.Range range,
+            boolean skipMissing,
+            Set<String> recreated) {
         Map<TopicPartition, Long> start = new HashMap<>();
         Map<TopicPartition, PositionRanges.Range> missing = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> e : range.latest().entrySet()) {
             TopicPartition tp = e.getKey();
             long logStart = range.earliest().get(tp);
-            Long previous = lastComplete.map(r -> r.end().get(tp)).orElse(null);
+            Long previous =
+                    recreated.contains(tp.topic())
+                            ? null
+                            : lastComplete.map(r -> r.end().get(tp)).orElse(null);
             long s = previous == null ? logStart : previous;
             if (s > e.getValue()) {
                 throw new ConfigException(
@@ -277,8 +425,9 @@ public final class RunPlanner {
                                 + e.getValue()
                                 + " but the last complete run read it up to "
                                 + s
-                                + "; the topic was recreated or truncated. Set a new pipeline.id"
-                                + " to start over from the beginning of the topic");
+                                + "; the topic was truncated (or recreated before this pipeline"
+                                + " recorded topic ids). Set a new pipeline.id to start over from"
+                                + " the beginning of the topic");
             }
             if (s < logStart) {
                 missing.put(tp, new PositionRanges.Range(s, logStart));
