@@ -31,6 +31,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,8 +72,7 @@ class TopicIdentityITCase {
         assertThat(rows(warehouse, table)).hasSize(1000);
         String oldId = topicId(topic);
 
-        recreate(topic);
-        String newId = topicId(topic);
+        String newId = recreate(topic);
         assertThat(newId).isNotEqualTo(oldId);
         KAFKA.produce(topic, PARTITIONS, ExactlyOnce.halfPlusTwoRecords(0, 1500));
 
@@ -207,20 +207,33 @@ class TopicIdentityITCase {
         }
     }
 
-    /** Deletes {@code topic} and creates it again, empty, once the broker let the name go. */
-    private static void recreate(String topic) throws Exception {
+    /**
+     * Deletes {@code topic} and creates it again, empty, once the broker let the name go; returns
+     * the new topic's id once the broker's metadata has it.
+     */
+    private static String recreate(String topic) throws Exception {
         try (Admin admin = KAFKA.admin()) {
             admin.deleteTopics(List.of(topic)).all().get();
         }
         while (true) {
             try {
                 KAFKA.createTopic(topic, PARTITIONS);
-                return;
+                break;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw e;
                 }
                 Thread.sleep(100); // the deletion is still under way
+            }
+        }
+        while (true) {
+            try {
+                return topicId(topic);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                Thread.sleep(100); // the new topic's metadata is on its way
             }
         }
     }

@@ -129,10 +129,11 @@ public final class MissingOffsetsGuard implements Serializable {
                     });
             return "Kafka no longer has "
                     + where
-                    + ", which the run must read next: deleted (by retention or deleteRecords) since the run's last checkpoint"
-                    + " or savepoint. The run stops here and is not complete; records it did not"
-                    + " read were not skipped silently. To go on without them, start a new run"
-                    + " (without --resume-from) with --source.kafka.starting-offsets resume --"
+                    + ", which the run must read next: deleted (by retention or deleteRecords)"
+                    + " after the run planned, checkpointed or saved it. The run stops here and is"
+                    + " not complete; nothing was skipped silently. To go on without those"
+                    + " records, start a new run (without --resume-from) with"
+                    + " --source.kafka.starting-offsets resume --"
                     + SOURCE_KAFKA_ON_MISSING_OFFSETS.key()
                     + " skip: it records the gap as batchscore.missing-positions";
         }

@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
  *       latest offsets now, minus the positions the pipeline already committed there (left by
  *       crashed or stopped runs since).
  * </ul>
+ *
+ * <p>Positions belong to a topic: the run records each topic's Kafka topic id ({@link TopicIds}). A
+ * rerun of a run whose topic was deleted and created again since fails; a resume run fails too,
+ * unless {@code source.kafka.on-topic-recreated} is {@code earliest}, when it reads that topic from
+ * its log start. Rows of runs that read the old topic are not committed positions of the new one.
  */
 public final class RunPlanner {
     private static final Logger LOG = LoggerFactory.getLogger(RunPlanner.class);
@@ -278,29 +283,26 @@ public final class RunPlanner {
      * topic. A run recorded without topic ids cannot be checked and goes on.
      */
     private static void refuseRecreatedTopics(Run earlier, TopicIds now) {
-        earlier.topicIds()
-                .changedIn(now)
-                .forEach(
-                        (topic, oldId) -> {
-                            throw new ConfigException(
-                                    "topic '"
-                                            + topic
-                                            + "' was deleted and created again since run "
-                                            + earlier.runId()
-                                            + " of pipeline '"
-                                            + earlier.pipelineId()
-                                            + "' read it (topic id "
-                                            + oldId
-                                            + " then, "
-                                            + now.get(topic)
-                                            + " now): that run's positions belong to the old"
-                                            + " topic, so it cannot be rerun or resumed; nothing"
-                                            + " was read or written. Start a new run instead (drop"
-                                            + " --resume-from and pipeline.run-id) with"
-                                            + " --source.kafka.starting-offsets resume --"
-                                            + SOURCE_KAFKA_ON_TOPIC_RECREATED.key()
-                                            + " earliest to score the new topic from its start");
-                        });
+        for (Map.Entry<String, String> changed : earlier.topicIds().changedIn(now).entrySet()) {
+            String topic = changed.getKey();
+            throw new ConfigException(
+                    "topic '"
+                            + topic
+                            + "' was deleted and created again since run "
+                            + earlier.runId()
+                            + " of pipeline '"
+                            + earlier.pipelineId()
+                            + "' read it (topic id "
+                            + changed.getValue()
+                            + " then, "
+                            + now.get(topic)
+                            + " now): that run's positions belong to the old topic, so it cannot"
+                            + " be rerun or resumed; nothing was read or written. Start a new run"
+                            + " instead (drop --resume-from and pipeline.run-id) with"
+                            + " --source.kafka.starting-offsets resume --"
+                            + SOURCE_KAFKA_ON_TOPIC_RECREATED.key()
+                            + " earliest to score the new topic from its start");
+        }
     }
 
     /**
