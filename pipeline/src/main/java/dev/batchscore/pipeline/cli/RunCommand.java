@@ -103,6 +103,13 @@ public final class RunCommand extends Cli.Command {
         if (!plan.run().missing().isEmpty()) {
             out.println(missingLine(plan.run()));
         }
+        if (!plan.run().recreatedFrom().isEmpty()) {
+            out.println(
+                    "read recreated topics from their earliest offset ("
+                            + BatchscoreOptions.SOURCE_KAFKA_ON_TOPIC_RECREATED.key()
+                            + " is earliest): "
+                            + plan.run().lineage().get(RunLedger.TOPIC_RECREATED));
+        }
         if (!result.complete()) {
             // Finished without a savepoint and without the job marking its run complete: it did
             // not read its whole range (e.g. a restore of a run whose tasks had all finished).

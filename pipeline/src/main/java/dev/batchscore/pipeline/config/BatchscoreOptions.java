@@ -89,6 +89,22 @@ public final class BatchscoreOptions {
                                             + " range; skip scores what Kafka still has and records the"
                                             + " range in the run's lineage (batchscore.missing-positions).");
 
+    public static final ConfigOption<SourceSettings.OnTopicRecreated>
+            SOURCE_KAFKA_ON_TOPIC_RECREATED =
+                    ConfigOptions.key("source.kafka.on-topic-recreated")
+                            .enumType(SourceSettings.OnTopicRecreated.class)
+                            .defaultValue(SourceSettings.OnTopicRecreated.FAIL)
+                            .withDescription(
+                                    "What a resume run does when a topic was deleted and created"
+                                            + " again since the last complete run (its Kafka topic id"
+                                            + " changed, so the recorded positions belong to the old"
+                                            + " topic): fail stops the run before it reads, naming the"
+                                            + " topic and both ids; earliest reads that topic from its"
+                                            + " earliest offset and records the recreation in the"
+                                            + " run's lineage (batchscore.topic-recreated). A rerun"
+                                            + " of a run id or a resume from a savepoint always fails"
+                                            + " on a recreated topic.");
+
     public static final ConfigOption<Map<String, String>> SOURCE_KAFKA_PROPERTIES =
             ConfigOptions.key("source.kafka.properties")
                     .mapType()
@@ -558,6 +574,7 @@ public final class BatchscoreOptions {
                             SOURCE_KAFKA_STARTING_OFFSETS,
                             SOURCE_KAFKA_BOUNDED,
                             SOURCE_KAFKA_ON_MISSING_OFFSETS,
+                            SOURCE_KAFKA_ON_TOPIC_RECREATED,
                             SOURCE_KAFKA_PROPERTIES),
                     // source.format and each format's own options, from the formats themselves
                     RecordFormats.options(),

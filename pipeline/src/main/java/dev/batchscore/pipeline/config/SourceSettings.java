@@ -31,6 +31,7 @@ public record SourceSettings(
         StartingOffsets startingOffsets,
         boolean bounded,
         OnMissingOffsets onMissingOffsets,
+        OnTopicRecreated onTopicRecreated,
         Map<String, String> properties,
         RecordFormat format) {
 
@@ -50,12 +51,24 @@ public record SourceSettings(
         }
     }
 
+    /** {@code source.kafka.on-topic-recreated}. */
+    public enum OnTopicRecreated {
+        FAIL,
+        EARLIEST;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     public SourceSettings {
         Objects.requireNonNull(bootstrapServers, SOURCE_KAFKA_BOOTSTRAP_SERVERS.key());
         topics = List.copyOf(topics);
         Objects.requireNonNull(groupId, SOURCE_KAFKA_GROUP_ID.key());
         Objects.requireNonNull(startingOffsets, SOURCE_KAFKA_STARTING_OFFSETS.key());
         Objects.requireNonNull(onMissingOffsets, SOURCE_KAFKA_ON_MISSING_OFFSETS.key());
+        Objects.requireNonNull(onTopicRecreated, SOURCE_KAFKA_ON_TOPIC_RECREATED.key());
         properties = Map.copyOf(properties);
         Objects.requireNonNull(format, RecordFormats.SOURCE_FORMAT.key());
         if (topics.isEmpty()) {
@@ -91,6 +104,7 @@ public record SourceSettings(
                 StartingOffsets.parse(SOURCE_KAFKA_STARTING_OFFSETS.defaultValue()),
                 SOURCE_KAFKA_BOUNDED.defaultValue(),
                 SOURCE_KAFKA_ON_MISSING_OFFSETS.defaultValue(),
+                SOURCE_KAFKA_ON_TOPIC_RECREATED.defaultValue(),
                 Map.of(),
                 RecordFormats.json());
     }
@@ -103,6 +117,7 @@ public record SourceSettings(
                 StartingOffsets.parse(config.get(SOURCE_KAFKA_STARTING_OFFSETS)),
                 config.get(SOURCE_KAFKA_BOUNDED),
                 config.get(SOURCE_KAFKA_ON_MISSING_OFFSETS),
+                config.get(SOURCE_KAFKA_ON_TOPIC_RECREATED),
                 config.prefixed(SOURCE_KAFKA_PROPERTIES),
                 config.recordFormat());
     }
@@ -121,6 +136,10 @@ public record SourceSettings(
 
     public SourceSettings withOnMissingOffsets(OnMissingOffsets onMissing) {
         return new Copy(this).edit(c -> c.onMissingOffsets = onMissing);
+    }
+
+    public SourceSettings withOnTopicRecreated(OnTopicRecreated onRecreated) {
+        return new Copy(this).edit(c -> c.onTopicRecreated = onRecreated);
     }
 
     /** Kafka consumer properties ({@code source.kafka.properties.*}), passed to the client. */
@@ -152,6 +171,7 @@ public record SourceSettings(
         StartingOffsets startingOffsets;
         boolean bounded;
         OnMissingOffsets onMissingOffsets;
+        OnTopicRecreated onTopicRecreated;
         Map<String, String> properties;
         RecordFormat format;
 
@@ -162,6 +182,7 @@ public record SourceSettings(
             startingOffsets = s.startingOffsets;
             bounded = s.bounded;
             onMissingOffsets = s.onMissingOffsets;
+            onTopicRecreated = s.onTopicRecreated;
             properties = s.properties;
             format = s.format;
         }
@@ -175,6 +196,7 @@ public record SourceSettings(
                     startingOffsets,
                     bounded,
                     onMissingOffsets,
+                    onTopicRecreated,
                     properties,
                     format);
         }

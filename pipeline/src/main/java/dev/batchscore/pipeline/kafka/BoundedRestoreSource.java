@@ -54,9 +54,20 @@ public final class BoundedRestoreSource<T, SplitT extends SourceSplit, EnumChkT>
     private static final Logger LOG = LoggerFactory.getLogger(BoundedRestoreSource.class);
 
     private final Source<T, SplitT, EnumChkT> delegate;
+    private final MissingOffsetsGuard missingOffsets;
 
     public BoundedRestoreSource(Source<T, SplitT, EnumChkT> delegate) {
+        this(delegate, null);
+    }
+
+    /**
+     * @param missingOffsets wraps the readers so a deleted offset fails the run in one line; null
+     *     to leave them as they are
+     */
+    public BoundedRestoreSource(
+            Source<T, SplitT, EnumChkT> delegate, MissingOffsetsGuard missingOffsets) {
         this.delegate = delegate;
+        this.missingOffsets = missingOffsets;
     }
 
     @Override
@@ -67,7 +78,8 @@ public final class BoundedRestoreSource<T, SplitT extends SourceSplit, EnumChkT>
     @Override
     public SourceReader<T, SplitT> createReader(SourceReaderContext readerContext)
             throws Exception {
-        return delegate.createReader(readerContext);
+        SourceReader<T, SplitT> reader = delegate.createReader(readerContext);
+        return missingOffsets == null ? reader : missingOffsets.wrap(reader);
     }
 
     @Override

@@ -29,9 +29,18 @@ public final class KafkaOffsets {
 
     /**
      * Earliest (log start) and latest offsets per partition: the next offset to be written, or for
-     * read_committed the last stable offset.
+     * read_committed the last stable offset; and each topic's id ({@code Uuid}, new each time a
+     * topic is created), so positions can be tied to the topic they belong to.
      */
-    public record Range(Map<TopicPartition, Long> earliest, Map<TopicPartition, Long> latest) {}
+    public record Range(
+            Map<TopicPartition, Long> earliest,
+            Map<TopicPartition, Long> latest,
+            Map<String, String> topicIds) {
+        /** A range whose topics' ids are not known. */
+        public Range(Map<TopicPartition, Long> earliest, Map<TopicPartition, Long> latest) {
+            this(earliest, latest, Map.of());
+        }
+    }
 
     private KafkaOffsets() {}
 
@@ -46,7 +55,9 @@ public final class KafkaOffsets {
                             .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            Map<String, String> topicIds = new HashMap<>();
             for (TopicDescription d : described.values()) {
+                topicIds.put(d.name(), d.topicId().toString());
                 for (TopicPartitionInfo p : d.partitions()) {
                     TopicPartition tp = new TopicPartition(d.name(), p.partition());
                     earliest.put(tp, OffsetSpec.earliest());
@@ -55,7 +66,8 @@ public final class KafkaOffsets {
             }
             ListOffsetsOptions options =
                     new ListOffsetsOptions(KafkaSources.isolationLevel(clientProps));
-            return new Range(offsets(admin, earliest, options), offsets(admin, latest, options));
+            return new Range(
+                    offsets(admin, earliest, options), offsets(admin, latest, options), topicIds);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ConfigException("interrupted while reading offsets of " + topics, e);

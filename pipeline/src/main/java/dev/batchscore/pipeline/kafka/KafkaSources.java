@@ -30,11 +30,14 @@ public final class KafkaSources {
      * restarted from a checkpoint still finishes (see {@link BoundedRestoreSource}). {@code start}
      * and {@code end}, when not null, are the exact positions a planned run reads (a {@code resume}
      * or bounded {@code earliest} run); else the settings' starting offsets and the latest offsets
-     * at start apply.
+     * at start apply. A reader that finds the offset it must read deleted fails the run (see {@link
+     * MissingOffsetsGuard}) rather than jump to the log start.
      */
     public static Source<KafkaRecord, KafkaPartitionSplit, KafkaSourceEnumState> create(
             SourceSettings source, Map<TopicPartition, Long> start, Map<TopicPartition, Long> end) {
-        return new BoundedRestoreSource<>(kafkaSource(source, start, end));
+        return new BoundedRestoreSource<>(
+                kafkaSource(source, start, end),
+                new MissingOffsetsGuard(source.bootstrapServers(), source.clientProperties()));
     }
 
     /** The plain KafkaSource; see {@link #create}. */
@@ -47,7 +50,8 @@ public final class KafkaSources {
                         .setGroupId(source.groupId())
                         .setStartingOffsets(
                                 start != null
-                                        ? OffsetsInitializer.offsets(start)
+                                        ? MissingOffsetsGuard.startingAt(
+                                                OffsetsInitializer.offsets(start))
                                         : startingOffsets(source.startingOffsets()))
                         .setDeserializer(new KafkaRecordDeserializer())
                         .setProperties(source.clientProperties());
@@ -86,14 +90,20 @@ public final class KafkaSources {
                 : IsolationLevel.READ_UNCOMMITTED;
     }
 
-    /** The connector's initializer for earliest | latest | committed | timestamp. */
+    /**
+     * The connector's initializer for earliest | latest | committed | timestamp. Except for
+     * committed (where the reset strategy starts a partition the group never committed), a restored
+     * reader whose offset was deleted fails instead of jumping ({@link MissingOffsetsGuard}).
+     */
     @SuppressWarnings("deprecation") // the connector's committedOffsets still takes the old enum
     public static OffsetsInitializer startingOffsets(StartingOffsets offsets) {
         return switch (offsets.kind()) {
-            case EARLIEST -> OffsetsInitializer.earliest();
-            case LATEST -> OffsetsInitializer.latest();
+            case EARLIEST -> MissingOffsetsGuard.startingAt(OffsetsInitializer.earliest());
+            case LATEST -> MissingOffsetsGuard.startingAt(OffsetsInitializer.latest());
             case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-            case TIMESTAMP -> OffsetsInitializer.timestamp(offsets.timestamp());
+            case TIMESTAMP ->
+                    MissingOffsetsGuard.startingAt(
+                            OffsetsInitializer.timestamp(offsets.timestamp()));
             case RESUME ->
                     throw new IllegalArgumentException(
                             "starting offsets 'resume' are planned per run (JobPlan.create): build"

@@ -5,6 +5,8 @@ import dev.batchscore.operators.ScoredRows;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Set;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -35,13 +37,27 @@ public final class CommittedPositions implements Serializable {
 
     /**
      * Scans {@code tables} (the scored and the errors table) for rows of {@code pipelineId} inside
-     * [{@code start}, {@code end}) per partition, reading only the three position columns; files
-     * outside the range are pruned by their column bounds.
+     * [{@code start}, {@code end}) per partition, reading only the position and run id columns;
+     * files outside the range are pruned by their column bounds.
      */
     public static CommittedPositions scan(
             String pipelineId, SourcePositions start, SourcePositions end, Table... tables) {
+        return scan(pipelineId, start, end, Map.of(), tables);
+    }
+
+    /**
+     * As above, but a row of a topic in {@code otherTopicRuns} written by one of the runs listed
+     * for it does not count: those runs read another topic of that name (deleted and created again
+     * since), whose offsets say nothing about the positions of the topic read now.
+     */
+    public static CommittedPositions scan(
+            String pipelineId,
+            SourcePositions start,
+            SourcePositions end,
+            Map<String, Set<String>> otherTopicRuns,
+            Table... tables) {
         return read(
-                new Collector(start, end),
+                new Collector(start, end, otherTopicRuns),
                 Expressions.and(
                         Expressions.equal(ScoredRows.PIPELINE_ID, pipelineId),
                         Expressions.greaterThanOrEqual(ScoredRows.SOURCE_OFFSET, start.min())),
@@ -62,7 +78,7 @@ public final class CommittedPositions implements Serializable {
                 tables);
     }
 
-    /** Reads only the three position columns of the rows {@code where} selects. */
+    /** Reads only the position columns and the run id of the rows {@code where} selects. */
     private static CommittedPositions read(Collector collector, Expression where, Table... tables) {
         for (Table table : tables) {
             if (table == null) {
@@ -74,14 +90,16 @@ public final class CommittedPositions implements Serializable {
                             .select(
                                     ScoredRows.SOURCE_TOPIC,
                                     ScoredRows.SOURCE_PARTITION,
-                                    ScoredRows.SOURCE_OFFSET)
+                                    ScoredRows.SOURCE_OFFSET,
+                                    ScoredRows.RUN_ID)
                             .where(where)
                             .build()) {
                 for (Record row : rows) {
                     collector.add(
                             (String) row.getField(ScoredRows.SOURCE_TOPIC),
                             (Integer) row.getField(ScoredRows.SOURCE_PARTITION),
-                            (Long) row.getField(ScoredRows.SOURCE_OFFSET));
+                            (Long) row.getField(ScoredRows.SOURCE_OFFSET),
+                            (String) row.getField(ScoredRows.RUN_ID));
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("reading committed positions of " + table, e);
@@ -126,6 +144,7 @@ public final class CommittedPositions implements Serializable {
     static final class Collector {
         private final SourcePositions start;
         private final SourcePositions end;
+        private final Map<String, Set<String>> otherTopicRuns;
         private final PositionSet.Builder builder = PositionSet.builder();
 
         // The range of the partition of the previous row: rows of one file mostly share it.
@@ -133,13 +152,26 @@ public final class CommittedPositions implements Serializable {
         private int lastPartition;
         private long from;
         private long until;
+        private Set<String> ignoredRuns = Set.of();
 
         Collector(SourcePositions start, SourcePositions end) {
+            this(start, end, Map.of());
+        }
+
+        Collector(
+                SourcePositions start,
+                SourcePositions end,
+                Map<String, Set<String>> otherTopicRuns) {
             this.start = start;
             this.end = end;
+            this.otherTopicRuns = otherTopicRuns;
         }
 
         void add(String topic, int partition, long offset) {
+            add(topic, partition, offset, null);
+        }
+
+        void add(String topic, int partition, long offset, String runId) {
             if (start == null) {
                 builder.add(topic, partition, offset);
                 return;
@@ -153,8 +185,11 @@ public final class CommittedPositions implements Serializable {
                 until = s == null || e == null ? 0 : e;
                 lastTopic = topic;
                 lastPartition = partition;
+                ignoredRuns = otherTopicRuns.getOrDefault(topic, Set.of());
             }
-            if (offset >= from && offset < until) {
+            if (offset >= from
+                    && offset < until
+                    && (runId == null || !ignoredRuns.contains(runId))) {
                 builder.add(topic, partition, offset);
             }
         }

@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param modelSignature the signature scored with
  * @param missing offsets the run should have read that Kafka no longer had (deleted by retention),
  *     skipped because {@code source.kafka.on-missing-offsets} is {@code skip}; empty otherwise
+ * @param topicIds the Kafka topic id of each topic when the run was planned: its positions belong
+ *     to those topics; empty for runs recorded before topic ids (their identity is unknown)
+ * @param recreatedFrom per topic read from its earliest offset because it was recreated since the
+ *     last complete run ({@code source.kafka.on-topic-recreated: earliest}), the id it had then
  */
 public record Run(
         String pipelineId,
@@ -31,13 +35,42 @@ public record Run(
         String model,
         String modelVersion,
         String modelSignature,
-        PositionRanges missing)
+        PositionRanges missing,
+        TopicIds topicIds,
+        TopicIds recreatedFrom)
         implements Serializable {
 
     public Run {
         Objects.requireNonNull(pipelineId, "pipelineId");
         Objects.requireNonNull(runId, "runId");
         missing = missing == null ? PositionRanges.empty() : missing;
+        topicIds = topicIds == null ? TopicIds.empty() : topicIds;
+        recreatedFrom = recreatedFrom == null ? TopicIds.empty() : recreatedFrom;
+    }
+
+    /** A run whose topics' identity is not known (nor recreated). */
+    public Run(
+            String pipelineId,
+            String runId,
+            String startingOffsets,
+            SourcePositions start,
+            SourcePositions end,
+            String model,
+            String modelVersion,
+            String modelSignature,
+            PositionRanges missing) {
+        this(
+                pipelineId,
+                runId,
+                startingOffsets,
+                start,
+                end,
+                model,
+                modelVersion,
+                modelSignature,
+                missing,
+                TopicIds.empty(),
+                TopicIds.empty());
     }
 
     /**
@@ -68,6 +101,12 @@ public record Run(
         if (!missing.isEmpty()) {
             props.put(RunLedger.MISSING_POSITIONS, missing.format());
         }
+        if (!topicIds.isEmpty()) {
+            props.put(RunLedger.TOPIC_IDS, topicIds.format());
+        }
+        if (!recreatedFrom.isEmpty()) {
+            props.put(RunLedger.TOPIC_RECREATED, recreations());
+        }
         props.values().removeIf(Objects::isNull);
         return props;
     }
@@ -86,6 +125,37 @@ public record Run(
                 summary.get(RunLedger.MODEL),
                 summary.get(RunLedger.MODEL_VERSION),
                 summary.get(RunLedger.MODEL_SIGNATURE),
-                PositionRanges.parse(summary.get(RunLedger.MISSING_POSITIONS)));
+                PositionRanges.parse(summary.get(RunLedger.MISSING_POSITIONS)),
+                TopicIds.parse(summary.get(RunLedger.TOPIC_IDS)),
+                recreatedFrom(summary.get(RunLedger.TOPIC_RECREATED)));
+    }
+
+    /** {@code topic old-id -> new-id, ...}: the {@link RunLedger#TOPIC_RECREATED} value. */
+    private String recreations() {
+        StringBuilder text = new StringBuilder();
+        for (String topic : recreatedFrom.topics()) {
+            if (text.length() > 0) {
+                text.append(", ");
+            }
+            text.append(topic)
+                    .append(' ')
+                    .append(recreatedFrom.get(topic))
+                    .append(" -> ")
+                    .append(topicIds.get(topic));
+        }
+        return text.toString();
+    }
+
+    private static TopicIds recreatedFrom(String recreations) {
+        Map<String, String> old = new LinkedHashMap<>();
+        if (recreations != null && !recreations.isBlank()) {
+            for (String entry : recreations.split(",")) {
+                String[] words = entry.trim().split(" ");
+                if (words.length == 4) {
+                    old.put(words[0], words[1]);
+                }
+            }
+        }
+        return TopicIds.of(old);
     }
 }

@@ -71,6 +71,16 @@ public final class RunLedger {
      */
     public static final String MISSING_POSITIONS = "batchscore.missing-positions";
 
+    /** The Kafka topic id of each topic the run read, {@code topic=id,...} ({@link TopicIds}). */
+    public static final String TOPIC_IDS = "batchscore.topic-ids";
+
+    /**
+     * {@code topic old-id -> new-id, ...}: topics the run read from their earliest offset because
+     * they were recreated since the last complete run ({@code source.kafka.on-topic-recreated:
+     * earliest}).
+     */
+    public static final String TOPIC_RECREATED = "batchscore.topic-recreated";
+
     public static final String STARTED = "started";
     public static final String COMPLETE = "complete";
 
@@ -131,9 +141,17 @@ public final class RunLedger {
         UpdateProperties props = tx.updateProperties();
         keepRun(props, run, COMPLETE);
         if (run.end() != null) {
+            // A topic recreated since (another id) starts over: its old offsets do not count.
             SourcePositions end =
                     latestComplete(run.pipelineId())
-                            .map(previous -> previous.end().furthest(run.end()))
+                            .map(
+                                    previous ->
+                                            previous.end()
+                                                    .withoutTopics(
+                                                            previous.topicIds()
+                                                                    .changedIn(run.topicIds())
+                                                                    .keySet())
+                                                    .furthest(run.end()))
                             .orElse(run.end());
             props.set(LAST_COMPLETE_PROPERTY + run.pipelineId(), encodeComplete(run, end));
         }
@@ -454,6 +472,26 @@ public final class RunLedger {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Every run of {@code pipelineId} the ledger knows, as it last recorded each: the runs kept in
+     * the properties and the started markers still in the snapshot history.
+     */
+    public List<Run> runs(String pipelineId) {
+        table.refresh();
+        Map<String, Run> runs = new LinkedHashMap<>();
+        for (Map<String, String> kept : keptRuns(table.properties(), pipelineId)) {
+            runs.put(kept.get(RUN_ID), Run.fromSummary(kept));
+        }
+        for (Snapshot s : history()) {
+            Map<String, String> summary = s.summary();
+            if (pipelineId.equals(summary.get(PIPELINE_ID))
+                    && STARTED.equals(summary.get(RUN_EVENT))) {
+                runs.putIfAbsent(summary.get(RUN_ID), Run.fromSummary(summary));
+            }
+        }
+        return List.copyOf(runs.values());
     }
 
     /** Whether this run's latest event is {@code complete} (a rerun that started is not yet). */

@@ -1,6 +1,7 @@
 package dev.batchscore.pipeline.runs;
 
 import static dev.batchscore.pipeline.config.BatchscoreOptions.SOURCE_KAFKA_ON_MISSING_OFFSETS;
+import static dev.batchscore.pipeline.config.BatchscoreOptions.SOURCE_KAFKA_ON_TOPIC_RECREATED;
 
 import dev.batchscore.pipeline.config.ConfigException;
 import dev.batchscore.pipeline.config.JobSettings;
@@ -8,6 +9,7 @@ import dev.batchscore.pipeline.config.SourceSettings;
 import dev.batchscore.pipeline.config.StartingOffsets;
 import dev.batchscore.pipeline.kafka.KafkaOffsets;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +33,11 @@ import org.slf4j.LoggerFactory;
  *       latest offsets now, minus the positions the pipeline already committed there (left by
  *       crashed or stopped runs since).
  * </ul>
+ *
+ * <p>Positions belong to a topic: the run records each topic's Kafka topic id ({@link TopicIds}). A
+ * rerun of a run whose topic was deleted and created again since fails; a resume run fails too,
+ * unless {@code source.kafka.on-topic-recreated} is {@code earliest}, when it reads that topic from
+ * its log start. Rows of runs that read the old topic are not committed positions of the new one.
  */
 public final class RunPlanner {
     private static final Logger LOG = LoggerFactory.getLogger(RunPlanner.class);
@@ -210,9 +217,24 @@ public final class RunPlanner {
             String signature) {
         StartingOffsets offsets = config.startingOffsets();
         String mode = offsets.toString();
+        boolean bounded = config.bounded();
+        boolean resuming = offsets.kind() == StartingOffsets.Kind.RESUME;
+        boolean planRange =
+                resuming || (offsets.kind() == StartingOffsets.Kind.EARLIEST && bounded);
+        // Offsets and topic ids, read once: a rerun checks that its topics are still the ones it
+        // read; a new resume or bounded earliest run also takes its range from them.
+        KafkaOffsets.Range range =
+                earlier.isPresent() || planRange
+                        ? KafkaOffsets.of(
+                                config.bootstrapServers(),
+                                config.topics(),
+                                config.clientProperties())
+                        : null;
+        TopicIds topicIds = range == null ? TopicIds.empty() : TopicIds.of(range.topicIds());
         Run run;
         if (earlier.isPresent()) {
             Run e = earlier.get();
+            refuseRecreatedTopics(e, topicIds);
             run =
                     new Run(
                             pipelineId,
@@ -223,7 +245,9 @@ public final class RunPlanner {
                             modelName,
                             modelVersion,
                             signature,
-                            e.missing());
+                            e.missing(),
+                            topicIds,
+                            e.recreatedFrom());
             LOG.info(
                     "Rerunning run {} of pipeline {}: {} .. {}",
                     e.runId(),
@@ -235,23 +259,22 @@ public final class RunPlanner {
             SourcePositions start = null;
             SourcePositions end = null;
             PositionRanges missing = PositionRanges.empty();
-            boolean bounded = config.bounded();
-            boolean resuming = offsets.kind() == StartingOffsets.Kind.RESUME;
-            if (resuming || (offsets.kind() == StartingOffsets.Kind.EARLIEST && bounded)) {
-                KafkaOffsets.Range range =
-                        KafkaOffsets.of(
-                                config.bootstrapServers(),
-                                config.topics(),
-                                config.clientProperties());
+            TopicIds recreatedFrom = TopicIds.empty();
+            if (planRange) {
                 end = SourcePositions.of(range.latest());
                 if (resuming) {
+                    Optional<Run> lastComplete = ledger.flatMap(l -> l.latestComplete(pipelineId));
+                    recreatedFrom =
+                            recreatedTopics(
+                                    pipelineId, lastComplete, topicIds, config.onTopicRecreated());
                     ResumeStart resume =
                             resumeStart(
                                     pipelineId,
-                                    ledger.flatMap(l -> l.latestComplete(pipelineId)),
+                                    lastComplete,
                                     range,
                                     config.onMissingOffsets()
-                                            == SourceSettings.OnMissingOffsets.SKIP);
+                                            == SourceSettings.OnMissingOffsets.SKIP,
+                                    recreatedFrom.topics());
                     start = resume.start();
                     missing = resume.missing();
                 } else {
@@ -268,7 +291,9 @@ public final class RunPlanner {
                             modelName,
                             modelVersion,
                             signature,
-                            missing);
+                            missing,
+                            topicIds,
+                            recreatedFrom);
         }
 
         CommittedPositions committed = CommittedPositions.none();
@@ -276,7 +301,12 @@ public final class RunPlanner {
         if (run.explicitPositions() && exactlyOnceAcrossRuns && scored.isPresent()) {
             committed =
                     CommittedPositions.scan(
-                            pipelineId, run.start(), run.end(), scored.get(), errors.orElse(null));
+                            pipelineId,
+                            run.start(),
+                            run.end(),
+                            runsOfOtherTopics(ledger, pipelineId, topicIds),
+                            scored.get(),
+                            errors.orElse(null));
         } else if (earlier.isPresent() && scored.isPresent()) {
             // Kafka resolved this run's range when its job started: resumed from a savepoint (the
             // same savepoint may be resumed twice) or rerun, it skips what it committed itself.
@@ -295,6 +325,102 @@ public final class RunPlanner {
         return new Planned(run, committed);
     }
 
+    /**
+     * Fails a rerun (of a run id, or from a savepoint) of {@code earlier} if a topic it read was
+     * deleted and created again since: its positions, and a savepoint's splits, belong to the old
+     * topic. A run recorded without topic ids cannot be checked and goes on.
+     */
+    private static void refuseRecreatedTopics(Run earlier, TopicIds now) {
+        for (Map.Entry<String, String> changed : earlier.topicIds().changedIn(now).entrySet()) {
+            String topic = changed.getKey();
+            throw new ConfigException(
+                    "topic '"
+                            + topic
+                            + "' was deleted and created again since run "
+                            + earlier.runId()
+                            + " of pipeline '"
+                            + earlier.pipelineId()
+                            + "' read it (topic id "
+                            + changed.getValue()
+                            + " then, "
+                            + now.get(topic)
+                            + " now): that run's positions belong to the old topic, so it cannot"
+                            + " be rerun or resumed; nothing was read or written. Start a new run"
+                            + " instead (drop --resume-from and pipeline.run-id) with"
+                            + " --source.kafka.starting-offsets resume --"
+                            + SOURCE_KAFKA_ON_TOPIC_RECREATED.key()
+                            + " earliest to score the new topic from its start");
+        }
+    }
+
+    /**
+     * The topics recreated since {@code lastComplete} (topic -> its id then): fails the run unless
+     * {@code onRecreated} is {@code earliest}. A last complete run recorded before topic ids leaves
+     * every topic unknown, hence unchanged.
+     */
+    static TopicIds recreatedTopics(
+            String pipelineId,
+            Optional<Run> lastComplete,
+            TopicIds now,
+            SourceSettings.OnTopicRecreated onRecreated) {
+        if (lastComplete.isEmpty()) {
+            return TopicIds.empty();
+        }
+        Run last = lastComplete.get();
+        Map<String, String> changed = last.topicIds().changedIn(now);
+        if (!changed.isEmpty() && onRecreated == SourceSettings.OnTopicRecreated.FAIL) {
+            String topic = changed.keySet().iterator().next();
+            throw new ConfigException(
+                    "pipeline '"
+                            + pipelineId
+                            + "': topic '"
+                            + topic
+                            + "' was deleted and created again since the last complete run "
+                            + last.runId()
+                            + " (topic id "
+                            + changed.get(topic)
+                            + " then, "
+                            + now.get(topic)
+                            + " now), so the positions recorded for it belong to the old topic;"
+                            + " nothing was read or written. To score the new topic from its"
+                            + " earliest offset pass --"
+                            + SOURCE_KAFKA_ON_TOPIC_RECREATED.key()
+                            + " earliest (recorded as "
+                            + RunLedger.TOPIC_RECREATED
+                            + " in the run's lineage)");
+        }
+        changed.forEach(
+                (topic, oldId) ->
+                        LOG.warn(
+                                "Pipeline {}: topic {} was recreated (id {} -> {}); reading it from"
+                                        + " its earliest offset ({} is earliest)",
+                                pipelineId,
+                                topic,
+                                oldId,
+                                now.get(topic),
+                                SOURCE_KAFKA_ON_TOPIC_RECREATED.key()));
+        return TopicIds.of(changed);
+    }
+
+    /**
+     * Per topic, the runs of {@code pipelineId} that recorded another id for it than {@code now}'s:
+     * they read an earlier topic of that name, so their rows say nothing about which positions of
+     * the topic read now were committed. Runs recorded without topic ids are not listed (unknown).
+     */
+    static Map<String, Set<String>> runsOfOtherTopics(
+            Optional<RunLedger> ledger, String pipelineId, TopicIds now) {
+        Map<String, Set<String>> runs = new HashMap<>();
+        if (ledger.isEmpty() || now.isEmpty()) {
+            return runs;
+        }
+        for (Run run : ledger.get().runs(pipelineId)) {
+            for (String topic : run.topicIds().changedIn(now).keySet()) {
+                runs.computeIfAbsent(topic, t -> new HashSet<>()).add(run.runId());
+            }
+        }
+        return runs;
+    }
+
     /** Where a {@code resume} run starts, and what it misses because Kafka deleted it. */
     record ResumeStart(SourcePositions start, PositionRanges missing) {}
 
@@ -310,12 +436,28 @@ public final class RunPlanner {
             Optional<Run> lastComplete,
             KafkaOffsets.Range range,
             boolean skipMissing) {
+        return resumeStart(pipelineId, lastComplete, range, skipMissing, Set.of());
+    }
+
+    /**
+     * As above; the topics in {@code recreated} were created again since the last complete run, so
+     * its positions do not apply to them: they are read from their log start.
+     */
+    static ResumeStart resumeStart(
+            String pipelineId,
+            Optional<Run> lastComplete,
+            KafkaOffsets.Range range,
+            boolean skipMissing,
+            Set<String> recreated) {
         Map<TopicPartition, Long> start = new HashMap<>();
         Map<TopicPartition, PositionRanges.Range> missing = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> e : range.latest().entrySet()) {
             TopicPartition tp = e.getKey();
             long logStart = range.earliest().get(tp);
-            Long previous = lastComplete.map(r -> r.end().get(tp)).orElse(null);
+            Long previous =
+                    recreated.contains(tp.topic())
+                            ? null
+                            : lastComplete.map(r -> r.end().get(tp)).orElse(null);
             long s = previous == null ? logStart : previous;
             if (s > e.getValue()) {
                 throw new ConfigException(
@@ -327,8 +469,9 @@ public final class RunPlanner {
                                 + e.getValue()
                                 + " but the last complete run read it up to "
                                 + s
-                                + "; the topic was recreated or truncated. Set a new pipeline.id"
-                                + " to start over from the beginning of the topic");
+                                + "; the topic was truncated (or recreated before this pipeline"
+                                + " recorded topic ids). Set a new pipeline.id to start over from"
+                                + " the beginning of the topic");
             }
             if (s < logStart) {
                 missing.put(tp, new PositionRanges.Range(s, logStart));

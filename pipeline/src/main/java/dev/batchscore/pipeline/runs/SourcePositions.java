@@ -122,6 +122,13 @@ public final class SourcePositions implements Serializable {
         return of(merged);
     }
 
+    /** These positions without the partitions of {@code topics}. */
+    public SourcePositions withoutTopics(java.util.Set<String> topics) {
+        Map<TopicPartition, Long> kept = new HashMap<>(offsets);
+        kept.keySet().removeIf(tp -> topics.contains(tp.topic()));
+        return of(kept);
+    }
+
     /** Records between {@code this} (start) and {@code end}, over the partitions of {@code end}. */
     public long countUntil(SourcePositions end) {
         long n = 0;

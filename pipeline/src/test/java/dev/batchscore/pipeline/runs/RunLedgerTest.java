@@ -161,6 +161,46 @@ class RunLedgerTest {
         assertThat(ledger.isComplete("a", "a1")).isTrue();
     }
 
+    /**
+     * A topic recreated since the furthest complete run starts over: its old end does not count.
+     */
+    @Test
+    void aRecreatedTopicsEndStartsOver() {
+        Run old =
+                new Run(
+                        "a",
+                        "a1",
+                        "resume",
+                        SourcePositions.parse("t:0=0"),
+                        SourcePositions.parse("t:0=100"),
+                        "m",
+                        "1",
+                        "serving_default",
+                        PositionRanges.empty(),
+                        TopicIds.parse("t=old-id"),
+                        TopicIds.empty());
+        Run recreated =
+                new Run(
+                        "a",
+                        "a2",
+                        "resume",
+                        SourcePositions.parse("t:0=0"),
+                        SourcePositions.parse("t:0=40"),
+                        "m",
+                        "1",
+                        "serving_default",
+                        PositionRanges.empty(),
+                        TopicIds.parse("t=new-id"),
+                        TopicIds.parse("t=old-id"));
+        ledger.markStarted(old);
+        ledger.markComplete(old);
+        ledger.markStarted(recreated);
+        ledger.markComplete(recreated);
+        Run end = ledger.latestComplete("a").orElseThrow();
+        assertThat(end.end()).isEqualTo(SourcePositions.parse("t:0=40"));
+        assertThat(end.topicIds()).isEqualTo(TopicIds.parse("t=new-id"));
+    }
+
     /** The properties keep the newest runs of each pipeline, so table metadata stays small. */
     @Test
     void theNewestRunsAreKept() {
