@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
  * @param restorePath the savepoint the job restores, or null: none was asked for, or the one asked
  *     for was taken after every operator had finished (a drained stop), and the run's range is read
  *     again instead, minus what it committed
+ * @param claimToken the token of the run's claim on its pipeline ({@link RunLedger#claim}): the
+ *     job's commits are fenced on it and only it releases the claim
  */
 public record JobPlan(
         JobSettings settings,
@@ -61,7 +63,8 @@ public record JobPlan(
         RowType errorRowType,
         Run run,
         CommittedPositions committed,
-        String restorePath) {
+        String restorePath,
+        String claimToken) {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobPlan.class);
 
@@ -87,7 +90,8 @@ public record JobPlan(
                 errorRowType,
                 run,
                 committed,
-                restorePath);
+                restorePath,
+                claimToken);
     }
 
     /**
@@ -213,11 +217,12 @@ public record JobPlan(
                     tables.errorRowType(),
                     planned.run(),
                     planned.committed(),
-                    restorePath);
+                    restorePath,
+                    planned.claimToken());
         } catch (RuntimeException e) {
             if (planned != null && claimedIn.isPresent()) {
                 // This run claimed its pipeline but does not go ahead.
-                new RunLedger(claimedIn.get()).release(planned.run());
+                new RunLedger(claimedIn.get()).release(planned.run(), planned.claimToken());
             }
             throw e;
         } finally {
