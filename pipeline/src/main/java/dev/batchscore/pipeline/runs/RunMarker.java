@@ -402,12 +402,17 @@ public final class RunMarker extends AbstractStreamOperator<Void>
                 for (String v : row.violations()) {
                     LOG.warn("Run {} of pipeline {}: {}", run.runId(), run.pipelineId(), v);
                 }
-                try (TableLoader scored = lease.table().clone()) {
-                    scored.open();
-                    // Fenced on the scored table's claim: no row for a run that lost it.
-                    RunHistory.append(ClaimFence.other(table, scored.loadTable(), lease), row);
-                } catch (java.io.IOException e) {
-                    LOG.debug("Closing the scored table's loader failed", e);
+                if (complete) {
+                    // The complete marker, fenced, ended the claim: this row follows it.
+                    RunHistory.append(table, row);
+                } else {
+                    try (TableLoader scored = lease.table().clone()) {
+                        scored.open();
+                        // Fenced on the scored table's claim: no row for a run that lost it.
+                        RunHistory.append(ClaimFence.other(table, scored.loadTable(), lease), row);
+                    } catch (java.io.IOException e) {
+                        LOG.debug("Closing the scored table's loader failed", e);
+                    }
                 }
                 LOG.info(
                         "Run {} of pipeline {}: recorded in {} ({}, {} violation(s))",
