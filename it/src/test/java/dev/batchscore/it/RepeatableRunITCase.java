@@ -134,7 +134,9 @@ class RepeatableRunITCase {
         // rather than wait for the next run to watch it stand still for a lease.
         new RunLedger(resume1.catalogLoader().loadCatalog().loadTable(resume1.table()))
                 .clearClaim(resume1.run().pipelineId());
+        long committedByResume1 = ExactlyOnce.rows(plan).size() - committedAtStop;
 
+        // 3. The same savepoint again, to the end of the input.
         JobPlan resume2 = plan(topic, warehouse, table, savepoint);
         assertThat(resume2.run().runId()).isEqualTo(plan.run().runId());
         JobClient third = TestJobs.submit(resume2, "resume 2");
