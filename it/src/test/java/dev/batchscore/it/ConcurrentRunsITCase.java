@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.cli.Main;
 import dev.batchscore.pipeline.config.JobConfig;
+import dev.batchscore.pipeline.runs.ClaimKeeper;
+import dev.batchscore.pipeline.runs.Run;
 import dev.batchscore.pipeline.runs.RunClaim;
 import dev.batchscore.pipeline.runs.RunClaimedException;
 import dev.batchscore.pipeline.runs.RunLedger;
@@ -13,7 +15,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -31,11 +32,18 @@ import org.junit.jupiter.api.io.TempDir;
  * One run per pipeline id at a time, through {@code ./batchscore run} ({@link Main#run}, each run
  * on its own MiniCluster as users get it) against a real broker, an Iceberg Hadoop catalog and a
  * half_plus_two model ({@link TestJobs#halfPlusTwo}, y = 0.5x + 2): a second run of a running
- * pipeline exits 4 before it reads, naming the running run; a crashed run's claim blocks until its
- * lease expires.
+ * pipeline exits 4 before it reads, naming the running run, and leaves the running run's claim; a
+ * crashed run's claim is taken over after its heartbeats stood still for a lease; a run whose claim
+ * was taken over is fenced out: none of its commits lands after the takeover.
  */
 class ConcurrentRunsITCase {
     private static final String PIPELINE = "claims";
+
+    /**
+     * The runs' {@code pipeline.claim-timeout}: a live run renews every third of it, so a second
+     * run sees it beat within seconds; a dead one is taken over after it.
+     */
+    private static final Duration LEASE = Duration.ofSeconds(6);
 
     @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
@@ -94,41 +102,112 @@ class ConcurrentRunsITCase {
     }
 
     @Test
-    void aCrashedRunsClaimBlocksUntilItsLeaseExpiresThenTheNextRunTakesOver() throws Exception {
+    void aCrashedRunsClaimIsTakenOverAfterALeaseWithoutHeartbeats() throws Exception {
         Scenario s = new Scenario("stale-claim", 2);
         s.produce(200);
         // A run whose client died right after planning: it claimed the pipeline and never ran,
         // heartbeated or released.
         List<String> dead = s.args();
         dead.remove("run");
-        dead.addAll(List.of("--pipeline.claim-timeout", "15 s"));
         JobPlan crashed = JobPlan.create(JobConfig.fromArgs(dead.toArray(new String[0])));
         RunClaim stale = s.ledger().claimOf(PIPELINE).orElseThrow();
         assertThat(stale.runId()).isEqualTo(crashed.run().runId());
 
-        Output blocked = new Output();
-        int exit = s.run(blocked);
-        Instant refusedAt = Instant.now();
-        assertThat(refusedAt)
-                .as("refused before the lease ended (else the check below proves nothing)")
-                .isBefore(stale.expiresAt());
-        assertThat(exit).as("%s", blocked).isEqualTo(RunClaimedException.EXIT_CODE);
-        assertThat(blocked.lines()).hasSize(1);
-        assertThat(blocked.lines().get(0)).contains("run " + stale.runId());
-        assertThat(s.snapshotRunIds()).as("no run wrote anything").isEmpty();
-
-        while (!stale.expired(Instant.now())) {
-            Thread.sleep(100);
-        }
+        // The next run watches the claim's heartbeat counter stand still for a full lease, on its
+        // own clock, then takes it over.
         Output takeover = new Output();
+        long start = System.nanoTime();
         assertThat(s.run(takeover)).as("the run after the lease: %s", takeover).isZero();
+        Duration waited = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(waited).as("waited a lease first").isGreaterThanOrEqualTo(LEASE);
         s.assertExactlyOnce(200);
         assertThat(s.snapshotRunIds()).doesNotContain(stale.runId());
         assertThat(s.ledger().claimOf(PIPELINE)).isEmpty();
         System.out.printf(
-                "stale claim of %s (lease 15 s) refused a run %.1f s before it expired; the run"
-                        + " after took over%n",
-                stale.runId(), Duration.between(refusedAt, stale.expiresAt()).toMillis() / 1e3);
+                "stale claim of %s (lease %s) taken over by the next run after %.1f s%n",
+                stale.runId(), LEASE, waited.toMillis() / 1e3);
+    }
+
+    @Test
+    void aRunWhoseClaimRanOutUnderItIsFencedOutAndTheRunThatTookItOverCompletes() throws Exception {
+        Scenario s = new Scenario("fenced", 2);
+        s.produce(1000);
+        List<String> argsA = s.args();
+        argsA.addAll(ThrottlingInterceptor.jobArgs(300)); // about 30 s for 1000 records
+        ThrottlingInterceptor.reset();
+        Output outA = new Output();
+        CompletableFuture<Integer> runA =
+                CompletableFuture.supplyAsync(
+                        () -> Main.run(argsA.toArray(new String[0]), outA.stream, outA.stream));
+        RunClaim claimA = s.awaitClaim(runA);
+        while (s.dataSnapshots(claimA.runId()) == 0) {
+            assertThat(runA).as("A ended before its first data commit: %s", outA).isNotDone();
+            Thread.sleep(50);
+        }
+        // A's job stops renewing its claim while it runs on (a JobManager that cannot reach the
+        // catalog, a long pause): its lease runs out under it, as the next run judges it.
+        ClaimKeeper.stop(
+                new Run(PIPELINE, claimA.runId(), "", null, null, null, null, null, null),
+                claimA.token());
+
+        Output outB = new Output();
+        assertThat(s.run(outB)).as("B, which takes the claim over: %s", outB).isZero();
+        String runB =
+                s.snapshotRunIds().stream()
+                        .filter(id -> !id.equals(claimA.runId()))
+                        .findFirst()
+                        .orElseThrow();
+        int exitA = runA.get();
+        assertThat(exitA).as("A fails: %s", outA).isEqualTo(1);
+        String fenced =
+                outA.lines().stream()
+                        .filter(l -> l.startsWith("batchscore run: "))
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(fenced)
+                .contains(
+                        "run " + claimA.runId() + " of pipeline '" + PIPELINE + "' was fenced out")
+                .contains("claimed by run " + runB + " (")
+                .contains("held by ");
+        System.out.println("A fenced out: " + fenced);
+
+        s.assertExactlyOnce(1000);
+        s.assertNothingOfAfter(claimA.runId(), runB);
+        assertThat(s.ledger().claimOf(PIPELINE)).as("B's complete marker released").isEmpty();
+    }
+
+    @Test
+    void aSecondSubmissionOfARunningRunIsRefusedAndLeavesTheFirstJobsClaim() throws Exception {
+        Scenario s = new Scenario("resubmitted", 2);
+        s.produce(600);
+        List<String> argsA = s.args();
+        argsA.addAll(List.of("--pipeline.run-id", "slot-1"));
+        argsA.addAll(ThrottlingInterceptor.jobArgs(200));
+        ThrottlingInterceptor.reset();
+        Output outA = new Output();
+        CompletableFuture<Integer> runA =
+                CompletableFuture.supplyAsync(
+                        () -> Main.run(argsA.toArray(new String[0]), outA.stream, outA.stream));
+        RunClaim claimA = s.awaitClaim(runA);
+        while (ThrottlingInterceptor.CONSUMED.get() == 0 && !runA.isDone()) {
+            Thread.sleep(20);
+        }
+
+        // The same run submitted again (a retried REST submission, a scheduler firing twice).
+        List<String> argsAgain = s.args();
+        argsAgain.addAll(List.of("--pipeline.run-id", "slot-1"));
+        Output again = new Output();
+        int exitAgain = Main.run(argsAgain.toArray(new String[0]), again.stream, again.stream);
+        assertThat(runA).as("A still ran when its resubmission ended: %s", outA).isNotDone();
+        assertThat(exitAgain).as("%s", again).isEqualTo(RunClaimedException.EXIT_CODE);
+        assertThat(again.lines().get(0)).contains("is already being run by run slot-1");
+        assertThat(s.ledger().claimOf(PIPELINE).orElseThrow().token())
+                .as("A's claim, neither taken nor released by the refused submission")
+                .isEqualTo(claimA.token());
+
+        assertThat(runA.get()).as("A: %s", outA).isZero();
+        s.assertExactlyOnce(600);
+        assertThat(s.ledger().claimOf(PIPELINE)).isEmpty();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -180,6 +259,7 @@ class ConcurrentRunsITCase {
                             "--source.kafka.starting-offsets",
                             "resume"));
             args.addAll(TestJobs.checkpointsAndBatches("500 ms", 2, 16, "100 ms"));
+            args.addAll(List.of("--pipeline.claim-timeout", LEASE.toSeconds() + " s"));
             return args;
         }
 
@@ -230,6 +310,55 @@ class ConcurrentRunsITCase {
                 }
             }
             return ids;
+        }
+
+        /** Snapshots of the scored table by {@code runId} that added rows. */
+        long dataSnapshots(String runId) {
+            Optional<Table> t = load();
+            if (t.isEmpty()) {
+                return 0;
+            }
+            long n = 0;
+            for (Snapshot snap : t.get().snapshots()) {
+                if (runId.equals(snap.summary().get(RunLedger.RUN_ID))
+                        && Long.parseLong(snap.summary().getOrDefault("added-records", "0")) > 0) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        /**
+         * No snapshot of {@code fenced} in either table after {@code next}'s first one in the
+         * scored table (its started marker, committed once it held the claim).
+         */
+        void assertNothingOfAfter(String fenced, String next) {
+            Table scored = load().orElseThrow();
+            long nextStarted = Long.MAX_VALUE;
+            boolean seenNext = false;
+            for (Snapshot snap : scored.snapshots()) { // in commit order
+                String runId = snap.summary().get(RunLedger.RUN_ID);
+                if (next.equals(runId) && !seenNext) {
+                    seenNext = true;
+                    nextStarted = snap.timestampMillis();
+                }
+                assertThat(seenNext && fenced.equals(runId))
+                        .as("a snapshot of %s after %s's start: %s", fenced, next, snap.summary())
+                        .isFalse();
+            }
+            assertThat(seenNext).isTrue();
+            HadoopCatalog catalog =
+                    new HadoopCatalog(
+                            new org.apache.hadoop.conf.Configuration(),
+                            warehouse.toUri().toString());
+            for (Snapshot snap :
+                    catalog.loadTable(TableIdentifier.parse(table + "_errors")).snapshots()) {
+                if (fenced.equals(snap.summary().get(RunLedger.RUN_ID))) {
+                    assertThat(snap.timestampMillis())
+                            .as("an errors snapshot of %s after %s started", fenced, next)
+                            .isLessThan(nextStarted);
+                }
+            }
         }
 
         /** Rows = {@code expected} records, each position once, y = 0.5x + 2 exactly. */

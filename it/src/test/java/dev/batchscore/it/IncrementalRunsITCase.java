@@ -152,9 +152,9 @@ class IncrementalRunsITCase {
             committedByCrashedRun = 0; // nothing of the next run's range was committed before
         }
 
-        // The interrupted run never released its claim on the pipeline: the next run waits for
-        // its lease (1 s here) to expire and takes it over. The job's own renewal may still add a
-        // lease right after the cancel (its grace period), so look again until none is live.
+        // The interrupted run never released its claim on the pipeline: the next run watches its
+        // heartbeats stand still for its lease (1 s here) and takes it over. The job's own renewal
+        // may still beat right after the cancel (its grace period), so wait until it stopped.
         RunLedger ledger = new RunLedger(s.table());
         for (String pipeline :
                 ledger.history().stream()
@@ -163,9 +163,14 @@ class IncrementalRunsITCase {
                         .distinct()
                         .toList()) {
             var left = ledger.claimOf(pipeline);
-            while (left.isPresent() && !left.get().expired(java.time.Instant.now())) {
+            long stillSince = System.nanoTime();
+            while (left.isPresent() && System.nanoTime() - stillSince < 2_000_000_000L) {
                 Thread.sleep(50);
-                left = new RunLedger(s.table()).claimOf(pipeline);
+                var now = new RunLedger(s.table()).claimOf(pipeline);
+                if (!now.equals(left)) {
+                    stillSince = System.nanoTime();
+                }
+                left = now;
             }
         }
         s.produce(250);

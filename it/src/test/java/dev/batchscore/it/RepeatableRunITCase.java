@@ -139,6 +139,10 @@ class RepeatableRunITCase {
         }
         second.cancel().get(1, TimeUnit.MINUTES);
         awaitTerminal(second);
+        // Its claim stays, as a crashed job's does; the user clears it (./batchscore release)
+        // rather than wait for the next run to watch it stand still for a lease.
+        new RunLedger(resume1.catalogLoader().loadCatalog().loadTable(resume1.table()))
+                .clearClaim(resume1.run().pipelineId());
         long committedByResume1 = ExactlyOnce.rows(plan).size() - committedAtStop;
 
         // 3. The same savepoint again, to the end of the input.

@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
  * @param errorRowType the errors table's row type
  * @param run which run this is and which source positions it covers (see {@link RunPlanner})
  * @param committed positions of the run's range the pipeline already committed: not read again
+ * @param claimToken the token of the run's claim on its pipeline ({@link RunLedger#claim}): the
+ *     job's commits are fenced on it and only it releases the claim
  */
 public record JobPlan(
         JobSettings settings,
@@ -55,7 +57,8 @@ public record JobPlan(
         RowType scoredRowType,
         RowType errorRowType,
         Run run,
-        CommittedPositions committed) {
+        CommittedPositions committed,
+        String claimToken) {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobPlan.class);
 
@@ -80,7 +83,8 @@ public record JobPlan(
                 scoredRowType,
                 errorRowType,
                 run,
-                committed);
+                committed,
+                claimToken);
     }
 
     /**
@@ -205,11 +209,12 @@ public record JobPlan(
                     tables.scoredRowType(),
                     tables.errorRowType(),
                     planned.run(),
-                    planned.committed());
+                    planned.committed(),
+                    planned.claimToken());
         } catch (RuntimeException e) {
             if (planned != null && claimedIn.isPresent()) {
                 // This run claimed its pipeline but does not go ahead.
-                new RunLedger(claimedIn.get()).release(planned.run());
+                new RunLedger(claimedIn.get()).release(planned.run(), planned.claimToken());
             }
             throw e;
         } finally {

@@ -7,7 +7,9 @@ import dev.batchscore.pipeline.config.JobSettings;
 import dev.batchscore.pipeline.config.QualitySettings;
 import dev.batchscore.pipeline.iceberg.PostCommitSink;
 import dev.batchscore.pipeline.kafka.KafkaSources;
+import dev.batchscore.pipeline.runs.ClaimFence;
 import dev.batchscore.pipeline.runs.ClaimKeeper;
+import dev.batchscore.pipeline.runs.ClaimedSource;
 import dev.batchscore.pipeline.runs.QualityCheckException;
 import dev.batchscore.pipeline.runs.QualityChecks;
 import dev.batchscore.pipeline.runs.RunHistory;
@@ -19,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -28,6 +31,9 @@ import org.apache.flink.configuration.PipelineOptionsInternal;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.DetachedJobExecutionResult;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.JobListener;
+import org.apache.flink.runtime.client.JobExecutionException;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -36,6 +42,8 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.transformations.SinkTransformation;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.types.logical.RowType;
+import org.apache.flink.util.ExceptionUtils;
+import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
@@ -136,47 +144,93 @@ public final class ScoringJob {
      * Runs the built job as one run of its pipeline: commits the run's {@code started} marker and
      * executes. The job commits the run's {@code complete} marker itself when its input ended (see
      * {@link RunMarker}). Returns the job's result.
+     *
+     * <p>The claim is released here only when no job of this submission can be using it: the job
+     * was never submitted, or it ended (failed, or stopped with a savepoint). A failure to follow a
+     * submitted job (status polling lost in a JobManager failover) leaves the claim to the job,
+     * which goes on renewing it; if the job is dead, the next run takes it over after a lease.
      */
     public static JobExecutionResult execute(StreamExecutionEnvironment env, JobPlan plan)
             throws Exception {
+        JobClient[] submitted = new JobClient[1];
+        env.registerJobListener(
+                new JobListener() {
+                    @Override
+                    public void onJobSubmitted(JobClient client, Throwable failure) {
+                        submitted[0] = client;
+                    }
+
+                    @Override
+                    public void onJobExecuted(JobExecutionResult result, Throwable failure) {}
+                });
         JobExecutionResult result;
-        try {
+        // Renewed from here until the job's own enumerator holds it.
+        try (AutoCloseable held = ClaimKeeper.hold(claimLease(plan))) {
             markStarted(plan);
             StreamGraph graph = env.getStreamGraph();
             graph.setJobName(jobName(plan));
             result = env.execute(graph);
         } catch (Exception | Error e) {
-            release(plan);
+            if (submitted[0] == null || jobEnded(submitted[0], e)) {
+                release(plan);
+            } else {
+                LOG.warn(
+                        "Lost track of job {} of run {} ({}); it may still run, so its claim on"
+                                + " pipeline {} stays with it",
+                        submitted[0].getJobID(),
+                        plan.run().runId(),
+                        e.toString(),
+                        plan.run().pipelineId());
+            }
             throw e;
         }
         if (!(result instanceof DetachedJobExecutionResult) && !isComplete(plan)) {
-            // Stopped with a savepoint: the resumed job is the same run and takes the claim over,
-            // but a new run should not wait for the lease. A detached job still runs: keep it.
+            // Stopped with a savepoint: the resumed job is the same run and claims again, and a
+            // new run should not wait for the lease. A detached job still runs: keep it.
             release(plan);
         }
         return result;
     }
 
+    /** Whether the submitted job is over: {@code failure} is its result, or Flink says so. */
+    private static boolean jobEnded(JobClient job, Throwable failure) {
+        if (ExceptionUtils.findThrowable(failure, JobExecutionException.class).isPresent()) {
+            return true; // the job's own outcome, reported once it reached a terminal state
+        }
+        try {
+            return job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     /**
      * Releases the run's claim on its pipeline ({@link RunLedger#release}), if it still holds it:
-     * when its job failed or was stopped with a savepoint. Never throws: the lease expires anyway.
+     * when its job failed or was stopped with a savepoint. Never throws: an unreleased claim is
+     * taken over once its heartbeats stop for a lease.
      */
     public static void release(JobPlan plan) {
         try {
-            withLedger(plan, ledger -> ledger.release(plan.run()));
+            withLedger(plan, ledger -> ledger.release(plan.run(), plan.claimToken()));
         } catch (RuntimeException e) {
             LOG.warn(
-                    "Could not release the claim of run {} on pipeline {} (it expires after"
-                            + " pipeline.claim-timeout): {}",
+                    "Could not release the claim of run {} on pipeline {} (the next run takes it"
+                            + " over after pipeline.claim-timeout without heartbeats): {}",
                     plan.run().runId(),
                     plan.run().pipelineId(),
                     e.toString());
         }
     }
 
-    /** Commits the run's {@code started} marker to the scored table; call before submitting. */
+    /**
+     * Commits the run's {@code started} marker to the scored table, fenced on the run's claim; call
+     * before submitting.
+     */
     public static void markStarted(JobPlan plan) {
-        withLedger(plan, ledger -> ledger.markStarted(plan.run()));
+        withLedger(
+                plan,
+                table -> ClaimFence.scored(table, claimLease(plan)),
+                ledger -> ledger.markStarted(plan.run()));
     }
 
     /** Whether the run's {@code complete} marker is in the ledger (the job commits it). */
@@ -191,9 +245,16 @@ public final class ScoringJob {
     }
 
     private static void withLedger(JobPlan plan, java.util.function.Consumer<RunLedger> action) {
+        withLedger(plan, table -> table, action);
+    }
+
+    private static void withLedger(
+            JobPlan plan,
+            java.util.function.UnaryOperator<Table> wrap,
+            java.util.function.Consumer<RunLedger> action) {
         Catalog catalog = plan.catalogLoader().loadCatalog();
         try {
-            action.accept(new RunLedger(catalog.loadTable(plan.table())));
+            action.accept(new RunLedger(wrap.apply(catalog.loadTable(plan.table()))));
         } finally {
             JobPlan.closeQuietly(catalog);
         }
@@ -203,12 +264,17 @@ public final class ScoringJob {
     public static Sinks build(StreamExecutionEnvironment env, JobPlan plan) {
         DataStream<KafkaRecord> records =
                 env.fromSource(
-                                KafkaSources.create(
-                                        plan.settings().source(),
-                                        plan.run().start() == null
-                                                ? null
-                                                : plan.run().start().asMap(),
-                                        plan.run().end() == null ? null : plan.run().end().asMap()),
+                                // Its enumerator holds the claim from the start of scheduling.
+                                new ClaimedSource<>(
+                                        KafkaSources.create(
+                                                plan.settings().source(),
+                                                plan.run().start() == null
+                                                        ? null
+                                                        : plan.run().start().asMap(),
+                                                plan.run().end() == null
+                                                        ? null
+                                                        : plan.run().end().asMap()),
+                                        claimLease(plan)),
                                 WatermarkStrategy.noWatermarks(),
                                 KafkaSources.UID)
                         .uid(KafkaSources.UID)
@@ -314,9 +380,16 @@ public final class ScoringJob {
             ClaimKeeper.Lease lease) {
         // The v2 IcebergSink, not FlinkSink: the v1 sink was seen losing rows in bounded STREAMING
         // runs. resolvedSchema makes the writer read RowData by our row type's positions.
+        // Fenced: the committer commits only while the run holds its pipeline's claim, the scored
+        // table on the claim in its own metadata, the errors table on the scored table's.
+        TableLoader loader =
+                ClaimFence.loader(
+                        TableLoader.fromCatalog(plan.catalogLoader(), table),
+                        lease,
+                        table.equals(plan.table()));
         DataStreamSink<RowData> built =
                 IcebergSink.forRowData(rows)
-                        .tableLoader(TableLoader.fromCatalog(plan.catalogLoader(), table))
+                        .tableLoader(loader)
                         .resolvedSchema(FlinkSchemaUtil.toResolvedSchema(rowType))
                         .uidSuffix(uidSuffix)
                         .snapshotProperties(snapshotProps)
@@ -343,7 +416,8 @@ public final class ScoringJob {
         return new ClaimKeeper.Lease(
                 TableLoader.fromCatalog(plan.catalogLoader(), plan.table()),
                 plan.run(),
-                plan.settings().run().claimTimeout());
+                plan.settings().run().claimTimeout(),
+                plan.claimToken());
     }
 
     /** The {@code quality.*} settings as the job's run marker applies them. */

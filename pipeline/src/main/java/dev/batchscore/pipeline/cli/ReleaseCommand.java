@@ -74,8 +74,8 @@ final class ReleaseCommand extends Cli.Command {
                                                     + pipelineId
                                                     + "' from "
                                                     + c.describe()
-                                                    + "; if that run is still running, its next heartbeat finds"
-                                                    + " the claim gone and it will not take it back")
+                                                    + "; if that run is still running, its next commit is"
+                                                    + " refused (fenced) and its job fails")
                             .orElse(
                                     "pipeline '"
                                             + pipelineId

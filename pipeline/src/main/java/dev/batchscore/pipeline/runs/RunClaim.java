@@ -1,5 +1,6 @@
 package dev.batchscore.pipeline.runs;
 
+import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -13,8 +14,9 @@ import java.util.UUID;
 /**
  * The claim a run holds on its pipeline while it runs, kept in the scored table's property {@code
  * batchscore.claim.<pipeline id>} (see {@link RunLedger#claim}). It is a lease: the holder renews
- * {@link #expiresAt} with {@link RunLedger#heartbeat}; once it has passed, another run may take the
- * claim over.
+ * it with {@link RunLedger#heartbeat}, which counts {@link #beats}. Whether a lease ran out is
+ * judged on one clock, the claimant's: another run takes the claim over only after it watched
+ * {@link #beats} stand still for a full {@link #lease} (the wall-clock times here are for people).
  *
  * @param runId the run that holds the claim
  * @param claimedAt when it was taken
@@ -22,7 +24,9 @@ import java.util.UUID;
  * @param expiresAt until when it holds without a further heartbeat
  * @param lease how far each heartbeat moves {@link #expiresAt} ({@code pipeline.claim-timeout})
  * @param holder who took it: host and process id of the client that planned the run
- * @param token unique per claim taken, so a writer recognises its own commit
+ * @param token unique per claim taken, decided by the client that claims: the job's commits and its
+ *     release carry it (see {@link ClaimFence})
+ * @param beats heartbeats so far: what a claimant watches to tell a live holder from a dead one
  */
 public record RunClaim(
         String runId,
@@ -31,7 +35,9 @@ public record RunClaim(
         Instant expiresAt,
         Duration lease,
         String holder,
-        String token) {
+        String token,
+        long beats)
+        implements Serializable {
 
     /** A new claim for {@code runId} by this process, taken now. */
     static RunClaim take(String runId, Duration lease, Instant now) {
@@ -42,16 +48,19 @@ public record RunClaim(
                 now.plus(lease),
                 lease,
                 thisProcess(),
-                UUID.randomUUID().toString());
+                UUID.randomUUID().toString(),
+                0);
     }
 
-    /** The same claim renewed at {@code now}. */
+    /** The same claim renewed at {@code now}: one more beat. */
     RunClaim renewed(Instant now) {
-        return new RunClaim(runId, claimedAt, now, now.plus(lease), lease, holder, token);
+        return new RunClaim(
+                runId, claimedAt, now, now.plus(lease), lease, holder, token, beats + 1);
     }
 
-    public boolean expired(Instant now) {
-        return !now.isBefore(expiresAt);
+    /** Whether this is the same claim at the same beat: its holder did not renew it in between. */
+    boolean sameBeat(RunClaim other) {
+        return other != null && token.equals(other.token) && beats == other.beats;
     }
 
     /** For messages: {@code run R (claimed at .., last heartbeat .., expires .., held by ..)}. */
@@ -79,6 +88,7 @@ public record RunClaim(
         fields.put("lease", lease.toString());
         fields.put("holder", holder);
         fields.put("token", token);
+        fields.put("beats", Long.toString(beats));
         StringBuilder out = new StringBuilder();
         fields.forEach(
                 (k, v) ->
@@ -107,9 +117,11 @@ public record RunClaim(
                     Instant.parse(fields.get("expires-at")),
                     Duration.parse(fields.get("lease")),
                     fields.getOrDefault("holder", "?"),
-                    fields.getOrDefault("token", ""));
+                    fields.getOrDefault("token", ""),
+                    Long.parseLong(fields.getOrDefault("beats", "0")));
         } catch (RuntimeException e) {
-            // Unreadable (edited by hand?): treat as expired so it cannot block forever.
+            // Unreadable (edited by hand?): it never beats, so a claimant takes it over after a
+            // lease of its own.
             return new RunClaim(
                     String.valueOf(fields.get("run-id")),
                     Instant.EPOCH,
@@ -117,7 +129,8 @@ public record RunClaim(
                     Instant.EPOCH,
                     Duration.ZERO,
                     "unreadable claim '" + text + "'",
-                    "");
+                    "",
+                    0);
         }
     }
 

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * batchscore.claim.<pipeline id>} with a compare-and-swap commit of the table metadata ({@link
  * TableOperations#commit} fails if anyone committed since the metadata was read), so of two runs
  * racing for it exactly one wins. The claim is a lease renewed by {@link #heartbeat}; it ends with
- * {@link #release} or with the complete marker, in the same commit.
+ * {@link #release} or with the complete marker, in the same commit. Every commit of the run's job
+ * checks that the claim is still its own ({@link ClaimFence}).
  *
  * <pre>{@code
  * RunLedger ledger = new RunLedger(table);
@@ -233,39 +234,60 @@ public final class RunLedger {
     }
 
     /**
-     * Claims {@code run}'s pipeline for it, before the run reads anything. Succeeds when no run
-     * holds the claim, when the holder's lease expired (a crashed run: logged as a WARN), or when
-     * the holder is this same run (resumed from its savepoint or started again with the same {@code
-     * pipeline.run-id}); otherwise throws {@link RunClaimedException} naming the holder.
+     * Claims {@code run}'s pipeline for it, before the run reads anything, and returns the claim:
+     * its {@link RunClaim#token} travels in the job, whose commits are fenced on it ({@link
+     * ClaimFence}) and whose release needs it. Succeeds at once when no run holds the claim.
+     * Otherwise it watches the holder's heartbeat counter on this JVM's monotonic clock: if the
+     * counter moves, the holder is alive and this throws {@link RunClaimedException} naming it
+     * (also when the holder is this same run id: a second submission of a running run must not take
+     * it from the first); if it stands still for the holder's full lease (a crashed or killed run,
+     * logged as a WARN), the claim is taken over. The wait is bounded by that lease; a live holder
+     * renews every third of it, so it is seen moving well before.
      *
      * @param lease how long the claim holds without a {@link #heartbeat}
      */
     public RunClaim claim(Run run, Duration lease) {
         String key = CLAIM_PROPERTY + run.pipelineId();
+        RunClaim watched = null; // the holder's claim as first seen, and since when (our clock)
+        long watchedSince = 0;
+        boolean warned = false;
         for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
             TableMetadata base = operations().refresh();
-            Instant now = Instant.now();
             RunClaim held = claimIn(base, run.pipelineId()).orElse(null);
-            if (held != null && held.runId().equals(run.runId())) {
-                if (attempt == 0) {
-                    LOG.warn(
-                            "Run {} takes over its own claim on pipeline {}: {}; the earlier job"
-                                    + " of this run must not be running any more",
-                            run.runId(),
-                            run.pipelineId(),
-                            held.describe());
+            if (held != null && !held.sameBeat(watched)) {
+                if (watched != null && held.token().equals(watched.token())) {
+                    throw new RunClaimedException(blockedMessage(run, held), held);
                 }
-            } else if (held != null && !held.expired(now)) {
-                throw new RunClaimedException(blockedMessage(run, held), held);
-            } else if (held != null && attempt == 0) {
-                LOG.warn(
-                        "Pipeline {}: the claim of {} expired without a heartbeat (a crashed or"
-                                + " killed run?); run {} takes it over",
+                watched = held; // a claim not seen before: watch it for a full lease
+                watchedSince = System.nanoTime();
+                LOG.info(
+                        "Pipeline {} is claimed by {}; watching its heartbeats for up to {}"
+                                + " before run {} takes it over",
                         run.pipelineId(),
                         held.describe(),
+                        watchFor(held, lease),
                         run.runId());
             }
-            RunClaim mine = RunClaim.take(run.runId(), lease, now);
+            if (held != null) {
+                long silentNanos = System.nanoTime() - watchedSince;
+                long leaseNanos = watchFor(held, lease).toNanos();
+                if (silentNanos < leaseNanos) {
+                    sleepNanos(Math.min(leaseNanos - silentNanos, pollNanos(held, lease)));
+                    attempt--; // watching is not a lost race
+                    continue;
+                }
+                if (!warned) {
+                    warned = true;
+                    LOG.warn(
+                            "Pipeline {}: {} was not renewed for {} as watched from here (a"
+                                    + " crashed or killed run?); run {} takes it over",
+                            run.pipelineId(),
+                            held.describe(),
+                            watchFor(held, lease),
+                            run.runId());
+                }
+            }
+            RunClaim mine = RunClaim.take(run.runId(), lease, Instant.now());
             if (swap(base, key, mine.encode(), c -> c.token().equals(mine.token()))) {
                 LOG.info("Pipeline {} claimed by {}", run.pipelineId(), mine.describe());
                 return mine;
@@ -281,16 +303,36 @@ public final class RunLedger {
                         + "; run it again");
     }
 
+    /** How long a claim must stand still before it is taken over: its holder's lease. */
+    private static Duration watchFor(RunClaim held, Duration lease) {
+        return held.lease().isZero() || held.lease().isNegative() ? lease : held.lease();
+    }
+
+    private static long pollNanos(RunClaim held, Duration lease) {
+        long twentieth = watchFor(held, lease).toNanos() / 20;
+        return Math.max(10_000_000L, Math.min(twentieth, 1_000_000_000L));
+    }
+
+    private static void sleepNanos(long nanos) {
+        try {
+            Thread.sleep(Math.max(1, nanos / 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while watching a pipeline's claim", e);
+        }
+    }
+
     /**
-     * Renews {@code run}'s lease if it still holds its pipeline's claim; returns whether it does
-     * (false: released, or expired and taken over by another run).
+     * Renews the claim {@code token} of {@code run} if it still holds its pipeline: one more beat;
+     * returns whether it does (false: released, or taken over by another claim, even of the same
+     * run id).
      */
-    public boolean heartbeat(Run run) {
+    public boolean heartbeat(Run run, String token) {
         String key = CLAIM_PROPERTY + run.pipelineId();
         for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
             TableMetadata base = operations().refresh();
             Optional<RunClaim> held = claimIn(base, run.pipelineId());
-            if (held.isEmpty() || !held.get().runId().equals(run.runId())) {
+            if (held.isEmpty() || !held.get().token().equals(token)) {
                 LOG.warn(
                         "Run {} no longer holds pipeline {}: {}",
                         run.runId(),
@@ -308,16 +350,19 @@ public final class RunLedger {
                 "Heartbeat of run {} lost {} commit races; trying again later",
                 run.runId(),
                 CAS_ATTEMPTS);
-        return claimOf(run.pipelineId()).map(c -> c.runId().equals(run.runId())).orElse(false);
+        return claimOf(run.pipelineId()).map(c -> c.token().equals(token)).orElse(false);
     }
 
-    /** Releases {@code run}'s claim if it holds it; returns whether it did. */
-    public boolean release(Run run) {
+    /**
+     * Releases {@code run}'s claim {@code token} if it still holds it; returns whether it did. A
+     * claim taken since, by another run or another submission of the same run, is left alone.
+     */
+    public boolean release(Run run, String token) {
         String key = CLAIM_PROPERTY + run.pipelineId();
         for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
             TableMetadata base = operations().refresh();
             Optional<RunClaim> held = claimIn(base, run.pipelineId());
-            if (held.isEmpty() || !held.get().runId().equals(run.runId())) {
+            if (token == null || held.isEmpty() || !held.get().token().equals(token)) {
                 return false;
             }
             if (swap(base, key, null, c -> false)) {

@@ -318,6 +318,7 @@ public final class RunMarker extends AbstractStreamOperator<Void>
                 recordRun(true);
             } else if (stopSavepointId >= 0 && healthy) {
                 recordRun(false);
+                releaseClaim(); // the resumed job claims again, however it is submitted
             }
             if (inputEnded && stopped) {
                 LOG.info(
@@ -331,7 +332,8 @@ public final class RunMarker extends AbstractStreamOperator<Void>
                 claim.close();
             }
             if (inputEnded) {
-                ClaimKeeper.stop(run); // the run is over in this JVM, complete or stopped
+                // The run is over in this JVM, complete or stopped.
+                ClaimKeeper.stop(run, lease.token());
             }
             super.close();
         }
@@ -340,13 +342,14 @@ public final class RunMarker extends AbstractStreamOperator<Void>
     private void markComplete() throws Exception {
         RuntimeException last = null;
         for (int attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-            try (TableLoader loader = lease.table().clone()) {
+            // Fenced: the marker is committed only while this run holds its claim.
+            try (TableLoader loader = ClaimFence.loader(lease.table().clone(), lease, true)) {
                 loader.open();
                 RunLedger ledger = new RunLedger(loader.loadTable());
                 if (ledger.isComplete(run.pipelineId(), run.runId())) {
                     // A rerun of a complete run (same pipeline.run-id), or a retry: only the claim
                     // is left to end.
-                    ledger.release(run);
+                    ledger.release(run, lease.token());
                 } else {
                     ledger.markComplete(run); // releases the claim in the same commit
                 }
@@ -356,6 +359,8 @@ public final class RunMarker extends AbstractStreamOperator<Void>
                         run.pipelineId(),
                         commits);
                 return;
+            } catch (RunFencedException e) {
+                throw e; // another run holds the pipeline: retrying cannot help
             } catch (RuntimeException e) {
                 last = e;
                 LOG.warn("Committing the complete marker failed (attempt {})", attempt, e);
@@ -363,6 +368,20 @@ public final class RunMarker extends AbstractStreamOperator<Void>
             }
         }
         throw last;
+    }
+
+    /** Releases the run's claim after a stop with a savepoint; a failure is only logged. */
+    private void releaseClaim() {
+        try (TableLoader loader = lease.table().clone()) {
+            loader.open();
+            new RunLedger(loader.loadTable()).release(run, lease.token());
+        } catch (Exception e) {
+            LOG.warn(
+                    "Could not release the claim of run {} after its stop (it is taken over once"
+                            + " its heartbeats stop for pipeline.claim-timeout): {}",
+                    run.runId(),
+                    e.toString());
+        }
     }
 
     /**
@@ -383,7 +402,18 @@ public final class RunMarker extends AbstractStreamOperator<Void>
                 for (String v : row.violations()) {
                     LOG.warn("Run {} of pipeline {}: {}", run.runId(), run.pipelineId(), v);
                 }
-                RunHistory.append(table, row);
+                if (complete) {
+                    // The complete marker, fenced, ended the claim: this row follows it.
+                    RunHistory.append(table, row);
+                } else {
+                    try (TableLoader scored = lease.table().clone()) {
+                        scored.open();
+                        // Fenced on the scored table's claim: no row for a run that lost it.
+                        RunHistory.append(ClaimFence.other(table, scored.loadTable(), lease), row);
+                    } catch (java.io.IOException e) {
+                        LOG.debug("Closing the scored table's loader failed", e);
+                    }
+                }
                 LOG.info(
                         "Run {} of pipeline {}: recorded in {} ({}, {} violation(s))",
                         run.runId(),
@@ -392,6 +422,8 @@ public final class RunMarker extends AbstractStreamOperator<Void>
                         row.ended(),
                         row.violations().size());
                 return;
+            } catch (RunFencedException e) {
+                throw e;
             } catch (RuntimeException e) {
                 LOG.warn("Recording the run in {} failed (attempt {})", runsTable, attempt, e);
                 Thread.sleep(500L * attempt);

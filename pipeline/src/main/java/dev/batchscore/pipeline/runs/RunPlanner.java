@@ -44,8 +44,15 @@ public final class RunPlanner {
 
     public static final String RESUME = "resume";
 
-    /** The run and the positions its source must drop. */
-    public record Planned(Run run, CommittedPositions committed) {}
+    /**
+     * The run, the positions its source must drop, and the token of its claim on the pipeline
+     * (null: there was no table to claim it in yet).
+     */
+    public record Planned(Run run, CommittedPositions committed, String claimToken) {
+        Planned claimedWith(String token) {
+            return new Planned(run, committed, token);
+        }
+    }
 
     private RunPlanner() {}
 
@@ -106,7 +113,7 @@ public final class RunPlanner {
                         modelVersion,
                         signature,
                         PositionRanges.empty());
-        ledger.get().claim(claimant, settings.run().claimTimeout());
+        String token = ledger.get().claim(claimant, settings.run().claimTimeout()).token();
         try {
             // Read again now that no other run of the pipeline can commit: the view before the
             // claim may predate a run that ended meanwhile.
@@ -121,9 +128,9 @@ public final class RunPlanner {
                                 + id
                                 + " appeared); run it again");
             }
-            return planFrom.apply(again);
+            return planFrom.apply(again).claimedWith(token);
         } catch (RuntimeException e) {
-            ledger.get().release(claimant);
+            ledger.get().release(claimant, token);
             throw e;
         }
     }
@@ -322,7 +329,7 @@ public final class RunPlanner {
                 run.end() == null ? "latest at start" : run.end(),
                 run.explicitPositions() ? run.start().countUntil(run.end()) : -1,
                 committed.size());
-        return new Planned(run, committed);
+        return new Planned(run, committed, null);
     }
 
     /**

@@ -13,6 +13,8 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -28,6 +30,10 @@ class RunLedgerTest {
     @TempDir Path warehouse;
 
     private static final Duration LEASE = Duration.ofMinutes(5);
+
+    /** The lease of a holder that {@link #beating} keeps alive: a claimant sees it move fast. */
+    private static final Duration BEAT_LEASE = Duration.ofMillis(600);
+
     private static final TableIdentifier ID = TableIdentifier.of("ns", "scored");
 
     private Table table;
@@ -47,6 +53,21 @@ class RunLedgerTest {
     /** A catalog of its own, as another client process would have. */
     private HadoopCatalog catalog() {
         return new HadoopCatalog(new org.apache.hadoop.conf.Configuration(), warehouse.toString());
+    }
+
+    /** Renews {@code claim} every third of its lease, as a live job does, until closed. */
+    private AutoCloseable beating(Run run, RunClaim claim) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        RunLedger holder = new RunLedger(catalog().loadTable(ID));
+        timer.scheduleWithFixedDelay(
+                () -> holder.heartbeat(run, claim.token()),
+                0,
+                claim.lease().toMillis() / 3,
+                TimeUnit.MILLISECONDS);
+        return () -> {
+            timer.shutdownNow();
+            timer.awaitTermination(10, TimeUnit.SECONDS);
+        };
     }
 
     private static Run run(String pipeline, String id, String start, String end) {
@@ -225,9 +246,9 @@ class RunLedgerTest {
     }
 
     @Test
-    void aSecondRunOfThePipelineIsRefusedNamingTheFirst() {
+    void aSecondRunOfThePipelineIsRefusedNamingTheFirst() throws Exception {
         Run a = run("p", "run-a", "t:0=0", "t:0=10");
-        RunClaim claim = ledger.claim(a, LEASE);
+        RunClaim claim = ledger.claim(a, BEAT_LEASE);
         assertThat(ledger.claimOf("p")).contains(claim);
         table.refresh();
         assertThat(table.properties().get(RunLedger.CLAIM_PROPERTY + "p"))
@@ -236,16 +257,18 @@ class RunLedgerTest {
         long snapshotsBefore = snapshots(table);
 
         RunLedger other = new RunLedger(catalog().loadTable(ID));
-        assertThatThrownBy(() -> other.claim(run("p", "run-b", "t:0=0", "t:0=10"), LEASE))
-                .isInstanceOf(RunClaimedException.class)
-                .hasMessageContaining("pipeline 'p' is already being run by run run-a")
-                .hasMessageContaining("claimed at " + claim.claimedAt())
-                .hasMessageContaining("last heartbeat " + claim.heartbeatAt())
-                .hasMessageContaining("held by " + claim.holder())
-                .hasMessageContaining("./batchscore release --config")
-                .message()
-                .doesNotContain("\n");
-        assertThat(ledger.claimOf("p")).contains(claim);
+        try (AutoCloseable alive = beating(a, claim)) {
+            assertThatThrownBy(() -> other.claim(run("p", "run-b", "t:0=0", "t:0=10"), LEASE))
+                    .isInstanceOf(RunClaimedException.class)
+                    .hasMessageContaining("pipeline 'p' is already being run by run run-a")
+                    .hasMessageContaining("claimed at " + claim.claimedAt())
+                    .hasMessageContaining("last heartbeat ")
+                    .hasMessageContaining("held by " + claim.holder())
+                    .hasMessageContaining("./batchscore release --config")
+                    .message()
+                    .doesNotContain("\n");
+        }
+        assertThat(ledger.claimOf("p").orElseThrow().token()).isEqualTo(claim.token());
         // Another pipeline of the same table is not blocked; claims are not snapshots.
         other.claim(run("q", "run-q", "t:0=0", "t:0=10"), LEASE);
         assertThat(snapshots(table)).isEqualTo(snapshotsBefore);
@@ -259,6 +282,7 @@ class RunLedgerTest {
         int rounds = 20;
         int lostRaces = 0;
         long casLostBefore = RunLedger.LOST_RACES.get();
+        List<AutoCloseable> beats = new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
             for (int round = 0; round < rounds; round++) {
                 String pipeline = "race-" + round;
@@ -276,10 +300,10 @@ class RunLedgerTest {
                                     () -> {
                                         start.await();
                                         try {
-                                            new RunLedger(t)
-                                                    .claim(
-                                                            run(pipeline, runId, "t:0=0", "t:0=1"),
-                                                            LEASE);
+                                            Run mine = run(pipeline, runId, "t:0=0", "t:0=1");
+                                            RunClaim won = new RunLedger(t).claim(mine, BEAT_LEASE);
+                                            // A live winner: the loser sees it beat.
+                                            beats.add(beating(mine, won));
                                             return runId;
                                         } catch (RunClaimedException e) {
                                             return null;
@@ -292,6 +316,10 @@ class RunLedgerTest {
                         winners.add(f.get());
                     }
                 }
+                for (AutoCloseable beat : beats) {
+                    beat.close();
+                }
+                beats.clear();
                 assertThat(winners).as("winners of round %d", round).hasSize(1);
                 assertThat(ledger.claimOf(pipeline).orElseThrow().runId())
                         .isEqualTo(winners.get(0));
@@ -308,17 +336,81 @@ class RunLedgerTest {
     }
 
     @Test
-    void anExpiredClaimIsTakenOverAndItsHolderLosesItsHeartbeat() throws Exception {
+    void aClaimIsTakenOverOnlyAfterItStoodStillForAFullLeaseOnTheClaimantsClock() {
+        // A crashed holder whose clock ran a century ahead: by its own times the lease never ends.
         Run crashed = run("p", "crashed", "t:0=0", "t:0=10");
-        ledger.claim(crashed, Duration.ofMillis(200));
+        Instant ahead = Instant.now().plus(Duration.ofDays(36_500));
+        Duration lease = Duration.ofSeconds(1);
+        RunClaim stale =
+                new RunClaim("crashed", ahead, ahead, ahead.plus(lease), lease, "h", "tok", 7);
+        write("p", stale);
+
         Run next = run("p", "next", "t:0=0", "t:0=10");
-        assertThatThrownBy(() -> ledger.claim(next, LEASE)).isInstanceOf(RunClaimedException.class);
-        Thread.sleep(300);
+        long watchStart = System.nanoTime();
         RunClaim taken = ledger.claim(next, LEASE);
+        Duration watched = Duration.ofNanos(System.nanoTime() - watchStart);
         assertThat(taken.runId()).isEqualTo("next");
-        assertThat(ledger.heartbeat(crashed)).as("the old holder's heartbeat").isFalse();
-        assertThat(ledger.release(crashed)).as("the old holder's release").isFalse();
+        assertThat(watched).as("watched the claim stand still").isGreaterThanOrEqualTo(lease);
+        assertThat(ledger.heartbeat(crashed, stale.token())).as("the old holder's beat").isFalse();
+        assertThat(ledger.release(crashed, stale.token())).as("its release").isFalse();
         assertThat(ledger.claimOf("p")).contains(taken);
+    }
+
+    @Test
+    void aLiveHolderIsNotTakenOverWhateverItsClockSays() throws Exception {
+        // A live holder whose clock is an hour behind: by its own times its lease ran out long ago,
+        // but its beats move.
+        Duration lease = Duration.ofMillis(600);
+        RunClaim behind =
+                new RunClaim(
+                        "live",
+                        Instant.now().minus(Duration.ofHours(1)),
+                        Instant.now().minus(Duration.ofHours(1)),
+                        Instant.now().minus(Duration.ofHours(1)).plus(lease),
+                        lease,
+                        "h",
+                        "tok",
+                        0);
+        write("p", behind);
+        ScheduledExecutorService holder = Executors.newSingleThreadScheduledExecutor();
+        java.util.concurrent.atomic.AtomicLong beats = new java.util.concurrent.atomic.AtomicLong();
+        holder.scheduleWithFixedDelay(
+                () -> {
+                    Instant then = Instant.now().minus(Duration.ofHours(1));
+                    long beat = beats.incrementAndGet();
+                    write(
+                            "p",
+                            new RunClaim(
+                                    "live",
+                                    behind.claimedAt(),
+                                    then,
+                                    then.plus(lease),
+                                    lease,
+                                    "h",
+                                    "tok",
+                                    beat));
+                },
+                0,
+                lease.toMillis() / 3,
+                TimeUnit.MILLISECONDS);
+        try {
+            assertThatThrownBy(() -> ledger.claim(run("p", "next", "t:0=0", "t:0=1"), LEASE))
+                    .isInstanceOf(RunClaimedException.class)
+                    .hasMessageContaining("already being run by run live");
+        } finally {
+            holder.shutdownNow();
+            holder.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        assertThat(ledger.claimOf("p").orElseThrow().token()).isEqualTo("tok");
+    }
+
+    /** Sets the claim property as a holder with its own clock would. */
+    private void write(String pipeline, RunClaim claim) {
+        catalog()
+                .loadTable(ID)
+                .updateProperties()
+                .set(RunLedger.CLAIM_PROPERTY + pipeline, claim.encode())
+                .commit();
     }
 
     @Test
@@ -326,34 +418,43 @@ class RunLedgerTest {
         Run a = run("p", "a", "t:0=0", "t:0=10");
         RunClaim first = ledger.claim(a, Duration.ofMillis(500));
         Thread.sleep(20);
-        assertThat(new RunLedger(catalog().loadTable(ID)).heartbeat(a)).isTrue();
+        assertThat(new RunLedger(catalog().loadTable(ID)).heartbeat(a, first.token())).isTrue();
         RunClaim renewed = ledger.claimOf("p").orElseThrow();
         assertThat(renewed.heartbeatAt()).isAfter(first.heartbeatAt());
         assertThat(renewed.expiresAt()).isAfter(first.expiresAt());
         assertThat(renewed.claimedAt()).isEqualTo(first.claimedAt());
         assertThat(renewed.token()).isEqualTo(first.token());
-        assertThat(ledger.heartbeat(run("p", "b", "t:0=0", "t:0=10"))).isFalse();
-        assertThat(renewed.expired(Instant.now())).isFalse();
+        assertThat(renewed.beats()).isEqualTo(first.beats() + 1);
+        assertThat(ledger.heartbeat(run("p", "b", "t:0=0", "t:0=10"), "other")).isFalse();
+        assertThat(ledger.heartbeat(a, "another claim of a")).isFalse();
     }
 
     @Test
-    void theSameRunTakesOverItsOwnClaim() {
+    void aSecondClaimOfTheSameRunIsRefusedWhileTheFirstBeatsAndReleasesNothing() throws Exception {
         Run a = run("p", "slot-10", "t:0=0", "t:0=10");
-        RunClaim first = ledger.claim(a, LEASE);
-        RunClaim again = new RunLedger(catalog().loadTable(ID)).claim(a, LEASE);
-        assertThat(again.runId()).isEqualTo("slot-10");
-        assertThat(again.token()).isNotEqualTo(first.token());
-        assertThat(ledger.claimOf("p")).contains(again);
+        RunClaim first = ledger.claim(a, BEAT_LEASE);
+        RunLedger second = new RunLedger(catalog().loadTable(ID));
+        try (AutoCloseable alive = beating(a, first)) {
+            assertThatThrownBy(() -> second.claim(a, LEASE))
+                    .isInstanceOf(RunClaimedException.class)
+                    .hasMessageContaining("already being run by run slot-10");
+        }
+        assertThat(ledger.claimOf("p").orElseThrow().token()).isEqualTo(first.token());
+        // Its release needs its own token: the first claim's stays.
+        assertThat(second.release(a, "the refused claim's token")).isFalse();
+        assertThat(ledger.claimOf("p").orElseThrow().token()).isEqualTo(first.token());
+        assertThat(second.release(a, first.token())).isTrue();
     }
 
     @Test
     void releaseAndTheCompleteMarkerEndTheClaim() {
         Run a = run("p", "a", "t:0=0", "t:0=10");
-        ledger.claim(a, LEASE);
-        assertThat(ledger.release(run("p", "someone-else", "t:0=0", "t:0=10"))).isFalse();
-        assertThat(ledger.release(a)).isTrue();
+        String token = ledger.claim(a, LEASE).token();
+        assertThat(ledger.release(run("p", "someone-else", "t:0=0", "t:0=10"), "x")).isFalse();
+        assertThat(ledger.release(a, "not its token")).isFalse();
+        assertThat(ledger.release(a, token)).isTrue();
         assertThat(ledger.claimOf("p")).isEmpty();
-        assertThat(ledger.release(a)).isFalse();
+        assertThat(ledger.release(a, token)).isFalse();
 
         Run b = run("p", "b", "t:0=0", "t:0=10");
         ledger.claim(b, LEASE);
