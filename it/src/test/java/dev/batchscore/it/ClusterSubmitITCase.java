@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchscore.operators.ScoredRows;
+import dev.batchscore.pipeline.runs.RunClaim;
 import dev.batchscore.pipeline.runs.RunLedger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -221,6 +222,36 @@ class ClusterSubmitITCase {
                 .as("flink run -s output:%n%s%n%s", resumed.output(), cluster.logTails())
                 .isZero();
         assertCompleteRun(restored, "restore-1");
+
+        // Application mode with HA fixes the job id and runs main() again after a JobManager
+        // failover, while the recovered job runs on. Two flink run -d with one fixed job id stand
+        // for it: the second main() plans the same run (its run id is the job id) and goes on
+        // under the running job's claim instead of being refused by it; Flink then refuses the
+        // duplicate job id, and the first job keeps its claim and completes its run.
+        String fixedJobId = "0b5e3f1a2c4d6e8f0a1b2c3d4e5f6a7b";
+        String fixedYaml = jobYaml("it.cluster_fixed_job_id", null).toString();
+        List<String> fixed = List.of("-d", "-D", "$internal.pipeline.job-id=" + fixedJobId);
+        StandaloneFlinkCluster.CliResult firstMain =
+                cluster.flink(RUN_TIMEOUT, flinkRun(fixed, testClasses, fixedYaml, slow));
+        assertThat(firstMain.output()).as("first main()").contains(fixedJobId);
+        Table app = table("it.cluster_fixed_job_id");
+        long appDeadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+        while (dataRows(app) == 0 && System.nanoTime() < appDeadline) {
+            Thread.sleep(100);
+        }
+        String pipeline = app.currentSnapshot().summary().get(RunLedger.PIPELINE_ID);
+        String token = new RunLedger(app).claimOf(pipeline).orElseThrow().token();
+        StandaloneFlinkCluster.CliResult secondMain =
+                cluster.flink(RUN_TIMEOUT, flinkRun(fixed, testClasses, fixedYaml, slow));
+        assertThat(secondMain.output())
+                .as("second main() with the same fixed job id")
+                .doesNotContain("is already being run by")
+                .contains(fixedJobId);
+        assertThat(new RunLedger(app).claimOf(pipeline).map(RunClaim::token))
+                .as("the running job's claim after the second main()")
+                .contains(token);
+        assertThat(cluster.awaitJob(fixedJobId, RUN_TIMEOUT)).isEqualTo("FINISHED");
+        assertCompleteRun(app, fixedJobId);
         assertThat(cluster.rest("/taskmanagers").path("taskmanagers")).hasSize(1);
         cluster.close();
     }
@@ -286,8 +317,9 @@ class ClusterSubmitITCase {
         return table(table);
     }
 
+    /** The job's config; without {@code pipeline.run-id} for a null {@code runId}. */
     private static Path jobYaml(String table, String runId) throws Exception {
-        Path yaml = scratch.resolve(runId + ".yaml");
+        Path yaml = scratch.resolve(table + ".yaml");
         Files.writeString(
                 yaml,
                 String.join(
@@ -298,7 +330,7 @@ class ClusterSubmitITCase {
                         "sink.iceberg.catalog.type: hadoop",
                         "sink.iceberg.catalog.warehouse: \"" + warehouse().toUri() + "\"",
                         "sink.iceberg.table: " + table,
-                        "pipeline.run-id: " + runId,
+                        runId == null ? "" : "pipeline.run-id: " + runId,
                         "execution.runtime-mode: streaming",
                         "execution.checkpointing.interval: 500 ms",
                         "parallelism: 2",

@@ -212,7 +212,7 @@ public record JobPlan(
                     planned.committed(),
                     planned.claimToken());
         } catch (RuntimeException e) {
-            if (planned != null && claimedIn.isPresent()) {
+            if (planned != null && claimedIn.isPresent() && !settings.run().runIdIsJobId()) {
                 // This run claimed its pipeline but does not go ahead.
                 new RunLedger(claimedIn.get()).release(planned.run(), planned.claimToken());
             }

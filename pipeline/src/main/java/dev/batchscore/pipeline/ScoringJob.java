@@ -210,6 +210,11 @@ public final class ScoringJob {
      * taken over once its heartbeats stop for a lease.
      */
     public static void release(JobPlan plan) {
+        if (plan.settings().run().runIdIsJobId()) {
+            // The job of this job id may run (recovered, or submitted by an earlier main()): its
+            // claim ends with the job or its lease, never with a client's failure.
+            return;
+        }
         try {
             withLedger(plan, ledger -> ledger.release(plan.run(), plan.claimToken()));
         } catch (RuntimeException e) {

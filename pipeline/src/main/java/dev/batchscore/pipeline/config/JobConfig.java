@@ -57,6 +57,9 @@ public final class JobConfig {
     /** Where each explicitly set key came from, for error messages. */
     private final Map<String, String> origins;
 
+    /** The origin of a run id taken from Flink's fixed job id. */
+    private static final String FIXED_JOB_ID = "Flink's fixed job id";
+
     /** What the values mean, parsed and checked once. */
     private final JobSettings settings;
 
@@ -252,8 +255,13 @@ public final class JobConfig {
         Map<String, String> merged = new LinkedHashMap<>(values.toMap());
         Map<String, String> from = new LinkedHashMap<>(origins);
         merged.put(PIPELINE_RUN_ID.key(), jobId);
-        from.put(PIPELINE_RUN_ID.key(), "Flink's fixed job id");
+        from.put(PIPELINE_RUN_ID.key(), FIXED_JOB_ID);
         return new JobConfig(merged, from);
+    }
+
+    /** Whether {@code pipeline.run-id} came from {@link #withFixedJobId}. */
+    public boolean runIdIsFixedJobId() {
+        return FIXED_JOB_ID.equals(origins.get(PIPELINE_RUN_ID.key()));
     }
 
     /** Every explicitly set key with its value, for logging. */

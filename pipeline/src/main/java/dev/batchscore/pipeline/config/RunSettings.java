@@ -16,8 +16,11 @@ import java.util.TreeSet;
  *     SourceSettings)}'s default
  * @param runId the run id, or null for a new one (or the interrupted run's, when resuming)
  * @param claimTimeout how long a claim whose holder stopped renewing it holds
+ * @param runIdIsJobId the run id is Flink's fixed job id ({@link JobConfig#withFixedJobId}): Flink
+ *     runs at most one job under it, so a claim the run already holds is its own job's
  */
-public record RunSettings(String pipelineId, String runId, Duration claimTimeout) {
+public record RunSettings(
+        String pipelineId, String runId, Duration claimTimeout, boolean runIdIsJobId) {
 
     public RunSettings {
         Objects.requireNonNull(claimTimeout, PIPELINE_CLAIM_TIMEOUT.key());
@@ -26,26 +29,27 @@ public record RunSettings(String pipelineId, String runId, Duration claimTimeout
     }
 
     public static RunSettings defaults() {
-        return new RunSettings(null, null, PIPELINE_CLAIM_TIMEOUT.defaultValue());
+        return new RunSettings(null, null, PIPELINE_CLAIM_TIMEOUT.defaultValue(), false);
     }
 
     static RunSettings from(JobConfig config) {
         return new RunSettings(
                 config.getOptional(PIPELINE_ID).orElse(null),
                 config.getOptional(PIPELINE_RUN_ID).orElse(null),
-                config.get(PIPELINE_CLAIM_TIMEOUT));
+                config.get(PIPELINE_CLAIM_TIMEOUT),
+                config.runIdIsFixedJobId());
     }
 
     public RunSettings withPipelineId(String id) {
-        return new RunSettings(id, runId, claimTimeout);
+        return new RunSettings(id, runId, claimTimeout, runIdIsJobId);
     }
 
     public RunSettings withRunId(String id) {
-        return new RunSettings(pipelineId, id, claimTimeout);
+        return new RunSettings(pipelineId, id, claimTimeout, false);
     }
 
     public RunSettings withClaimTimeout(Duration timeout) {
-        return new RunSettings(pipelineId, runId, timeout);
+        return new RunSettings(pipelineId, runId, timeout, runIdIsJobId);
     }
 
     public Optional<String> runIdIfSet() {

@@ -2,9 +2,6 @@ package dev.batchscore.pipeline.runs;
 
 import java.io.Serializable;
 import java.net.InetAddress;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -63,6 +60,14 @@ public record RunClaim(
         return other != null && token.equals(other.token) && beats == other.beats;
     }
 
+    /**
+     * Whether the claim is live by its own times, seen from {@code now}: not expired, and renewed
+     * no further ahead than one lease (a holder's clock far ahead of ours is not believed).
+     */
+    boolean looksLive(Instant now) {
+        return now.isBefore(expiresAt) && heartbeatAt.isBefore(now.plus(lease));
+    }
+
     /** For messages: {@code run R (claimed at .., last heartbeat .., expires .., held by ..)}. */
     public String describe() {
         return "run "
@@ -89,26 +94,11 @@ public record RunClaim(
         fields.put("holder", holder);
         fields.put("token", token);
         fields.put("beats", Long.toString(beats));
-        StringBuilder out = new StringBuilder();
-        fields.forEach(
-                (k, v) ->
-                        out.append(out.isEmpty() ? "" : "; ")
-                                .append(k)
-                                .append('=')
-                                .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
-        return out.toString();
+        return KeyValues.encode(fields);
     }
 
     static RunClaim decode(String text) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        for (String part : text.split(";")) {
-            int eq = part.indexOf('=');
-            if (eq > 0) {
-                fields.put(
-                        part.substring(0, eq).trim(),
-                        URLDecoder.decode(part.substring(eq + 1).trim(), StandardCharsets.UTF_8));
-            }
-        }
+        Map<String, String> fields = KeyValues.decode(text);
         try {
             return new RunClaim(
                     fields.get("run-id"),

@@ -236,17 +236,29 @@ public final class RunLedger {
     /**
      * Claims {@code run}'s pipeline for it, before the run reads anything, and returns the claim:
      * its {@link RunClaim#token} travels in the job, whose commits are fenced on it ({@link
-     * ClaimFence}) and whose release needs it. Succeeds at once when no run holds the claim.
-     * Otherwise it watches the holder's heartbeat counter on this JVM's monotonic clock: if the
-     * counter moves, the holder is alive and this throws {@link RunClaimedException} naming it
-     * (also when the holder is this same run id: a second submission of a running run must not take
-     * it from the first); if it stands still for the holder's full lease (a crashed or killed run,
-     * logged as a WARN), the claim is taken over. The wait is bounded by that lease; a live holder
-     * renews every third of it, so it is seen moving well before.
+     * ClaimFence}) and whose release needs it. Succeeds at once when no run holds the claim, and
+     * fails at once when the claim is live by its own times ({@link RunClaim#looksLive}): refusing
+     * needs no care. A claim that looks expired is watched before it is taken over, since the
+     * holder's clock may be behind: this watches its heartbeat counter on this JVM's monotonic
+     * clock; if the counter moves, the holder is alive and this throws {@link RunClaimedException}
+     * naming it (also when the holder is this same run id: a second submission of a running run
+     * must not take it from the first); if it stands still for the holder's full lease (a crashed
+     * or killed run, logged as a WARN), the claim is taken over. The wait is bounded by that lease;
+     * a live holder renews every third of it, so it is seen moving well before.
      *
      * @param lease how long the claim holds without a {@link #heartbeat}
      */
     public RunClaim claim(Run run, Duration lease) {
+        return claim(run, lease, false);
+    }
+
+    /**
+     * As {@link #claim(Run, Duration)}; with {@code adoptSameRun} a claim that {@code run}'s own id
+     * holds is returned as it is (not taken again, its token kept): for a run named by Flink's
+     * fixed job id, whose {@code main()} runs again after a JobManager failover while the recovered
+     * job holds the claim.
+     */
+    public RunClaim claim(Run run, Duration lease, boolean adoptSameRun) {
         String key = CLAIM_PROPERTY + run.pipelineId();
         RunClaim watched = null; // the holder's claim as first seen, and since when (our clock)
         long watchedSince = 0;
@@ -254,6 +266,19 @@ public final class RunLedger {
         for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
             TableMetadata base = operations().refresh();
             RunClaim held = claimIn(base, run.pipelineId()).orElse(null);
+            if (held != null
+                    && watched == null
+                    && adoptSameRun
+                    && held.runId().equals(run.runId())) {
+                // Flink runs one job per job id: this run's job is the one that holds the claim.
+                LOG.info("Run {} goes on under its job's claim: {}", run.runId(), held.describe());
+                return held;
+            }
+            if (held != null && watched == null && held.looksLive(Instant.now())) {
+                // Refusing needs no care, taking over does: a claim live by its own times is
+                // refused at once; only one that looks expired is watched before a takeover.
+                throw new RunClaimedException(blockedMessage(run, held), held);
+            }
             if (held != null && !held.sameBeat(watched)) {
                 if (watched != null && held.token().equals(watched.token())) {
                     throw new RunClaimedException(blockedMessage(run, held), held);

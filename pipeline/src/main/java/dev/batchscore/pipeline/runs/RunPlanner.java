@@ -113,7 +113,13 @@ public final class RunPlanner {
                         modelVersion,
                         signature,
                         PositionRanges.empty());
-        String token = ledger.get().claim(claimant, settings.run().claimTimeout()).token();
+        String token =
+                ledger.get()
+                        .claim(
+                                claimant,
+                                settings.run().claimTimeout(),
+                                settings.run().runIdIsJobId())
+                        .token();
         try {
             // Read again now that no other run of the pipeline can commit: the view before the
             // claim may predate a run that ended meanwhile.
@@ -130,7 +136,9 @@ public final class RunPlanner {
             }
             return planFrom.apply(again).claimedWith(token);
         } catch (RuntimeException e) {
-            ledger.get().release(claimant, token);
+            if (!settings.run().runIdIsJobId()) { // an adopted claim is its job's, not ours
+                ledger.get().release(claimant, token);
+            }
             throw e;
         }
     }
