@@ -246,7 +246,7 @@ class ClusterSubmitITCase {
         assertThat(secondMain.output())
                 .as("second main() with the same fixed job id")
                 .doesNotContain("is already being run by")
-                .contains(fixedJobId);
+                .contains("DuplicateJobSubmissionException");
         assertThat(new RunLedger(app).claimOf(pipeline).map(RunClaim::token))
                 .as("the running job's claim after the second main()")
                 .contains(token);

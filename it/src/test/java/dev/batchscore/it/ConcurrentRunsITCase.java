@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -113,8 +114,12 @@ class ConcurrentRunsITCase {
         RunClaim stale = s.ledger().claimOf(PIPELINE).orElseThrow();
         assertThat(stale.runId()).isEqualTo(crashed.run().runId());
 
-        // The next run watches the claim's heartbeat counter stand still for a full lease, on its
+        // While the claim is live by its own times, the next run is refused at once; once it looks
+        // expired, the next run watches its heartbeat counter stand still for a full lease, on its
         // own clock, then takes it over.
+        Output early = new Output();
+        assertThat(s.run(early)).as("a run while the claim looks live: %s", early).isEqualTo(4);
+        s.awaitClaimLooksExpired();
         Output takeover = new Output();
         long start = System.nanoTime();
         assertThat(s.run(takeover)).as("the run after the lease: %s", takeover).isZero();
@@ -150,6 +155,7 @@ class ConcurrentRunsITCase {
                 new Run(PIPELINE, claimA.runId(), "", null, null, null, null, null, null),
                 claimA.token());
 
+        s.awaitClaimLooksExpired();
         Output outB = new Output();
         assertThat(s.run(outB)).as("B, which takes the claim over: %s", outB).isZero();
         String runB =
@@ -282,6 +288,15 @@ class ConcurrentRunsITCase {
         }
 
         /** Waits until the run that {@code run} runs has claimed the pipeline. */
+        /** Until the pipeline's claim is gone or expired by its own times, as seen from here. */
+        void awaitClaimLooksExpired() throws InterruptedException {
+            var claim = ledger().claimOf(PIPELINE);
+            while (claim.isPresent() && !Instant.now().isAfter(claim.get().expiresAt())) {
+                Thread.sleep(100);
+                claim = ledger().claimOf(PIPELINE);
+            }
+        }
+
         RunClaim awaitClaim(CompletableFuture<Integer> run) throws Exception {
             while (true) {
                 Optional<RunClaim> claim = load().flatMap(t -> new RunLedger(t).claimOf(PIPELINE));

@@ -9,7 +9,6 @@ import dev.batchscore.pipeline.iceberg.PostCommitSink;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.runs.ClaimFence;
 import dev.batchscore.pipeline.runs.ClaimKeeper;
-import dev.batchscore.pipeline.runs.ClaimedSource;
 import dev.batchscore.pipeline.runs.QualityCheckException;
 import dev.batchscore.pipeline.runs.QualityChecks;
 import dev.batchscore.pipeline.runs.RunHistory;
@@ -267,19 +266,17 @@ public final class ScoringJob {
 
     /** Adds the Kafka source and the rest of the job to {@code env}. */
     public static Sinks build(StreamExecutionEnvironment env, JobPlan plan) {
+        ClaimKeeper.Lease lease = claimLease(plan);
         DataStream<KafkaRecord> records =
                 env.fromSource(
-                                // Its enumerator holds the claim from the start of scheduling.
-                                new ClaimedSource<>(
-                                        KafkaSources.create(
-                                                plan.settings().source(),
-                                                plan.run().start() == null
-                                                        ? null
-                                                        : plan.run().start().asMap(),
-                                                plan.run().end() == null
-                                                        ? null
-                                                        : plan.run().end().asMap()),
-                                        claimLease(plan)),
+                                KafkaSources.create(
+                                        plan.settings().source(),
+                                        plan.run().start() == null
+                                                ? null
+                                                : plan.run().start().asMap(),
+                                        plan.run().end() == null ? null : plan.run().end().asMap(),
+                                        // The claim is held from the start of scheduling.
+                                        () -> ClaimKeeper.hold(lease)),
                                 WatermarkStrategy.noWatermarks(),
                                 KafkaSources.UID)
                         .uid(KafkaSources.UID)

@@ -1,6 +1,7 @@
 package dev.batchscore.pipeline.kafka;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -44,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * splits. Bounded mode runs discovery once (the KafkaSource builder turns periodic discovery off),
  * so the count reaches zero exactly once.
  *
+ * <p>An {@link EnumeratorLifetime} given to it is begun with the enumerator and ended when the
+ * enumerator closes: the enumerator runs in the JobManager from the start of scheduling, before any
+ * slot is allocated, through waits for slots and restarts, until the job ends (the job holds its
+ * run's claim this way).
+ *
  * <p>The source keeps the wrapped source's split and enumerator-state serializers, so savepoints
  * taken with and without this wrapper are interchangeable under the operator uid {@code
  * kafka-source}.
@@ -55,19 +61,31 @@ public final class BoundedRestoreSource<T, SplitT extends SourceSplit, EnumChkT>
 
     private final Source<T, SplitT, EnumChkT> delegate;
     private final MissingOffsetsGuard missingOffsets;
+    private final EnumeratorLifetime lifetime;
+
+    /** Something that lasts as long as the source's split enumerator. */
+    @FunctionalInterface
+    public interface EnumeratorLifetime extends Serializable {
+        /** Called when the enumerator is created or restored; closed when it closes. */
+        AutoCloseable begin() throws Exception;
+    }
 
     public BoundedRestoreSource(Source<T, SplitT, EnumChkT> delegate) {
-        this(delegate, null);
+        this(delegate, null, null);
     }
 
     /**
      * @param missingOffsets wraps the readers so a deleted offset fails the run in one line; null
      *     to leave them as they are
+     * @param lifetime begun with the enumerator, ended with it; null for none
      */
     public BoundedRestoreSource(
-            Source<T, SplitT, EnumChkT> delegate, MissingOffsetsGuard missingOffsets) {
+            Source<T, SplitT, EnumChkT> delegate,
+            MissingOffsetsGuard missingOffsets,
+            EnumeratorLifetime lifetime) {
         this.delegate = delegate;
         this.missingOffsets = missingOffsets;
+        this.lifetime = lifetime;
     }
 
     @Override
@@ -85,18 +103,27 @@ public final class BoundedRestoreSource<T, SplitT extends SourceSplit, EnumChkT>
     @Override
     public SplitEnumerator<SplitT, EnumChkT> createEnumerator(
             SplitEnumeratorContext<SplitT> context) throws Exception {
-        return delegate.createEnumerator(context);
+        if (lifetime == null) {
+            return delegate.createEnumerator(context);
+        }
+        AutoCloseable begun = lifetime.begin();
+        return new WrappedEnumerator<>(delegate.createEnumerator(context), null, context, begun);
     }
 
     @Override
     public SplitEnumerator<SplitT, EnumChkT> restoreEnumerator(
             SplitEnumeratorContext<SplitT> context, EnumChkT checkpoint) throws Exception {
+        AutoCloseable begun = lifetime == null ? null : lifetime.begin();
         if (getBoundedness() != Boundedness.BOUNDED) {
-            return delegate.restoreEnumerator(context, checkpoint);
+            SplitEnumerator<SplitT, EnumChkT> restored =
+                    delegate.restoreEnumerator(context, checkpoint);
+            return begun == null
+                    ? restored
+                    : new WrappedEnumerator<>(restored, null, context, begun);
         }
         DiscoveryTrackingContext<SplitT> tracking = new DiscoveryTrackingContext<>(context);
-        return new SignallingEnumerator<>(
-                delegate.restoreEnumerator(tracking, checkpoint), tracking, context);
+        return new WrappedEnumerator<>(
+                delegate.restoreEnumerator(tracking, checkpoint), tracking, context, begun);
     }
 
     @Override
@@ -120,19 +147,29 @@ public final class BoundedRestoreSource<T, SplitT extends SourceSplit, EnumChkT>
         return delegate instanceof LineageVertexProvider p ? p.getLineageVertex() : null;
     }
 
-    /** Signals no-more-splits to readers once discovery is done; everything else delegates. */
-    private static final class SignallingEnumerator<SplitT extends SourceSplit, EnumChkT>
+    /**
+     * Signals no-more-splits to readers once discovery is done (with {@code tracking}) and ends the
+     * {@link EnumeratorLifetime} on close (with {@code begun}); everything else delegates.
+     */
+    private static final class WrappedEnumerator<SplitT extends SourceSplit, EnumChkT>
             implements SplitEnumerator<SplitT, EnumChkT> {
         private final SplitEnumerator<SplitT, EnumChkT> delegate;
         private final SplitEnumeratorContext<SplitT> context;
         private final DiscoveryTrackingContext<SplitT> tracking;
+        private final AutoCloseable begun;
 
-        SignallingEnumerator(
+        WrappedEnumerator(
                 SplitEnumerator<SplitT, EnumChkT> delegate,
                 DiscoveryTrackingContext<SplitT> tracking,
-                SplitEnumeratorContext<SplitT> context) {
+                SplitEnumeratorContext<SplitT> context,
+                AutoCloseable begun) {
             this.delegate = delegate;
             this.context = context;
+            this.tracking = tracking;
+            this.begun = begun;
+            if (tracking == null) {
+                return;
+            }
             tracking.onDiscoveryDone =
                     () -> {
                         LOG.info(
@@ -141,7 +178,6 @@ public final class BoundedRestoreSource<T, SplitT extends SourceSplit, EnumChkT>
                                 context.registeredReaders().keySet());
                         context.registeredReaders().keySet().forEach(context::signalNoMoreSplits);
                     };
-            this.tracking = tracking;
         }
 
         @Override
@@ -163,7 +199,7 @@ public final class BoundedRestoreSource<T, SplitT extends SourceSplit, EnumChkT>
         public void addReader(int subtaskId) {
             // The delegate assigns the reader's pending splits first; the signal follows them.
             delegate.addReader(subtaskId);
-            if (tracking.discoveryDone) {
+            if (tracking != null && tracking.discoveryDone) {
                 context.signalNoMoreSplits(subtaskId);
             }
         }
@@ -175,7 +211,17 @@ public final class BoundedRestoreSource<T, SplitT extends SourceSplit, EnumChkT>
 
         @Override
         public void close() throws IOException {
-            delegate.close();
+            try {
+                delegate.close();
+            } finally {
+                if (begun != null) {
+                    try {
+                        begun.close();
+                    } catch (Exception e) {
+                        LOG.warn("Ending what lasts with the enumerator failed", e);
+                    }
+                }
+            }
         }
 
         @Override

@@ -31,13 +31,18 @@ public final class KafkaSources {
      * and {@code end}, when not null, are the exact positions a planned run reads (a {@code resume}
      * or bounded {@code earliest} run); else the settings' starting offsets and the latest offsets
      * at start apply. A reader that finds the offset it must read deleted fails the run (see {@link
-     * MissingOffsetsGuard}) rather than jump to the log start.
+     * MissingOffsetsGuard}) rather than jump to the log start. {@code lifetime} (or null) lasts as
+     * long as the job's split enumerator.
      */
     public static Source<KafkaRecord, KafkaPartitionSplit, KafkaSourceEnumState> create(
-            SourceSettings source, Map<TopicPartition, Long> start, Map<TopicPartition, Long> end) {
+            SourceSettings source,
+            Map<TopicPartition, Long> start,
+            Map<TopicPartition, Long> end,
+            BoundedRestoreSource.EnumeratorLifetime lifetime) {
         return new BoundedRestoreSource<>(
                 kafkaSource(source, start, end),
-                new MissingOffsetsGuard(source.bootstrapServers(), source.clientProperties()));
+                new MissingOffsetsGuard(source.bootstrapServers(), source.clientProperties()),
+                lifetime);
     }
 
     /** The plain KafkaSource; see {@link #create}. */

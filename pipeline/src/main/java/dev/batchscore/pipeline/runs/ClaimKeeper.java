@@ -16,17 +16,17 @@ import org.slf4j.LoggerFactory;
  * Keeps a run's claim on its pipeline alive from inside the job, so that a detached run (REST, Web
  * UI, {@code flink run -d}, application mode) holds its pipeline for as long as it really runs.
  *
- * <p>The job {@link #hold}s the claim from the start: its source's split enumerator ({@link
- * ClaimedSource}) runs in the JobManager from the moment the job is scheduled, before slots are
- * allocated, until the job ends, and the client holds it while it submits. The operators hold it
- * too while they are open: the source side ({@code skip-committed}), the Iceberg writers and the
- * {@link RunMarker}. One daemon thread per JVM and claim renews the lease at once and then every
- * third of it while anything holds it, and for up to {@link #GRACE} after the last holder closed,
- * to bridge the gap between BATCH stages or a restart. A dead job holds nothing, so its lease runs
- * out; a released or lost claim stops the renewal ({@link RunLedger#heartbeat} returns false), and
- * so does {@link #stop} once the run marker ended the run. The thread belongs to the job's class
- * loader: it must not outlive the job for long, or a session cluster's TaskManager keeps every
- * job's classes (metaspace).
+ * <p>The job {@link #hold}s the claim from the start: its source's split enumerator ({@code
+ * BoundedRestoreSource.EnumeratorLifetime}) runs in the JobManager from the moment the job is
+ * scheduled, before slots are allocated, until the job ends, and the client holds it while it
+ * submits. The operators hold it too while they are open: the source side ({@code skip-committed}),
+ * the Iceberg writers and the {@link RunMarker}. One daemon thread per JVM and claim renews the
+ * lease at once and then every third of it while anything holds it, and for up to {@link #GRACE}
+ * after the last holder closed, to bridge the gap between BATCH stages or a restart. A dead job
+ * holds nothing, so its lease runs out; a released or lost claim stops the renewal ({@link
+ * RunLedger#heartbeat} returns false), and so does {@link #stop} once the run marker ended the run.
+ * The thread belongs to the job's class loader: it must not outlive the job for long, or a session
+ * cluster's TaskManager keeps every job's classes (metaspace).
  */
 public final class ClaimKeeper {
     private static final Logger LOG = LoggerFactory.getLogger(ClaimKeeper.class);
