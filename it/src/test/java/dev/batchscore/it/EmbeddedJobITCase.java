@@ -1,6 +1,7 @@
 package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchscore.models.testing.HalfPlusTwo;
 import dev.batchscore.operators.KafkaRecord;
@@ -66,7 +67,9 @@ class EmbeddedJobITCase {
         assertThat(job.spec().outputs())
                 .extracting(o -> o.key())
                 .containsExactly(HalfPlusTwo.OUTPUT);
-        assertThat(job.plan()).isEmpty();
+        assertThatThrownBy(job::start)
+                .as("a job with its own source and sinks has no run ledger")
+                .isInstanceOf(IllegalStateException.class);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);

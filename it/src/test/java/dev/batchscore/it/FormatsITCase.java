@@ -11,7 +11,7 @@ import com.google.protobuf.DynamicMessage;
 import com.sun.net.httpserver.HttpServer;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.JobPlan;
-import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.ScoringRun;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -419,7 +419,7 @@ class FormatsITCase {
         JobPlan resumed = TestJobs.plan(resumeArgs);
         assertThat(resumed.run().runId()).isEqualTo(plan.run().runId());
         TestJobs.built(resumed).execute("it " + table + " resumed");
-        assertThat(ScoringJob.isComplete(resumed)).as("the resumed run completed").isTrue();
+        assertThat(ScoringRun.isComplete(resumed)).as("the resumed run completed").isTrue();
 
         List<Record> rows = ExactlyOnce.rows(resumed);
         ExactlyOnce.assertHalfPlusTwoOnce(rows, RECORDS);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.batchscore.it.TestJobs.Ran;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.JobPlan;
-import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.ScoringRun;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.nio.file.Files;
@@ -142,7 +142,7 @@ class IncrementalRunsITCase {
         } else {
             JobPlan plan = s.plan("--pipeline.claim-timeout", "1 s");
             StreamExecutionEnvironment env = TestJobs.built(plan);
-            ScoringJob.markStarted(plan);
+            ScoringRun.markStarted(plan);
             // The client does nothing after submitting: the job commits its complete marker.
             env.execute("it run whose client dies");
             assertThat(rowsCommittedBy(s.table(), plan.run().runId())).isEqualTo(300);
@@ -321,8 +321,8 @@ class IncrementalRunsITCase {
         Scenario s = new Scenario("late-rerun", 2, "it.late_rerun", "streaming");
         s.produce(200);
         JobPlan interrupted = s.plan("--pipeline.run-id", "slot-1");
-        ScoringJob.markStarted(interrupted);
-        ScoringJob.release(interrupted);
+        ScoringRun.markStarted(interrupted);
+        ScoringRun.release(interrupted);
         s.produce(100);
         s.run("--pipeline.run-id", "slot-2");
         s.produce(100);

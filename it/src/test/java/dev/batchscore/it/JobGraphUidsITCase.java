@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.ScoringRun;
 import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.kafka.KafkaSources;
 import dev.batchscore.pipeline.runs.RunMarker;
@@ -106,7 +107,7 @@ class JobGraphUidsITCase {
             ScoringJob.build(env, plan);
             graph = env.getStreamGraph();
         } finally {
-            ScoringJob.release(plan);
+            ScoringRun.release(plan);
         }
 
         Set<String> uids = new TreeSet<>();

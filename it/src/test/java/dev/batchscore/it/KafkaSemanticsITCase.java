@@ -3,7 +3,7 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.it.TestJobs.Ran;
-import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.ScoringRun;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
 import java.nio.charset.StandardCharsets;
@@ -111,7 +111,7 @@ class KafkaSemanticsITCase {
             assertThat(first.plan().run().end().asMap())
                     .as("a resume run plans to stop at the last stable offsets")
                     .isEqualTo(stable);
-            assertThat(ScoringJob.isComplete(first.plan()))
+            assertThat(ScoringRun.isComplete(first.plan()))
                     .as("the job marked its run complete")
                     .isTrue();
             assertRows(rows(scored), before);
@@ -120,7 +120,7 @@ class KafkaSemanticsITCase {
             // Resolved by the connector at job start, not planned by the client: the same stop.
             Ran byTimestamp = run(topic, "it.transactions_ts", "timestamp:0");
             assertThat(byTimestamp.plan().run().end()).isNull();
-            assertThat(ScoringJob.isComplete(byTimestamp.plan()))
+            assertThat(ScoringRun.isComplete(byTimestamp.plan()))
                     .as("the job marked its run complete")
                     .isTrue();
             assertRows(rows(table("it.transactions_ts")), before);
@@ -206,7 +206,7 @@ class KafkaSemanticsITCase {
                 .isEqualTo(errorSnapshots);
 
         Ran skipped = run(topic, tableName, "resume", "--source.kafka.on-missing-offsets", "skip");
-        assertThat(ScoringJob.isComplete(skipped.plan()))
+        assertThat(ScoringRun.isComplete(skipped.plan()))
                 .as("the job marked its run complete")
                 .isTrue();
         String missing = "retention-gap:0=100-150,retention-gap:1=100-120";

@@ -7,7 +7,7 @@ import dev.batchscore.models.testing.TfServingFixtures;
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ModelAgreement;
-import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.ScoringRun;
 import dev.batchscore.pipeline.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,7 +176,7 @@ class MultiModelITCase {
         JobPlan resumed = TestJobs.plan(resumeArgs);
         assertThat(resumed.run().runId()).isEqualTo(plan.run().runId());
         TestJobs.built(resumed).execute("it multi resumed");
-        assertThat(ScoringJob.isComplete(resumed)).isTrue();
+        assertThat(ScoringRun.isComplete(resumed)).isTrue();
         assertRows(ExactlyOnce.rows(resumed));
         assertShadowErrors(resumed);
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.pipeline.JobPlan;
-import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.ScoringRun;
 import dev.batchscore.pipeline.cli.RunCommand;
 import dev.batchscore.pipeline.cli.StopCommand;
 import dev.batchscore.pipeline.config.JobConfig;
@@ -127,7 +127,7 @@ class ObjectStorageITCase {
         assertThat(resumed.run().runId()).isEqualTo(plan.run().runId());
         JobClient second = TestJobs.built(resumed).executeAsync("it s3 jdbc resumed");
         assertThat(second.getJobExecutionResult().get(3, TimeUnit.MINUTES)).isNotNull();
-        assertThat(ScoringJob.isComplete(resumed)).as("the resumed run completed").isTrue();
+        assertThat(ScoringRun.isComplete(resumed)).as("the resumed run completed").isTrue();
         assertThat(second.getJobStatus().get()).isEqualTo(JobStatus.FINISHED);
 
         assertEveryRecordOnce(resumed, RECORDS, S3.uri("warehouse/"));
@@ -153,7 +153,7 @@ class ObjectStorageITCase {
                     jobArgs(topic, "it.s3_rest", "rest", rest.uri(), "checkpoints/rest");
             JobPlan plan = TestJobs.plan(args);
             TestJobs.run(plan);
-            assertThat(ScoringJob.isComplete(plan)).as("the run completed").isTrue();
+            assertThat(ScoringRun.isComplete(plan)).as("the run completed").isTrue();
             assertEveryRecordOnce(plan, records, S3.uri("rest-warehouse/"));
         }
         assertOneLocalModelCopy();

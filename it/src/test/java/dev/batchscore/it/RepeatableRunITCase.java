@@ -6,7 +6,7 @@ import dev.batchscore.operators.ScoredRows;
 import dev.batchscore.operators.ScoringFunction;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.RunCounts;
-import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.ScoringRun;
 import dev.batchscore.pipeline.cli.StopCommand;
 import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.SkipCommitted;
@@ -150,7 +150,7 @@ class RepeatableRunITCase {
         assertThat(resume2.run().runId()).isEqualTo(plan.run().runId());
         JobClient third = TestJobs.submit(resume2, "resume 2");
         JobExecutionResult result = third.getJobExecutionResult().get(3, TimeUnit.MINUTES);
-        assertThat(ScoringJob.isComplete(resume2)).as("resume 2 read to the end").isTrue();
+        assertThat(ScoringRun.isComplete(resume2)).as("resume 2 read to the end").isTrue();
 
         List<Record> rows = ExactlyOnce.rows(plan);
         long droppedAtScoring = RunCounts.alreadyCommitted(result);
@@ -212,7 +212,7 @@ class RepeatableRunITCase {
                 .isZero();
 
         JobExecutionResult result = job.getJobExecutionResult().get(3, TimeUnit.MINUTES);
-        assertThat(ScoringJob.isComplete(plan)).isTrue();
+        assertThat(ScoringRun.isComplete(plan)).isTrue();
         assertHalfPlusTwoOnce(ExactlyOnce.rows(plan), 400, "1");
         Table t = plan.catalogLoader().loadCatalog().loadTable(plan.table());
         int dataSnapshots = 0;

@@ -3,7 +3,7 @@ package dev.batchscore.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchscore.pipeline.JobPlan;
-import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.ScoringRun;
 import dev.batchscore.pipeline.cli.Main;
 import dev.batchscore.pipeline.cli.RunCommand;
 import dev.batchscore.pipeline.cli.StopCommand;
@@ -118,7 +118,7 @@ class StopResumeITCase {
         Path warehouse = scratch.resolve("warehouse-" + topic);
         String[] args = args(topic, modelV1, warehouse, drain ? "it.cli_drain" : "it.cli", null);
         JobPlan plan = JobPlan.create(JobConfig.fromArgs(args));
-        ScoringJob.release(plan); // only planned for its table helpers: the run command runs
+        ScoringRun.release(plan); // only planned for its table helpers: the run command runs
 
         PipedOutputStream pipe = new PipedOutputStream();
         BufferedReader lines =
@@ -292,7 +292,7 @@ class StopResumeITCase {
         JobClient second = env2.executeAsync("it " + table + " resumed");
         try {
             JobExecutionResult result = second.getJobExecutionResult().get(3, TimeUnit.MINUTES);
-            assertThat(ScoringJob.isComplete(resumed))
+            assertThat(ScoringRun.isComplete(resumed))
                     .as("the resumed job read to the end of the run's input and marked the run")
                     .isTrue();
             // The ledger's skip-committed filter is a second line of defence; Flink's state must

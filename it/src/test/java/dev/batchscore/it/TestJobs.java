@@ -4,6 +4,7 @@ import dev.batchscore.models.testing.HalfPlusTwo;
 import dev.batchscore.models.testing.TfServingFixtures;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.ScoringRun;
 import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.iceberg.IcebergWorkerThreads;
 import java.nio.file.Path;
@@ -145,7 +146,7 @@ final class TestJobs {
      */
     static JobClient submit(JobPlan plan, String name) throws Exception {
         StreamExecutionEnvironment env = built(plan);
-        ScoringJob.markStarted(plan);
+        ScoringRun.markStarted(plan);
         return env.executeAsync("it " + name);
     }
 
@@ -184,9 +185,11 @@ final class TestJobs {
         }
     }
 
-    /** One run as the CLI does it: build, started marker, execute, complete marker. */
+    /** One run as the CLI does it: build, started marker, execute, complete marker, close. */
     static Ran run(JobPlan plan) throws Exception {
-        return new Ran(plan, ScoringJob.execute(built(plan), plan));
+        try (ScoringRun run = ScoringRun.of(plan)) {
+            return new Ran(plan, run.execute(built(plan)));
+        }
     }
 
     /** Table {@code name} of the Hadoop catalog in {@code warehouse} (what jobArgs writes to). */

@@ -17,7 +17,6 @@ import dev.batchscore.pipeline.config.SourceSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.UUID;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -39,9 +38,11 @@ import org.apache.flink.table.data.RowData;
  *                 .batching(BatchSettings.of(256))
  *                 .errors(ErrorSettings.defaults().withMaxRatio(0.05, 1000))
  *                 .sink(SinkSettings.hadoop("file:/data/warehouse", "analytics.scored_reviews"))
- *                 .build(); // every check: model, Kafka, tables; claims the pipeline
- * job.addTo(env);
- * job.execute(env);
+ *                 .build(); // every check: model, Kafka, tables; creates and claims nothing
+ * try (ScoringRun run = job.start()) { // claims the pipeline, plans the run
+ *     run.addTo(env);
+ *     run.execute(env); // the started marker, then the job; the job marks the run complete
+ * } // releases the claim unless a job of the run holds it
  * }</pre>
  *
  * <p>{@link Builder#records} and {@link Builder#sinks} swap the Kafka source and the Iceberg sinks
@@ -67,19 +68,19 @@ public final class BatchScoringJob {
         void addTo(DataStream<RowData> scored, DataStream<RowData> errors, ScoringSpec spec);
     }
 
-    private final JobPlan plan;
+    private final JobPlan.Checked checked;
     private final ScoringSpec spec;
     private final Integer parallelism;
     private final RecordSource records;
     private final RowSinks sinks;
 
     private BatchScoringJob(
-            JobPlan plan,
+            JobPlan.Checked checked,
             ScoringSpec spec,
             Integer parallelism,
             RecordSource records,
             RowSinks sinks) {
-        this.plan = plan;
+        this.checked = checked;
         this.spec = spec;
         this.parallelism = parallelism;
         this.records = records;
@@ -90,15 +91,18 @@ public final class BatchScoringJob {
         return new Builder();
     }
 
-    /** The Kafka-to-Iceberg job of a plan already made ({@link JobPlan#create}). */
-    public static BatchScoringJob of(JobPlan plan) {
-        return new BatchScoringJob(
-                plan, plan.spec(), plan.settings().execution().parallelism(), null, null);
-    }
-
-    /** The plan of a Kafka-to-Iceberg job; empty for a job with its own source and sinks. */
-    public Optional<JobPlan> plan() {
-        return Optional.ofNullable(plan);
+    /**
+     * Starts one run of this Kafka-to-Iceberg job: claims its pipeline and plans the run ({@link
+     * ScoringRun#start}). Close the run when done: it releases the claim unless a job of the run
+     * holds it.
+     */
+    public ScoringRun start() {
+        if (checked == null) {
+            throw new IllegalStateException(
+                    "BatchScoringJob: a job with its own records and sinks has no run ledger to"
+                            + " start a run in: addTo(env) and execute(env) it");
+        }
+        return ScoringRun.start(checked);
     }
 
     /** What the scoring operators run with: model, outputs, batching, errors, run. */
@@ -106,28 +110,31 @@ public final class BatchScoringJob {
         return spec;
     }
 
-    /** Adds the job (source, scoring, sinks) to {@code env}. */
+    /**
+     * Adds a job with its own records and sinks to {@code env}; a Kafka-to-Iceberg job is added by
+     * its run ({@link #start}).
+     */
     public void addTo(StreamExecutionEnvironment env) {
-        if (plan != null) {
-            ScoringJob.build(env, plan);
-            return;
-        }
+        requireOwnSourceAndSinks();
         int p = parallelism != null ? parallelism : env.getParallelism();
         SingleOutputStreamOperator<RowData> scored =
                 BatchScoring.score(records.create(env), spec, p);
         sinks.addTo(scored, scored.getSideOutput(BatchScoring.ERRORS), spec);
     }
 
-    /**
-     * Runs the job added to {@code env} as one run of its pipeline: for a Kafka-to-Iceberg job it
-     * commits the run's {@code started} marker first and releases the claim if the job fails
-     * ({@link ScoringJob#execute}).
-     */
+    /** Executes a job with its own records and sinks added to {@code env}. */
     public JobExecutionResult execute(StreamExecutionEnvironment env) throws Exception {
-        if (plan != null) {
-            return ScoringJob.execute(env, plan);
-        }
+        requireOwnSourceAndSinks();
         return env.execute("batchscore " + spec.modelName());
+    }
+
+    private void requireOwnSourceAndSinks() {
+        if (records == null) {
+            throw new IllegalStateException(
+                    "BatchScoringJob: a Kafka-to-Iceberg job runs as a run of its pipeline: try"
+                            + " (ScoringRun run = job.start()) { run.addTo(env);"
+                            + " run.execute(env); }");
+        }
     }
 
     /**
@@ -244,9 +251,9 @@ public final class BatchScoringJob {
         }
 
         /**
-         * Plans the job. A Kafka-to-Iceberg job runs every check of {@link JobPlan#create} (the
-         * model, Kafka, the tables) and claims its pipeline; a job with its own source and sinks
-         * only loads the model to learn its outputs.
+         * Checks the job, creating and claiming nothing. A Kafka-to-Iceberg job runs every check of
+         * {@link JobPlan#check} (the model, Kafka, the tables) and is run with {@link #start}; a
+         * job with its own source and sinks only loads the model to learn its outputs.
          */
         public BatchScoringJob build() {
             require(
@@ -254,7 +261,9 @@ public final class BatchScoringJob {
                     "records(...) and sinks(...) go together: the exactly-once run ledger is kept"
                             + " in the Iceberg table by Kafka position; set both or neither");
             if (records == null) {
-                return of(JobPlan.create(settings()));
+                JobPlan.Checked checked = JobPlan.check(settings());
+                return new BatchScoringJob(
+                        checked, checked.spec(), execution.parallelism(), null, null);
             }
             require(model != null, "model(ModelSettings) is not set");
             ScoringSpec.Builder spec = JobPlan.specBuilder(model, batch, errors);

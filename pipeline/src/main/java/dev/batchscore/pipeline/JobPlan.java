@@ -19,10 +19,7 @@ import dev.batchscore.pipeline.runs.RunPlanner;
 import dev.batchscore.pipeline.runs.Savepoints;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 import org.apache.flink.table.types.logical.RowType;
-import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.flink.CatalogLoader;
@@ -30,11 +27,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A job validated against the world before it starts, in four steps that each create nothing: the
- * model ({@link ModelProbe}), Kafka ({@link KafkaPreflight}), the tables ({@link TablePlan}) and
- * the run ({@link RunPlanner}). In short: the model was loaded once in the client to learn its
- * outputs, the passthrough columns are known, and both Iceberg tables exist with a compatible
- * schema. {@link ScoringJob} wires a plan into a Flink job graph.
+ * One run of a job, planned: {@link #check} validates the job against the world in three steps that
+ * create nothing - the model ({@link ModelProbe}), Kafka ({@link KafkaPreflight}), the tables
+ * ({@link TablePlan}) - and {@link ScoringRun#start} claims the pipeline, creates missing tables
+ * and plans the run ({@link RunPlanner}). In short: the model was loaded once in the client to
+ * learn its outputs, the passthrough columns are known, both Iceberg tables exist with a compatible
+ * schema, and the run's positions are fixed. {@link ScoringJob} wires a plan into a Flink job
+ * graph.
  *
  * @param settings the settings the plan was made from
  * @param spec what the scoring operators need, outputs resolved
@@ -88,20 +87,30 @@ public record JobPlan(
     }
 
     /**
-     * Resolves {@code config} into a plan, checking everything that can be checked before the first
-     * record is read, in an order that creates nothing until every check has passed: the
-     * configuration (in {@link JobConfig}), the model (directory, tags, signature, input mapping
-     * names), Kafka (brokers answer within {@link #KAFKA_TIMEOUT}, topics exist), the mapping's
-     * value types on sampled records, the warehouse (writable), the existing tables (compatible
-     * schemas) and the partition spec; only then are missing tables created. Throws {@link
-     * ConfigException} or {@link ModelException}, each one line naming what to fix.
+     * A job checked against the world before it starts, with nothing created or claimed: {@link
+     * ScoringRun#start} goes on from here.
+     *
+     * @param settings the settings it was checked with
+     * @param spec what the scoring operators need, outputs and passthrough resolved; the run's
+     *     pipeline and run ids come with the run
+     * @param catalogLoader the Iceberg catalog
+     * @param modelVersion the model version the run's lineage names
      */
-    public static JobPlan create(JobConfig config) {
-        return create(config.settings());
-    }
+    public record Checked(
+            JobSettings settings,
+            ScoringSpec spec,
+            CatalogLoader catalogLoader,
+            String modelVersion) {}
 
-    /** As {@link #create(JobConfig)}, from settings made in code. */
-    public static JobPlan create(JobSettings settings) {
+    /**
+     * Checks {@code config} against the world, creating and claiming nothing: the configuration (in
+     * {@link JobConfig}), the model (directory, tags, signature, input mapping names), Kafka
+     * (brokers answer within {@link #KAFKA_TIMEOUT}, topics exist), the mapping's value types on
+     * sampled records, the warehouse (writable), the existing tables (compatible schemas) and the
+     * partition spec. Throws {@link ConfigException} or {@link ModelException}, each one line
+     * naming what to fix.
+     */
+    public static Checked check(JobSettings settings) {
         ScoringSpec.Builder builder = specBuilder(settings);
 
         // 1. The model: outputs and input fields come from the model itself, so the row type is
@@ -129,7 +138,7 @@ public record JobPlan(
             multi.checkInputs(settings.source(), samples);
         }
 
-        // 3. The tables: checked, not yet created.
+        // 3. The tables: checked, not created.
         SinkSettings sink = settings.sink();
         if (sink.catalogType().needsWarehouse()) {
             // Before the catalog is touched: a Hadoop catalog over an unwritable path fails later
@@ -138,20 +147,9 @@ public record JobPlan(
         }
         CatalogLoader loader = IcebergTables.catalogLoader(sink);
         Catalog catalog = loadCatalog(loader, sink);
-        RunPlanner.Planned planned = null;
-        Optional<Table> claimedIn = Optional.empty();
         try {
             checkRestorable(settings);
-            TablePlan tables;
-            try {
-                tables = TablePlan.load(catalog, sink);
-            } catch (ConfigException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                throw unreachable(sink, e);
-            }
-            // Every check that can fail, for both tables, before the pipeline is claimed or either
-            // table is created or changed. The row types do not depend on the run.
+            TablePlan tables = loadTables(catalog, sink);
             builder.passthrough(
                     TablePlan.passthrough(
                             sink,
@@ -160,65 +158,39 @@ public record JobPlan(
                             samples,
                             multi != null ? multi.inputFields() : model.inputFields(),
                             multi != null ? multi.columns(builder.build()) : model.outputNames()));
-            tables = tables.check(ScoredRows.scoredRowType(builder.build()));
-
-            // 4. The run: which run this is and what it reads; claims the pipeline.
-            String newRunId = UUID.randomUUID().toString();
-            claimedIn = tables.existing();
-            planned =
-                    RunPlanner.plan(
-                            settings,
-                            tables.existing(),
-                            tables.existingErrors(),
-                            multi != null ? multi.version() : model.version(),
-                            newRunId);
-            TablePlan created = tables.ensure(catalog);
-            if (tables.existing().isEmpty()) {
-                // There was no table to claim the pipeline in: claim it now and plan again, since
-                // another run may have created the table and run meanwhile.
-                RunPlanner.Planned again =
-                        RunPlanner.plan(
-                                settings,
-                                created.existing(),
-                                created.existingErrors(),
-                                multi != null ? multi.version() : model.version(),
-                                newRunId);
-                claimedIn = created.existing();
-                boolean sameRun = again.run().runId().equals(planned.run().runId());
-                planned = again;
-                if (!sameRun) {
-                    throw new ConfigException(
-                            "pipeline '"
-                                    + again.run().pipelineId()
-                                    + "': another run created its table meanwhile; run it again");
-                }
-            }
-            builder.pipelineId(planned.run().pipelineId()).runId(planned.run().runId());
-            ScoringSpec spec = builder.build();
-            LOG.info(
-                    "Planned job: {} -> {} (errors to {})",
-                    spec,
-                    tables.table(),
-                    tables.errorsTable());
-            return new JobPlan(
-                    settings,
-                    spec,
-                    loader,
-                    tables.table(),
-                    tables.errorsTable(),
-                    tables.scoredRowType(),
-                    tables.errorRowType(),
-                    planned.run(),
-                    planned.committed(),
-                    planned.claimToken());
-        } catch (RuntimeException e) {
-            if (planned != null && claimedIn.isPresent() && !settings.run().runIdIsJobId()) {
-                // This run claimed its pipeline but does not go ahead.
-                new RunLedger(claimedIn.get()).release(planned.run(), planned.claimToken());
-            }
-            throw e;
+            tables.check(ScoredRows.scoredRowType(builder.build()));
         } finally {
             closeQuietly(catalog);
+        }
+        return new Checked(
+                settings,
+                builder.build(),
+                loader,
+                multi != null ? multi.version() : model.version());
+    }
+
+    /**
+     * Checks {@code config} and plans its run: claims the pipeline (the caller releases it: {@link
+     * ScoringRun#release}) and creates missing tables. For tests and tools that submit the job
+     * themselves; a run goes through {@link ScoringRun}.
+     */
+    public static JobPlan create(JobConfig config) {
+        return create(config.settings());
+    }
+
+    /** As {@link #create(JobConfig)}, from settings made in code. */
+    public static JobPlan create(JobSettings settings) {
+        return ScoringRun.plan(check(settings));
+    }
+
+    /** The scored and errors tables as they are; a catalog that fails is named in one line. */
+    static TablePlan loadTables(Catalog catalog, SinkSettings sink) {
+        try {
+            return TablePlan.load(catalog, sink);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw unreachable(sink, e);
         }
     }
 
@@ -255,7 +227,7 @@ public record JobPlan(
                 .modelName(model.modelName());
     }
 
-    private static Catalog loadCatalog(CatalogLoader loader, SinkSettings sink) {
+    static Catalog loadCatalog(CatalogLoader loader, SinkSettings sink) {
         try {
             return loader.loadCatalog();
         } catch (RuntimeException e) {

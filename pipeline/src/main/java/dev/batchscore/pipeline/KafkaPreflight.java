@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Step 2 of {@link JobPlan#create}: the brokers answer, the topics exist, and the model's input
+ * Step 2 of {@link JobPlan#check}: the brokers answer, the topics exist, and the model's input
  * mapping fits records sampled from the topics. The topics are sampled once; the same records later
  * give the passthrough fields when they are inferred.
  */

@@ -118,15 +118,17 @@ public final class LocalRunner {
     }
 
     /**
-     * Runs {@code plan} and waits for it to finish.
+     * Runs {@code run}'s job and waits for it to finish: commits the run's started marker right
+     * before submitting ({@link ScoringRun#started}); the caller closes the run.
      *
      * @param webUi serve the Flink Web UI (needs flink-runtime-web on the classpath)
      * @param expectedRecords the record count progress is shown against, or -1 if unknown
      * @param progress where progress lines go, or null for none
      */
     public static Result run(
-            JobPlan plan, boolean webUi, long expectedRecords, PrintStream progress)
+            ScoringRun run, boolean webUi, long expectedRecords, PrintStream progress)
             throws Exception {
+        JobPlan plan = run.plan();
         IcebergWorkerThreads.startAll();
         Configuration conf = plan.settings().execution().flinkConfiguration();
         PluginManager plugins = initializeFileSystems(conf);
@@ -143,7 +145,7 @@ public final class LocalRunner {
         // LocalStreamEnvironment would also refuse to exist inside a test's cluster context.
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(conf);
         env.setParallelism(plan.parallelism(Runtime.getRuntime().availableProcessors()));
-        BatchScoringJob.of(plan).addTo(env);
+        run.addTo(env);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(ScoringJob.jobName(plan));
         int slots =
@@ -174,7 +176,7 @@ public final class LocalRunner {
             Path urlFile = null;
             try {
                 cluster.start();
-                ScoringJob.markStarted(plan);
+                run.started();
                 jobId = cluster.submitJob(graph).get().getJobID();
                 try {
                     urlFile = publishJobUrl(jobId.toString(), base);
@@ -232,14 +234,12 @@ public final class LocalRunner {
                 agreement = ModelAgreement.of(executionResult, plan.spec());
                 // The job commits the run's complete marker itself once its input ended
                 // (RunMarker); the marker releases the run's claim on the pipeline.
-                complete = ScoringJob.isComplete(plan);
+                complete = run.complete();
                 savepoint =
                         Savepoints.stopSavepoint(cluster.getArchivedExecutionGraph(jobId).get());
             } finally {
-                if (!complete) {
-                    // Failed or stopped with a savepoint: the next run need not wait for the lease.
-                    ScoringJob.release(plan);
-                }
+                // Ended, one way or another: closing the run releases what the job left.
+                run.ended();
                 if (urlFile != null) {
                     Files.deleteIfExists(urlFile);
                 }

@@ -17,7 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Step 1 of {@link JobPlan#create}: loads the model once in the client to learn what the job writes
+ * Step 1 of {@link JobPlan#check}: loads the model once in the client to learn what the job writes
  * (its outputs, version and inputs), and checks that every {@code model.input.*} names an input of
  * the signature.
  *

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Step 1 of {@link JobPlan#create} for a job with several models ({@code models.<name>.*}): every
+ * Step 1 of {@link JobPlan#check} for a job with several models ({@code models.<name>.*}): every
  * model is probed ({@link ModelProbe}: outputs, version, pinned path, input names) and the ensemble
  * is checked against the outputs, all before Kafka or the catalog is touched.
  *

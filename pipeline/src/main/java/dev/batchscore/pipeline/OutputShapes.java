@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Part of step 1 of {@link JobPlan#create}: a signature may declare an output with unknown rank (TF
+ * Part of step 1 of {@link JobPlan#check}: a signature may declare an output with unknown rank (TF
  * Serving's own half_plus_three does), yet the output's column must be fixed before the job runs.
  * Such an output's per-row shape is learnt here by scoring two probe records built from the
  * signature's fields (zeros, empty strings, false; every free dimension 1): a boxed value per row

@@ -12,7 +12,6 @@ import dev.batchscore.pipeline.runs.ClaimKeeper;
 import dev.batchscore.pipeline.runs.QualityCheckException;
 import dev.batchscore.pipeline.runs.QualityChecks;
 import dev.batchscore.pipeline.runs.RunHistory;
-import dev.batchscore.pipeline.runs.RunLedger;
 import dev.batchscore.pipeline.runs.RunMarker;
 import dev.batchscore.pipeline.runs.RunStatsOperator;
 import dev.batchscore.pipeline.runs.SkipCommitted;
@@ -20,7 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -30,19 +28,13 @@ import org.apache.flink.configuration.PipelineOptionsInternal;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.DetachedJobExecutionResult;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.JobListener;
-import org.apache.flink.runtime.client.JobExecutionException;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamSink;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.transformations.SinkTransformation;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.types.logical.RowType;
-import org.apache.flink.util.ExceptionUtils;
-import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.flink.FlinkSchemaUtil;
@@ -90,9 +82,13 @@ public final class ScoringJob {
                 StreamExecutionEnvironment.getExecutionEnvironment(
                         config.settings().execution().flinkConfiguration());
         BatchScoringJob job = BatchScoringJob.builder().settings(config.settings()).build();
-        JobPlan plan = job.plan().orElseThrow();
-        job.addTo(env);
-        JobExecutionResult result = job.execute(env);
+        JobPlan plan;
+        JobExecutionResult result;
+        try (ScoringRun run = job.start()) {
+            plan = run.plan();
+            run.addTo(env);
+            result = run.execute(env);
+        }
         if (result instanceof DetachedJobExecutionResult) {
             // Detached (flink run -d, the REST API, the Web UI, application mode): the job marks
             // its own run complete; there is nothing to wait for here.
@@ -137,131 +133,6 @@ public final class ScoringJob {
             }
         }
         return rows;
-    }
-
-    /**
-     * Runs the built job as one run of its pipeline: commits the run's {@code started} marker and
-     * executes. The job commits the run's {@code complete} marker itself when its input ended (see
-     * {@link RunMarker}). Returns the job's result.
-     *
-     * <p>The claim is released here only when no job of this submission can be using it: the job
-     * was never submitted, or it ended (failed, or stopped with a savepoint). A failure to follow a
-     * submitted job (status polling lost in a JobManager failover) leaves the claim to the job,
-     * which goes on renewing it; if the job is dead, the next run takes it over after a lease.
-     */
-    public static JobExecutionResult execute(StreamExecutionEnvironment env, JobPlan plan)
-            throws Exception {
-        JobClient[] submitted = new JobClient[1];
-        env.registerJobListener(
-                new JobListener() {
-                    @Override
-                    public void onJobSubmitted(JobClient client, Throwable failure) {
-                        submitted[0] = client;
-                    }
-
-                    @Override
-                    public void onJobExecuted(JobExecutionResult result, Throwable failure) {}
-                });
-        JobExecutionResult result;
-        // Renewed from here until the job's own enumerator holds it.
-        try (AutoCloseable held = ClaimKeeper.hold(claimLease(plan))) {
-            markStarted(plan);
-            StreamGraph graph = env.getStreamGraph();
-            graph.setJobName(jobName(plan));
-            result = env.execute(graph);
-        } catch (Exception | Error e) {
-            if (submitted[0] == null || jobEnded(submitted[0], e)) {
-                release(plan);
-            } else {
-                LOG.warn(
-                        "Lost track of job {} of run {} ({}); it may still run, so its claim on"
-                                + " pipeline {} stays with it",
-                        submitted[0].getJobID(),
-                        plan.run().runId(),
-                        e.toString(),
-                        plan.run().pipelineId());
-            }
-            throw e;
-        }
-        if (!(result instanceof DetachedJobExecutionResult) && !isComplete(plan)) {
-            // Stopped with a savepoint: the resumed job is the same run and claims again, and a
-            // new run should not wait for the lease. A detached job still runs: keep it.
-            release(plan);
-        }
-        return result;
-    }
-
-    /** Whether the submitted job is over: {@code failure} is its result, or Flink says so. */
-    private static boolean jobEnded(JobClient job, Throwable failure) {
-        if (ExceptionUtils.findThrowable(failure, JobExecutionException.class).isPresent()) {
-            return true; // the job's own outcome, reported once it reached a terminal state
-        }
-        try {
-            return job.getJobStatus().get(10, TimeUnit.SECONDS).isGloballyTerminalState();
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    /**
-     * Releases the run's claim on its pipeline ({@link RunLedger#release}), if it still holds it:
-     * when its job failed or was stopped with a savepoint. Never throws: an unreleased claim is
-     * taken over once its heartbeats stop for a lease.
-     */
-    public static void release(JobPlan plan) {
-        if (plan.settings().run().runIdIsJobId()) {
-            // The job of this job id may run (recovered, or submitted by an earlier main()): its
-            // claim ends with the job or its lease, never with a client's failure.
-            return;
-        }
-        try {
-            withLedger(plan, ledger -> ledger.release(plan.run(), plan.claimToken()));
-        } catch (RuntimeException e) {
-            LOG.warn(
-                    "Could not release the claim of run {} on pipeline {} (the next run takes it"
-                            + " over after pipeline.claim-timeout without heartbeats): {}",
-                    plan.run().runId(),
-                    plan.run().pipelineId(),
-                    e.toString());
-        }
-    }
-
-    /**
-     * Commits the run's {@code started} marker to the scored table, fenced on the run's claim; call
-     * before submitting.
-     */
-    public static void markStarted(JobPlan plan) {
-        withLedger(
-                plan,
-                table -> ClaimFence.scored(table, claimLease(plan)),
-                ledger -> ledger.markStarted(plan.run()));
-    }
-
-    /** Whether the run's {@code complete} marker is in the ledger (the job commits it). */
-    public static boolean isComplete(JobPlan plan) {
-        boolean[] complete = new boolean[1];
-        withLedger(
-                plan,
-                ledger ->
-                        complete[0] =
-                                ledger.isComplete(plan.run().pipelineId(), plan.run().runId()));
-        return complete[0];
-    }
-
-    private static void withLedger(JobPlan plan, java.util.function.Consumer<RunLedger> action) {
-        withLedger(plan, table -> table, action);
-    }
-
-    private static void withLedger(
-            JobPlan plan,
-            java.util.function.UnaryOperator<Table> wrap,
-            java.util.function.Consumer<RunLedger> action) {
-        Catalog catalog = plan.catalogLoader().loadCatalog();
-        try {
-            action.accept(new RunLedger(wrap.apply(catalog.loadTable(plan.table()))));
-        } finally {
-            JobPlan.closeQuietly(catalog);
-        }
     }
 
     /** Adds the Kafka source and the rest of the job to {@code env}. */
@@ -414,7 +285,7 @@ public final class ScoringJob {
      * The run's claim on its pipeline, which the job's operators hold while they run (see {@link
      * ClaimKeeper}): a detached job keeps its pipeline for as long as it really runs.
      */
-    private static ClaimKeeper.Lease claimLease(JobPlan plan) {
+    static ClaimKeeper.Lease claimLease(JobPlan plan) {
         return new ClaimKeeper.Lease(
                 TableLoader.fromCatalog(plan.catalogLoader(), plan.table()),
                 plan.run(),

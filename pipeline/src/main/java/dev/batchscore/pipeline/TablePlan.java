@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Step 3 of {@link JobPlan#create}: the scored and errors tables. {@link #load} finds what exists,
+ * Step 3 of {@link JobPlan#check}: the scored and errors tables. {@link #load} finds what exists,
  * {@link #check} checks existing tables against the row types the job writes (and the partition
  * spec of tables still to be created), and only {@link #ensure} creates anything.
  *

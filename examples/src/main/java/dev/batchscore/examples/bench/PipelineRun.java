@@ -5,6 +5,7 @@ import dev.batchscore.operators.format.RecordFormat;
 import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
+import dev.batchscore.pipeline.ScoringRun;
 import dev.batchscore.pipeline.config.BatchSettings;
 import dev.batchscore.pipeline.config.ExecutionSettings;
 import dev.batchscore.pipeline.config.ModelSettings;
@@ -70,6 +71,8 @@ final class PipelineRun {
             Setup setup, int batchSize, int parallelism, boolean identity, SteadyState steady)
             throws Exception {
         long planStart = System.nanoTime();
+        // The run as users start it; the bench may change its scoring below, so the changed plan
+        // runs as a run of its own (ScoringRun.of), which releases the claim.
         JobPlan plan =
                 BatchScoringJob.builder()
                         .source(
@@ -90,8 +93,8 @@ final class PipelineRun {
                                         .withCheckpointInterval(Duration.ofSeconds(2))
                                         .withParallelism(parallelism))
                         .build()
-                        .plan()
-                        .orElseThrow();
+                        .start()
+                        .plan();
         if (identity) {
             plan = plan.withSpec(plan.spec().toBuilder().identityScoring(true).build());
         }
@@ -109,9 +112,9 @@ final class PipelineRun {
         ScoringProbe.listen(progress::scored);
         LocalRunner.Result result;
         long cpu = BenchRow.processCpuNanos();
-        try {
+        try (ScoringRun run = ScoringRun.of(plan)) {
             progress.start = System.nanoTime();
-            result = LocalRunner.run(plan, false, records, null);
+            result = LocalRunner.run(run, false, records, null);
         } finally {
             ScoringProbe.listen(null);
         }

@@ -8,6 +8,7 @@ import dev.batchscore.operators.format.RecordFormats;
 import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
+import dev.batchscore.pipeline.ScoringRun;
 import dev.batchscore.pipeline.config.ExecutionSettings;
 import dev.batchscore.pipeline.config.ModelSettings;
 import dev.batchscore.pipeline.config.SinkSettings;
@@ -106,7 +107,7 @@ public final class Demo {
                                             "review_text"));
             dropDemoTables(sink);
 
-            JobPlan plan =
+            BatchScoringJob job =
                     BatchScoringJob.builder()
                             .source(
                                     SourceSettings.kafka(bootstrap, List.of(TOPIC))
@@ -129,16 +130,19 @@ public final class Demo {
                                                     parallelism == null
                                                             ? null
                                                             : parallelism.intValue()))
-                            .build()
-                            .plan()
-                            .orElseThrow();
-            out.println(
-                    "  passthrough columns: "
-                            + plan.spec().passthrough().stream()
-                                    .map(PassthroughField::toString)
-                                    .toList());
-            out.println("  running the job on a local Flink MiniCluster...");
-            LocalRunner.Result result = LocalRunner.run(plan, true, records, out);
+                            .build();
+            JobPlan plan;
+            LocalRunner.Result result;
+            try (ScoringRun run = job.start()) {
+                plan = run.plan();
+                out.println(
+                        "  passthrough columns: "
+                                + plan.spec().passthrough().stream()
+                                        .map(PassthroughField::toString)
+                                        .toList());
+                out.println("  running the job on a local Flink MiniCluster...");
+                result = LocalRunner.run(run, true, records, out);
+            }
             out.println("  " + result.summary());
 
             readBack(plan, result, out);

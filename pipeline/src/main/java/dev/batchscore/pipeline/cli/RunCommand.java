@@ -5,6 +5,7 @@ import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.LocalRunner;
 import dev.batchscore.pipeline.OptionsTable;
 import dev.batchscore.pipeline.ScoringJob;
+import dev.batchscore.pipeline.ScoringRun;
 import dev.batchscore.pipeline.config.BatchscoreOptions;
 import dev.batchscore.pipeline.config.JobConfig;
 import dev.batchscore.pipeline.runs.Run;
@@ -22,9 +23,9 @@ import picocli.CommandLine.Parameters;
  * {@code batchscore run --config job.yaml [--<key> <value> ...]}: the job options are handed, as
  * typed and in order, to {@code JobConfig.fromArgs} (the parser the job jar's {@code main} uses
  * too), so an unknown key gets its "did you mean" message from there. Validates the configuration,
- * the model and the tables ({@link JobPlan#create}), then runs the job on an embedded Flink
- * MiniCluster ({@link LocalRunner}) and prints a one-line summary (rows written, errors, time,
- * rows/s, snapshot id).
+ * the model and the tables ({@link JobPlan#check}), starts the run ({@link ScoringRun}), then runs
+ * the job on an embedded Flink MiniCluster ({@link LocalRunner}) and prints a one-line summary
+ * (rows written, errors, time, rows/s, snapshot id).
  */
 @Command(
         name = "run",
@@ -76,18 +77,22 @@ public final class RunCommand extends Cli.Command {
         JobConfig config = JobConfig.fromArgs(args);
         // Planning reads the model (model.path may be s3://) with the job's filesystem settings.
         LocalRunner.initializeFileSystems(config.settings().execution().flinkConfiguration());
-        JobPlan plan =
-                BatchScoringJob.builder().settings(config.settings()).build().plan().orElseThrow();
-        out.println(
-                "scoring "
-                        + String.join(",", plan.settings().source().topics())
-                        + " with "
-                        + plan.spec().modelName()
-                        + " ("
-                        + plan.spec().signature()
-                        + ") into "
-                        + plan.table());
-        LocalRunner.Result result = LocalRunner.run(plan, false, -1, out);
+        JobPlan plan;
+        LocalRunner.Result result;
+        try (ScoringRun run =
+                BatchScoringJob.builder().settings(config.settings()).build().start()) {
+            plan = run.plan();
+            out.println(
+                    "scoring "
+                            + String.join(",", plan.settings().source().topics())
+                            + " with "
+                            + plan.spec().modelName()
+                            + " ("
+                            + plan.spec().signature()
+                            + ") into "
+                            + plan.table());
+            result = LocalRunner.run(run, false, -1, out);
+        }
         if (result.stoppedWithSavepoint() && !result.complete()) {
             // Not a success: the input is not all scored. Exit 3 so schedulers do not mark the
             // slot done; the rows so far are committed and the savepoint holds the rest.
