@@ -3,12 +3,7 @@ package dev.batchscore.pipeline;
 import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.iceberg.IcebergWorkerThreads;
-import dev.batchscore.pipeline.runs.Savepoints;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -20,17 +15,11 @@ import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.configuration.ConfigConstants;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.plugin.PluginManager;
-import org.apache.flink.core.plugin.PluginUtils;
 import org.apache.flink.runtime.jobgraph.JobVertexID;
 import org.apache.flink.runtime.jobmaster.JobResult;
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
 import org.apache.flink.runtime.rest.messages.JobIDPathParameter;
 import org.apache.flink.runtime.rest.messages.JobVertexIdPathParameter;
@@ -131,12 +120,7 @@ public final class LocalRunner {
         JobPlan plan = run.plan();
         IcebergWorkerThreads.startAll();
         Configuration conf = plan.settings().execution().flinkConfiguration();
-        PluginManager plugins = initializeFileSystems(conf);
-        int port = freePort();
-        conf.set(RestOptions.BIND_ADDRESS, "localhost");
-        conf.set(RestOptions.ADDRESS, "localhost");
-        conf.set(RestOptions.BIND_PORT, Integer.toString(port));
-        conf.set(RestOptions.PORT, port);
+        PluginManager plugins = LocalCluster.initializeFileSystems(conf);
         // The REST API serves metrics from a cache refreshed every 10 s by default: too stale for
         // progress lines every 2 s.
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
@@ -163,29 +147,19 @@ public final class LocalRunner {
         errorsBefore = IcebergTables.currentSnapshotId(errorsTable);
 
         long start = System.nanoTime();
-        String base = "http://localhost:" + port;
         String savepoint;
         RunCounts counts;
         List<ModelAgreement> agreement;
         JobID jobId;
-        // Our own MiniCluster rather than env.executeAsync(), whose per-job cluster shuts down the
+        // Our own cluster rather than env.executeAsync(), whose per-job cluster shuts down the
         // moment the job ends: we still need the job's checkpoint history then, to tell a finished
         // run from one stopped with a savepoint (by ./batchscore stop or Flink's flink stop).
         boolean complete = false;
-        try (MiniCluster cluster = new MiniCluster(clusterConfiguration(conf, slots, plugins))) {
-            Path urlFile = null;
+        try (LocalCluster cluster = LocalCluster.start(conf, slots, plugins)) {
             try {
-                cluster.start();
                 run.started();
-                jobId = cluster.submitJob(graph).get().getJobID();
-                try {
-                    urlFile = publishJobUrl(jobId.toString(), base);
-                } catch (IOException e) {
-                    LOG.warn(
-                            "Could not publish the REST URL; stop this run with --rest-url {}",
-                            base,
-                            e);
-                }
+                jobId = cluster.submit(graph);
+                String base = cluster.restUrl();
                 if (progress != null) {
                     progress.printf(
                             Locale.ROOT,
@@ -201,7 +175,7 @@ public final class LocalRunner {
                                 jobId);
                     }
                 }
-                CompletableFuture<JobResult> done = cluster.requestJobResult(jobId);
+                CompletableFuture<JobResult> done = cluster.miniCluster().requestJobResult(jobId);
                 JobResult jobResult;
                 // The planned total: what the caller expects, else the run's range in Kafka.
                 long total =
@@ -210,7 +184,8 @@ public final class LocalRunner {
                                 : plan.run().explicitPositions()
                                         ? plan.run().start().countUntil(plan.run().end())
                                         : -1;
-                try (ProgressPoller poller = new ProgressPoller(conf, jobId);
+                try (ProgressPoller poller =
+                                new ProgressPoller(cluster.clientConfiguration(conf), jobId);
                         ProgressLine line =
                                 progress == null
                                         ? null
@@ -235,14 +210,10 @@ public final class LocalRunner {
                 // The job commits the run's complete marker itself once its input ended
                 // (RunMarker); the marker releases the run's claim on the pipeline.
                 complete = run.complete();
-                savepoint =
-                        Savepoints.stopSavepoint(cluster.getArchivedExecutionGraph(jobId).get());
+                savepoint = cluster.stopSavepoint(jobId).orElse(null);
             } finally {
                 // Ended, one way or another: closing the run releases what the job left.
                 run.ended();
-                if (urlFile != null) {
-                    Files.deleteIfExists(urlFile);
-                }
             }
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
@@ -263,65 +234,6 @@ public final class LocalRunner {
                 complete,
                 counts,
                 agreement);
-    }
-
-    /**
-     * One TaskManager with {@code slots} slots; {@code plugins} from {@link
-     * #initializeFileSystems}.
-     */
-    public static MiniClusterConfiguration clusterConfiguration(
-            Configuration conf, int slots, PluginManager plugins) {
-        MiniClusterConfiguration.Builder builder =
-                new MiniClusterConfiguration.Builder()
-                        .setConfiguration(conf)
-                        .setNumTaskManagers(1)
-                        .setNumSlotsPerTaskManager(slots);
-        if (plugins != null) { // null: no plugins directory (the builder refuses a null one)
-            builder.setPluginManager(plugins);
-        }
-        return builder.build();
-    }
-
-    /**
-     * Sets up Flink's filesystems in this JVM the way a Flink cluster does, which a MiniCluster
-     * does not: with {@code conf} (its {@code s3.*} and other filesystem keys, e.g. from {@code
-     * flink.*}) and the plugins under {@code FLINK_PLUGINS_DIR} (or {@code ./plugins}), such as
-     * {@code flink-s3-fs-hadoop} for {@code s3://}. Call it before planning too: the client reads
-     * the model through these filesystems.
-     *
-     * @return the plugin manager, or null when there is no plugins directory
-     */
-    public static PluginManager initializeFileSystems(Configuration conf) {
-        String dir = System.getenv().getOrDefault(ConfigConstants.ENV_FLINK_PLUGINS_DIR, "plugins");
-        // Without a plugins directory Flink's plugin loader would only log a warning about it.
-        PluginManager plugins =
-                Files.isDirectory(Path.of(dir))
-                        ? PluginUtils.createPluginManagerFromRootFolder(conf)
-                        : null;
-        FileSystem.initialize(conf, plugins);
-        return plugins;
-    }
-
-    /**
-     * Where a local run publishes its REST URL while it runs, so {@code ./batchscore stop <job-id>}
-     * finds it without --rest-url.
-     */
-    public static Path jobUrlFile(String jobId) {
-        return Path.of(System.getProperty("java.io.tmpdir"), "batchscore-jobs", jobId + ".url");
-    }
-
-    /** Writes {@code url} to {@link #jobUrlFile} (the caller deletes it when the job ended). */
-    public static Path publishJobUrl(String jobId, String url) throws IOException {
-        Path file = jobUrlFile(jobId);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, url + "\n");
-        return file;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /**

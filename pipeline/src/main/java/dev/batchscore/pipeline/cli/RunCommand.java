@@ -2,6 +2,7 @@ package dev.batchscore.pipeline.cli;
 
 import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.LocalCluster;
 import dev.batchscore.pipeline.LocalRunner;
 import dev.batchscore.pipeline.OptionsTable;
 import dev.batchscore.pipeline.ScoringJob;
@@ -76,7 +77,7 @@ public final class RunCommand extends Cli.Command {
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         JobConfig config = JobConfig.fromArgs(args);
         // Planning reads the model (model.path may be s3://) with the job's filesystem settings.
-        LocalRunner.initializeFileSystems(config.settings().execution().flinkConfiguration());
+        LocalCluster.initializeFileSystems(config.settings().execution().flinkConfiguration());
         JobPlan plan;
         LocalRunner.Result result;
         try (ScoringRun run =

@@ -1,10 +1,9 @@
 package dev.batchscore.pipeline.cli;
 
-import dev.batchscore.pipeline.LocalRunner;
+import dev.batchscore.pipeline.LocalCluster;
 import dev.batchscore.pipeline.kafka.BatchscoreModule;
 import dev.batchscore.pipeline.runs.Savepoints;
 import dev.batchscore.sql.SqlScript;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,7 +18,6 @@ import org.apache.flink.api.dag.Pipeline;
 import org.apache.flink.client.deployment.executors.PipelineExecutorUtils;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.DeploymentOptions;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.PipelineExecutor;
@@ -27,7 +25,6 @@ import org.apache.flink.core.execution.PipelineExecutorFactory;
 import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
 import org.apache.flink.core.plugin.PluginManager;
 import org.apache.flink.runtime.jobgraph.JobGraph;
-import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -108,7 +105,7 @@ final class SqlCommand implements Callable<Integer> {
         }
         conf.set(DeploymentOptions.TARGET, JobClusters.NAME);
         // s3:// and other plugin filesystems for model paths and warehouses, as ./batchscore run
-        PluginManager plugins = LocalRunner.initializeFileSystems(conf);
+        PluginManager plugins = LocalCluster.initializeFileSystems(conf);
         try (JobClusters clusters = new JobClusters(plugins)) {
             StreamExecutionEnvironment env =
                     new StreamExecutionEnvironment(
@@ -118,11 +115,7 @@ final class SqlCommand implements Callable<Integer> {
                     parallelism != null ? parallelism : Runtime.getRuntime().availableProcessors());
             SqlScript sql =
                     new SqlScript(env, io.out())
-                            .onSubmit(
-                                    job ->
-                                            publish(
-                                                    job.getJobID().toString(),
-                                                    clusters.restPort(job.getJobID())))
+                            .onSubmit(job -> tellHowToStop(job.getJobID().toString()))
                             .stopSavepoint(job -> clusters.end(job.getJobID()));
             BatchscoreModule.load(sql.tableEnvironment());
             SqlScript.Summary summary = sql.run(text);
@@ -140,33 +133,21 @@ final class SqlCommand implements Callable<Integer> {
         }
     }
 
-    /** Writes the job's REST URL where {@code stop} looks for it; tells the user how to stop. */
-    private void publish(String jobId, int port) {
-        try {
-            LocalRunner.publishJobUrl(jobId, "http://localhost:" + port);
-            io.out()
-                    .println(
-                            "sql: stop it with a savepoint: ./batchscore stop "
-                                    + jobId
-                                    + " --savepoint-dir DIR; resume: ./batchscore sql -f "
-                                    + script
-                                    + " --resume-from <savepoint>");
-        } catch (IOException e) {
-            io.out()
-                    .println(
-                            "sql: stop it with: ./batchscore stop "
-                                    + jobId
-                                    + " --rest-url http://localhost:"
-                                    + port
-                                    + " --savepoint-dir DIR");
-        }
+    /** Tells the user how to stop and resume a job (its cluster published its REST URL). */
+    private void tellHowToStop(String jobId) {
+        io.out()
+                .println(
+                        "sql: stop it with a savepoint: ./batchscore stop "
+                                + jobId
+                                + " --savepoint-dir DIR; resume: ./batchscore sql -f "
+                                + script
+                                + " --resume-from <savepoint>");
     }
 
     /**
-     * Runs each job of the script on a MiniCluster of its own, sized to the job as Flink's local
-     * executor does, with a REST port {@code ./batchscore stop} can reach; unlike the local
-     * executor's, the cluster stays up after its job ended until {@link #end} has read whether the
-     * job was stopped with a savepoint (and a stop's REST call has its answer).
+     * Runs each job of the script on a {@link LocalCluster} of its own, sized to the job as Flink's
+     * local executor does; it stays up after its job ended until {@link #end} has read whether the
+     * job was stopped with a savepoint.
      */
     private static final class JobClusters
             implements PipelineExecutorServiceLoader,
@@ -175,7 +156,7 @@ final class SqlCommand implements Callable<Integer> {
                     AutoCloseable {
         static final String NAME = "batchscore-sql-local";
 
-        private final Map<JobID, MiniCluster> clusters = new ConcurrentHashMap<>();
+        private final Map<JobID, LocalCluster> clusters = new ConcurrentHashMap<>();
         private final PluginManager plugins;
 
         /** {@code plugins}: null without a plugins directory. */
@@ -189,48 +170,31 @@ final class SqlCommand implements Callable<Integer> {
                 throws Exception {
             JobGraph graph =
                     PipelineExecutorUtils.getJobGraph(pipeline, configuration, classLoader);
-            Configuration conf = new Configuration(configuration);
-            conf.set(RestOptions.BIND_ADDRESS, "localhost");
-            conf.set(RestOptions.ADDRESS, "localhost");
-            conf.set(RestOptions.BIND_PORT, "0"); // any free port; restPort reads it back
-            MiniCluster cluster =
-                    new MiniCluster(
-                            LocalRunner.clusterConfiguration(
-                                    conf, graph.getMaximumParallelism(), plugins));
-            cluster.start();
+            LocalCluster cluster =
+                    LocalCluster.start(configuration, graph.getMaximumParallelism(), plugins);
             clusters.put(graph.getJobID(), cluster);
-            JobID id = cluster.submitJob(graph).get().getJobID();
+            JobID id = cluster.submit(graph);
             return CompletableFuture.completedFuture(
                     new MiniClusterJobClient(
                             id,
-                            cluster,
+                            cluster.miniCluster(),
                             classLoader,
                             MiniClusterJobClient.JobFinalizationBehavior.NOTHING));
         }
 
-        int restPort(JobID job) {
-            return clusters.get(job).getRestAddress().join().getPort();
-        }
-
         /** After the job ended: the savepoint it was stopped with, if any; closes its cluster. */
         Optional<String> end(JobID job) {
-            MiniCluster cluster = clusters.remove(job);
-            try {
-                Files.deleteIfExists(LocalRunner.jobUrlFile(job.toString()));
-                return Optional.ofNullable(
-                        Savepoints.stopSavepoint(cluster.getArchivedExecutionGraph(job).get()));
+            try (LocalCluster cluster = clusters.remove(job)) {
+                return cluster.stopSavepoint(job);
             } catch (Exception e) {
                 throw new IllegalStateException("job " + job + ": " + e.getMessage(), e);
-            } finally {
-                cluster.closeAsync();
             }
         }
 
         @Override
         public void close() throws Exception {
-            for (Map.Entry<JobID, MiniCluster> e : clusters.entrySet()) {
-                Files.deleteIfExists(LocalRunner.jobUrlFile(e.getKey().toString()));
-                e.getValue().close();
+            for (LocalCluster cluster : clusters.values()) {
+                cluster.close();
             }
         }
 

@@ -1,6 +1,6 @@
 package dev.batchscore.pipeline.cli;
 
-import dev.batchscore.pipeline.LocalRunner;
+import dev.batchscore.pipeline.LocalCluster;
 import dev.batchscore.pipeline.runs.Savepoints;
 import java.net.URI;
 import java.nio.file.Files;
@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
  * prints the savepoint path and the command that resumes the run from it.
  *
  * <p>Without {@code --rest-url} the job must be a local {@code ./batchscore run} on this machine:
- * its runner publishes its REST URL in {@link LocalRunner#jobUrlFile} while it runs.
+ * its runner publishes its REST URL in {@link LocalCluster#jobUrlFile} while it runs.
  */
 @Command(
         name = "stop",
@@ -115,7 +115,7 @@ public final class StopCommand extends Cli.Command {
     }
 
     private static String localRestUrl(String jobId) throws Exception {
-        Path file = LocalRunner.jobUrlFile(jobId);
+        Path file = LocalCluster.jobUrlFile(jobId);
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(
                     "no local batchscore run of job "
