@@ -1,10 +1,13 @@
 package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.batchscore.pipeline.JobPlan;
+import dev.batchscore.pipeline.ScoringRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -18,7 +21,14 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.ExceptionUtils;
+import org.apache.iceberg.data.Record;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -111,6 +121,69 @@ class FailoverITCase {
                 .as("tasks re-run after TaskManager %d died", victim)
                 .isPositive();
         ExactlyOnce.assertExactlyOnce(ExactlyOnce.rows(plan), RECORDS, Map.of("1", scores));
+    }
+
+    /**
+     * Retention deletes the records past the last checkpoint while a TaskManager is down: the
+     * restored readers find their offsets gone. The run fails with the one line that names the
+     * partition, the offset it needed and where the log starts now (not restarted over and over),
+     * is not complete, and nothing past the gap is committed as if it had been read.
+     */
+    @Test
+    void retentionPastTheCheckpointBeforeARestartFailsTheRun(@InjectMiniCluster MiniCluster cluster)
+            throws Exception {
+        String topic = "failover-retention";
+        KAFKA.createTopic(topic, PARTITIONS);
+        KAFKA.produce(topic, PARTITIONS, records);
+        List<String> args = args(topic, scratch.resolve("wh-" + topic), "streaming");
+        args.addAll(List.of("--execution.restart.delay", "3 s"));
+        JobPlan plan = TestJobs.plan(args);
+        ThrottlingInterceptor.reset();
+        JobClient job = TestJobs.submit(plan, "failover " + topic);
+        while (ExactlyOnce.dataCommits(plan) < 1) {
+            assertThat(job.getJobStatus().get().isGloballyTerminalState())
+                    .as("job ended before its first commit")
+                    .isFalse();
+            Thread.sleep(10);
+        }
+        int victim = liveTaskManagers.remove(0);
+        cluster.terminateTaskManager(victim).get();
+        // Within the restart delay: every partition's log now starts at its end.
+        try (Admin admin = KAFKA.admin()) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
+            admin.listOffsets(latest)
+                    .all()
+                    .get()
+                    .forEach(
+                            (tp, info) ->
+                                    delete.put(tp, RecordsToDelete.beforeOffset(info.offset())));
+            admin.deleteRecords(delete).all().get();
+        }
+        cluster.startTaskManager();
+        liveTaskManagers.add(nextTaskManager++);
+
+        Throwable failure =
+                catchThrowable(() -> job.getJobExecutionResult().get(3, TimeUnit.MINUTES));
+        assertThat(failure).as("the run after retention deleted what it had not read").isNotNull();
+        assertThat(ExceptionUtils.stringifyException(failure)).contains("its log now starts at");
+        // One restart, for the lost TaskManager; the missing offsets are not retried (restart
+        // attempts allowed: 5).
+        int attempts = 0;
+        for (AccessExecutionVertex vertex :
+                cluster.getArchivedExecutionGraph(job.getJobID()).get().getAllExecutionVertices()) {
+            attempts = Math.max(attempts, vertex.getCurrentExecutionAttempt().getAttemptNumber());
+        }
+        assertThat(attempts).as("the highest attempt number of a task").isEqualTo(1);
+        assertThat(ScoringRun.isComplete(plan)).as("the run is complete").isFalse();
+        List<Record> rows = ExactlyOnce.rows(plan);
+        assertThat(rows.stream().map(ExactlyOnce::position).distinct().count())
+                .as("distinct positions")
+                .isEqualTo(rows.size());
+        assertThat(rows.size()).as("rows committed").isLessThan(RECORDS);
     }
 
     private static List<String> args(String topic, Path warehouse, String mode) {
