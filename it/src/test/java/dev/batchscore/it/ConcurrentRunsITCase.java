@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -180,6 +181,49 @@ class ConcurrentRunsITCase {
         s.assertExactlyOnce(1000);
         s.assertNothingOfAfter(claimA.runId(), runB);
         assertThat(s.ledger().claimOf(PIPELINE)).as("B's complete marker released").isEmpty();
+    }
+
+    /**
+     * {@code ./batchscore release} clears the claim of a run that is still running (its user took
+     * it for dead): the job's next commit is refused, it fails in one line saying so, and the next
+     * run completes the pipeline with every record once.
+     */
+    @Test
+    void aClaimReleasedUnderARunningJobFencesItAndTheNextRunCompletes() throws Exception {
+        Scenario s = new Scenario("released", 2);
+        s.produce(1000);
+        List<String> argsA = s.args();
+        argsA.addAll(ThrottlingInterceptor.jobArgs(300)); // about 30 s for 1000 records
+        ThrottlingInterceptor.reset();
+        Output outA = new Output();
+        CompletableFuture<Integer> runA =
+                CompletableFuture.supplyAsync(
+                        () -> Main.run(argsA.toArray(new String[0]), outA.stream, outA.stream));
+        RunClaim claimA = s.awaitClaim(runA);
+        while (s.dataSnapshots(claimA.runId()) == 0) {
+            assertThat(runA).as("A ended before its first data commit: %s", outA).isNotDone();
+            Thread.sleep(50);
+        }
+
+        List<String> release = s.args();
+        release.set(0, "release");
+        Output released = new Output();
+        assertThat(Main.run(release.toArray(new String[0]), released.stream, released.stream))
+                .as("release: %s", released)
+                .isZero();
+        assertThat(runA.get(2, TimeUnit.MINUTES)).as("A fails: %s", outA).isEqualTo(1);
+        assertThat(outA.lines())
+                .anySatisfy(
+                        l ->
+                                assertThat(l)
+                                        .startsWith("batchscore run: ")
+                                        .contains("was fenced out")
+                                        .contains("released"));
+
+        Output outB = new Output();
+        assertThat(s.run(outB)).as("the next run: %s", outB).isZero();
+        s.assertExactlyOnce(1000);
+        assertThat(s.ledger().claimOf(PIPELINE)).isEmpty();
     }
 
     @Test
