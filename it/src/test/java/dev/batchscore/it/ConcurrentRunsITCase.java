@@ -58,14 +58,10 @@ class ConcurrentRunsITCase {
         Scenario s = new Scenario("concurrent", 2);
         s.produce(1000);
         // Run A: 5 records per poll and 200 ms per poll, about 20 s for 1000 records on 2 readers.
-        List<String> argsA = s.args();
-        argsA.addAll(ThrottlingInterceptor.jobArgs(200));
-        ThrottlingInterceptor.reset();
-        Output outA = new Output();
-        CompletableFuture<Integer> runA =
-                CompletableFuture.supplyAsync(
-                        () -> Main.run(argsA.toArray(new String[0]), outA.stream, outA.stream));
-        RunClaim claimA = s.awaitClaim(runA);
+        Running a = s.startThrottled(200);
+        CompletableFuture<Integer> runA = a.exit();
+        Output outA = a.out();
+        RunClaim claimA = a.claim();
         while (ThrottlingInterceptor.CONSUMED.get() == 0 && !runA.isDone()) {
             Thread.sleep(20);
         }
@@ -138,18 +134,11 @@ class ConcurrentRunsITCase {
     void aRunWhoseClaimRanOutUnderItIsFencedOutAndTheRunThatTookItOverCompletes() throws Exception {
         Scenario s = new Scenario("fenced", 2);
         s.produce(1000);
-        List<String> argsA = s.args();
-        argsA.addAll(ThrottlingInterceptor.jobArgs(300)); // about 30 s for 1000 records
-        ThrottlingInterceptor.reset();
-        Output outA = new Output();
-        CompletableFuture<Integer> runA =
-                CompletableFuture.supplyAsync(
-                        () -> Main.run(argsA.toArray(new String[0]), outA.stream, outA.stream));
-        RunClaim claimA = s.awaitClaim(runA);
-        while (s.dataSnapshots(claimA.runId()) == 0) {
-            assertThat(runA).as("A ended before its first data commit: %s", outA).isNotDone();
-            Thread.sleep(50);
-        }
+        Running a = s.startThrottled(300); // about 30 s for 1000 records
+        s.awaitFirstCommit(a);
+        CompletableFuture<Integer> runA = a.exit();
+        Output outA = a.out();
+        RunClaim claimA = a.claim();
         // A's job stops renewing its claim while it runs on (a JobManager that cannot reach the
         // catalog, a long pause): its lease runs out under it, as the next run judges it.
         ClaimKeeper.stop(
@@ -192,18 +181,11 @@ class ConcurrentRunsITCase {
     void aClaimReleasedUnderARunningJobFencesItAndTheNextRunCompletes() throws Exception {
         Scenario s = new Scenario("released", 2);
         s.produce(1000);
-        List<String> argsA = s.args();
-        argsA.addAll(ThrottlingInterceptor.jobArgs(300)); // about 30 s for 1000 records
-        ThrottlingInterceptor.reset();
-        Output outA = new Output();
-        CompletableFuture<Integer> runA =
-                CompletableFuture.supplyAsync(
-                        () -> Main.run(argsA.toArray(new String[0]), outA.stream, outA.stream));
-        RunClaim claimA = s.awaitClaim(runA);
-        while (s.dataSnapshots(claimA.runId()) == 0) {
-            assertThat(runA).as("A ended before its first data commit: %s", outA).isNotDone();
-            Thread.sleep(50);
-        }
+        Running a = s.startThrottled(300); // about 30 s for 1000 records
+        s.awaitFirstCommit(a);
+        CompletableFuture<Integer> runA = a.exit();
+        Output outA = a.out();
+        RunClaim claimA = a.claim();
 
         List<String> release = s.args();
         release.set(0, "release");
@@ -230,15 +212,10 @@ class ConcurrentRunsITCase {
     void aSecondSubmissionOfARunningRunIsRefusedAndLeavesTheFirstJobsClaim() throws Exception {
         Scenario s = new Scenario("resubmitted", 2);
         s.produce(600);
-        List<String> argsA = s.args();
-        argsA.addAll(List.of("--pipeline.run-id", "slot-1"));
-        argsA.addAll(ThrottlingInterceptor.jobArgs(200));
-        ThrottlingInterceptor.reset();
-        Output outA = new Output();
-        CompletableFuture<Integer> runA =
-                CompletableFuture.supplyAsync(
-                        () -> Main.run(argsA.toArray(new String[0]), outA.stream, outA.stream));
-        RunClaim claimA = s.awaitClaim(runA);
+        Running a = s.startThrottled(200, "--pipeline.run-id", "slot-1");
+        CompletableFuture<Integer> runA = a.exit();
+        Output outA = a.out();
+        RunClaim claimA = a.claim();
         while (ThrottlingInterceptor.CONSUMED.get() == 0 && !runA.isDone()) {
             Thread.sleep(20);
         }
@@ -261,6 +238,9 @@ class ConcurrentRunsITCase {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** A run started in the background: its exit code to come, its output and its claim. */
+    record Running(CompletableFuture<Integer> exit, Output out, RunClaim claim) {}
 
     /** What one {@link Main#run} printed (stdout and stderr together). */
     private static final class Output {
@@ -338,6 +318,31 @@ class ConcurrentRunsITCase {
             while (claim.isPresent() && !Instant.now().isAfter(claim.get().expiresAt())) {
                 Thread.sleep(100);
                 claim = ledger().claimOf(PIPELINE);
+            }
+        }
+
+        /**
+         * Run A started in the background, {@code pollDelayMs} per poll, once it holds its claim.
+         */
+        Running startThrottled(int pollDelayMs, String... extra) throws Exception {
+            List<String> args = args();
+            args.addAll(List.of(extra));
+            args.addAll(ThrottlingInterceptor.jobArgs(pollDelayMs));
+            ThrottlingInterceptor.reset();
+            Output out = new Output();
+            CompletableFuture<Integer> exit =
+                    CompletableFuture.supplyAsync(
+                            () -> Main.run(args.toArray(new String[0]), out.stream, out.stream));
+            return new Running(exit, out, awaitClaim(exit));
+        }
+
+        /** Until {@code run} committed data. */
+        void awaitFirstCommit(Running run) throws InterruptedException {
+            while (dataSnapshots(run.claim().runId()) == 0) {
+                assertThat(run.exit())
+                        .as("the run ended before its first data commit: %s", run.out())
+                        .isNotDone();
+                Thread.sleep(50);
             }
         }
 

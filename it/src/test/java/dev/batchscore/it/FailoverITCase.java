@@ -7,7 +7,6 @@ import dev.batchscore.pipeline.JobPlan;
 import dev.batchscore.pipeline.ScoringRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -23,10 +22,6 @@ import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
 import org.apache.iceberg.data.Record;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -149,20 +144,7 @@ class FailoverITCase {
         int victim = liveTaskManagers.remove(0);
         cluster.terminateTaskManager(victim).get();
         // Within the restart delay: every partition's log now starts at its end.
-        try (Admin admin = KAFKA.admin()) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < PARTITIONS; p++) {
-                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-            admin.listOffsets(latest)
-                    .all()
-                    .get()
-                    .forEach(
-                            (tp, info) ->
-                                    delete.put(tp, RecordsToDelete.beforeOffset(info.offset())));
-            admin.deleteRecords(delete).all().get();
-        }
+        KAFKA.deleteAllRecords(topic, PARTITIONS);
         cluster.startTaskManager();
         liveTaskManagers.add(nextTaskManager++);
 

@@ -14,7 +14,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -27,9 +26,6 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.RecordsToDelete;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.Test;
@@ -137,20 +133,7 @@ class TopicIdentityITCase {
         assertThat(committed).as("rows committed before the stop").isBetween(1, 599);
 
         // Retention, as deleteRecords does it: every partition's log now starts at its end.
-        try (Admin admin = KAFKA.admin()) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < PARTITIONS; p++) {
-                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
-            admin.listOffsets(latest)
-                    .all()
-                    .get()
-                    .forEach(
-                            (tp, info) ->
-                                    delete.put(tp, RecordsToDelete.beforeOffset(info.offset())));
-            admin.deleteRecords(delete).all().get();
-        }
+        KAFKA.deleteAllRecords(topic, PARTITIONS);
 
         List<String> resume = new ArrayList<>(List.of("run"));
         resume.addAll(args);
