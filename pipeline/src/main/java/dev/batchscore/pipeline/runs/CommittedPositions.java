@@ -5,6 +5,8 @@ import dev.batchscore.operators.ScoredRows;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.iceberg.Table;
@@ -78,28 +80,36 @@ public final class CommittedPositions implements Serializable {
                 tables);
     }
 
-    /** Reads only the position columns and the run id of the rows {@code where} selects. */
+    /**
+     * Reads only the position columns of the rows {@code where} selects, and their run id when the
+     * collector tells rows apart by run (a recreated topic): a rerun of a large range reads
+     * millions of rows here.
+     */
     private static CommittedPositions read(Collector collector, Expression where, Table... tables) {
+        List<String> columns =
+                new ArrayList<>(
+                        List.of(
+                                ScoredRows.SOURCE_TOPIC,
+                                ScoredRows.SOURCE_PARTITION,
+                                ScoredRows.SOURCE_OFFSET));
+        if (collector.needsRunIds()) {
+            columns.add(ScoredRows.RUN_ID);
+        }
         for (Table table : tables) {
             if (table == null) {
                 continue;
             }
             table.refresh();
             try (CloseableIterable<Record> rows =
-                    IcebergGenerics.read(table)
-                            .select(
-                                    ScoredRows.SOURCE_TOPIC,
-                                    ScoredRows.SOURCE_PARTITION,
-                                    ScoredRows.SOURCE_OFFSET,
-                                    ScoredRows.RUN_ID)
-                            .where(where)
-                            .build()) {
+                    IcebergGenerics.read(table).select(columns).where(where).build()) {
                 for (Record row : rows) {
                     collector.add(
                             (String) row.getField(ScoredRows.SOURCE_TOPIC),
                             (Integer) row.getField(ScoredRows.SOURCE_PARTITION),
                             (Long) row.getField(ScoredRows.SOURCE_OFFSET),
-                            (String) row.getField(ScoredRows.RUN_ID));
+                            collector.needsRunIds()
+                                    ? (String) row.getField(ScoredRows.RUN_ID)
+                                    : null);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("reading committed positions of " + table, e);
@@ -165,6 +175,11 @@ public final class CommittedPositions implements Serializable {
             this.start = start;
             this.end = end;
             this.otherTopicRuns = otherTopicRuns;
+        }
+
+        /** Whether rows are told apart by the run that wrote them. */
+        boolean needsRunIds() {
+            return !otherTopicRuns.isEmpty();
         }
 
         void add(String topic, int partition, long offset) {
