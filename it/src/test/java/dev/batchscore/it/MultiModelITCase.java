@@ -48,35 +48,23 @@ class MultiModelITCase {
     private static List<String> args(String topic, String table, Path warehouse) {
         Path two = TfServingFixtures.savedModel("saved_model_half_plus_two_cpu");
         Path three = TfServingFixtures.savedModel("saved_model_half_plus_three");
-        List<String> args =
-                new ArrayList<>(
-                        List.of(
-                                "--source.kafka.bootstrap-servers",
-                                KAFKA.bootstrapServers(),
-                                "--source.kafka.topic",
-                                topic,
-                                "--models.two.path",
-                                two.toString(),
-                                "--models.three.path",
-                                three.toString(),
-                                "--models.shadow.path",
-                                two.toString(),
-                                "--models.shadow.role",
-                                "shadow",
-                                "--models.shadow.input.x",
-                                "x2",
-                                "--ensemble.output",
-                                "ensemble_y",
-                                "--ensemble.method",
-                                "mean",
-                                "--sink.iceberg.catalog.type",
-                                "hadoop",
-                                "--sink.iceberg.catalog.warehouse",
-                                warehouse.toUri().toString(),
-                                "--sink.iceberg.table",
-                                table,
-                                "--execution.runtime-mode",
-                                "streaming"));
+        List<String> args = TestJobs.jobArgs(KAFKA, topic, warehouse, table, "streaming");
+        args.addAll(
+                List.of(
+                        "--models.two.path",
+                        two.toString(),
+                        "--models.three.path",
+                        three.toString(),
+                        "--models.shadow.path",
+                        two.toString(),
+                        "--models.shadow.role",
+                        "shadow",
+                        "--models.shadow.input.x",
+                        "x2",
+                        "--ensemble.output",
+                        "ensemble_y",
+                        "--ensemble.method",
+                        "mean"));
         return args;
     }
 
@@ -193,31 +181,18 @@ class MultiModelITCase {
         for (String mode : List.of("drop-row", "null-outputs")) {
             String table = "it.multi_" + mode.replace('-', '_');
             Path warehouse = scratch.resolve("warehouse-" + mode);
-            List<String> args =
-                    new ArrayList<>(
-                            List.of(
-                                    "--source.kafka.bootstrap-servers",
-                                    KAFKA.bootstrapServers(),
-                                    "--source.kafka.topic",
-                                    topic,
-                                    "--models.two.path",
-                                    TfServingFixtures.savedModel("saved_model_half_plus_two_cpu")
-                                            .toString(),
-                                    "--models.three.path",
-                                    TfServingFixtures.savedModel("saved_model_half_plus_three")
-                                            .toString(),
-                                    "--models.three.input.x",
-                                    "x2", // missing in every tenth record
-                                    "--errors.on-model-failure",
-                                    mode,
-                                    "--sink.iceberg.catalog.type",
-                                    "hadoop",
-                                    "--sink.iceberg.catalog.warehouse",
-                                    warehouse.toUri().toString(),
-                                    "--sink.iceberg.table",
-                                    table,
-                                    "--execution.runtime-mode",
-                                    "streaming"));
+            List<String> args = TestJobs.jobArgs(KAFKA, topic, warehouse, table, "streaming");
+            args.addAll(
+                    List.of(
+                            "--models.two.path",
+                            TfServingFixtures.savedModel("saved_model_half_plus_two_cpu")
+                                    .toString(),
+                            "--models.three.path",
+                            TfServingFixtures.savedModel("saved_model_half_plus_three").toString(),
+                            "--models.three.input.x",
+                            "x2", // missing in every tenth record
+                            "--errors.on-model-failure",
+                            mode));
             args.addAll(TestJobs.checkpointsAndBatches("200 ms", 2, 32, "100 ms"));
             TestJobs.Ran ran = TestJobs.run(TestJobs.plan(args));
             List<Record> rows = ExactlyOnce.rows(ran.plan());

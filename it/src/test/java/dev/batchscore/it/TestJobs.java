@@ -80,14 +80,20 @@ final class TestJobs {
             Path warehouse,
             String table,
             String mode) {
+        List<String> args = jobArgs(kafka, topic, warehouse, table, mode);
+        args.addAll(List.of("--model.path", model.toString()));
+        return args;
+    }
+
+    /** As above without a model: for a job that sets its models itself ({@code models.*}). */
+    static List<String> jobArgs(
+            KafkaBroker kafka, String topic, Path warehouse, String table, String mode) {
         return new ArrayList<>(
                 List.of(
                         "--source.kafka.bootstrap-servers",
                         kafka.bootstrapServers(),
                         "--source.kafka.topic",
                         topic,
-                        "--model.path",
-                        model.toString(),
                         "--sink.iceberg.catalog.type",
                         "hadoop",
                         "--sink.iceberg.catalog.warehouse",

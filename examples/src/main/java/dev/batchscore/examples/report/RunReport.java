@@ -185,19 +185,8 @@ public final class RunReport {
                 .append("</style></head><body>\n<h1>batchscore report: ")
                 .append(escape(title))
                 .append("</h1>\n<table><thead><tr>");
-        for (String c :
-                List.of(
-                        "#",
-                        "finished",
-                        "run",
-                        "ended",
-                        "read",
-                        "scored",
-                        "errors",
-                        "rows/s",
-                        "input age",
-                        "max PSI",
-                        "checks")) {
+        h.append("<th>#</th>");
+        for (String c : RunTable.COLUMNS) {
             h.append("<th>").append(c).append("</th>");
         }
         h.append("</tr></thead><tbody>\n");

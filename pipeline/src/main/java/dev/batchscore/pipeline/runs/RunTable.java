@@ -12,18 +12,21 @@ public final class RunTable {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
-    private static final String[] HEADER = {
-        "finished",
-        "run",
-        "ended",
-        "read",
-        "scored",
-        "errors",
-        "rows/s",
-        "input age",
-        "max psi",
-        "checks"
-    };
+    /** The columns, in order; the HTML report shows the same ones. */
+    public static final List<String> COLUMNS =
+            List.of(
+                    "finished",
+                    "run",
+                    "ended",
+                    "read",
+                    "scored",
+                    "errors",
+                    "rows/s",
+                    "input age",
+                    "max PSI",
+                    "checks");
+
+    private static final String[] HEADER = COLUMNS.toArray(new String[0]);
 
     private RunTable() {}
 
