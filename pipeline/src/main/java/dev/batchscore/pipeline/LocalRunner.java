@@ -1,6 +1,7 @@
 package dev.batchscore.pipeline;
 
 import dev.batchscore.operators.BatchScoring;
+import dev.batchscore.pipeline.config.JobSettings;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.iceberg.IcebergWorkerThreads;
 import java.io.PrintStream;
@@ -117,13 +118,24 @@ public final class LocalRunner {
     public static Result run(
             ScoringRun run, boolean webUi, long expectedRecords, PrintStream progress)
             throws Exception {
+        return run(run, null, webUi, expectedRecords, progress);
+    }
+
+    /**
+     * As {@link #run(ScoringRun, boolean, long, PrintStream)}, on the cluster {@code warmup}
+     * started while the run was planned (null: start one now).
+     */
+    public static Result run(
+            ScoringRun run,
+            LocalWarmup warmup,
+            boolean webUi,
+            long expectedRecords,
+            PrintStream progress)
+            throws Exception {
         JobPlan plan = run.plan();
         IcebergWorkerThreads.startAll();
-        Configuration conf = plan.settings().execution().flinkConfiguration();
+        Configuration conf = clusterConfiguration(plan.settings());
         PluginManager plugins = LocalCluster.initializeFileSystems(conf);
-        // The REST API serves metrics from a cache refreshed every 10 s by default: too stale for
-        // progress lines every 2 s.
-        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         // The restart strategy (execution.restart.*) comes with the plan's execution settings.
         // A plain environment only builds the graph, which our own MiniCluster below runs; a
         // LocalStreamEnvironment would also refuse to exist inside a test's cluster context.
@@ -155,7 +167,9 @@ public final class LocalRunner {
         // moment the job ends: we still need the job's checkpoint history then, to tell a finished
         // run from one stopped with a savepoint (by ./batchscore stop or Flink's flink stop).
         boolean complete = false;
-        try (LocalCluster cluster = LocalCluster.start(conf, slots, plugins)) {
+        LocalCluster warm = warmup == null ? null : warmup.takeCluster(slots);
+        try (LocalCluster cluster =
+                warm != null ? warm : LocalCluster.start(conf, slots, plugins)) {
             try {
                 run.started();
                 jobId = cluster.submit(graph);
@@ -234,6 +248,15 @@ public final class LocalRunner {
                 complete,
                 counts,
                 agreement);
+    }
+
+    /** The embedded cluster's configuration for a job of {@code settings}. */
+    static Configuration clusterConfiguration(JobSettings settings) {
+        Configuration conf = settings.execution().flinkConfiguration();
+        // The REST API serves metrics from a cache refreshed every 10 s by default: too stale for
+        // progress lines every 2 s.
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
+        return conf;
     }
 
     /**

@@ -2,8 +2,8 @@ package dev.batchscore.pipeline.cli;
 
 import dev.batchscore.pipeline.BatchScoringJob;
 import dev.batchscore.pipeline.JobPlan;
-import dev.batchscore.pipeline.LocalCluster;
 import dev.batchscore.pipeline.LocalRunner;
+import dev.batchscore.pipeline.LocalWarmup;
 import dev.batchscore.pipeline.OptionsTable;
 import dev.batchscore.pipeline.ScoringJob;
 import dev.batchscore.pipeline.ScoringRun;
@@ -76,12 +76,13 @@ public final class RunCommand extends Cli.Command {
     /** Runs the job that the job options {@code args} ({@link JobConfig#fromArgs}) describe. */
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         JobConfig config = JobConfig.fromArgs(args);
-        // Planning reads the model (model.path may be s3://) with the job's filesystem settings.
-        LocalCluster.initializeFileSystems(config.settings().execution().flinkConfiguration());
         JobPlan plan;
         LocalRunner.Result result;
-        try (ScoringRun run =
-                BatchScoringJob.builder().settings(config.settings()).build().start()) {
+        // The warm-up also sets up the filesystems planning reads the model with (model.path may
+        // be s3://), with the job's filesystem settings.
+        try (LocalWarmup warmup = LocalWarmup.start(config.settings());
+                ScoringRun run =
+                        BatchScoringJob.builder().settings(config.settings()).build().start()) {
             plan = run.plan();
             out.println(
                     "scoring "
@@ -92,7 +93,7 @@ public final class RunCommand extends Cli.Command {
                             + plan.spec().signature()
                             + ") into "
                             + plan.table());
-            result = LocalRunner.run(run, false, -1, out);
+            result = LocalRunner.run(run, warmup, false, -1, out);
         }
         if (result.stoppedWithSavepoint() && !result.complete()) {
             // Not a success: the input is not all scored. Exit 3 so schedulers do not mark the
