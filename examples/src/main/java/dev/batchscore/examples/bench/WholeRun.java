@@ -1,6 +1,7 @@
 package dev.batchscore.examples.bench;
 
 import dev.batchscore.examples.ReferenceModels;
+import dev.batchscore.examples.Topics;
 import dev.batchscore.pipeline.cli.Main;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,8 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The whole run of a bounded job as a user runs it: {@code batchscore run} in a process of its own
@@ -293,11 +296,11 @@ public final class WholeRun {
     }
 
     /**
-     * {@code --records N --rounds R --build DIR [--build DIR ...] [--batch B] [--profile DIR]}:
-     * each checkout's {@code batchscore run} on the same topic of the tabular model's JSON records,
-     * R rounds, the order of the builds reversed every other round; prints every run and, per
-     * build, the median and the range. With {@code --profile}, this JVM's build (named {@code
-     * this}) runs under async-profiler instead ({@link ProfiledRun}).
+     * {@code --records N --rounds R --build DIR [--build DIR ...] [--batch B] [--formats json,avro]
+     * [--profile DIR]}: each checkout's {@code batchscore run} on the same topic of the tabular
+     * model's JSON records, R rounds, the order of the builds reversed every other round; prints
+     * every run and, per build, the median and the range. With {@code --profile}, this JVM's build
+     * (named {@code this}) runs under async-profiler instead ({@link ProfiledRun}).
      */
     public static void main(String[] argv) throws Exception {
         List<String> args = Arrays.asList(argv);
@@ -305,6 +308,7 @@ public final class WholeRun {
         int rounds = Integer.parseInt(option(args, "--rounds", "3"));
         int batch = Integer.parseInt(option(args, "--batch", "512"));
         String profile = option(args, "--profile", null);
+        List<String> formats = List.of(option(args, "--formats", "json").split(","));
         List<String> builds = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             if (args.get(i).equals("--build")) {
@@ -320,19 +324,32 @@ public final class WholeRun {
             Path model =
                     ReferenceModels.buildTabular(
                             scratch.resolve("models"), ReferenceModels.DEFAULT_SEED);
-            String topic = "tabular-" + records;
-            long t0 = System.nanoTime();
-            Datasets.produce(
-                    broker.bootstrap,
-                    topic,
-                    records,
-                    Datasets.tabular(ReferenceModels.DEFAULT_SEED));
-            out.printf(
-                    Locale.ROOT,
-                    "wrote %,d records to %s in %.1f s%n",
-                    records,
-                    topic,
-                    (System.nanoTime() - t0) / 1e9);
+            Map<String, String> topics = new java.util.LinkedHashMap<>();
+            for (String format : formats) {
+                String topic = "tabular-" + format + "-" + records;
+                long t0 = System.nanoTime();
+                LongFunction<byte[]> encode = FormatBench.encoder(format);
+                Topics.fill(
+                        broker.bootstrap,
+                        topic,
+                        Datasets.PARTITIONS,
+                        512 * 1024,
+                        records,
+                        i ->
+                                new ProducerRecord<>(
+                                        topic,
+                                        (int) (i % Datasets.PARTITIONS),
+                                        null,
+                                        encode.apply(i)));
+                topics.put(format, topic);
+                out.printf(
+                        Locale.ROOT,
+                        "wrote %,d %s records to %s in %.1f s%n",
+                        records,
+                        format,
+                        topic,
+                        (System.nanoTime() - t0) / 1e9);
+            }
             ModelBench.Rate raw =
                     ModelBench.raw(
                             model,
@@ -355,62 +372,69 @@ public final class WholeRun {
                     java.util.Collections.reverse(order);
                 }
                 for (String build : order) {
-                    String table = "bench.w" + (n++);
-                    Path warehouse = scratch.resolve("warehouse");
-                    List<String> launcher;
-                    Map<String, String> env = Map.of();
-                    // DIR@OPTS: that checkout's launcher with BATCHSCORE_JAVA_OPTS=OPTS
-                    int at = build.indexOf('@');
-                    String opts = at < 0 ? null : build.substring(at + 1);
-                    String dir = at < 0 ? build : build.substring(0, at);
-                    String name =
-                            dir.equals("this") ? "this" : Path.of(dir).getFileName().toString();
-                    if (opts != null) {
-                        name = name + "@" + (builds.indexOf(build) + 1);
-                    }
-                    if (build.equals("this")) {
-                        launcher =
-                                profile == null
-                                        ? thisBuild()
-                                        : thisBuildProfiled(
-                                                Path.of(profile),
-                                                "whole-run-" + records + "-" + round);
+                    for (String format : formats) {
+                        String table = "bench.w" + (n++);
+                        Path warehouse = scratch.resolve("warehouse");
+                        List<String> launcher;
+                        Map<String, String> env = Map.of();
+                        // DIR@OPTS: that checkout's launcher with BATCHSCORE_JAVA_OPTS=OPTS
+                        int at = build.indexOf('@');
+                        String opts = at < 0 ? null : build.substring(at + 1);
+                        String dir = at < 0 ? build : build.substring(0, at);
+                        String name =
+                                dir.equals("this") ? "this" : Path.of(dir).getFileName().toString();
+                        if (opts != null) {
+                            name = name + "@" + (builds.indexOf(build) + 1);
+                        }
+                        if (formats.size() > 1) {
+                            name = name + "/" + format;
+                        }
+                        if (build.equals("this")) {
+                            launcher =
+                                    profile == null
+                                            ? thisBuild()
+                                            : thisBuildProfiled(
+                                                    Path.of(profile),
+                                                    "whole-run-" + records + "-" + round);
 
-                    } else {
-                        launcher = List.of(Path.of(dir).resolve("batchscore").toString());
-                        env =
-                                opts == null
-                                        ? Map.of("BATCHSCORE_SKIP_BUILD", "1")
-                                        : Map.of(
-                                                "BATCHSCORE_SKIP_BUILD",
-                                                "1",
-                                                "BATCHSCORE_JAVA_OPTS",
-                                                opts);
+                        } else {
+                            launcher = List.of(Path.of(dir).resolve("batchscore").toString());
+                            env =
+                                    opts == null
+                                            ? Map.of("BATCHSCORE_SKIP_BUILD", "1")
+                                            : Map.of(
+                                                    "BATCHSCORE_SKIP_BUILD",
+                                                    "1",
+                                                    "BATCHSCORE_JAVA_OPTS",
+                                                    opts);
+                        }
+                        Result r =
+                                run(
+                                        name,
+                                        launcher,
+                                        env,
+                                        withFormat(
+                                                runArgs(
+                                                        broker.bootstrap,
+                                                        topics.get(format),
+                                                        model,
+                                                        batch,
+                                                        warehouse,
+                                                        table),
+                                                format),
+                                        records,
+                                        batch,
+                                        warehouse,
+                                        table,
+                                        scratch.resolve(table + ".log"));
+                        results.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
+                        out.printf(
+                                Locale.ROOT,
+                                "round %d  %s  beyond model %.1f µs/row%n",
+                                round,
+                                r.line(),
+                                r.cpuUsPerRow() - raw.cpuMsPer1kRows());
                     }
-                    Result r =
-                            run(
-                                    name,
-                                    launcher,
-                                    env,
-                                    runArgs(
-                                            broker.bootstrap,
-                                            topic,
-                                            model,
-                                            batch,
-                                            warehouse,
-                                            table),
-                                    records,
-                                    batch,
-                                    warehouse,
-                                    table,
-                                    scratch.resolve(table + ".log"));
-                    results.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
-                    out.printf(
-                            Locale.ROOT,
-                            "round %d  %s  beyond model %.1f µs/row%n",
-                            round,
-                            r.line(),
-                            r.cpuUsPerRow() - raw.cpuMsPer1kRows());
                 }
             }
             for (int i = 0; i < builds.size(); i++) {
@@ -441,12 +465,48 @@ public final class WholeRun {
                         first[0],
                         first[first.length - 1]);
             }
+            for (Map.Entry<String, List<Result>> e : results.entrySet()) {
+                out.printf(
+                        Locale.ROOT,
+                        "%-12s pipeline_over_model=%.2f%n",
+                        e.getKey(),
+                        median(e.getValue()) / raw.rowsPerSecond());
+                if (e.getKey().endsWith("/avro") && results.containsKey(jsonOf(e.getKey()))) {
+                    out.printf(
+                            Locale.ROOT,
+                            "%-12s avro_over_json=%.2f%n",
+                            e.getKey(),
+                            median(e.getValue()) / median(results.get(jsonOf(e.getKey()))));
+                }
+            }
         } finally {
             try (var paths = Files.walk(scratch)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
         System.exit(0);
+    }
+
+    /** {@code args} reading records in {@code format} (the bench's tabular Avro schema). */
+    static List<String> withFormat(List<String> args, String format) {
+        if (format.equals("json")) {
+            return args;
+        }
+        List<String> out = new ArrayList<>(args);
+        out.addAll(List.of("--source.format", format));
+        if (format.equals("avro")) {
+            out.addAll(List.of("--source.avro.schema", FormatBench.TABULAR_AVRO.toString()));
+        }
+        return out;
+    }
+
+    private static double median(List<Result> results) {
+        double[] rate = results.stream().mapToDouble(Result::rowsPerSecond).sorted().toArray();
+        return rate[rate.length / 2];
+    }
+
+    private static String jsonOf(String avroName) {
+        return avroName.substring(0, avroName.length() - "avro".length()) + "json";
     }
 
     private static String option(List<String> args, String name, String fallback) {
