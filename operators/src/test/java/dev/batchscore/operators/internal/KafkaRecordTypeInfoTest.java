@@ -6,6 +6,7 @@ import dev.batchscore.operators.KafkaRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -106,5 +107,47 @@ class KafkaRecordTypeInfoTest {
                 .satisfies(c -> assertThat(c.isCompatibleAsIs()).isTrue());
         // And an earlier build reading a savepoint taken with it: the same snapshot class.
         assertThat(restored.restoreSerializer()).isInstanceOf(PojoSerializer.class);
+    }
+
+    /**
+     * What the build before this type (d7ecf18, Flink's own POJO serializer) wrote for KafkaRecord:
+     * the versioned snapshot a savepoint holds, and the bytes of {@code RECORDS.get(0)}.
+     */
+    private static final String SNAPSHOT_BEFORE =
+            "AEJvcmcuYXBhY2hlLmZsaW5rLmFwaS5qYXZhLnR5cGV1dGlscy5ydW50aW1lLlBvam9TZXJpYWxpemVy"
+                    + "U25hcHNob3QAAAACACRkZXYuYmF0Y2hzY29yZS5vcGVyYXRvcnMuS2Fma2FSZWNvcmQAAATyxpo9cAAA"
+                    + "AAUABm9mZnNldAEAAAAuACRkZXYuYmF0Y2hzY29yZS5vcGVyYXRvcnMuS2Fma2FSZWNvcmQABm9mZnNl"
+                    + "dAEAAABWAFBvcmcuYXBhY2hlLmZsaW5rLmFwaS5jb21tb24udHlwZXV0aWxzLmJhc2UuTG9uZ1Nlcmlh"
+                    + "bGl6ZXIkTG9uZ1NlcmlhbGl6ZXJTbmFwc2hvdAAAAAMACXBhcnRpdGlvbgEAAAAxACRkZXYuYmF0Y2hz"
+                    + "Y29yZS5vcGVyYXRvcnMuS2Fma2FSZWNvcmQACXBhcnRpdGlvbgEAAABUAE5vcmcuYXBhY2hlLmZsaW5r"
+                    + "LmFwaS5jb21tb24udHlwZXV0aWxzLmJhc2UuSW50U2VyaWFsaXplciRJbnRTZXJpYWxpemVyU25hcHNo"
+                    + "b3QAAAADAAl0aW1lc3RhbXABAAAAMQAkZGV2LmJhdGNoc2NvcmUub3BlcmF0b3JzLkthZmthUmVjb3Jk"
+                    + "AAl0aW1lc3RhbXABAAAAVgBQb3JnLmFwYWNoZS5mbGluay5hcGkuY29tbW9uLnR5cGV1dGlscy5iYXNl"
+                    + "LkxvbmdTZXJpYWxpemVyJExvbmdTZXJpYWxpemVyU25hcHNob3QAAAADAAV0b3BpYwEAAAAtACRkZXYu"
+                    + "YmF0Y2hzY29yZS5vcGVyYXRvcnMuS2Fma2FSZWNvcmQABXRvcGljAQAAAFoAVG9yZy5hcGFjaGUuZmxp"
+                    + "bmsuYXBpLmNvbW1vbi50eXBldXRpbHMuYmFzZS5TdHJpbmdTZXJpYWxpemVyJFN0cmluZ1NlcmlhbGl6"
+                    + "ZXJTbmFwc2hvdAAAAAMABXZhbHVlAQAAAC0AJGRldi5iYXRjaHNjb3JlLm9wZXJhdG9ycy5LYWZrYVJl"
+                    + "Y29yZAAFdmFsdWUBAAAAeAByb3JnLmFwYWNoZS5mbGluay5hcGkuY29tbW9uLnR5cGV1dGlscy5iYXNl"
+                    + "LmFycmF5LkJ5dGVQcmltaXRpdmVBcnJheVNlcmlhbGl6ZXIkQnl0ZVByaW1pdGl2ZUFycmF5U2VyaWFs"
+                    + "aXplclNuYXBzaG90AAAAAwAABPLGmj1wAAAAAAAABPLGmj1wAAAAAA==";
+
+    private static final String RECORD_BEFORE =
+            "AgAAAAAAAAAAKgAAAAADAAAAAYvP5Wh7AA90YWJ1bGFyLTYwMDAwMAAAAAAIeyJpZCI6MX0=";
+
+    @Test
+    void writesWhatTheBuildBeforeItWroteAndRestoresItsSnapshotAsIs() throws IOException {
+        byte[] snapshot = Base64.getDecoder().decode(SNAPSHOT_BEFORE);
+        DataOutputSerializer now = new DataOutputSerializer(256);
+        TypeSerializerSnapshot.writeVersionedSnapshot(now, ours().snapshotConfiguration());
+        assertThat(now.getCopyOfBuffer()).isEqualTo(snapshot);
+        TypeSerializerSnapshot<KafkaRecord> before =
+                TypeSerializerSnapshot.readVersionedSnapshot(
+                        new DataInputDeserializer(snapshot), getClass().getClassLoader());
+        assertThat(ours().snapshotConfiguration().resolveSchemaCompatibility(before))
+                .satisfies(c -> assertThat(c.isCompatibleAsIs()).isTrue());
+
+        byte[] record = Base64.getDecoder().decode(RECORD_BEFORE);
+        assertThat(write(ours(), RECORDS.get(0))).isEqualTo(record);
+        assertThat(read(ours(), record)).isEqualTo(RECORDS.get(0));
     }
 }
