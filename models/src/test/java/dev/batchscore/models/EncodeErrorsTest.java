@@ -150,6 +150,10 @@ class EncodeErrorsTest {
                 .contains("field 'x' is Infinity; non-finite");
         assertThat(errorOf(with("v", new float[] {1, Float.NEGATIVE_INFINITY, 3})))
                 .contains("field 'v' element 1 is -Infinity; non-finite");
+        assertThat(errorOf(with("v", new float[] {1, 2, Float.NaN})))
+                .contains("field 'v' element 2 is NaN; non-finite");
+        assertThat(errorOf(with("v", new float[] {1, 2}))).contains("has 2 values, expected 3");
+        assertThat(scorer.score(List.of(with("v", new float[] {1, -0f, 3}))).ok(0)).isTrue();
     }
 
     @Test

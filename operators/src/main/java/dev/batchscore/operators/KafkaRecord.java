@@ -1,13 +1,19 @@
 package dev.batchscore.operators;
 
+import dev.batchscore.operators.internal.KafkaRecordTypeInfo;
 import java.util.Arrays;
 import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * One Kafka record with all the metadata batchscore keeps. A Flink POJO (public no-arg constructor,
  * public mutable fields) so Flink serializes it with its POJO serializer, never Kryo. The
  * pipeline's Kafka deserializer produces it; {@code value} may be {@code null} for a tombstone.
+ *
+ * <p>Its type is the POJO type with a serializer that writes the POJO serializer's bytes without
+ * reflection ({@link KafkaRecordTypeInfo}); savepoints hold the same bytes and snapshot as before.
  */
+@TypeInfo(KafkaRecordTypeInfo.Factory.class)
 public class KafkaRecord {
     public String topic;
     public int partition;

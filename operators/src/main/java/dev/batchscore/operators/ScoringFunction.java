@@ -461,7 +461,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         for (int i = 0; i < outputKeys.size(); i++) {
             row.setField(pos++, outputConverters.get(i).apply(outputs.get(outputKeys.get(i))));
         }
-        row.setField(pos++, StringData.fromString(record.topic));
+        row.setField(pos++, topic(record.topic));
         row.setField(pos++, record.partition);
         row.setField(pos++, record.offset);
         row.setField(pos++, TimestampData.fromEpochMillis(record.timestamp));
@@ -471,6 +471,25 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
         row.setField(pos++, pipelineId);
         row.setField(pos, runId);
         return row;
+    }
+
+    private transient String lastTopic;
+    private transient StringData lastTopicData;
+
+    /**
+     * The topic as a column value, made once per topic: a new {@link StringData} per row is encoded
+     * to UTF-8 again by the Parquet writer for every row, while a batch's rows almost always share
+     * one topic. Rows may share the value: nothing downstream changes a row's fields.
+     */
+    private StringData topic(String topic) {
+        if (topic == null) {
+            return null;
+        }
+        if (topic != lastTopic && !topic.equals(lastTopic)) {
+            lastTopicData = StringData.fromString(topic);
+            lastTopic = topic;
+        }
+        return lastTopicData;
     }
 
     private RowData errorRow(
@@ -486,7 +505,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
             StringData modelName,
             StringData modelVersion) {
         return GenericRowData.of(
-                StringData.fromString(record.topic),
+                topic(record.topic),
                 record.partition,
                 record.offset,
                 TimestampData.fromEpochMillis(record.timestamp),
@@ -944,7 +963,7 @@ public class ScoringFunction extends RichMapFunction<List<KafkaRecord>, ScoredBa
                     pos++,
                     all ? m.ensembleConverter.apply(m.ensemble.combine(combine, m.weights)) : null);
         }
-        row.setField(pos++, StringData.fromString(record.topic));
+        row.setField(pos++, topic(record.topic));
         row.setField(pos++, record.partition);
         row.setField(pos++, record.offset);
         row.setField(pos++, TimestampData.fromEpochMillis(record.timestamp));

@@ -76,18 +76,22 @@ final class ValueReader {
             throws EncodeException {
         int len;
         if (value instanceof float[] f && dtype == DType.FLOAT) {
-            for (int i = 0; i < f.length && !allowNonFinite; i++) {
-                if (!Float.isFinite(f[i])) {
-                    throw new EncodeException(
-                            prefix + " element " + i + " is " + f[i] + nonFiniteReason());
+            if (!allowNonFinite && !allFinite(f)) {
+                for (int i = 0; i < f.length; i++) {
+                    if (!Float.isFinite(f[i])) {
+                        throw new EncodeException(
+                                prefix + " element " + i + " is " + f[i] + nonFiniteReason());
+                    }
                 }
             }
             len = f.length;
         } else if (value instanceof double[] d && dtype == DType.DOUBLE) {
-            for (int i = 0; i < d.length && !allowNonFinite; i++) {
-                if (!Double.isFinite(d[i])) {
-                    throw new EncodeException(
-                            prefix + " element " + i + " is " + d[i] + nonFiniteReason());
+            if (!allowNonFinite && !allFinite(d)) {
+                for (int i = 0; i < d.length; i++) {
+                    if (!Double.isFinite(d[i])) {
+                        throw new EncodeException(
+                                prefix + " element " + i + " is " + d[i] + nonFiniteReason());
+                    }
                 }
             }
             len = d.length;
@@ -102,6 +106,28 @@ final class ValueReader {
         }
         long[] shape = matchShape(new long[] {len}, true, expected, prefix, value);
         return new RowValue(shape, value);
+    }
+
+    /**
+     * Whether every value is finite, without a branch per value: a finite value times zero is zero,
+     * an infinite or NaN one gives NaN, and NaN stays in the sum. The caller looks for the culprit
+     * only when this says no.
+     */
+    static boolean allFinite(float[] values) {
+        float zero = 0f;
+        for (float v : values) {
+            zero += v * 0f;
+        }
+        return zero == 0f;
+    }
+
+    /** As {@link #allFinite(float[])}. */
+    static boolean allFinite(double[] values) {
+        double zero = 0d;
+        for (double v : values) {
+            zero += v * 0d;
+        }
+        return zero == 0d;
     }
 
     private static void collect(
@@ -163,6 +189,14 @@ final class ValueReader {
             throws EncodeException {
         if (expected == null) {
             return seen;
+        }
+        if (seen.length == 1 && expected.size() == 1) {
+            // The common case (a feature vector), decided without the general rules below: they
+            // give the same answer for it, and their streams cost more than the row's own copy.
+            long want = expected.get(0);
+            if (want < 0 || want == seen[0]) {
+                return seen;
+            }
         }
         long seenCount = product(seen);
         boolean allOnes = !expected.isEmpty() && expected.stream().allMatch(d -> d == 1L);
