@@ -119,6 +119,23 @@ final class ModelBench {
         }
     }
 
+    /**
+     * The median of {@code times} loads of {@code model} ({@link ModelRegistry#acquire}, which
+     * imports the graph, runs the initializers and restores the checkpoint), each closed before the
+     * next; the close is not timed.
+     */
+    static double loadSeconds(Path model, int times) {
+        double[] seconds = new double[times];
+        for (int i = 0; i < times; i++) {
+            long start = System.nanoTime();
+            SavedModel m = ModelRegistry.acquire(model, ModelOptions.defaults());
+            seconds[i] = (System.nanoTime() - start) / 1e9;
+            m.close();
+        }
+        java.util.Arrays.sort(seconds);
+        return seconds[times / 2];
+    }
+
     private static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> paths = Files.walk(from)) {
             for (Path p : (Iterable<Path>) paths::iterator) {
