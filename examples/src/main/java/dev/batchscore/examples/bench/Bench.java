@@ -25,10 +25,10 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
  * the reference tabular model (the heavy one: 64 -> 512 -> 512 -> 1) and half_plus_two (the trivial
  * one) as raw model calls, naive code, the whole pipeline and the pipeline with scoring replaced by
  * an identity, measures loading the model per batch again with {@link BigVariablesModel} (300 MB of
- * variables: a load of about a second) against that model's pipeline, prints a table, writes a CSV
- * and a PNG chart, measures the peak RSS of two streaming runs of different sizes in JVMs of their
- * own, and ends with the {@link BenchRatios#line() ratio line}. A benchmark: it prints figures and
- * asserts nothing about them.
+ * variables: a load of a few hundred milliseconds) against that model's pipeline, prints a table,
+ * writes a CSV and a PNG chart, measures the peak RSS of two streaming runs of different sizes in
+ * JVMs of their own, and ends with the {@link BenchRatios#line() ratio line}. A benchmark: it
+ * prints figures and asserts nothing about them.
  */
 public final class Bench {
     static final String HEAVY = "tabular";
@@ -300,7 +300,7 @@ public final class Bench {
                             Double.NaN,
                             load.seconds(),
                             load.cpuMsPer1kRows()));
-            // the same anti-pattern with a model whose load takes about a second
+            // the same anti-pattern with a model whose load takes hundreds of milliseconds
             bigVariables(heavyModel, heavyRecords, heavySample, best, pMax);
             ModelBench.Rate one =
                     ModelBench.perRecord(heavyModel, heavySample, pMax, plan.modelSeconds());
@@ -367,8 +367,8 @@ public final class Bench {
     /**
      * {@code naive-load-per-batch} against the pipeline with {@link BigVariablesModel} (300 MB of
      * variables, the tabular signature, next to no work per batch), at the tabular pipeline's best
-     * batch size, on the tabular records: the tabular model loads in tens of milliseconds, so its
-     * ratio says little about what loading per batch costs a model that takes a second to load.
+     * batch size, on the tabular records: the tabular model loads in a few milliseconds, so its
+     * ratio says little about what loading per batch costs a model that is slow to load.
      */
     private void bigVariables(
             Path heavyModel,

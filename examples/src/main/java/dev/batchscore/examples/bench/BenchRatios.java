@@ -34,7 +34,7 @@ import java.util.Optional;
  * signature): its pipeline over its {@code naive-load-per-batch}, both at the parallelism above,
  * and its load time in seconds. R2's load-per-batch figure is the tabular model's load time more
  * than the pipeline's speed (tens of milliseconds: weights are graph constants); B1 is the same
- * ratio for a model that takes about a second to load.
+ * ratio for a model that takes hundreds of milliseconds to load.
  */
 public record BenchRatios(
         double heavyPipelineOverRaw,

@@ -24,11 +24,13 @@ import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
- * A generated SavedModel whose load takes seconds: hundreds of MB of float variables in its {@code
- * variables/} checkpoint, of which scoring reads one row per table, so a batch scores in
- * microseconds while a load must read, check and copy every byte. The bench's second model for
- * {@code naive-load-per-batch}: that anti-pattern's cost is the model's load time, which the
- * reference tabular model (weights as graph constants, no checkpoint) keeps near 100 ms.
+ * A generated SavedModel that is slow to load: hundreds of MB of float variables in its {@code
+ * variables/} checkpoint, of which scoring reads one row per table, so a batch costs next to
+ * nothing while a load must read every byte. The bench's second model for {@code
+ * naive-load-per-batch}: that anti-pattern's cost is the model's load time, which the reference
+ * tabular model (weights as graph constants, no checkpoint) keeps at a few milliseconds. 300 MB
+ * loads in 0.2-0.5 s from the page cache on the 2-core development machine (docs/performance.md,
+ * section 9).
  *
  * <p>The signature is the tabular model's, so the same records score with either:
  *
@@ -44,9 +46,8 @@ import org.tensorflow.types.TInt64;
  * assign ops of the scope {@code generate} before export, and only the checkpoint carries them: a
  * load that skipped the restore would score 0.5 for every record. TF Java's exporter saves {@code
  * VariableV2} variables only ({@code Graph.saverDef} adds SaveV2/RestoreV2 over them), which is why
- * these are not resource variables. Built in a few seconds for 300 MB (most of it writing the
- * checkpoint), so the bench builds it into its scratch directory each run instead of keeping a
- * cache.
+ * these are not resource variables. Built in 2-9 s for 300 MB on 2 cores, so the bench builds it
+ * into its scratch directory each run instead of keeping a cache.
  */
 public final class BigVariablesModel {
     public static final String NAME = "bigvars";
