@@ -14,7 +14,8 @@ import java.util.Optional;
  * heavy_pipeline_over_load_per_batch=R2 heavy_pipeline_over_batch1=R3
  * trivial_pipeline_over_nomodel=R4 cpu_p2_over_p1=R5 rss_5m_over_1m=R6 startup_s=R7
  * whole_run_rows_per_s=W1 whole_run_wall_s=W2 pipeline_cpu_us_per_row_beyond_model=W3
- * first_committed_row_s=W4 whole_run_6m_rows_per_s=W5}.
+ * first_committed_row_s=W4 whole_run_6m_rows_per_s=W5 bigvars_pipeline_over_load_per_batch=B1
+ * bigvars_load_s=B2}.
  *
  * <p>The heavy model is the tabular one, the trivial one half_plus_two. Pipeline figures are steady
  * state at the heavy pipeline's best batch size: R1 against raw at that batch size and the same
@@ -28,6 +29,12 @@ import java.util.Optional;
  * its own, the broker in another): rows/s and process wall time of 600k records, the process's CPU
  * per row minus the model's own CPU per row ({@code raw} at the same batch size), the time from the
  * process's start to the first committed row, and rows/s of 6M records (NaN under {@code --quick}).
+ *
+ * <p>B1 and B2 are {@link BigVariablesModel} (300 MB of variables in its checkpoint, the tabular
+ * signature): its pipeline over its {@code naive-load-per-batch}, both at the parallelism above,
+ * and its load time in seconds. R2's load-per-batch figure is the tabular model's load time more
+ * than the pipeline's speed (tens of milliseconds: weights are graph constants); B1 is the same
+ * ratio for a model that takes hundreds of milliseconds to load.
  */
 public record BenchRatios(
         double heavyPipelineOverRaw,
@@ -41,7 +48,9 @@ public record BenchRatios(
         double wholeRunWallSeconds,
         double pipelineCpuUsPerRowBeyondModel,
         double firstCommittedRowSeconds,
-        double wholeRun6mRowsPerSecond) {
+        double wholeRun6mRowsPerSecond,
+        double bigvarsPipelineOverLoadPerBatch,
+        double bigvarsLoadSeconds) {
 
     static final List<String> KEYS =
             List.of(
@@ -56,13 +65,15 @@ public record BenchRatios(
                     "whole_run_wall_s",
                     "pipeline_cpu_us_per_row_beyond_model",
                     "first_committed_row_s",
-                    "whole_run_6m_rows_per_s");
+                    "whole_run_6m_rows_per_s",
+                    "bigvars_pipeline_over_load_per_batch",
+                    "bigvars_load_s");
 
     private static final List<String> FORMATS =
             List.of(
                     "%.2f",
                     "%.2f", "%.2f", "%.2f", "%.2f", "%.3f", "%.2f", "%.0f", "%.2f", "%.1f", "%.2f",
-                    "%.0f");
+                    "%.0f", "%.2f", "%.2f");
 
     /** The last line of the bench's output. */
     public String line() {
@@ -90,7 +101,9 @@ public record BenchRatios(
             wholeRunWallSeconds,
             pipelineCpuUsPerRowBeyondModel,
             firstCommittedRowSeconds,
-            wholeRun6mRowsPerSecond
+            wholeRun6mRowsPerSecond,
+            bigvarsPipelineOverLoadPerBatch,
+            bigvarsLoadSeconds
         };
     }
 
@@ -113,19 +126,24 @@ public record BenchRatios(
         }
         double[] v = values.values().stream().mapToDouble(Double::doubleValue).toArray();
         return new BenchRatios(
-                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]);
-    }
-
-    /** As {@link #of(List, String, String, long, long, WholeRun.Result, WholeRun.Result)}. */
-    public static BenchRatios of(
-            List<BenchRow> rows, String heavy, String trivial, long rssSmallKb, long rssLargeKb) {
-        return of(rows, heavy, trivial, rssSmallKb, rssLargeKb, null, null);
+                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
+                v[13]);
     }
 
     /**
-     * The ratios of {@code rows} ({@link BenchRow} variants of {@code heavy} and {@code trivial}),
-     * the two peak RSS figures and the whole runs of 600k and 6M records (either may be null); a
-     * figure whose inputs are missing is NaN.
+     * As {@link #of(List, String, String, long, long, WholeRun.Result, WholeRun.Result, double)}
+     * without whole runs and load time.
+     */
+    public static BenchRatios of(
+            List<BenchRow> rows, String heavy, String trivial, long rssSmallKb, long rssLargeKb) {
+        return of(rows, heavy, trivial, rssSmallKb, rssLargeKb, null, null, Double.NaN);
+    }
+
+    /**
+     * The ratios of {@code rows} ({@link BenchRow} variants of {@code heavy}, {@code trivial} and
+     * {@link BigVariablesModel#NAME}), the two peak RSS figures, the whole runs of 600k and 6M
+     * records (either may be null) and the big-variables model's load time; a figure whose inputs
+     * are missing is NaN.
      */
     static BenchRatios of(
             List<BenchRow> rows,
@@ -134,7 +152,8 @@ public record BenchRatios(
             long rssSmallKb,
             long rssLargeKb,
             WholeRun.Result whole,
-            WholeRun.Result whole6m) {
+            WholeRun.Result whole6m,
+            double bigvarsLoadSeconds) {
         int pMax = rows.stream().mapToInt(BenchRow::parallelism).max().orElse(1);
         Optional<BenchRow> heavyBest = best(rows, heavy, BenchRow.PIPELINE, pMax);
         double r1 = Double.NaN;
@@ -175,7 +194,20 @@ public record BenchRatios(
             w4 = whole.firstCommittedSeconds();
         }
         double w5 = whole6m == null ? Double.NaN : whole6m.rowsPerSecond();
-        return new BenchRatios(r1, r2, r3, r4, r5, r6, r7, w1, w2, w3, w4, w5);
+        double b1 =
+                best(rows, BigVariablesModel.NAME, BenchRow.PIPELINE, pMax)
+                        .map(
+                                b ->
+                                        over(
+                                                b,
+                                                best(
+                                                        rows,
+                                                        BigVariablesModel.NAME,
+                                                        BenchRow.LOAD_PER_BATCH,
+                                                        pMax)))
+                        .orElse(Double.NaN);
+        return new BenchRatios(
+                r1, r2, r3, r4, r5, r6, r7, w1, w2, w3, w4, w5, b1, bigvarsLoadSeconds);
     }
 
     private static double over(BenchRow top, Optional<BenchRow> bottom) {

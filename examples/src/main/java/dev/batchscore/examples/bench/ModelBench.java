@@ -119,6 +119,33 @@ final class ModelBench {
         }
     }
 
+    /** Seconds to load a model, and to score its first batch after that. */
+    record LoadTime(double loadSeconds, double firstBatchSeconds) {}
+
+    /**
+     * The medians of {@code times} loads of {@code model} ({@link ModelRegistry#acquire}: import
+     * the graph, run the initializers, restore the checkpoint) and of the first batch of {@code
+     * records} scored after each (TensorFlow optimizes the graph on a session's first run), each
+     * model closed before the next load; the close is not timed.
+     */
+    static LoadTime loadTime(Path model, List<byte[]> records, int times) throws Exception {
+        List<Map<String, Object>> batch = decode(records);
+        double[] load = new double[times];
+        double[] first = new double[times];
+        for (int i = 0; i < times; i++) {
+            long start = System.nanoTime();
+            try (SavedModel m = ModelRegistry.acquire(model, ModelOptions.defaults())) {
+                long loaded = System.nanoTime();
+                check(m.scorer(ModelOptions.DEFAULT_SIGNATURE).score(batch));
+                load[i] = (loaded - start) / 1e9;
+                first[i] = (System.nanoTime() - loaded) / 1e9;
+            }
+        }
+        java.util.Arrays.sort(load);
+        java.util.Arrays.sort(first);
+        return new LoadTime(load[times / 2], first[times / 2]);
+    }
+
     private static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> paths = Files.walk(from)) {
             for (Path p : (Iterable<Path>) paths::iterator) {

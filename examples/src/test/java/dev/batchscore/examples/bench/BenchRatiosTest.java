@@ -28,14 +28,16 @@ class BenchRatiosTest {
                         row("tabular", BenchRow.LOAD_PER_BATCH, 512, 2, 1_000),
                         row("tabular", BenchRow.BATCH1, 1, 2, 8_000),
                         row("half_plus_two", BenchRow.PIPELINE, 512, 2, 90_000),
-                        row("half_plus_two", BenchRow.NO_MODEL, 512, 2, 100_000));
+                        row("half_plus_two", BenchRow.NO_MODEL, 512, 2, 100_000),
+                        row("bigvars", BenchRow.PIPELINE, 512, 2, 200_000),
+                        row("bigvars", BenchRow.LOAD_PER_BATCH, 512, 2, 500));
 
         WholeRun.Result whole =
                 new WholeRun.Result("this", 600_000, 512, 10.0, 12.0, 2.5, "wrote 600,000 rows");
         WholeRun.Result whole6m =
                 new WholeRun.Result("this", 6_000_000, 512, 60.0, 100.0, 2.5, "wrote");
         BenchRatios r =
-                BenchRatios.of(rows, "tabular", "half_plus_two", 1000, 1100, whole, whole6m);
+                BenchRatios.of(rows, "tabular", "half_plus_two", 1000, 1100, whole, whole6m, 0.9);
 
         assertThat(r.heavyPipelineOverRaw()).isEqualTo(0.8);
         assertThat(r.heavyPipelineOverLoadPerBatch()).isEqualTo(160.0);
@@ -52,6 +54,9 @@ class BenchRatiosTest {
         assertThat(r.wholeRun6mRowsPerSecond()).isEqualTo(100_000);
         assertThat(r.rss5mOver1m()).isEqualTo(1.1, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(r.startupSeconds()).isEqualTo(1.5);
+        // the big-variables model against its own load-per-batch, not the tabular pipeline
+        assertThat(r.bigvarsPipelineOverLoadPerBatch()).isEqualTo(400.0);
+        assertThat(r.bigvarsLoadSeconds()).isEqualTo(0.9);
         assertThat(r.line())
                 .isEqualTo(
                         "bench: heavy_pipeline_over_raw=0.80 heavy_pipeline_over_load_per_batch=160.00"
@@ -59,7 +64,8 @@ class BenchRatiosTest {
                                 + " cpu_p2_over_p1=1.10 rss_5m_over_1m=1.100 startup_s=1.50"
                                 + " whole_run_rows_per_s=60000 whole_run_wall_s=10.00"
                                 + " pipeline_cpu_us_per_row_beyond_model=14.0"
-                                + " first_committed_row_s=2.50 whole_run_6m_rows_per_s=100000");
+                                + " first_committed_row_s=2.50 whole_run_6m_rows_per_s=100000"
+                                + " bigvars_pipeline_over_load_per_batch=400.00 bigvars_load_s=0.90");
     }
 
     @Test
@@ -76,7 +82,9 @@ class BenchRatiosTest {
         assertThat(back.heavyPipelineOverRaw()).isNaN();
         assertThat(back.startupSeconds()).isEqualTo(1.5);
         assertThat(back.wholeRunRowsPerSecond()).isNaN();
-        BenchRatios all = new BenchRatios(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+        assertThat(back.bigvarsPipelineOverLoadPerBatch()).isNaN();
+        assertThat(back.bigvarsLoadSeconds()).isNaN();
+        BenchRatios all = new BenchRatios(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
         assertThat(BenchRatios.parse(all.line())).isEqualTo(all);
         assertThatThrownBy(() -> BenchRatios.parse("bench: p2_over_p1=1"))
                 .isInstanceOf(IllegalArgumentException.class);
