@@ -54,10 +54,14 @@ final class JsonReader implements RecordReader {
         }
         inputSlots = new int[inputNames.length];
         passthroughSlots = new int[passthroughNames.length];
-        scanner =
-                Arrays.asList(passthroughTypes).contains(null)
-                        ? null // the tree path says what is wrong
-                        : newScanner();
+        boolean listInput = false;
+        for (int i = 0; i < fields.size(); i++) {
+            listInput |= !fields.get(i).rowShape().isEmpty() && arrayTypes[i] == null;
+        }
+        // An input that takes a list (an int vector, a matrix) would send nearly every record on
+        // to the tree path after a wasted scan; a passthrough without a JSON type is an error the
+        // tree path words.
+        scanner = listInput || Arrays.asList(passthroughTypes).contains(null) ? null : newScanner();
     }
 
     /**

@@ -46,7 +46,6 @@ class JsonFieldScannerTest {
                             new FieldSpec("s", DType.STRING, List.of()),
                             new FieldSpec("b", DType.BOOL, List.of()),
                             new FieldSpec("n", DType.INT64, List.of()),
-                            new FieldSpec("ints", DType.INT32, List.of(-1L)),
                             new FieldSpec("renamed", DType.DOUBLE, List.of(-1L))),
                     Map.of("renamed", "r"),
                     List.of(
@@ -409,7 +408,6 @@ class JsonFieldScannerTest {
                 "{\"x\":1",
                 "{x:1}",
                 "{\"s\":\"tab\there\"}",
-                "{\"ints\":[1,2]}",
                 "{\"x\":[1,2]}",
                 "{\"s\":{\"k\":1}}",
                 "{\"d\":1.5,\"id\":{\"k\":1}}",
@@ -471,11 +469,24 @@ class JsonFieldScannerTest {
     }
 
     @Test
+    void aReaderWithAListInputLeavesEveryRecordToTheTreePath() {
+        JsonReader ints =
+                reader(
+                        List.of(
+                                new FieldSpec("x", DType.FLOAT, List.of()),
+                                new FieldSpec("ints", DType.INT32, List.of(-1L))),
+                        Map.of(),
+                        List.of());
+        assertThat(assertSameAsTree(ints, "{\"x\":1,\"ints\":[1,2]}")).isFalse();
+        assertThat(assertSameAsTree(ints, "{\"x\":1}")).isFalse();
+    }
+
+    @Test
     void aRecordLeftToTheTreePathWritesNothingFirst() {
         Map<String, Object> input = new HashMap<>();
         Object[] passthrough = new Object[16];
-        // "x" reads fine, "ints" needs a list: the tree path's turn, before anything is written.
-        assertThat(MIXED.readScanned(bytes("{\"x\":1,\"ints\":[1]}"), input, passthrough))
+        // "x" reads fine, "s" needs a map: the tree path's turn, before anything is written.
+        assertThat(MIXED.readScanned(bytes("{\"x\":1,\"s\":{\"k\":1}}"), input, passthrough))
                 .isFalse();
         assertThat(input).isEmpty();
         assertThat(passthrough).containsOnlyNulls();
