@@ -8,11 +8,18 @@ import dev.batchscore.operators.PassthroughField;
 import dev.batchscore.operators.format.DecodeException;
 import dev.batchscore.operators.format.RecordFormat.ReaderSpec;
 import dev.batchscore.operators.format.RecordReader;
+import dev.batchscore.operators.format.json.JsonFieldScanner.Found;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.table.data.StringData;
 
-/** Reads JSON record values for one task: {@link JsonRecordDecoder}, then the spec's fields. */
+/**
+ * Reads JSON record values for one task: plain records in one pass over their bytes ({@link
+ * JsonFieldScanner}), the rest through {@link JsonRecordDecoder}'s tree, which decides values and
+ * errors; the scanner takes only records it reads exactly as the tree path does.
+ */
 final class JsonReader implements RecordReader {
     private final JsonRecordDecoder decoder = JsonRecordDecoder.get();
     private final String[] inputNames;
@@ -21,6 +28,11 @@ final class JsonReader implements RecordReader {
     private final DType[] arrayTypes;
     private final String[] passthroughNames;
     private final PassthroughField.Type[] passthroughTypes;
+    // The scanner's slot of each input and passthrough field; null when every record takes the
+    // tree path.
+    private final JsonFieldScanner scanner;
+    private final int[] inputSlots;
+    private final int[] passthroughSlots;
 
     JsonReader(ReaderSpec spec) {
         List<FieldSpec> fields = spec.fields();
@@ -40,10 +52,156 @@ final class JsonReader implements RecordReader {
             passthroughNames[i] = passthrough.get(i).name();
             passthroughTypes[i] = passthrough.get(i).type();
         }
+        inputSlots = new int[inputNames.length];
+        passthroughSlots = new int[passthroughNames.length];
+        boolean listInput = false;
+        for (int i = 0; i < fields.size(); i++) {
+            listInput |= !fields.get(i).rowShape().isEmpty() && arrayTypes[i] == null;
+        }
+        // An input that takes a list (an int vector, a matrix) would send nearly every record on
+        // to the tree path after a wasted scan; a passthrough without a JSON type is an error the
+        // tree path words.
+        scanner = listInput || Arrays.asList(passthroughTypes).contains(null) ? null : newScanner();
+    }
+
+    /**
+     * One slot per distinct top-level name; a number array goes to a buffer of its inputs' type.
+     */
+    private JsonFieldScanner newScanner() {
+        List<String> names = new ArrayList<>();
+        List<DType> types = new ArrayList<>();
+        for (int i = 0; i < inputNames.length; i++) {
+            int slot = names.indexOf(jsonFields[i]);
+            if (slot < 0) {
+                names.add(jsonFields[i]);
+                types.add(arrayTypes[i]);
+                slot = names.size() - 1;
+            } else if (types.get(slot) != arrayTypes[i]) {
+                types.set(slot, null); // inputs of one field disagree: the tree path converts
+            }
+            inputSlots[i] = slot;
+        }
+        for (int i = 0; i < passthroughNames.length; i++) {
+            int slot = names.indexOf(passthroughNames[i]);
+            if (slot < 0) {
+                names.add(passthroughNames[i]);
+                types.add(null);
+                slot = names.size() - 1;
+            }
+            passthroughSlots[i] = slot;
+        }
+        return new JsonFieldScanner(names.toArray(new String[0]), types.toArray(new DType[0]));
     }
 
     @Override
     public void read(byte[] value, Map<String, Object> input, Object[] passthrough)
+            throws DecodeException {
+        if (!readScanned(value, input, passthrough)) {
+            readTree(value, input, passthrough);
+        }
+    }
+
+    /**
+     * The scanner's way: false, with nothing written, when the record is left to {@link #readTree}.
+     */
+    boolean readScanned(byte[] value, Map<String, Object> input, Object[] passthrough) {
+        if (scanner == null || !scanner.scan(value)) {
+            return false;
+        }
+        // Decide before writing: a record left to the tree path must leave no trace.
+        for (int i = 0; i < inputNames.length; i++) {
+            int slot = inputSlots[i];
+            switch (scanner.found(slot)) {
+                case MISSING:
+                    if (jsonFields[i].indexOf('.') >= 0) {
+                        return false; // maybe a nested field
+                    }
+                    break;
+                case OTHER:
+                    return false; // lists and maps: the tree path builds them
+                case ARRAY:
+                    if (arrayTypes[i] != scanner.arrayType(slot)) {
+                        return false;
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+        for (int i = 0; i < passthroughNames.length; i++) {
+            Found found = scanner.found(passthroughSlots[i]);
+            if (passthroughTypes[i] == PassthroughField.Type.STRING
+                    && (found == Found.DOUBLE || found == Found.ARRAY || found == Found.OTHER)) {
+                return false; // their JSON text is the tree writer's
+            }
+        }
+        for (int i = 0; i < inputNames.length; i++) {
+            int slot = inputSlots[i];
+            Found found = scanner.found(slot);
+            if (found != Found.MISSING) {
+                input.put(
+                        inputNames[i],
+                        found == Found.ARRAY ? scanner.copyArray(slot) : scalar(found, slot));
+            }
+        }
+        for (int i = 0; i < passthroughNames.length; i++) {
+            passthrough[i] = scannedPassthrough(passthroughSlots[i], passthroughTypes[i]);
+        }
+        return true;
+    }
+
+    /** A scanned scalar as {@link JsonRecordDecoder#toJava} gives it. */
+    private Object scalar(Found found, int slot) {
+        switch (found) {
+            case NULL:
+                return null;
+            case INT:
+                return (int) scanner.longValue(slot);
+            case LONG:
+                return scanner.longValue(slot);
+            case DOUBLE:
+                return scanner.doubleValue(slot);
+            case TRUE:
+                return Boolean.TRUE;
+            case FALSE:
+                return Boolean.FALSE;
+            case STRING:
+                return scanner.string(slot);
+            default:
+                throw new IllegalStateException("not a scalar: " + found);
+        }
+    }
+
+    /** A scanned passthrough value as {@link #passthrough} gives it (not a DOUBLE as STRING). */
+    private Object scannedPassthrough(int slot, PassthroughField.Type type) {
+        Found found = scanner.found(slot);
+        boolean integral = found == Found.INT || found == Found.LONG;
+        boolean bool = found == Found.TRUE || found == Found.FALSE;
+        switch (type) {
+            case STRING:
+                if (found == Found.STRING) {
+                    return StringData.fromString(scanner.string(slot));
+                }
+                if (integral) {
+                    return StringData.fromString(Long.toString(scanner.longValue(slot)));
+                }
+                return bool ? StringData.fromString(Boolean.toString(found == Found.TRUE)) : null;
+            case LONG:
+                return integral ? (Object) scanner.longValue(slot) : null;
+            case DOUBLE:
+                if (integral) {
+                    return (double) scanner.longValue(slot);
+                }
+                return found == Found.DOUBLE ? (Object) scanner.doubleValue(slot) : null;
+            case BOOLEAN:
+                return bool ? (Object) (found == Found.TRUE) : null;
+            default:
+                throw new IllegalArgumentException("unknown passthrough type " + type);
+        }
+    }
+
+    /** The tree way, which reads every record and says what is wrong with a bad one. */
+    void readTree(byte[] value, Map<String, Object> input, Object[] passthrough)
             throws DecodeException {
         ObjectNode json;
         try {
