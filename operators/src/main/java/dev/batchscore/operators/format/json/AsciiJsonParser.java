@@ -27,17 +27,10 @@ final class AsciiJsonParser {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final int MAX_DEPTH = 64;
     private static final int MAX_TOKEN = 256;
-    private static final double[] POWERS_OF_TEN = new double[23];
-
-    static {
-        POWERS_OF_TEN[0] = 1;
-        for (int i = 1; i < POWERS_OF_TEN.length; i++) {
-            POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
-        }
-    }
 
     private final byte[] in;
     private int pos;
+    private final JsonNumber jsonNumber = new JsonNumber();
 
     private AsciiJsonParser(byte[] in) {
         this.in = in;
@@ -200,112 +193,21 @@ final class AsciiJsonParser {
      * anything else (a longer integer is a BigInteger there, a malformed number an error).
      */
     private JsonNode number() {
-        // Locals, not the fields, in the loops: the hottest code of the decoder.
-        final byte[] in = this.in;
-        final int n = in.length;
-        int p = pos;
-        final int start = p;
-        boolean negative = in[p] == '-';
-        if (negative) {
-            p++;
+        if (!jsonNumber.read(in, pos)) {
+            return null; // no digits, a leading zero, a dot or exponent without digits
         }
-        long mantissa = 0;
-        // Significant digits in the mantissa (at most 18, so it cannot overflow); 19 once a digit
-        // did not fit.
-        int digits = 0;
-        int dropped = 0; // integer digits that did not fit the mantissa
-        final int intStart = p;
-        int d;
-        while (p < n && (d = in[p] - '0') >= 0 && d <= 9) {
-            if (digits < 18) {
-                mantissa = mantissa * 10 + d;
-                if (mantissa != 0) {
-                    digits++;
-                }
-            } else {
-                dropped++;
-                digits = 19; // the mantissa is cut: too precise for the fast path below
-            }
-            p++;
-        }
-        final int intDigits = p - intStart;
-        if (intDigits == 0 || (intDigits > 1 && in[intStart] == '0')) {
-            return null; // no digits, or a leading zero
-        }
-        int exponent = dropped;
-        boolean fp = false;
-        if (p < n && in[p] == '.') {
-            fp = true;
-            p++;
-            final int fracStart = p;
-            while (p < n && (d = in[p] - '0') >= 0 && d <= 9) {
-                if (digits < 18) {
-                    mantissa = mantissa * 10 + d;
-                    exponent--;
-                    if (mantissa != 0) {
-                        digits++;
-                    }
-                } else {
-                    digits = 19; // the mantissa is cut: too precise for the fast path below
-                }
-                p++;
-            }
-            if (p == fracStart) {
-                return null;
-            }
-        }
-        if (p < n && (in[p] == 'e' || in[p] == 'E')) {
-            fp = true;
-            p++;
-            boolean negativeExp = false;
-            if (p < n && (in[p] == '+' || in[p] == '-')) {
-                negativeExp = in[p] == '-';
-                p++;
-            }
-            final int expStart = p;
-            int exp = 0;
-            while (p < n && (d = in[p] - '0') >= 0 && d <= 9) {
-                if (exp < 100_000) {
-                    exp = exp * 10 + d;
-                }
-                p++;
-            }
-            if (p == expStart) {
-                return null;
-            }
-            exponent += negativeExp ? -exp : exp;
-        }
-        pos = p;
-        if (p - start > MAX_TOKEN || !delimiterFollows()) {
+        pos = jsonNumber.end;
+        if (jsonNumber.end - jsonNumber.start > MAX_TOKEN || !delimiterFollows()) {
             return null;
         }
-        if (!fp) {
-            if (intDigits > 18) {
+        if (!jsonNumber.fractional) {
+            if (!jsonNumber.isPlainInteger()) {
                 return null;
             }
-            if (negative && mantissa == 0) {
-                return null; // -0: leave the corner to Jackson
-            }
-            long v = negative ? -mantissa : mantissa;
+            long v = jsonNumber.longValue();
             return v == (int) v ? IntNode.valueOf((int) v) : LongNode.valueOf(v);
         }
-        return DoubleNode.valueOf(toDouble(negative, mantissa, digits, exponent, start));
-    }
-
-    /**
-     * mantissa x 10^exponent, correctly rounded: exact arithmetic when both fit a double (Clinger's
-     * fast path), else the JDK's parser, which rounds correctly too.
-     */
-    private double toDouble(boolean negative, long mantissa, int digits, int exponent, int start) {
-        if (mantissa == 0 && digits == 0) {
-            return negative ? -0.0 : 0.0;
-        }
-        if (digits <= 18 && mantissa < (1L << 53) && Math.abs(exponent) <= 22) {
-            double m = mantissa;
-            double d = exponent >= 0 ? m * POWERS_OF_TEN[exponent] : m / POWERS_OF_TEN[-exponent];
-            return negative ? -d : d;
-        }
-        return Double.parseDouble(new String(in, start, pos - start, StandardCharsets.ISO_8859_1));
+        return DoubleNode.valueOf(jsonNumber.toDouble(in));
     }
 
     private boolean delimiterFollows() {

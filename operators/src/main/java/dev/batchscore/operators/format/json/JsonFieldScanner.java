@@ -44,7 +44,6 @@ final class JsonFieldScanner {
     private static final int MAX_DEPTH = 64;
     private static final int MAX_NUMBER = 256;
     private static final int STRING_LIMIT = 256 * 64; // a closing quote this far: the tree path
-    private static final double[] POWERS_OF_TEN = new double[23];
 
     // Duplicate keys are found in one open-addressing table for all objects of a record; an entry
     // belongs to the object whose stamp it holds, and stamps older than the record are free slots,
@@ -52,14 +51,8 @@ final class JsonFieldScanner {
     private static final int MAX_KEYS = 1024;
     private static final int MAX_OBJECTS = 1 << 16;
 
-    static {
-        POWERS_OF_TEN[0] = 1;
-        for (int i = 1; i < POWERS_OF_TEN.length; i++) {
-            POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
-        }
-    }
-
     // The needed fields, by slot, and a hash table over their names.
+    private final JsonNumber jsonNumber = new JsonNumber();
     private final byte[][] names;
     private final int[] nameHashes;
     private final DType[] arrayTypes;
@@ -519,95 +512,23 @@ final class JsonFieldScanner {
      * it leaves to Jackson.
      */
     private Found number(boolean value) {
-        final byte[] in = this.in;
-        final int n = in.length;
-        int p = pos;
-        final int start = p;
-        if (p >= n) {
+        if (!jsonNumber.read(in, pos)) {
             return null;
         }
-        boolean negative = in[p] == '-';
-        if (negative) {
-            p++;
-        }
-        long mantissa = 0;
-        int digits = 0; // significant digits in the mantissa; 19 once one did not fit
-        int dropped = 0; // integer digits that did not fit the mantissa
-        final int intStart = p;
-        int d;
-        while (p < n && (d = in[p] - '0') >= 0 && d <= 9) {
-            if (digits < 18) {
-                mantissa = mantissa * 10 + d;
-                if (mantissa != 0) {
-                    digits++;
-                }
-            } else {
-                dropped++;
-                digits = 19;
-            }
-            p++;
-        }
-        final int intDigits = p - intStart;
-        if (intDigits == 0 || (intDigits > 1 && in[intStart] == '0')) {
+        pos = jsonNumber.end;
+        if (jsonNumber.end - jsonNumber.start > MAX_NUMBER || !delimiterFollows()) {
             return null;
         }
-        int exponent = dropped;
-        boolean fp = false;
-        if (p < n && in[p] == '.') {
-            fp = true;
-            p++;
-            final int fracStart = p;
-            while (p < n && (d = in[p] - '0') >= 0 && d <= 9) {
-                if (digits < 18) {
-                    mantissa = mantissa * 10 + d;
-                    exponent--;
-                    if (mantissa != 0) {
-                        digits++;
-                    }
-                } else {
-                    digits = 19;
-                }
-                p++;
-            }
-            if (p == fracStart) {
-                return null;
-            }
-        }
-        if (p < n && (in[p] == 'e' || in[p] == 'E')) {
-            fp = true;
-            p++;
-            boolean negativeExp = false;
-            if (p < n && (in[p] == '+' || in[p] == '-')) {
-                negativeExp = in[p] == '-';
-                p++;
-            }
-            final int expStart = p;
-            int exp = 0;
-            while (p < n && (d = in[p] - '0') >= 0 && d <= 9) {
-                if (exp < 100_000) {
-                    exp = exp * 10 + d;
-                }
-                p++;
-            }
-            if (p == expStart) {
-                return null;
-            }
-            exponent += negativeExp ? -exp : exp;
-        }
-        pos = p;
-        if (p - start > MAX_NUMBER || !delimiterFollows()) {
-            return null;
-        }
-        if (!fp) {
-            if (intDigits > 18 || (negative && mantissa == 0)) {
+        if (!jsonNumber.fractional) {
+            if (!jsonNumber.isPlainInteger()) {
                 return null; // a BigInteger or -0 in the tree path: Jackson's corner
             }
-            long v = negative ? -mantissa : mantissa;
+            long v = jsonNumber.longValue();
             numberLong = v;
             return v == (int) v ? Found.INT : Found.LONG;
         }
         if (value) {
-            numberDouble = toDouble(negative, mantissa, digits, exponent, start);
+            numberDouble = jsonNumber.toDouble(in);
         }
         return Found.DOUBLE;
     }
@@ -690,21 +611,11 @@ final class JsonFieldScanner {
         }
         pos = p;
         double m = mantissa;
-        double v = exponent >= 0 ? m * POWERS_OF_TEN[exponent] : m / POWERS_OF_TEN[-exponent];
+        double v =
+                exponent >= 0
+                        ? m * JsonNumber.POWERS_OF_TEN[exponent]
+                        : m / JsonNumber.POWERS_OF_TEN[-exponent];
         return negative ? -v : v;
-    }
-
-    /** As AsciiJsonParser: Clinger's fast path when exact, else the JDK's parser. */
-    private double toDouble(boolean negative, long mantissa, int digits, int exponent, int start) {
-        if (mantissa == 0 && digits == 0) {
-            return negative ? -0.0 : 0.0;
-        }
-        if (digits <= 18 && mantissa < (1L << 53) && Math.abs(exponent) <= 22) {
-            double m = mantissa;
-            double d = exponent >= 0 ? m * POWERS_OF_TEN[exponent] : m / POWERS_OF_TEN[-exponent];
-            return negative ? -d : d;
-        }
-        return Double.parseDouble(new String(in, start, pos - start, StandardCharsets.ISO_8859_1));
     }
 
     private boolean delimiterFollows() {
