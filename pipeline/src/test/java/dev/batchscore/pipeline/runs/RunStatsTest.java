@@ -42,8 +42,12 @@ class RunStatsTest {
         assertThat(y.mean()).isCloseTo(0, within(0.05));
         double[] q = y.quantiles();
         assertThat(q[3]).as("p50").isCloseTo(0, within(0.06));
-        assertThat(q[0]).as("p1").isCloseTo(-2.33, within(0.15));
-        assertThat(q[6]).as("p99").isCloseTo(2.33, within(0.15));
+        // In the tails a sketch's rank error (~1.7% at K = 200, randomized) moves the quantile's
+        // value far: check the rank of the true p1 and p99 values instead.
+        assertThat(q[0]).as("p1").isNegative();
+        assertThat(q[6]).as("p99").isPositive();
+        assertThat(y.sketch().getRank(-2.326)).as("rank of p1").isCloseTo(0.01, within(0.025));
+        assertThat(y.sketch().getRank(2.326)).as("rank of p99").isCloseTo(0.99, within(0.025));
         assertThat(new RunStats().oldestTimestamp()).isNull();
     }
 
