@@ -25,9 +25,6 @@ import java.nio.charset.StandardCharsets;
  */
 final class AsciiJsonParser {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final int MAX_DEPTH = 64;
-    private static final int MAX_TOKEN = 256;
-
     private final byte[] in;
     private int pos;
     private final JsonNumber jsonNumber = new JsonNumber();
@@ -79,7 +76,7 @@ final class AsciiJsonParser {
     }
 
     private ObjectNode object(int depth) {
-        if (depth > MAX_DEPTH) {
+        if (depth > AsciiJson.MAX_DEPTH) {
             return null;
         }
         pos++; // '{'
@@ -123,7 +120,7 @@ final class AsciiJsonParser {
     }
 
     private ArrayNode array(int depth) {
-        if (depth > MAX_DEPTH) {
+        if (depth > AsciiJson.MAX_DEPTH) {
             return null;
         }
         pos++; // '['
@@ -156,35 +153,22 @@ final class AsciiJsonParser {
 
     /** A string without escapes or control characters, or null. */
     private String string() {
-        int start = ++pos; // '"'
-        int limit = Math.min(in.length, start + MAX_TOKEN * 64);
-        while (pos < limit) {
-            byte b = in[pos];
-            if (b == '"') {
-                String s = new String(in, start, pos - start, StandardCharsets.ISO_8859_1);
-                pos++;
-                return s;
-            }
-            if (b == '\\' || b < 0x20) {
-                return null;
-            }
-            pos++;
+        int start = pos + 1; // after '"'
+        int end = AsciiJson.stringEnd(in, start);
+        if (end < 0) {
+            return null;
         }
-        return null;
+        pos = end + 1;
+        return new String(in, start, end - start, StandardCharsets.ISO_8859_1);
     }
 
     private boolean literal(String word) {
-        int n = word.length();
-        if (pos + n > in.length) {
+        int end = AsciiJson.literalEnd(in, pos, word);
+        if (end < 0) {
             return false;
         }
-        for (int i = 0; i < n; i++) {
-            if (in[pos + i] != word.charAt(i)) {
-                return false;
-            }
-        }
-        pos += n;
-        return delimiterFollows();
+        pos = end;
+        return true;
     }
 
     /**
@@ -197,7 +181,7 @@ final class AsciiJsonParser {
             return null; // no digits, a leading zero, a dot or exponent without digits
         }
         pos = jsonNumber.end;
-        if (jsonNumber.end - jsonNumber.start > MAX_TOKEN || !delimiterFollows()) {
+        if (jsonNumber.end - jsonNumber.start > AsciiJson.MAX_NUMBER || !delimiterFollows()) {
             return null;
         }
         if (!jsonNumber.fractional) {
@@ -211,20 +195,10 @@ final class AsciiJsonParser {
     }
 
     private boolean delimiterFollows() {
-        if (pos >= in.length) {
-            return true;
-        }
-        byte b = in[pos];
-        return b == ',' || b == ']' || b == '}' || b == ' ' || b == '\n' || b == '\r' || b == '\t';
+        return AsciiJson.delimiterAt(in, pos);
     }
 
     private void skipWhitespace() {
-        while (pos < in.length) {
-            byte b = in[pos];
-            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
-                return;
-            }
-            pos++;
-        }
+        pos = AsciiJson.skipWhitespace(in, pos);
     }
 }

@@ -40,11 +40,6 @@ final class JsonFieldScanner {
         OTHER
     }
 
-    // AsciiJsonParser's limits: the same records go the tree way in both.
-    private static final int MAX_DEPTH = 64;
-    private static final int MAX_NUMBER = 256;
-    private static final int STRING_LIMIT = 256 * 64; // a closing quote this far: the tree path
-
     // Duplicate keys are found in one open-addressing table for all objects of a record; an entry
     // belongs to the object whose stamp it holds, and stamps older than the record are free slots,
     // so nothing is cleared between records. More keys or objects than this: the tree path.
@@ -184,7 +179,7 @@ final class JsonFieldScanner {
 
     /** An object at {@code pos} ('{'); at the top level its needed fields are decoded. */
     private boolean object(int depth, boolean top) {
-        if (depth > MAX_DEPTH || stamp - recordFirstStamp >= MAX_OBJECTS) {
+        if (depth > AsciiJson.MAX_DEPTH || stamp - recordFirstStamp >= MAX_OBJECTS) {
             return false;
         }
         int objectStamp = ++stamp;
@@ -239,7 +234,7 @@ final class JsonFieldScanner {
     private int key() {
         final byte[] in = this.in;
         int p = pos + 1;
-        final int limit = Math.min(in.length, p + STRING_LIMIT);
+        final int limit = Math.min(in.length, p + AsciiJson.MAX_STRING);
         int h = 0;
         while (p < limit) {
             byte b = in[p];
@@ -320,7 +315,7 @@ final class JsonFieldScanner {
             case '[':
                 if (arrayTypes[slot] != null) {
                     found[slot] = Found.ARRAY;
-                    return depth + 1 <= MAX_DEPTH && numberArray(slot);
+                    return depth + 1 <= AsciiJson.MAX_DEPTH && numberArray(slot);
                 }
                 found[slot] = Found.OTHER;
                 return skipValue(depth);
@@ -444,7 +439,7 @@ final class JsonFieldScanner {
     }
 
     private boolean skipArray(int depth) {
-        if (depth > MAX_DEPTH) {
+        if (depth > AsciiJson.MAX_DEPTH) {
             return false;
         }
         pos++; // '['
@@ -474,35 +469,21 @@ final class JsonFieldScanner {
 
     /** A string without escapes or control characters at {@code pos} ('"'). */
     private boolean skipString() {
-        final byte[] in = this.in;
-        int p = pos + 1;
-        final int limit = Math.min(in.length, p + STRING_LIMIT);
-        while (p < limit) {
-            byte b = in[p];
-            if (b == '"') {
-                pos = p + 1;
-                return true;
-            }
-            if (b == '\\' || b < 0x20) {
-                return false;
-            }
-            p++;
+        int end = AsciiJson.stringEnd(in, pos + 1);
+        if (end < 0) {
+            return false;
         }
-        return false;
+        pos = end + 1;
+        return true;
     }
 
     private boolean literal(String word) {
-        int n = word.length();
-        if (pos + n > in.length) {
+        int end = AsciiJson.literalEnd(in, pos, word);
+        if (end < 0) {
             return false;
         }
-        for (int i = 0; i < n; i++) {
-            if (in[pos + i] != word.charAt(i)) {
-                return false;
-            }
-        }
-        pos += n;
-        return delimiterFollows();
+        pos = end;
+        return true;
     }
 
     /**
@@ -516,7 +497,7 @@ final class JsonFieldScanner {
             return null;
         }
         pos = jsonNumber.end;
-        if (jsonNumber.end - jsonNumber.start > MAX_NUMBER || !delimiterFollows()) {
+        if (jsonNumber.end - jsonNumber.start > AsciiJson.MAX_NUMBER || !delimiterFollows()) {
             return null;
         }
         if (!jsonNumber.fractional) {
@@ -592,12 +573,8 @@ final class JsonFieldScanner {
             }
             exponent += negativeExp ? -exp : exp;
         }
-        if (p < n) {
-            byte b = in[p];
-            if (b != ',' && b != ']' && b != '}' && b != ' ' && b != '\n' && b != '\r'
-                    && b != '\t') {
-                return Double.NaN;
-            }
+        if (!AsciiJson.delimiterAt(in, p)) {
+            return Double.NaN;
         }
         if (!fp) {
             if (negative && mantissa == 0) {
@@ -619,23 +596,10 @@ final class JsonFieldScanner {
     }
 
     private boolean delimiterFollows() {
-        if (pos >= in.length) {
-            return true;
-        }
-        byte b = in[pos];
-        return b == ',' || b == ']' || b == '}' || b == ' ' || b == '\n' || b == '\r' || b == '\t';
+        return AsciiJson.delimiterAt(in, pos);
     }
 
     private void skipWhitespace() {
-        final byte[] in = this.in;
-        int p = pos;
-        while (p < in.length) {
-            byte b = in[p];
-            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
-                break;
-            }
-            p++;
-        }
-        pos = p;
+        pos = AsciiJson.skipWhitespace(in, pos);
     }
 }
