@@ -19,7 +19,6 @@ import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.core.execution.CheckpointType;
-import org.apache.flink.core.plugin.PluginManager;
 import org.apache.flink.runtime.jobgraph.JobVertexID;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
@@ -144,7 +143,6 @@ public final class LocalRunner {
         JobPlan plan = run.plan();
         IcebergWorkerThreads.startAll();
         Configuration conf = clusterConfiguration(plan.settings());
-        PluginManager plugins = LocalCluster.initializeFileSystems(conf);
         // The restart strategy (execution.restart.*) comes with the plan's execution settings.
         // A plain environment only builds the graph, which our own MiniCluster below runs; a
         // LocalStreamEnvironment would also refuse to exist inside a test's cluster context.
@@ -178,7 +176,11 @@ public final class LocalRunner {
         boolean complete = false;
         LocalCluster warm = warmup == null ? null : warmup.takeCluster(slots);
         try (LocalCluster cluster =
-                warm != null ? warm : LocalCluster.start(conf, slots, plugins)) {
+                warm != null
+                        ? warm
+                        // The warm-up set the filesystems up already; without one, here.
+                        : LocalCluster.start(
+                                conf, slots, LocalCluster.initializeFileSystems(conf))) {
             try {
                 run.started();
                 jobId = cluster.submit(graph);

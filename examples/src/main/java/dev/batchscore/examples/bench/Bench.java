@@ -187,18 +187,7 @@ public final class Bench {
                                     b,
                                     p,
                                     plan.modelSeconds());
-                    add(
-                            new BenchRow(
-                                    HEAVY,
-                                    BenchRow.RAW,
-                                    b,
-                                    p,
-                                    r.rows(),
-                                    r.rowsPerSecond(),
-                                    Double.NaN,
-                                    Double.NaN,
-                                    r.seconds(),
-                                    r.cpuMsPer1kRows()));
+                    add(BenchRow.of(HEAVY, BenchRow.RAW, b, p, r));
                 }
             }
             // The whole run as users run it, before this JVM's own pipeline runs load the machine
@@ -288,34 +277,12 @@ public final class Bench {
             ModelBench.Rate load =
                     ModelBench.loadPerBatch(
                             heavyModel, heavySample, best, pMax, plan.modelSeconds() * 2);
-            add(
-                    new BenchRow(
-                            HEAVY,
-                            BenchRow.LOAD_PER_BATCH,
-                            best,
-                            pMax,
-                            load.rows(),
-                            load.rowsPerSecond(),
-                            Double.NaN,
-                            Double.NaN,
-                            load.seconds(),
-                            load.cpuMsPer1kRows()));
+            add(BenchRow.of(HEAVY, BenchRow.LOAD_PER_BATCH, best, pMax, load));
             // the same anti-pattern with a model whose load takes hundreds of milliseconds
             bigVariables(heavyModel, heavyRecords, heavySample, best, pMax);
             ModelBench.Rate one =
                     ModelBench.perRecord(heavyModel, heavySample, pMax, plan.modelSeconds());
-            add(
-                    new BenchRow(
-                            HEAVY,
-                            BenchRow.BATCH1,
-                            1,
-                            pMax,
-                            one.rows(),
-                            one.rowsPerSecond(),
-                            Double.NaN,
-                            Double.NaN,
-                            one.seconds(),
-                            one.cpuMsPer1kRows()));
+            add(BenchRow.of(HEAVY, BenchRow.BATCH1, 1, pMax, one));
 
             // peak RSS of two streaming runs, each in a JVM of its own
             long rssSmall = rss(trivialModel, plan.rssSmall(), trivialRecords, pMax);
@@ -407,18 +374,7 @@ public final class Bench {
         // Loads are serialized by the registry's lock, so p callers take turns: give each a few.
         double seconds = Math.max(plan.modelSeconds() * 2, 4.0 * p * bigVariablesLoadSeconds);
         ModelBench.Rate load = ModelBench.loadPerBatch(bigModel, sample, batch, p, seconds);
-        add(
-                new BenchRow(
-                        model,
-                        BenchRow.LOAD_PER_BATCH,
-                        batch,
-                        p,
-                        load.rows(),
-                        load.rowsPerSecond(),
-                        Double.NaN,
-                        Double.NaN,
-                        load.seconds(),
-                        load.cpuMsPer1kRows()));
+        add(BenchRow.of(model, BenchRow.LOAD_PER_BATCH, batch, p, load));
         out.printf(
                 Locale.ROOT,
                 "  %s: %.1f s in all (build, loads, pipeline, load per batch)%n",

@@ -28,6 +28,22 @@ public record BenchRow(
     public static final String PIPELINE = "pipeline";
     public static final String NO_MODEL = "no-model";
 
+    /** A row of a variant measured without a pipeline (no whole run, no first row). */
+    static BenchRow of(
+            String model, String variant, int batchSize, int parallelism, ModelBench.Rate rate) {
+        return new BenchRow(
+                model,
+                variant,
+                batchSize,
+                parallelism,
+                rate.rows(),
+                rate.rowsPerSecond(),
+                Double.NaN,
+                Double.NaN,
+                rate.seconds(),
+                rate.cpuMsPer1kRows());
+    }
+
     static String csvHeader() {
         return "model,variant,batch_size,parallelism,rows,rows_per_s,whole_run_rows_per_s,"
                 + "first_row_s,seconds,cpu_ms_per_1k_rows";

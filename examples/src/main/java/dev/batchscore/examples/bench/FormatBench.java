@@ -66,16 +66,7 @@ final class FormatBench {
         for (String format : formats) {
             String topic = "formats-" + format + "-" + records;
             long start = System.nanoTime();
-            LongFunction<byte[]> encode = encoder(format);
-            Topics.fill(
-                    bootstrap,
-                    topic,
-                    Datasets.PARTITIONS,
-                    512 * 1024,
-                    records,
-                    i ->
-                            new ProducerRecord<>(
-                                    topic, (int) (i % Datasets.PARTITIONS), null, encode.apply(i)));
+            produce(bootstrap, topic, records, format);
             out.printf(
                     Locale.ROOT,
                     "  wrote %,d %s records to topic %s in %.1f s%n",
@@ -137,13 +128,36 @@ final class FormatBench {
                                 parallelism)));
     }
 
-    private static RecordFormat format(String name) {
+    /**
+     * Creates {@code topic} with {@link Datasets#PARTITIONS} partitions and writes {@code records}
+     * tabular records in {@code format} ({@link #encoder}).
+     */
+    static void produce(String bootstrap, String topic, long records, String format)
+            throws Exception {
+        LongFunction<byte[]> encode = encoder(format);
+        Topics.fill(
+                bootstrap,
+                topic,
+                Datasets.PARTITIONS,
+                512 * 1024,
+                records,
+                i ->
+                        new ProducerRecord<>(
+                                topic, (int) (i % Datasets.PARTITIONS), null, encode.apply(i)));
+    }
+
+    /** The job options that read the bench's tabular records in {@code format}. */
+    static Map<String, String> formatKeys(String format) {
         Map<String, String> keys = new LinkedHashMap<>();
-        keys.put(RecordFormats.SOURCE_FORMAT.key(), name);
-        if (name.equals("avro")) {
+        keys.put(RecordFormats.SOURCE_FORMAT.key(), format);
+        if (format.equals("avro")) {
             keys.put("source.avro.schema", TABULAR_AVRO.toString());
         }
-        return RecordFormats.create(Configuration.fromMap(keys));
+        return keys;
+    }
+
+    private static RecordFormat format(String name) {
+        return RecordFormats.create(Configuration.fromMap(formatKeys(name)));
     }
 
     /** Record {@code i} in {@code format}: the same id and features as {@link Datasets#tabular}. */

@@ -1,7 +1,6 @@
 package dev.batchscore.examples.bench;
 
 import dev.batchscore.examples.ReferenceModels;
-import dev.batchscore.examples.Topics;
 import dev.batchscore.pipeline.cli.Main;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,10 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The whole run of a bounded job as a user runs it: {@code batchscore run} in a process of its own
@@ -328,19 +325,7 @@ public final class WholeRun {
             for (String format : formats) {
                 String topic = "tabular-" + format + "-" + records;
                 long t0 = System.nanoTime();
-                LongFunction<byte[]> encode = FormatBench.encoder(format);
-                Topics.fill(
-                        broker.bootstrap,
-                        topic,
-                        Datasets.PARTITIONS,
-                        512 * 1024,
-                        records,
-                        i ->
-                                new ProducerRecord<>(
-                                        topic,
-                                        (int) (i % Datasets.PARTITIONS),
-                                        null,
-                                        encode.apply(i)));
+                FormatBench.produce(broker.bootstrap, topic, records, format);
                 topics.put(format, topic);
                 out.printf(
                         Locale.ROOT,
@@ -489,14 +474,9 @@ public final class WholeRun {
 
     /** {@code args} reading records in {@code format} (the bench's tabular Avro schema). */
     static List<String> withFormat(List<String> args, String format) {
-        if (format.equals("json")) {
-            return args;
-        }
         List<String> out = new ArrayList<>(args);
-        out.addAll(List.of("--source.format", format));
-        if (format.equals("avro")) {
-            out.addAll(List.of("--source.avro.schema", FormatBench.TABULAR_AVRO.toString()));
-        }
+        FormatBench.formatKeys(format)
+                .forEach((key, value) -> out.addAll(List.of("--" + key, value)));
         return out;
     }
 
