@@ -130,6 +130,15 @@ public final class LocalWarmup implements AutoCloseable {
         return started;
     }
 
+    /** Whether the model was loaded here (waits for the load); for tests. */
+    boolean holdsModel() {
+        try {
+            return model.join().isPresent();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Releases the model, and the cluster unless it was taken; waits for both to have started. */
     @Override
     public void close() {
