@@ -32,7 +32,7 @@ import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Pins the uid of every operator of the job graph, as {@link ScoringJob#build} makes it for a plan
@@ -86,17 +86,28 @@ class JobGraphUidsITCase {
         KAFKA.produce(TOPIC, 2, records);
     }
 
+    /**
+     * At parallelism 2 the topic's two even partitions make a streaming run batch where it reads
+     * (the graph has {@link BatchScoring#LOCAL_BUCKETS}); at 3, or in batch mode, records are
+     * spread with a keyBy. Either way every other uid is the same.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"streaming", "batch"})
-    void everyOperatorUidIsPinnedAndEveryStatefulOperatorHasOne(String mode, TestReporter report) {
+    @CsvSource({"streaming, 2", "streaming, 3", "batch, 2"})
+    void everyOperatorUidIsPinnedAndEveryStatefulOperatorHasOne(
+            String mode, int parallelism, TestReporter report) {
         List<String> args =
                 TestJobs.jobArgs(
                         KAFKA,
                         TOPIC,
                         MODEL.path(),
-                        scratch.resolve("warehouse-" + mode),
+                        scratch.resolve("warehouse-" + mode + parallelism),
                         "it.uids",
                         mode);
+        args.addAll(List.of("--parallelism", Integer.toString(parallelism)));
+        Set<String> expected = new TreeSet<>(UIDS);
+        if (mode.equals("streaming") && parallelism == 2) {
+            expected.add(BatchScoring.LOCAL_BUCKETS);
+        }
         JobConfig config = JobConfig.fromArgs(args.toArray(new String[0]));
         JobPlan plan = JobPlan.create(config);
         StreamGraph graph;
@@ -128,7 +139,7 @@ class JobGraphUidsITCase {
         report.publishEntry("stateful", stateful.toString());
         report.publishEntry("without uid", String.join(", ", withoutUid));
 
-        assertThat(uids).as("uids of the %s job graph", mode).isEqualTo(new TreeSet<>(UIDS));
+        assertThat(uids).as("uids of the %s job graph", mode).isEqualTo(expected);
         assertThat(stateful)
                 .as("stateful operators (name -> uid)")
                 .doesNotContainValue("null")

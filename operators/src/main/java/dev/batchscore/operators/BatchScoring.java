@@ -2,12 +2,17 @@ package dev.batchscore.operators;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.TaskInfo;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
@@ -28,9 +33,13 @@ import org.apache.flink.util.OutputTag;
  *                             + BatchTrigger   (List→ScoredBatch) └──side output ERRORS──▶ error RowData
  * </pre>
  *
- * <p>Records are spread over {@code B} buckets (the spec's {@code buckets}, or 4 x parallelism),
- * whose key values are chosen so that every subtask owns the same number of buckets; a record's
- * bucket follows from its partition and offset, so a replay batches the same way.
+ * <p>Records go to {@code B} buckets (the spec's {@code buckets}, or 4 x parallelism), whose key
+ * values are chosen so that every subtask owns the same number of buckets; a record's bucket
+ * follows from its partition and offset, so a replay batches the same way. {@link Routing} says
+ * whether a record may travel to any subtask's bucket ({@link Routing#SPREAD}, a keyBy) or is
+ * batched in the subtask that read it ({@link Routing#LOCAL}: no shuffle, the whole path chains in
+ * the source's slot). Both keep the same operators, uids and state, so a savepoint of either
+ * restores into the other.
  */
 public final class BatchScoring {
 
@@ -38,11 +47,29 @@ public final class BatchScoring {
     public static final OutputTag<RowData> ERRORS =
             new OutputTag<>("scoring-errors", InternalTypeInfo.of(ScoredRows.errorRowType()));
 
+    public static final String LOCAL_BUCKETS = "local-buckets";
     public static final String MICRO_BATCH = "micro-batch";
     public static final String SCORE = "score";
     public static final String SPLIT_ERRORS = "split-errors";
 
     private BatchScoring() {}
+
+    /** Where a record's micro-batch is made. */
+    public enum Routing {
+        /**
+         * In any subtask: records are keyed by bucket and shuffled, so every subtask gets an even
+         * share whatever the source's subtasks read.
+         */
+        SPREAD,
+        /**
+         * In the subtask that read it, in one of that subtask's own buckets: no serialization and
+         * no network between the source and the windows, but a subtask batches only what its source
+         * subtask reads, so use it when the input is spread evenly over the source's subtasks, at
+         * the windows' parallelism. STREAMING mode with operator chaining only: the chosen key is
+         * not serialized.
+         */
+        LOCAL
+    }
 
     /**
      * Micro-batches and scores {@code records} with {@code parallelism} subtasks. The result holds
@@ -64,6 +91,19 @@ public final class BatchScoring {
             ScoringSpec spec,
             int parallelism,
             PositionSet committed) {
+        return score(records, spec, parallelism, committed, Routing.SPREAD);
+    }
+
+    /**
+     * As {@link #score(DataStream, ScoringSpec, int, PositionSet)}, with the micro-batches made as
+     * {@code routing} says.
+     */
+    public static SingleOutputStreamOperator<RowData> score(
+            DataStream<KafkaRecord> records,
+            ScoringSpec spec,
+            int parallelism,
+            PositionSet committed,
+            Routing routing) {
         if (spec.outputs().isEmpty()) {
             throw new IllegalArgumentException(
                     "the scoring spec lists no model outputs, so the scored row type is unknown; resolve them"
@@ -75,7 +115,7 @@ public final class BatchScoring {
         InternalTypeInfo<RowData> scoredType = InternalTypeInfo.of(ScoredRows.scoredRowType(spec));
 
         SingleOutputStreamOperator<ScoredBatch> scored =
-                microBatches(records, spec, parallelism)
+                microBatches(records, spec, parallelism, routing)
                         .map(new ScoringFunction(spec, committed), ScoredBatch.typeInfo(spec))
                         .setParallelism(parallelism)
                         .uid(SCORE)
@@ -93,6 +133,12 @@ public final class BatchScoring {
      */
     public static SingleOutputStreamOperator<List<KafkaRecord>> microBatches(
             DataStream<KafkaRecord> records, ScoringSpec spec, int parallelism) {
+        return microBatches(records, spec, parallelism, Routing.SPREAD);
+    }
+
+    /** As {@link #microBatches(DataStream, ScoringSpec, int)}, routed as {@code routing} says. */
+    public static SingleOutputStreamOperator<List<KafkaRecord>> microBatches(
+            DataStream<KafkaRecord> records, ScoringSpec spec, int parallelism, Routing routing) {
         if (parallelism < 1) {
             throw new IllegalArgumentException(
                     "parallelism is " + parallelism + "; it must be at least 1");
@@ -116,12 +162,26 @@ public final class BatchScoring {
                     "max parallelism " + maxParallelism + " is below parallelism " + parallelism);
         }
         TypeInformation<KafkaRecord> recordType = TypeInformation.of(KafkaRecord.class);
-        BucketKeySelector selector =
-                new BucketKeySelector(bucketKeys(buckets, parallelism, maxParallelism));
+        KeyedStream<KafkaRecord, Integer> keyed;
+        if (routing == Routing.LOCAL) {
+            // Every record is keyed into its own subtask's key groups, so the forward edge that
+            // reinterpretAsKeyedStream makes is a valid keyed stream and the windows chain.
+            SingleOutputStreamOperator<KafkaRecord> stamped =
+                    records.map(new LocalBucket(buckets / parallelism), recordType)
+                            .setParallelism(parallelism)
+                            .setMaxParallelism(maxParallelism)
+                            .uid(LOCAL_BUCKETS)
+                            .name(LOCAL_BUCKETS);
+            keyed = DataStreamUtils.reinterpretAsKeyedStream(stamped, new StampedKey(), Types.INT);
+        } else {
+            keyed =
+                    records.keyBy(
+                            new BucketKeySelector(bucketKeys(buckets, parallelism, maxParallelism)),
+                            Types.INT);
+        }
 
         SingleOutputStreamOperator<List<KafkaRecord>> batches =
-                records.keyBy(selector, Types.INT)
-                        .window(GlobalWindows.create())
+                keyed.window(GlobalWindows.create())
                         .trigger(BatchTrigger.of(spec.batchSize(), spec.maxDelay()))
                         .process(new CollectBatch(), new ListTypeInfo<>(recordType));
         return batches.setParallelism(parallelism)
@@ -178,6 +238,78 @@ public final class BatchScoring {
         @Override
         public Integer getKey(KafkaRecord record) {
             return keys[bucketOf(record.partition, record.offset, keys.length)];
+        }
+    }
+
+    /**
+     * The key values of the {@code count} buckets of subtask {@code subtask}: the smallest keys in
+     * its key groups, the same keys {@link #bucketKeys} gives it when {@code count} is a whole
+     * share.
+     */
+    static int[] localBucketKeys(int subtask, int count, int parallelism, int maxParallelism) {
+        int[] keys = new int[count];
+        int found = 0;
+        for (int key = 0; found < count; key++) {
+            if (KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                            key, maxParallelism, parallelism)
+                    == subtask) {
+                keys[found++] = key;
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * Stamps each record with the key of one of this subtask's own buckets ({@link
+     * KafkaRecord#bucketKey}), from its partition and offset. The keys come from the running
+     * subtask's index and parallelism, so they are local however the job was scheduled or rescaled.
+     */
+    static final class LocalBucket extends RichMapFunction<KafkaRecord, KafkaRecord> {
+        private static final long serialVersionUID = 1L;
+        private final int bucketsPerSubtask;
+        private transient int[] keys;
+
+        LocalBucket(int bucketsPerSubtask) {
+            this.bucketsPerSubtask = Math.max(1, bucketsPerSubtask);
+        }
+
+        @Override
+        public void open(OpenContext context) {
+            TaskInfo task = getRuntimeContext().getTaskInfo();
+            keys =
+                    localBucketKeys(
+                            task.getIndexOfThisSubtask(),
+                            bucketsPerSubtask,
+                            task.getNumberOfParallelSubtasks(),
+                            task.getMaxNumberOfParallelSubtasks());
+        }
+
+        @Override
+        public KafkaRecord map(KafkaRecord record) {
+            record.bucketKey = keys[bucketOf(record.partition, record.offset, keys.length)];
+            return record;
+        }
+    }
+
+    /** The key {@link LocalBucket} stamped on a record. */
+    static final class StampedKey implements KeySelector<KafkaRecord, Integer> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Integer getKey(KafkaRecord record) {
+            if (record.bucketKey == KafkaRecord.NO_BUCKET_KEY) {
+                // Serialized on the way (the key is transient): the forward edge did not chain.
+                throw new IllegalStateException(
+                        "record "
+                                + record.coordinates()
+                                + " reached "
+                                + MICRO_BATCH
+                                + " without its bucket key: "
+                                + LOCAL_BUCKETS
+                                + " must chain to it (Routing.LOCAL needs operator chaining in"
+                                + " STREAMING mode)");
+            }
+            return record.bucketKey;
         }
     }
 

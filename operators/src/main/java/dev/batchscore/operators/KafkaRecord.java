@@ -24,6 +24,16 @@ public class KafkaRecord {
 
     public byte[] value;
 
+    /**
+     * The key of the micro-batch bucket it goes to when batched where it was read ({@link
+     * BatchScoring.Routing#LOCAL}); set on the way to the windows and never serialized (a bucket
+     * key is valid only in the subtask that chose it).
+     */
+    public transient int bucketKey = NO_BUCKET_KEY;
+
+    /** {@link #bucketKey} before a bucket was chosen (bucket keys are never negative). */
+    public static final int NO_BUCKET_KEY = -1;
+
     public KafkaRecord() {}
 
     public KafkaRecord(String topic, int partition, long offset, long timestamp, byte[] value) {

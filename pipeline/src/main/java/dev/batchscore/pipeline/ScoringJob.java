@@ -11,6 +11,7 @@ import dev.batchscore.pipeline.runs.ClaimFence;
 import dev.batchscore.pipeline.runs.ClaimKeeper;
 import dev.batchscore.pipeline.runs.QualityCheckException;
 import dev.batchscore.pipeline.runs.QualityChecks;
+import dev.batchscore.pipeline.runs.Run;
 import dev.batchscore.pipeline.runs.RunHistory;
 import dev.batchscore.pipeline.runs.RunMarker;
 import dev.batchscore.pipeline.runs.RunStatsOperator;
@@ -49,9 +50,12 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   kafka-source ─> skip-committed ──keyBy(bucket)──> micro-batch ──> score ──> split-errors ──> IcebergSink iceberg-scored
- *   (KafkaRecord)                   (GlobalWindows              │  (RowData)
- *                                    + BatchTrigger)            └─ side output ERRORS ──> IcebergSink iceberg-errors
+ *   (KafkaRecord)     or ─> local-buckets ─>        (GlobalWindows              │  (RowData)
+ *                                                    + BatchTrigger)            └─ side output ERRORS ──> IcebergSink iceberg-errors
  * </pre>
+ *
+ * <p>A run whose records spread evenly over the source's subtasks is batched where it is read
+ * ({@link #routing}): the whole path chains in the source's slots, with no shuffle.
  *
  * <p>{@link #main} is the job jar's entry point ({@code flink run batchscore.jar --config job.yaml
  * [--<key> <value>...]}); it goes through {@link BatchScoringJob}, the typed builder. {@link #wire}
@@ -157,32 +161,59 @@ public final class ScoringJob {
                                 TypeInformation.of(KafkaRecord.class),
                                 new SkipCommitted(plan.committed(), claimLease(plan)))
                         .uid(SkipCommitted.UID);
+        int parallelism = plan.parallelism(env.getParallelism());
         return wire(
                 records,
                 ((SingleOutputStreamOperator<KafkaRecord>) records)
                         .getSideOutput(SkipCommitted.STATS),
                 plan,
-                plan.parallelism(env.getParallelism()));
+                parallelism,
+                routing(env, plan, parallelism));
+    }
+
+    /**
+     * {@link BatchScoring.Routing#LOCAL} when the run's records spread evenly over the source's
+     * subtasks and the job chains, so each record is scored in the slot that read it; else {@link
+     * BatchScoring.Routing#SPREAD}. Either restores the other's savepoints.
+     */
+    static BatchScoring.Routing routing(
+            StreamExecutionEnvironment env, JobPlan plan, int parallelism) {
+        Run run = plan.run();
+        boolean even =
+                run.explicitPositions()
+                        && KafkaSources.evenOverReaders(
+                                run.start().asMap(), run.end().asMap(), parallelism);
+        // The source runs at the environment's parallelism: a different one would not chain, nor
+        // would BATCH mode's sorted keyed inputs.
+        return even
+                        && env.isChainingEnabled()
+                        && env.getParallelism() == parallelism
+                        && !plan.settings().execution().batchMode()
+                ? BatchScoring.Routing.LOCAL
+                : BatchScoring.Routing.SPREAD;
     }
 
     /** Scores {@code records} and writes rows and errors to the plan's two Iceberg tables. */
     public static Sinks wire(DataStream<KafkaRecord> records, JobPlan plan, int parallelism) {
-        return wire(records, null, plan, parallelism);
+        return wire(records, null, plan, parallelism, BatchScoring.Routing.SPREAD);
     }
 
     /**
      * As {@link #wire(DataStream, JobPlan, int)}; {@code readStats} are {@link SkipCommitted}'s
-     * counts of the records read, for the run history (null: none).
+     * counts of the records read, for the run history (null: none), and the micro-batches are made
+     * as {@code routing} says.
      */
     static Sinks wire(
             DataStream<KafkaRecord> records,
             DataStream<byte[]> readStats,
             JobPlan plan,
-            int parallelism) {
+            int parallelism,
+            BatchScoring.Routing routing) {
         // The score operator drops committed positions too: micro-batches restored from a
         // savepoint come out of the windows' state, behind skip-committed.
         SingleOutputStreamOperator<RowData> scored =
-                BatchScoring.score(records, plan.spec(), parallelism, plan.committed().positions());
+                BatchScoring.score(
+                        records, plan.spec(), parallelism, plan.committed().positions(), routing);
         DataStream<RowData> errors = scored.getSideOutput(BatchScoring.ERRORS);
         // Lineage: every snapshot of the run says who wrote it, with which model, from where.
         Map<String, String> snapshotProps = plan.run().lineage();

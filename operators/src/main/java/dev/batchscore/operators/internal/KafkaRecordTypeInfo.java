@@ -111,12 +111,16 @@ public final class KafkaRecordTypeInfo extends PojoTypeInfo<KafkaRecord> {
             if (from == null || from.getClass() != KafkaRecord.class) {
                 return pojo.copy(from);
             }
-            return new KafkaRecord(
-                    from.topic,
-                    from.partition,
-                    from.offset,
-                    from.timestamp,
-                    from.value == null ? null : from.value.clone());
+            KafkaRecord copy =
+                    new KafkaRecord(
+                            from.topic,
+                            from.partition,
+                            from.offset,
+                            from.timestamp,
+                            from.value == null ? null : from.value.clone());
+            // Not serialized, but a copy between chained operators keeps it.
+            copy.bucketKey = from.bucketKey;
+            return copy;
         }
 
         @Override

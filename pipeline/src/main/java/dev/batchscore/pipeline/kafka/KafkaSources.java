@@ -3,6 +3,8 @@ package dev.batchscore.pipeline.kafka;
 import dev.batchscore.operators.KafkaRecord;
 import dev.batchscore.pipeline.config.SourceSettings;
 import dev.batchscore.pipeline.config.StartingOffsets;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.connector.source.Source;
@@ -20,6 +22,9 @@ import org.apache.kafka.common.TopicPartition;
 public final class KafkaSources {
     /** The source operator's uid; part of savepoint compatibility, never change it. */
     public static final String UID = "kafka-source";
+
+    /** How far above the mean the busiest reader's share may be for {@link #evenOverReaders}. */
+    static final double EVEN_SPREAD = 1.1;
 
     private static final String READ_COMMITTED = "read_committed";
 
@@ -114,5 +119,40 @@ public final class KafkaSources {
                             "starting offsets 'resume' are planned per run (JobPlan.create): build"
                                     + " the source with the run's start and end positions");
         };
+    }
+
+    /**
+     * Whether the records from {@code start} to {@code end} spread over {@code readers} source
+     * readers evenly enough (the busiest within {@link #EVEN_SPREAD} of the mean) for each reader's
+     * records to be scored where they are read. The connector gives a topic's partitions to readers
+     * round robin from a start reader of its own (KafkaTopicPartitionAssigner's contract), so the
+     * busiest reader gets at most, per topic, the largest sum over the partitions congruent modulo
+     * {@code readers}, whatever the start readers are. Null positions (a range not planned): false.
+     */
+    public static boolean evenOverReaders(
+            Map<TopicPartition, Long> start, Map<TopicPartition, Long> end, int readers) {
+        if (readers == 1) {
+            return true;
+        }
+        if (start == null || end == null) {
+            return false;
+        }
+        Map<String, long[]> perResidue = new HashMap<>();
+        long total = 0;
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            TopicPartition tp = e.getKey();
+            Long from = start.get(tp);
+            long records = Math.max(0, e.getValue() - (from == null ? e.getValue() : from));
+            perResidue
+                            .computeIfAbsent(tp.topic(), t -> new long[readers])[
+                            tp.partition() % readers] +=
+                    records;
+            total += records;
+        }
+        long busiest = 0;
+        for (long[] residues : perResidue.values()) {
+            busiest += Arrays.stream(residues).max().orElse(0);
+        }
+        return busiest <= EVEN_SPREAD * total / readers;
     }
 }
