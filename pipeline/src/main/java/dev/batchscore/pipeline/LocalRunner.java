@@ -4,6 +4,7 @@ import dev.batchscore.operators.BatchScoring;
 import dev.batchscore.pipeline.config.JobSettings;
 import dev.batchscore.pipeline.iceberg.IcebergTables;
 import dev.batchscore.pipeline.iceberg.IcebergWorkerThreads;
+import dev.batchscore.pipeline.kafka.KafkaSources;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Collection;
@@ -11,13 +12,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.SecurityOptions;
 import org.apache.flink.core.execution.CheckpointType;
 import org.apache.flink.runtime.jobgraph.JobVertexID;
 import org.apache.flink.runtime.jobmaster.JobResult;
@@ -49,12 +53,13 @@ public final class LocalRunner {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRunner.class);
 
     /**
-     * When a local run takes its first checkpoint (which commits its first rows), counted from the
-     * job's submission: its tasks run and score within about a second. Flink would take it at a
-     * random point of the first checkpoint interval (up to 10 s by default), later than most runs
-     * of a few hundred thousand records take to end.
+     * How often a local run checkpoints from its submission until its first rows are committed (a
+     * commit follows every checkpoint). Flink would take the first checkpoint at a random point of
+     * the first checkpoint interval (up to 10 s by default), later than most runs of a few hundred
+     * thousand records take to end; the checkpoints before the first batch is scored commit nothing
+     * and cost little.
      */
-    static final Duration FIRST_CHECKPOINT_AFTER = Duration.ofSeconds(2);
+    static final Duration EARLY_CHECKPOINTS_EVERY = Duration.ofMillis(100);
 
     private LocalRunner() {}
 
@@ -174,6 +179,7 @@ public final class LocalRunner {
         // moment the job ends: we still need the job's checkpoint history then, to tell a finished
         // run from one stopped with a savepoint (by ./batchscore stop or Flink's flink stop).
         boolean complete = false;
+        Thread earlyCheckpoints = null;
         LocalCluster warm = warmup == null ? null : warmup.takeCluster(slots);
         try (LocalCluster cluster =
                 warm != null
@@ -185,7 +191,13 @@ public final class LocalRunner {
                 run.started();
                 jobId = cluster.submit(graph);
                 if (!plan.settings().execution().batchMode()) {
-                    checkpointEarly(cluster, jobId);
+                    earlyCheckpoints =
+                            EarlyCheckpoints.start(
+                                    cluster,
+                                    jobId,
+                                    catalog.loadTable(plan.table()),
+                                    scoredBefore,
+                                    plan.settings().execution().checkpointInterval());
                 }
                 String base = cluster.restUrl();
                 if (progress != null) {
@@ -240,6 +252,9 @@ public final class LocalRunner {
                 complete = run.complete();
                 savepoint = cluster.stopSavepoint(jobId).orElse(null);
             } finally {
+                if (earlyCheckpoints != null) {
+                    earlyCheckpoints.interrupt();
+                }
                 // Ended, one way or another: closing the run releases what the job left.
                 run.ended();
             }
@@ -265,23 +280,64 @@ public final class LocalRunner {
     }
 
     /**
-     * Triggers the job's first checkpoint {@link #FIRST_CHECKPOINT_AFTER} from now. Flink's own
-     * periodic checkpoints go on as configured; a job that has ended by then, or one that cannot
-     * checkpoint now, is left alone.
+     * Checkpoints the job every {@link #EARLY_CHECKPOINTS_EVERY} until the scored table holds rows
+     * committed after {@code before}, the job has ended, or {@code interval} (Flink's own periodic
+     * checkpoints) has passed; a checkpoint the job cannot take yet (tasks still starting) is
+     * skipped.
      */
-    private static void checkpointEarly(LocalCluster cluster, JobID jobId) {
-        CompletableFuture.runAsync(
-                () ->
+    private static final class EarlyCheckpoints extends Thread {
+        private final LocalCluster cluster;
+        private final JobID jobId;
+        private final Table table;
+        private final long before;
+        private final long deadline;
+
+        private EarlyCheckpoints(
+                LocalCluster cluster, JobID jobId, Table table, long before, Duration interval) {
+            super("batchscore-early-checkpoints");
+            setDaemon(true);
+            this.cluster = cluster;
+            this.jobId = jobId;
+            this.table = table;
+            this.before = before;
+            this.deadline = System.nanoTime() + interval.toNanos();
+        }
+
+        static Thread start(
+                LocalCluster cluster, JobID jobId, Table table, long before, Duration interval) {
+            Thread thread = new EarlyCheckpoints(cluster, jobId, table, before, interval);
+            thread.start();
+            return thread;
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (System.nanoTime() < deadline) {
+                    Thread.sleep(EARLY_CHECKPOINTS_EVERY.toMillis());
+                    if (IcebergTables.rowsAddedSince(table, before) > 0) {
+                        return;
+                    }
+                    try {
                         cluster.miniCluster()
                                 .triggerCheckpoint(jobId, CheckpointType.DEFAULT)
-                                .whenComplete(
-                                        (id, e) -> {
-                                            if (e != null) {
-                                                LOG.debug("No early checkpoint of {}", jobId, e);
-                                            }
-                                        }),
-                CompletableFuture.delayedExecutor(
-                        FIRST_CHECKPOINT_AFTER.toMillis(), TimeUnit.MILLISECONDS));
+                                .get(1, TimeUnit.MINUTES);
+                    } catch (ExecutionException e) {
+                        if (cluster.miniCluster()
+                                .getJobStatus(jobId)
+                                .get(1, TimeUnit.MINUTES)
+                                .isGloballyTerminalState()) {
+                            return;
+                        }
+                        LOG.debug("No early checkpoint of {} yet", jobId, e);
+                    }
+                }
+            } catch (InterruptedException e) {
+                // The job ended.
+            } catch (Exception e) {
+                LOG.debug("Early checkpoints of {} ended", jobId, e);
+            }
+        }
     }
 
     /** The embedded cluster's configuration for a job of {@code settings}. */
@@ -290,6 +346,12 @@ public final class LocalRunner {
         // The REST API serves metrics from a cache refreshed every 10 s by default: too stale for
         // progress lines every 2 s.
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
+        // Delegation tokens carry credentials to remote task managers; the embedded ones run in
+        // this process, as this user. Obtaining them (Hadoop's login and providers) only delays
+        // the cluster's start.
+        if (!conf.contains(SecurityOptions.DELEGATION_TOKENS_ENABLED)) {
+            conf.set(SecurityOptions.DELEGATION_TOKENS_ENABLED, false);
+        }
         return conf;
     }
 
@@ -299,6 +361,12 @@ public final class LocalRunner {
      */
     private static final class ProgressPoller implements AutoCloseable {
         private static final long TIMEOUT_SECONDS = 2;
+        // Operator metric ids as the REST API lists them: "Source__kafka-source.numRecordsOut".
+        private static final Pattern SOURCE =
+                Pattern.compile(".*" + Pattern.quote(KafkaSources.UID) + "\\.numRecordsOut");
+        private static final Pattern SPLIT =
+                Pattern.compile(
+                        ".*" + Pattern.quote(BatchScoring.SPLIT_ERRORS) + "\\.numRecordsOut");
         private final RestClusterClient<String> client;
         private final JobID jobId;
         private long lastNanos;
@@ -317,11 +385,15 @@ public final class LocalRunner {
                 long processed = -1;
                 for (JobDetailsInfo.JobVertexDetailsInfo vertex : job.getJobVertexInfos()) {
                     String name = vertex.getName();
-                    if (name.contains("kafka-source") || name.startsWith("Source")) {
-                        read += vertex.getJobVertexMetrics().getRecordsWritten();
+                    if (name.contains(KafkaSources.UID) || name.startsWith("Source")) {
+                        // The source operator's own count: its vertex's output is whatever
+                        // leaves the chain, which is the sinks' when the run batches where it
+                        // reads.
+                        long n = recordsOut(vertex.getJobVertexID(), SOURCE);
+                        read += n >= 0 ? n : vertex.getJobVertexMetrics().getRecordsWritten();
                     }
                     if (name.contains(BatchScoring.SPLIT_ERRORS)) {
-                        long n = processed(vertex.getJobVertexID());
+                        long n = Math.max(0, recordsOut(vertex.getJobVertexID(), SPLIT));
                         processed = processed < 0 ? n : processed + n;
                     }
                 }
@@ -349,21 +421,22 @@ public final class LocalRunner {
         }
 
         /**
-         * Sum over subtasks of split-errors' numRecordsOut (scored rows and error rows): an
+         * Sum over subtasks of the numRecordsOut of the operator whose metric ids match {@code
+         * operator} (split-errors: scored rows and error rows), or -1 if the vertex has none: an
          * operator metric, finer than the vertex's IO metrics, which count the whole chain's
          * output.
          */
-        private long processed(JobVertexID vertex) throws Exception {
+        private long recordsOut(JobVertexID vertex, Pattern operator) throws Exception {
             String metric = null;
             for (AggregatedMetric m : subtaskMetrics(vertex, null)) {
                 String id = m.getId();
-                if (id.contains(BatchScoring.SPLIT_ERRORS) && id.endsWith(".numRecordsOut")) {
+                if (operator.matcher(id).matches()) {
                     metric = id;
                     break;
                 }
             }
             if (metric == null) {
-                return 0;
+                return -1;
             }
             for (AggregatedMetric m : subtaskMetrics(vertex, metric)) {
                 return m.getSum() == null ? 0 : m.getSum().longValue();
