@@ -3,6 +3,7 @@ package dev.batchscore.pipeline.kafka;
 import dev.batchscore.operators.KafkaRecord;
 import dev.batchscore.pipeline.config.SourceSettings;
 import dev.batchscore.pipeline.config.StartingOffsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,6 +23,9 @@ import org.apache.kafka.common.TopicPartition;
 public final class KafkaSources {
     /** The source operator's uid; part of savepoint compatibility, never change it. */
     public static final String UID = "kafka-source";
+
+    /** {@code fetch.max.wait.ms} of a bounded run's consumers, unless the user sets it. */
+    static final Duration BOUNDED_FETCH_MAX_WAIT = Duration.ofMillis(100);
 
     /** How far above the mean the busiest reader's share may be for {@link #evenOverReaders}. */
     static final double EVEN_SPREAD = 1.1;
@@ -70,6 +74,15 @@ public final class KafkaSources {
             // left for the next run, which is what makes the job finish.
             builder.setBounded(
                     end != null ? OffsetsInitializer.offsets(end) : stoppingAtLatest(source));
+            if (!source.clientProperties().containsKey(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)) {
+                // A bounded reader's consumer closes when its splits end, and its close waits
+                // for the fetch the broker holds back for lack of new records: up to this long,
+                // at the end of every run (500 ms by default). A reader with records to fetch
+                // never waits.
+                builder.setProperty(
+                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                        Long.toString(BOUNDED_FETCH_MAX_WAIT.toMillis()));
+            }
         }
         return builder.build();
     }
