@@ -214,6 +214,41 @@ class StopResumeITCase {
     }
 
     /**
+     * {@code batchscore run} commits its first rows as soon as it has scored them, not at its first
+     * checkpoint interval: with the interval an hour long, the run still commits twice, once early
+     * (LocalRunner's early checkpoints) and once at the end of its input, every row once.
+     */
+    @Test
+    void runCommandCommitsItsFirstRowsLongBeforeItsCheckpointInterval() throws Exception {
+        String topic = "cli-early";
+        KAFKA.createTopic(topic, PARTITIONS);
+        KAFKA.produce(topic, PARTITIONS, records);
+        List<String> args =
+                TestJobs.jobArgs(
+                        KAFKA,
+                        topic,
+                        modelV1,
+                        scratch.resolve("warehouse-" + topic),
+                        "it.cli_early",
+                        "streaming");
+        // ~5 s per reader, and one checkpoint an hour.
+        args.addAll(ThrottlingInterceptor.jobArgs(40));
+        args.addAll(TestJobs.checkpointsAndBatches("1 h", 2, 16, "100 ms"));
+        String[] argv = args.toArray(new String[0]);
+        JobPlan plan = JobPlan.create(JobConfig.fromArgs(argv));
+        ScoringRun.release(plan); // only planned for its table helpers: the run command runs
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        assertThat(RunCommand.run(argv, print, print)).as("run: %s", out).isZero();
+
+        assertThat(ExactlyOnce.dataCommits(plan))
+                .as("commits with rows: an early one and the last")
+                .isGreaterThanOrEqualTo(2);
+        ExactlyOnce.assertExactlyOnce(ExactlyOnce.rows(plan), RECORDS, Map.of("1", scoresV1));
+    }
+
+    /**
      * The run history has two rows for the run, its stopped part and its resumed part, whose
      * records read and rows written add up to the run's records.
      */

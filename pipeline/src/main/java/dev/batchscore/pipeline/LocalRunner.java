@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -195,8 +196,11 @@ public final class LocalRunner {
                             EarlyCheckpoints.start(
                                     cluster,
                                     jobId,
-                                    catalog.loadTable(plan.table()),
-                                    scoredBefore,
+                                    Map.of(
+                                            catalog.loadTable(plan.table()),
+                                            scoredBefore,
+                                            catalog.loadTable(plan.errorsTable()),
+                                            errorsBefore),
                                     plan.settings().execution().checkpointInterval());
                 }
                 String base = cluster.restUrl();
@@ -280,32 +284,40 @@ public final class LocalRunner {
     }
 
     /**
-     * Checkpoints the job every {@link #EARLY_CHECKPOINTS_EVERY} until the scored table holds rows
-     * committed after {@code before}, the job has ended, or {@code interval} (Flink's own periodic
+     * Checkpoints the job every {@link #EARLY_CHECKPOINTS_EVERY} until either table holds rows
+     * committed since the run started, the job has ended, or {@code interval} (Flink's own periodic
      * checkpoints) has passed; a checkpoint the job cannot take yet (tasks still starting) is
      * skipped.
      */
     private static final class EarlyCheckpoints extends Thread {
         private final LocalCluster cluster;
         private final JobID jobId;
-        private final Table table;
-        private final long before;
+        private final Map<Table, Long> tablesBefore;
         private final long deadline;
 
         private EarlyCheckpoints(
-                LocalCluster cluster, JobID jobId, Table table, long before, Duration interval) {
+                LocalCluster cluster,
+                JobID jobId,
+                Map<Table, Long> tablesBefore,
+                Duration interval) {
             super("batchscore-early-checkpoints");
             setDaemon(true);
             this.cluster = cluster;
             this.jobId = jobId;
-            this.table = table;
-            this.before = before;
+            this.tablesBefore = tablesBefore;
             this.deadline = System.nanoTime() + interval.toNanos();
         }
 
+        /**
+         * Starts checkpointing {@code jobId} early; {@code tablesBefore} are the scored and errors
+         * tables (loaded for this thread alone) with their snapshots before the run.
+         */
         static Thread start(
-                LocalCluster cluster, JobID jobId, Table table, long before, Duration interval) {
-            Thread thread = new EarlyCheckpoints(cluster, jobId, table, before, interval);
+                LocalCluster cluster,
+                JobID jobId,
+                Map<Table, Long> tablesBefore,
+                Duration interval) {
+            Thread thread = new EarlyCheckpoints(cluster, jobId, tablesBefore, interval);
             thread.start();
             return thread;
         }
@@ -315,7 +327,7 @@ public final class LocalRunner {
             try {
                 while (System.nanoTime() < deadline) {
                     Thread.sleep(EARLY_CHECKPOINTS_EVERY.toMillis());
-                    if (IcebergTables.rowsAddedSince(table, before) > 0) {
+                    if (committedRows()) {
                         return;
                     }
                     try {
@@ -337,6 +349,16 @@ public final class LocalRunner {
             } catch (Exception e) {
                 LOG.debug("Early checkpoints of {} ended", jobId, e);
             }
+        }
+
+        /** Rows or error rows committed by the run (a run of bad records commits only errors). */
+        private boolean committedRows() {
+            for (Map.Entry<Table, Long> t : tablesBefore.entrySet()) {
+                if (IcebergTables.rowsAddedSince(t.getKey(), t.getValue()) > 0) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
