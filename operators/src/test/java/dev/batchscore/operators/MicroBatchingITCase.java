@@ -42,6 +42,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
@@ -201,21 +202,24 @@ class MicroBatchingITCase {
 
     /**
      * A job stopped with a savepoint while its windows hold records restores into a job of the
-     * other {@link BatchScoring.Routing}: the pending batches come out of the restored state and
-     * every record is batched exactly once over the two jobs.
+     * other {@link BatchScoring.Routing}, or of local routing at another parallelism (the restored
+     * buckets' keys are the old subtasks', the new records' keys the new subtask's): the pending
+     * batches come out of the restored state and every record is batched exactly once over the two
+     * jobs.
      */
-    @ParameterizedTest
-    @EnumSource(BatchScoring.Routing.class)
-    void aSavepointOfEitherRoutingRestoresIntoTheOther(
-            BatchScoring.Routing first, @TempDir Path savepoints) throws Exception {
-        BatchScoring.Routing second =
-                first == BatchScoring.Routing.LOCAL
-                        ? BatchScoring.Routing.SPREAD
-                        : BatchScoring.Routing.LOCAL;
+    @ParameterizedTest(name = "{0} -> {1} at parallelism {2}")
+    @CsvSource({"SPREAD, LOCAL, 2", "LOCAL, SPREAD, 2", "LOCAL, LOCAL, 1"})
+    void aSavepointRestoresIntoTheOtherRoutingAndAnotherParallelism(
+            BatchScoring.Routing first,
+            BatchScoring.Routing second,
+            int secondParallelism,
+            @TempDir Path savepoints)
+            throws Exception {
         int records = 20_000;
         Seen.RECORDS.clear();
 
-        JobClient job = savepointJob(new Configuration(), first, records).executeAsync();
+        JobClient job =
+                savepointJob(new Configuration(), first, PARALLELISM, records).executeAsync();
         while (Seen.RECORDS.size() < records / 8) {
             Thread.sleep(20);
         }
@@ -230,7 +234,7 @@ class MicroBatchingITCase {
 
         Configuration restore = new Configuration();
         restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-        savepointJob(restore, second, records).execute();
+        savepointJob(restore, second, secondParallelism, records).execute();
 
         Map<String, Integer> counts = new HashMap<>();
         for (String coordinates : Seen.RECORDS) {
@@ -243,11 +247,11 @@ class MicroBatchingITCase {
 
     /** A rate-limited job of {@code records} whose batched records land in {@link Seen}. */
     private static StreamExecutionEnvironment savepointJob(
-            Configuration extra, BatchScoring.Routing routing, int records) {
+            Configuration extra, BatchScoring.Routing routing, int parallelism, int records) {
         Configuration config = BoundedJobs.configuration(RuntimeExecutionMode.STREAMING);
         config.addAll(extra);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-        env.setParallelism(PARALLELISM);
+        env.setParallelism(parallelism);
         DataStream<KafkaRecord> source =
                 env.fromSource(
                                 new DataGeneratorSource<>(
@@ -258,9 +262,9 @@ class MicroBatchingITCase {
                                 WatermarkStrategy.noWatermarks(),
                                 "records")
                         .uid("records");
-        BatchScoring.microBatches(source, hourLongBatches(), PARALLELISM, routing)
+        BatchScoring.microBatches(source, hourLongBatches(), parallelism, routing)
                 .map(new Seen(), Types.INT)
-                .setParallelism(PARALLELISM)
+                .setParallelism(parallelism)
                 .uid("seen")
                 .sinkTo(new DiscardingSink<>())
                 .uid("discard");

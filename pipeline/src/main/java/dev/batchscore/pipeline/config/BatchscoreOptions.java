@@ -114,7 +114,8 @@ public final class BatchscoreOptions {
                                     + " source.kafka.properties.security.protocol: SSL. isolation.level"
                                     + " defaults to read_committed: aborted and still open"
                                     + " transactions are not read, and a bounded run stops at the"
-                                    + " last stable offset.");
+                                    + " last stable offset. fetch.max.wait.ms defaults to 100 in a"
+                                    + " bounded run, whose readers wait that long when they close.");
 
     // ---------------------------------------------------------------- pipeline
 
