@@ -62,7 +62,8 @@ class MicroBatchingITCase {
             new MiniClusterExtension(
                     new MiniClusterResourceConfiguration.Builder()
                             .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(PARALLELISM)
+                            // One more than the jobs' parallelism: a restore may scale up.
+                            .setNumberSlotsPerTaskManager(PARALLELISM + 1)
                             .build());
 
     @ParameterizedTest
@@ -208,7 +209,7 @@ class MicroBatchingITCase {
      * jobs.
      */
     @ParameterizedTest(name = "{0} -> {1} at parallelism {2}")
-    @CsvSource({"SPREAD, LOCAL, 2", "LOCAL, SPREAD, 2", "LOCAL, LOCAL, 1"})
+    @CsvSource({"SPREAD, LOCAL, 2", "LOCAL, SPREAD, 2", "LOCAL, LOCAL, 1", "LOCAL, LOCAL, 3"})
     void aSavepointRestoresIntoTheOtherRoutingAndAnotherParallelism(
             BatchScoring.Routing first,
             BatchScoring.Routing second,
