@@ -196,27 +196,15 @@ public final class BatchScoring {
      * parallelism}: every subtask owns the same number of buckets (give or take one).
      */
     static int[] bucketKeys(int buckets, int parallelism, int maxParallelism) {
-        List<List<Integer>> perSubtask = new ArrayList<>(parallelism);
-        int[] wanted = new int[parallelism];
+        int[][] perSubtask = new int[parallelism][];
         for (int s = 0; s < parallelism; s++) {
-            perSubtask.add(new ArrayList<>());
-        }
-        for (int i = 0; i < buckets; i++) {
-            wanted[i % parallelism]++;
-        }
-        int missing = buckets;
-        for (int key = 0; missing > 0; key++) {
-            int subtask =
-                    KeyGroupRangeAssignment.assignKeyToParallelOperator(
-                            key, maxParallelism, parallelism);
-            if (perSubtask.get(subtask).size() < wanted[subtask]) {
-                perSubtask.get(subtask).add(key);
-                missing--;
-            }
+            // Buckets s, s + parallelism, s + 2 x parallelism, ...
+            int owned = (buckets - s + parallelism - 1) / parallelism;
+            perSubtask[s] = localBucketKeys(s, owned, parallelism, maxParallelism);
         }
         int[] keys = new int[buckets];
         for (int i = 0; i < buckets; i++) {
-            keys[i] = perSubtask.get(i % parallelism).get(i / parallelism);
+            keys[i] = perSubtask[i % parallelism][i / parallelism];
         }
         return keys;
     }
@@ -243,8 +231,8 @@ public final class BatchScoring {
 
     /**
      * The key values of the {@code count} buckets of subtask {@code subtask}: the smallest keys in
-     * its key groups, the same keys {@link #bucketKeys} gives it when {@code count} is a whole
-     * share.
+     * its key groups ({@link #bucketKeys} deals them out the same way, so both routings use the
+     * same keys).
      */
     static int[] localBucketKeys(int subtask, int count, int parallelism, int maxParallelism) {
         int[] keys = new int[count];

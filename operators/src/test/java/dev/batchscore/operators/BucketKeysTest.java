@@ -39,6 +39,22 @@ class BucketKeysTest {
         assertThat(max - min).isLessThanOrEqualTo(1);
     }
 
+    /**
+     * The key values are where savepoints keep pending batches: they stay what the first release
+     * chose (these are its values), and each subtask's local buckets are its share of them.
+     */
+    @Test
+    void keyValuesStayWhatSavepointsHold() {
+        assertThat(BatchScoring.bucketKeys(8, 2, 128)).containsExactly(4, 0, 6, 1, 8, 2, 9, 3);
+        assertThat(BatchScoring.bucketKeys(12, 3, 128))
+                .containsExactly(4, 9, 0, 6, 10, 1, 8, 12, 2, 13, 15, 3);
+        assertThat(BatchScoring.bucketKeys(10, 4, 256))
+                .containsExactly(4, 2, 6, 0, 8, 3, 9, 1, 12, 5);
+        assertThat(BatchScoring.bucketKeys(4, 1, 128)).containsExactly(0, 1, 2, 3);
+        assertThat(BatchScoring.localBucketKeys(1, 4, 2, 128)).containsExactly(0, 1, 2, 3);
+        assertThat(BatchScoring.localBucketKeys(0, 4, 2, 128)).containsExactly(4, 6, 8, 9);
+    }
+
     @Test
     void consecutiveOffsetsOfAPartitionVisitEveryBucketInTurn() {
         int buckets = 8;

@@ -105,6 +105,13 @@ public final class BatchscoreOptions {
                                             + " of a run id or a resume from a savepoint always fails"
                                             + " on a recreated topic.");
 
+    /**
+     * {@code fetch.max.wait.ms} of a bounded run's consumers unless set: a consumer's close at the
+     * end of its splits waits for the fetch the broker holds back this long (500 ms by Kafka's
+     * default).
+     */
+    public static final Duration BOUNDED_FETCH_MAX_WAIT = Duration.ofMillis(100);
+
     public static final ConfigOption<Map<String, String>> SOURCE_KAFKA_PROPERTIES =
             ConfigOptions.key("source.kafka.properties")
                     .mapType()
@@ -114,8 +121,10 @@ public final class BatchscoreOptions {
                                     + " source.kafka.properties.security.protocol: SSL. isolation.level"
                                     + " defaults to read_committed: aborted and still open"
                                     + " transactions are not read, and a bounded run stops at the"
-                                    + " last stable offset. fetch.max.wait.ms defaults to 100 in a"
-                                    + " bounded run, whose readers wait that long when they close.");
+                                    + " last stable offset. fetch.max.wait.ms defaults to "
+                                    + BOUNDED_FETCH_MAX_WAIT.toMillis()
+                                    + " in a bounded run, whose readers wait that long when they"
+                                    + " close.");
 
     // ---------------------------------------------------------------- pipeline
 

@@ -1,9 +1,9 @@
 package dev.batchscore.pipeline.kafka;
 
 import dev.batchscore.operators.KafkaRecord;
+import dev.batchscore.pipeline.config.BatchscoreOptions;
 import dev.batchscore.pipeline.config.SourceSettings;
 import dev.batchscore.pipeline.config.StartingOffsets;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,9 +23,6 @@ import org.apache.kafka.common.TopicPartition;
 public final class KafkaSources {
     /** The source operator's uid; part of savepoint compatibility, never change it. */
     public static final String UID = "kafka-source";
-
-    /** {@code fetch.max.wait.ms} of a bounded run's consumers, unless the user sets it. */
-    static final Duration BOUNDED_FETCH_MAX_WAIT = Duration.ofMillis(100);
 
     /** How far above the mean the busiest reader's share may be for {@link #evenOverReaders}. */
     static final double EVEN_SPREAD = 1.1;
@@ -75,13 +72,10 @@ public final class KafkaSources {
             builder.setBounded(
                     end != null ? OffsetsInitializer.offsets(end) : stoppingAtLatest(source));
             if (!source.clientProperties().containsKey(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)) {
-                // A bounded reader's consumer closes when its splits end, and its close waits
-                // for the fetch the broker holds back for lack of new records: up to this long,
-                // at the end of every run (500 ms by default). A reader with records to fetch
-                // never waits.
+                // A reader with records to fetch never waits; this is the end of every run.
                 builder.setProperty(
                         ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-                        Long.toString(BOUNDED_FETCH_MAX_WAIT.toMillis()));
+                        Long.toString(BatchscoreOptions.BOUNDED_FETCH_MAX_WAIT.toMillis()));
             }
         }
         return builder.build();
