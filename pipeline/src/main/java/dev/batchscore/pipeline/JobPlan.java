@@ -19,6 +19,8 @@ import dev.batchscore.pipeline.runs.RunPlanner;
 import dev.batchscore.pipeline.runs.Savepoints;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.flink.table.types.logical.RowType;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -112,61 +114,106 @@ public record JobPlan(
      */
     public static Checked check(JobSettings settings) {
         ScoringSpec.Builder builder = specBuilder(settings);
-
-        // 1. The model: outputs and input fields come from the model itself, so the row type is
-        // fixed up front.
-        ScoringSpec draft = builder.build();
-        MultiModelPlan multi = settings.models().present() ? MultiModelPlan.probe(settings) : null;
-        ModelProbe model = multi != null ? multi.championProbe() : ModelProbe.probe(draft);
-        builder.outputs(model.outputs());
-        // Pinned: for a TF Serving base directory, the version resolved here (the one the lineage
-        // names) is what every task loads, on every restart, even once a newer version appears.
-        builder.modelPath(model.pinnedPath());
-        if (multi != null) {
-            builder.models(multi.models())
-                    .ensemble(settings.models().ensemble())
-                    .onModelFailure(settings.models().onModelFailure());
-            multi.checkEnsemble(builder.build());
-        }
-
-        // 2. Kafka: brokers, topics, and the mapping against records sampled once.
-        builder.format(settings.source().format());
-        List<byte[]> samples =
-                KafkaPreflight.check(
-                        settings.source(), model.fields(), model.exampleInput(), draft);
-        if (multi != null) {
-            multi.checkInputs(settings.source(), samples);
-        }
-
-        // 3. The tables: checked, not created.
-        SinkSettings sink = settings.sink();
-        if (sink.catalogType().needsWarehouse()) {
-            // Before the catalog is touched: a Hadoop catalog over an unwritable path fails later
-            // with a less telling error, or half way through creating the tables.
-            WarehouseProbe.check(sink.warehouse(), sink.catalogProperties());
-        }
-        CatalogLoader loader = IcebergTables.catalogLoader(sink);
-        Catalog catalog = loadCatalog(loader, sink);
+        // Kafka and the tables do not depend on the model: they are read on a thread of their own
+        // while the model loads, and their failures are reported in the steps' order.
+        CompletableFuture<List<byte[]>> sampled =
+                CompletableFuture.supplyAsync(
+                        () -> KafkaPreflight.sample(settings.source()), JobPlan::planningThread);
+        CompletableFuture<Tables> loaded =
+                sampled.thenApplyAsync(samples -> Tables.load(settings), JobPlan::planningThread);
         try {
-            checkRestorable(settings);
-            TablePlan tables = loadTables(catalog, sink);
+            // 1. The model: outputs and input fields come from the model itself, so the row type
+            // is fixed up front.
+            ScoringSpec draft = builder.build();
+            MultiModelPlan multi =
+                    settings.models().present() ? MultiModelPlan.probe(settings) : null;
+            ModelProbe model = multi != null ? multi.championProbe() : ModelProbe.probe(draft);
+            builder.outputs(model.outputs());
+            // Pinned: for a TF Serving base directory, the version resolved here (the one the
+            // lineage names) is what every task loads, on every restart, even once a newer version
+            // appears.
+            builder.modelPath(model.pinnedPath());
+            if (multi != null) {
+                builder.models(multi.models())
+                        .ensemble(settings.models().ensemble())
+                        .onModelFailure(settings.models().onModelFailure());
+                multi.checkEnsemble(builder.build());
+            }
+
+            // 2. Kafka: brokers, topics, and the mapping against records sampled once.
+            builder.format(settings.source().format());
+            List<byte[]> samples = join(sampled);
+            KafkaPreflight.checkMapping(
+                    settings.source(), model.fields(), model.exampleInput(), draft, samples);
+            if (multi != null) {
+                multi.checkInputs(settings.source(), samples);
+            }
+
+            // 3. The tables: checked, not created.
+            Tables read = join(loaded);
+            TablePlan tables = read.tables();
             builder.passthrough(
                     TablePlan.passthrough(
-                            sink,
+                            settings.sink(),
                             settings.source().format(),
                             tables.existing(),
                             samples,
                             multi != null ? multi.inputFields() : model.inputFields(),
                             multi != null ? multi.columns(builder.build()) : model.outputNames()));
             tables.check(ScoredRows.scoredRowType(builder.build()));
+            return new Checked(
+                    settings,
+                    builder.build(),
+                    read.loader(),
+                    multi != null ? multi.version() : model.version());
         } finally {
-            closeQuietly(catalog);
+            // Now, or once the planning thread is done with it if a step before failed.
+            loaded.thenAccept(tables -> closeQuietly(tables.catalog()));
         }
-        return new Checked(
-                settings,
-                builder.build(),
-                loader,
-                multi != null ? multi.version() : model.version());
+    }
+
+    /** Step 3's reads: the warehouse, the catalog and the tables as they are. */
+    private record Tables(CatalogLoader loader, Catalog catalog, TablePlan tables) {
+        static Tables load(JobSettings settings) {
+            SinkSettings sink = settings.sink();
+            if (sink.catalogType().needsWarehouse()) {
+                // Before the catalog is touched: a Hadoop catalog over an unwritable path fails
+                // later with a less telling error, or half way through creating the tables.
+                WarehouseProbe.check(sink.warehouse(), sink.catalogProperties());
+            }
+            CatalogLoader loader = IcebergTables.catalogLoader(sink);
+            Catalog catalog = loadCatalog(loader, sink);
+            try {
+                checkRestorable(settings);
+                return new Tables(loader, catalog, loadTables(catalog, sink));
+            } catch (RuntimeException e) {
+                closeQuietly(catalog);
+                throw e;
+            }
+        }
+    }
+
+    /** A daemon thread for one planning step: a failed run must not wait for it to end. */
+    private static void planningThread(Runnable step) {
+        Thread thread = new Thread(step, "batchscore-planning");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The step's result, or its failure as the step threw it. */
+    private static <T> T join(CompletableFuture<T> step) {
+        try {
+            return step.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
     }
 
     /**

@@ -25,30 +25,33 @@ final class KafkaPreflight {
 
     private KafkaPreflight() {}
 
-    /** Checks Kafka and the mapping; returns the sampled record values. */
-    static List<byte[]> check(
-            SourceSettings source,
-            List<FieldSpec> fields,
-            Optional<String> exampleInput,
-            ScoringSpec draft) {
+    /** Checks that the brokers answer and the topics exist; returns records sampled from them. */
+    static List<byte[]> sample(SourceSettings source) {
         KafkaChecks.check(
                 source.bootstrapServers(),
                 source.topics(),
                 source.clientProperties(),
                 KAFKA_TIMEOUT);
-        List<byte[]> samples =
-                TopicSampler.sampleRecords(
-                        source.bootstrapServers(),
-                        source.topics(),
-                        source.clientProperties(),
-                        SAMPLE_PER_PARTITION,
-                        SAMPLE_TIMEOUT);
+        return TopicSampler.sampleRecords(
+                source.bootstrapServers(),
+                source.topics(),
+                source.clientProperties(),
+                SAMPLE_PER_PARTITION,
+                SAMPLE_TIMEOUT);
+    }
+
+    /** Checks the model's input mapping against the {@link #sample sampled} records. */
+    static void checkMapping(
+            SourceSettings source,
+            List<FieldSpec> fields,
+            Optional<String> exampleInput,
+            ScoringSpec draft,
+            List<byte[]> samples) {
         try {
             source.format()
                     .checkInputs(draft.readerSpec(fields, exampleInput.orElse(null)), samples);
         } catch (FormatException e) {
             throw new ConfigException(e.getMessage(), e);
         }
-        return samples;
     }
 }

@@ -15,7 +15,7 @@ public final class ProfiledRun {
 
     public static void main(String[] args) throws Exception {
         Profiler profiler = new Profiler(Path.of(args[0]));
-        profiler.start("event=cpu,interval=5ms");
+        profiler.start("event=cpu,interval=2ms,threads");
         int exit;
         try {
             exit = Main.run(Arrays.copyOfRange(args, 2, args.length), System.out, System.err);

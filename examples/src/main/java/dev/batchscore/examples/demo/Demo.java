@@ -167,6 +167,9 @@ public final class Demo {
         KafkaClusterTestKit kafka =
                 new KafkaClusterTestKit.Builder(nodes)
                         .setConfigProp("offsets.topic.replication.factor", "1")
+                        // One node, one consumer group: 50 offsets partitions (the default) to
+                        // create and load only delay the first offset commits.
+                        .setConfigProp("offsets.topic.num.partitions", "1")
                         .setConfigProp("transaction.state.log.replication.factor", "1")
                         .setConfigProp("group.initial.rebalance.delay.ms", "0")
                         .setDeleteOnClose(true)
