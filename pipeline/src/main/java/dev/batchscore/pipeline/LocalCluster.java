@@ -57,7 +57,7 @@ public final class LocalCluster implements AutoCloseable {
         if (plugins != null) { // null: no plugins directory (the builder refuses a null one)
             builder.setPluginManager(plugins);
         }
-        MiniCluster cluster = new MiniCluster(builder.build());
+        MiniCluster cluster = new MiniCluster(builder.build(), () -> LocalRpcSystem.load(local));
         cluster.start();
         return new LocalCluster(cluster);
     }

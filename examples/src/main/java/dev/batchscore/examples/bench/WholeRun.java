@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,6 +51,7 @@ public final class WholeRun {
             double wallSeconds,
             double cpuSeconds,
             double firstCommittedSeconds,
+            double steadyCpuUsPerRow,
             String summary) {
         double rowsPerSecond() {
             return records / wallSeconds;
@@ -63,14 +65,15 @@ public final class WholeRun {
             return String.format(
                     Locale.ROOT,
                     "%-12s %,10d records  %,8.0f rows/s  wall %6.2f s  cpu %6.2f s (%5.1f µs/row)"
-                            + "  first committed row %5.2f s",
+                            + "  first committed row %5.2f s  steady state %5.1f µs/row",
                     build,
                     records,
                     rowsPerSecond(),
                     wallSeconds,
                     cpuSeconds,
                     cpuUsPerRow(),
-                    firstCommittedSeconds);
+                    firstCommittedSeconds,
+                    steadyCpuUsPerRow);
         }
     }
 
@@ -188,6 +191,7 @@ public final class WholeRun {
         long start = System.nanoTime();
         Process process = pb.start();
         List<String> output = new ArrayList<>();
+        SteadyState steady = new SteadyState(new JvmCpu(process)::ticks, records);
         Thread reader =
                 new Thread(
                         () -> {
@@ -201,6 +205,7 @@ public final class WholeRun {
                                     synchronized (output) {
                                         output.add(line);
                                     }
+                                    steady.onLine(line);
                                     if (TRACE) {
                                         System.out.printf(
                                                 Locale.ROOT,
@@ -257,7 +262,95 @@ public final class WholeRun {
                 wall,
                 childCpuSeconds(output),
                 firstCommitted < 0 ? wall : (firstCommitted - start) / 1e9,
+                steady.cpuUsPerRow(),
                 summary);
+    }
+
+    /**
+     * The run's CPU per record in its steady state: the {@code batchscore run} JVM's CPU (from
+     * {@code /proc}, at each of its progress lines) between the first line that read at least 20%
+     * of the records and the last that read at most 90%, over the records read in between (at least
+     * a quarter of them). Start-up, the JIT's first seconds and the end of the run fall outside.
+     * The progress line's count comes from Flink's metrics, refreshed every second, so each end may
+     * lag by up to a second of records; NaN when fewer than two progress lines fall inside (short
+     * runs).
+     */
+    static final class SteadyState {
+        private static final Pattern PROGRESS = Pattern.compile("\\bread ([0-9,]+) / ");
+        // Fewer records between the two lines would leave the metrics' lag too large a share.
+        private static final double MIN_SPAN = 0.25;
+        // Linux's clock ticks per second (sysconf(_SC_CLK_TCK)), in which /proc reports CPU time.
+        private static final double TICKS_PER_SECOND = 100;
+        private final LongSupplier cpuTicks;
+        private final long records;
+        private long firstRead = -1;
+        private long firstTicks;
+        private long lastRead = -1;
+        private long lastTicks;
+
+        /** {@code cpuTicks}: the run's CPU so far in {@link #TICKS_PER_SECOND}, or -1. */
+        SteadyState(LongSupplier cpuTicks, long records) {
+            this.cpuTicks = cpuTicks;
+            this.records = records;
+        }
+
+        void onLine(String line) {
+            Matcher m = PROGRESS.matcher(line);
+            if (!m.find()) {
+                return;
+            }
+            long read = Long.parseLong(m.group(1).replace(",", ""));
+            if (read < 0.2 * records || read > 0.9 * records) {
+                return;
+            }
+            long ticks = cpuTicks.getAsLong();
+            if (ticks < 0) {
+                return;
+            }
+            if (firstRead < 0) {
+                firstRead = read;
+                firstTicks = ticks;
+            } else {
+                lastRead = read;
+                lastTicks = ticks;
+            }
+        }
+
+        double cpuUsPerRow() {
+            if (lastRead - firstRead < MIN_SPAN * records) {
+                return Double.NaN;
+            }
+            return (lastTicks - firstTicks) / TICKS_PER_SECOND * 1e6 / (lastRead - firstRead);
+        }
+    }
+
+    /** The CPU time of a launcher's JVM (its java child, or itself), from {@code /proc}. */
+    static final class JvmCpu {
+        private final Process process;
+        private long pid = -1;
+
+        JvmCpu(Process process) {
+            this.process = process;
+        }
+
+        /** User and system ticks of the run's JVM so far, or -1 if not found. */
+        long ticks() {
+            if (pid < 0) {
+                pid =
+                        process.descendants()
+                                .filter(p -> p.info().command().orElse("").endsWith("/java"))
+                                .mapToLong(ProcessHandle::pid)
+                                .findFirst()
+                                .orElse(-1);
+            }
+            String stat = pid < 0 ? null : readOrNull(Path.of("/proc", Long.toString(pid), "stat"));
+            if (stat == null) {
+                return -1;
+            }
+            // After the command name in parentheses: state is field 3, utime 14, stime 15.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        }
     }
 
     private static boolean holdsRows(String metadata) {
@@ -415,10 +508,11 @@ public final class WholeRun {
                         results.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
                         out.printf(
                                 Locale.ROOT,
-                                "round %d  %s  beyond model %.1f µs/row%n",
+                                "round %d  %s  beyond model %.1f µs/row (steady state %.1f)%n",
                                 round,
                                 r.line(),
-                                r.cpuUsPerRow() - raw.cpuMsPer1kRows());
+                                r.cpuUsPerRow() - raw.cpuMsPer1kRows(),
+                                r.steadyCpuUsPerRow() - raw.cpuMsPer1kRows());
                     }
                 }
             }
@@ -435,10 +529,16 @@ public final class WholeRun {
                                 .mapToDouble(Result::firstCommittedSeconds)
                                 .sorted()
                                 .toArray();
+                double[] steady =
+                        e.getValue().stream()
+                                .mapToDouble(Result::steadyCpuUsPerRow)
+                                .sorted()
+                                .toArray();
                 out.printf(
                         Locale.ROOT,
                         "%-12s median %,.0f rows/s (%,.0f-%,.0f), %.1f cpu µs/row (%.1f-%.1f), first"
-                                + " committed row %.2f s (%.2f-%.2f)%n",
+                                + " committed row %.2f s (%.2f-%.2f), steady state %.1f cpu µs/row"
+                                + " (%.1f beyond the model)%n",
                         e.getKey(),
                         rate[rate.length / 2],
                         rate[0],
@@ -448,7 +548,9 @@ public final class WholeRun {
                         cpu[cpu.length - 1],
                         first[first.length / 2],
                         first[0],
-                        first[first.length - 1]);
+                        first[first.length - 1],
+                        steady[steady.length / 2],
+                        steady[steady.length / 2] - raw.cpuMsPer1kRows());
             }
             for (Map.Entry<String, List<Result>> e : results.entrySet()) {
                 out.printf(

@@ -33,9 +33,10 @@ class BenchRatiosTest {
                         row("bigvars", BenchRow.LOAD_PER_BATCH, 512, 2, 500));
 
         WholeRun.Result whole =
-                new WholeRun.Result("this", 600_000, 512, 10.0, 12.0, 2.5, "wrote 600,000 rows");
+                new WholeRun.Result(
+                        "this", 600_000, 512, 10.0, 12.0, 2.5, 15.0, "wrote 600,000 rows");
         WholeRun.Result whole6m =
-                new WholeRun.Result("this", 6_000_000, 512, 60.0, 100.0, 2.5, "wrote");
+                new WholeRun.Result("this", 6_000_000, 512, 60.0, 100.0, 2.5, 14.0, "wrote");
         BenchRatios r =
                 BenchRatios.of(rows, "tabular", "half_plus_two", 1000, 1100, whole, whole6m, 0.9);
 
