@@ -14,8 +14,8 @@ import java.util.Optional;
  * heavy_pipeline_over_load_per_batch=R2 heavy_pipeline_over_batch1=R3
  * trivial_pipeline_over_nomodel=R4 cpu_p2_over_p1=R5 rss_5m_over_1m=R6 startup_s=R7
  * whole_run_rows_per_s=W1 whole_run_wall_s=W2 pipeline_cpu_us_per_row_beyond_model=W3
- * first_committed_row_s=W4 whole_run_6m_rows_per_s=W5 bigvars_pipeline_over_load_per_batch=B1
- * bigvars_load_s=B2}.
+ * first_committed_row_s=W4 whole_run_6m_rows_per_s=W5 steady_cpu_us_per_row_beyond_model_6m=W6
+ * bigvars_pipeline_over_load_per_batch=B1 bigvars_load_s=B2}.
  *
  * <p>The heavy model is the tabular one, the trivial one half_plus_two. Pipeline figures are steady
  * state at the heavy pipeline's best batch size: R1 against raw at that batch size and the same
@@ -25,10 +25,11 @@ import java.util.Optional;
  * the code). R7 is the heavy pipeline's time from the start of the embedded run to its first scored
  * row, at its best cell.
  *
- * <p>W1-W5 are the whole run as users run it ({@link WholeRun}: {@code batchscore run} in a JVM of
+ * <p>W1-W6 are the whole run as users run it ({@link WholeRun}: {@code batchscore run} in a JVM of
  * its own, the broker in another): rows/s and process wall time of 600k records, the process's CPU
  * per row minus the model's own CPU per row ({@code raw} at the same batch size), the time from the
- * process's start to the first committed row, and rows/s of 6M records (NaN under {@code --quick}).
+ * process's start to the first committed row, rows/s of 6M records and that run's steady-state CPU
+ * per row ({@link WholeRun.SteadyState}) minus the model's (W5 and W6 NaN under {@code --quick}).
  *
  * <p>B1 and B2 are {@link BigVariablesModel} (300 MB of variables in its checkpoint, the tabular
  * signature): its pipeline over its {@code naive-load-per-batch}, both at the parallelism above,
@@ -49,6 +50,7 @@ public record BenchRatios(
         double pipelineCpuUsPerRowBeyondModel,
         double firstCommittedRowSeconds,
         double wholeRun6mRowsPerSecond,
+        double steadyCpuUsPerRowBeyondModel6m,
         double bigvarsPipelineOverLoadPerBatch,
         double bigvarsLoadSeconds) {
 
@@ -66,6 +68,7 @@ public record BenchRatios(
                     "pipeline_cpu_us_per_row_beyond_model",
                     "first_committed_row_s",
                     "whole_run_6m_rows_per_s",
+                    "steady_cpu_us_per_row_beyond_model_6m",
                     "bigvars_pipeline_over_load_per_batch",
                     "bigvars_load_s");
 
@@ -73,7 +76,7 @@ public record BenchRatios(
             List.of(
                     "%.2f",
                     "%.2f", "%.2f", "%.2f", "%.2f", "%.3f", "%.2f", "%.0f", "%.2f", "%.1f", "%.2f",
-                    "%.0f", "%.2f", "%.2f");
+                    "%.0f", "%.1f", "%.2f", "%.2f");
 
     /** The last line of the bench's output. */
     public String line() {
@@ -102,6 +105,7 @@ public record BenchRatios(
             pipelineCpuUsPerRowBeyondModel,
             firstCommittedRowSeconds,
             wholeRun6mRowsPerSecond,
+            steadyCpuUsPerRowBeyondModel6m,
             bigvarsPipelineOverLoadPerBatch,
             bigvarsLoadSeconds
         };
@@ -127,7 +131,7 @@ public record BenchRatios(
         double[] v = values.values().stream().mapToDouble(Double::doubleValue).toArray();
         return new BenchRatios(
                 v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
-                v[13]);
+                v[13], v[14]);
     }
 
     /**
@@ -194,6 +198,12 @@ public record BenchRatios(
             w4 = whole.firstCommittedSeconds();
         }
         double w5 = whole6m == null ? Double.NaN : whole6m.rowsPerSecond();
+        double w6 =
+                whole6m == null
+                        ? Double.NaN
+                        : find(rows, heavy, BenchRow.RAW, whole6m.batchSize(), pMax)
+                                .map(raw -> whole6m.steadyCpuUsPerRow() - raw.cpuMsPer1kRows())
+                                .orElse(Double.NaN);
         double b1 =
                 best(rows, BigVariablesModel.NAME, BenchRow.PIPELINE, pMax)
                         .map(
@@ -207,7 +217,7 @@ public record BenchRatios(
                                                         pMax)))
                         .orElse(Double.NaN);
         return new BenchRatios(
-                r1, r2, r3, r4, r5, r6, r7, w1, w2, w3, w4, w5, b1, bigvarsLoadSeconds);
+                r1, r2, r3, r4, r5, r6, r7, w1, w2, w3, w4, w5, w6, b1, bigvarsLoadSeconds);
     }
 
     private static double over(BenchRow top, Optional<BenchRow> bottom) {

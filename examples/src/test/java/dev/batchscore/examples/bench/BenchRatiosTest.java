@@ -53,6 +53,9 @@ class BenchRatiosTest {
                 .isEqualTo(14.0, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(r.firstCommittedRowSeconds()).isEqualTo(2.5);
         assertThat(r.wholeRun6mRowsPerSecond()).isEqualTo(100_000);
+        // the 6M run's steady state, 14 µs per row, beyond the model's 6
+        assertThat(r.steadyCpuUsPerRowBeyondModel6m())
+                .isEqualTo(8.0, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(r.rss5mOver1m()).isEqualTo(1.1, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(r.startupSeconds()).isEqualTo(1.5);
         // the big-variables model against its own load-per-batch, not the tabular pipeline
@@ -66,6 +69,7 @@ class BenchRatiosTest {
                                 + " whole_run_rows_per_s=60000 whole_run_wall_s=10.00"
                                 + " pipeline_cpu_us_per_row_beyond_model=14.0"
                                 + " first_committed_row_s=2.50 whole_run_6m_rows_per_s=100000"
+                                + " steady_cpu_us_per_row_beyond_model_6m=8.0"
                                 + " bigvars_pipeline_over_load_per_batch=400.00 bigvars_load_s=0.90");
     }
 
@@ -85,7 +89,7 @@ class BenchRatiosTest {
         assertThat(back.wholeRunRowsPerSecond()).isNaN();
         assertThat(back.bigvarsPipelineOverLoadPerBatch()).isNaN();
         assertThat(back.bigvarsLoadSeconds()).isNaN();
-        BenchRatios all = new BenchRatios(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+        BenchRatios all = new BenchRatios(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         assertThat(BenchRatios.parse(all.line())).isEqualTo(all);
         assertThatThrownBy(() -> BenchRatios.parse("bench: p2_over_p1=1"))
                 .isInstanceOf(IllegalArgumentException.class);
