@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -191,7 +192,7 @@ public final class WholeRun {
         long start = System.nanoTime();
         Process process = pb.start();
         List<String> output = new ArrayList<>();
-        SteadyState steady = new SteadyState(new JvmCpu(process)::ticks, records);
+        SteadyState steady = new SteadyState(new JvmCpu(process)::nanos, records);
         Thread reader =
                 new Thread(
                         () -> {
@@ -267,30 +268,27 @@ public final class WholeRun {
     }
 
     /**
-     * The run's CPU per record in its steady state: the {@code batchscore run} JVM's CPU (from
-     * {@code /proc}, at each of its progress lines) between the first line that read at least 20%
-     * of the records and the last that read at most 90%, over the records read in between (at least
-     * a quarter of them). Start-up, the JIT's first seconds and the end of the run fall outside.
-     * The progress line's count comes from Flink's metrics, refreshed every second, so each end may
-     * lag by up to a second of records; NaN when fewer than two progress lines fall inside (short
-     * runs).
+     * The run's CPU per record in its steady state: the {@code batchscore run} JVM's CPU (at each
+     * of its progress lines) between the first line that read at least 20% of the records and the
+     * last that read at most 90%, over the records read in between (at least a quarter of them).
+     * Start-up, the JIT's first seconds and the end of the run fall outside. The progress line's
+     * count comes from Flink's metrics, refreshed every second, so each end may lag by up to a
+     * second of records; NaN when fewer than two progress lines fall inside (short runs).
      */
     static final class SteadyState {
         private static final Pattern PROGRESS = Pattern.compile("\\bread ([0-9,]+) / ");
         // Fewer records between the two lines would leave the metrics' lag too large a share.
         private static final double MIN_SPAN = 0.25;
-        // Linux's clock ticks per second (sysconf(_SC_CLK_TCK)), in which /proc reports CPU time.
-        private static final double TICKS_PER_SECOND = 100;
-        private final LongSupplier cpuTicks;
+        private final LongSupplier cpuNanos;
         private final long records;
         private long firstRead = -1;
-        private long firstTicks;
+        private long firstNanos;
         private long lastRead = -1;
-        private long lastTicks;
+        private long lastNanos;
 
-        /** {@code cpuTicks}: the run's CPU so far in {@link #TICKS_PER_SECOND}, or -1. */
-        SteadyState(LongSupplier cpuTicks, long records) {
-            this.cpuTicks = cpuTicks;
+        /** {@code cpuNanos}: the run's CPU time so far in nanoseconds, or -1. */
+        SteadyState(LongSupplier cpuNanos, long records) {
+            this.cpuNanos = cpuNanos;
             this.records = records;
         }
 
@@ -303,16 +301,16 @@ public final class WholeRun {
             if (read < 0.2 * records || read > 0.9 * records) {
                 return;
             }
-            long ticks = cpuTicks.getAsLong();
-            if (ticks < 0) {
+            long nanos = cpuNanos.getAsLong();
+            if (nanos < 0) {
                 return;
             }
             if (firstRead < 0) {
                 firstRead = read;
-                firstTicks = ticks;
+                firstNanos = nanos;
             } else {
                 lastRead = read;
-                lastTicks = ticks;
+                lastNanos = nanos;
             }
         }
 
@@ -320,36 +318,31 @@ public final class WholeRun {
             if (lastRead - firstRead < MIN_SPAN * records) {
                 return Double.NaN;
             }
-            return (lastTicks - firstTicks) / TICKS_PER_SECOND * 1e6 / (lastRead - firstRead);
+            return (lastNanos - firstNanos) / 1e3 / (lastRead - firstRead);
         }
     }
 
-    /** The CPU time of a launcher's JVM (its java child, or itself), from {@code /proc}. */
+    /** The CPU time of a launcher's JVM: the java process under the shell that runs it. */
     static final class JvmCpu {
         private final Process process;
-        private long pid = -1;
+        private ProcessHandle jvm;
 
         JvmCpu(Process process) {
             this.process = process;
         }
 
-        /** User and system ticks of the run's JVM so far, or -1 if not found. */
-        long ticks() {
-            if (pid < 0) {
-                pid =
+        /** User and system CPU time of the run's JVM so far in nanoseconds, or -1. */
+        long nanos() {
+            if (jvm == null) {
+                jvm =
                         process.descendants()
                                 .filter(p -> p.info().command().orElse("").endsWith("/java"))
-                                .mapToLong(ProcessHandle::pid)
                                 .findFirst()
-                                .orElse(-1);
+                                .orElse(null);
             }
-            String stat = pid < 0 ? null : readOrNull(Path.of("/proc", Long.toString(pid), "stat"));
-            if (stat == null) {
-                return -1;
-            }
-            // After the command name in parentheses: state is field 3, utime 14, stime 15.
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return jvm == null
+                    ? -1
+                    : jvm.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
         }
     }
 
