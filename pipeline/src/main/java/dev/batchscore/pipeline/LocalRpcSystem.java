@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * is written once (to a temporary file moved into place, so concurrent runs never see half of it).
  * Anything unexpected falls back to Flink's loader.
  */
-final class LocalRpcSystem {
+public final class LocalRpcSystem {
     private static final Logger LOG = LoggerFactory.getLogger(LocalRpcSystem.class);
 
     /** Where Flink's {@code flink-rpc-akka-loader} keeps the jar (its PekkoRpcSystemLoader). */
@@ -62,7 +62,7 @@ final class LocalRpcSystem {
     }
 
     /** {@code $XDG_CACHE_HOME/batchscore}, else {@code ~/.cache/batchscore}. */
-    static Path cacheDirectory() {
+    public static Path cacheDirectory() {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base =
                 xdg != null && !xdg.isBlank()

@@ -430,7 +430,8 @@ public final class Bench {
                         WHOLE_RUN_BATCH,
                         warehouse,
                         table,
-                        scratch.resolve(name + ".log"));
+                        scratch.resolve(name + ".log"),
+                        null);
         out.println("  " + HEAVY + " whole run: " + r.line());
         return r;
     }

@@ -39,6 +39,8 @@ public final class WholeRun {
     private static final Pattern TOTAL_RECORDS =
             Pattern.compile("\"total-records\"\\s*:\\s*\"([0-9]+)\"");
 
+    private static final String WARM = "+warm";
+
     // -Dbatchscore.bench.trace=true: print the run's output as it comes, with its time.
     private static final boolean TRACE = Boolean.getBoolean("batchscore.bench.trace");
 
@@ -178,7 +180,8 @@ public final class WholeRun {
             int batchSize,
             Path warehouse,
             String table,
-            Path log)
+            Path log,
+            Path warmCache)
             throws Exception {
         List<String> command = new ArrayList<>();
         // The shell reports its finished child's user and system time: the whole process's CPU,
@@ -192,7 +195,16 @@ public final class WholeRun {
         long start = System.nanoTime();
         Process process = pb.start();
         List<String> output = new ArrayList<>();
-        SteadyState steady = new SteadyState(new JvmCpu(process)::nanos, records);
+        WarmJvms warm = new WarmJvms(warmCache);
+        Map<Long, Long> warmBefore = warm.cpuNanos();
+        JvmCpu jvm = new JvmCpu(process);
+        SteadyState steady =
+                new SteadyState(
+                        () -> {
+                            long nanos = jvm.nanos();
+                            return nanos < 0 ? nanos : nanos + warm.cpuNanosSince(warmBefore);
+                        },
+                        records);
         Thread reader =
                 new Thread(
                         () -> {
@@ -238,6 +250,7 @@ public final class WholeRun {
             }
         }
         long end = System.nanoTime();
+        double warmCpu = warm.cpuNanosSince(warmBefore) / 1e9;
         reader.join();
         int exit = process.exitValue();
         if (exit != 0) {
@@ -261,7 +274,7 @@ public final class WholeRun {
                 records,
                 batchSize,
                 wall,
-                childCpuSeconds(output),
+                childCpuSeconds(output) + warmCpu,
                 firstCommitted < 0 ? wall : (firstCommitted - start) / 1e9,
                 steady.cpuUsPerRow(),
                 summary);
@@ -337,12 +350,71 @@ public final class WholeRun {
                 jvm =
                         process.descendants()
                                 .filter(p -> p.info().command().orElse("").endsWith("/java"))
+                                .filter(p -> !WarmJvms.isWarm(p))
                                 .findFirst()
                                 .orElse(null);
             }
             return jvm == null
                     ? -1
                     : jvm.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+        }
+    }
+
+    /**
+     * The warm JVMs ({@code BATCHSCORE_WARM=on}) of one build, found by the pid files they write in
+     * the build's cache directory: their CPU time counts as the run's, and they end with the bench.
+     */
+    static final class WarmJvms {
+        private final Path dir;
+
+        /** {@code cache}: the build's {@code XDG_CACHE_HOME}, or null for a build without. */
+        WarmJvms(Path cache) {
+            this.dir = cache == null ? null : cache.resolve("batchscore");
+        }
+
+        static boolean isWarm(ProcessHandle process) {
+            return Arrays.asList(process.info().arguments().orElse(new String[0]))
+                    .contains("--serve-warm-jvm");
+        }
+
+        /** Each live warm JVM's CPU time in nanoseconds, by process id. */
+        Map<Long, Long> cpuNanos() {
+            Map<Long, Long> cpu = new java.util.HashMap<>();
+            for (ProcessHandle p : processes()) {
+                p.info().totalCpuDuration().ifPresent(d -> cpu.put(p.pid(), d.toNanos()));
+            }
+            return cpu;
+        }
+
+        /** The CPU time the warm JVMs took since {@code before} (all of it for new ones). */
+        long cpuNanosSince(Map<Long, Long> before) {
+            long total = 0;
+            for (Map.Entry<Long, Long> e : cpuNanos().entrySet()) {
+                total += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            }
+            return total;
+        }
+
+        void stopAll() {
+            processes().forEach(ProcessHandle::destroy);
+        }
+
+        private List<ProcessHandle> processes() {
+            List<ProcessHandle> found = new ArrayList<>();
+            if (dir == null || !Files.isDirectory(dir)) {
+                return found;
+            }
+            try (var files = Files.list(dir)) {
+                for (Path f : files.filter(f -> f.toString().endsWith(".pid")).toList()) {
+                    String pid = readOrNull(f);
+                    if (pid != null && !pid.isBlank()) {
+                        ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(found::add);
+                    }
+                }
+            } catch (IOException e) {
+                // a warm JVM ending meanwhile
+            }
+            return found;
         }
     }
 
@@ -436,6 +508,7 @@ public final class WholeRun {
                     raw.rowsPerSecond(),
                     raw.cpuMsPer1kRows());
             Map<String, List<Result>> results = new java.util.LinkedHashMap<>();
+            List<Path> warmCaches = new ArrayList<>();
             int n = 0;
             for (int round = 0; round < rounds; round++) {
                 List<String> order = new ArrayList<>(builds);
@@ -447,13 +520,24 @@ public final class WholeRun {
                         String table = "bench.w" + (n++);
                         Path warehouse = scratch.resolve("warehouse");
                         List<String> launcher;
-                        Map<String, String> env = Map.of();
+                        Map<String, String> env = new java.util.HashMap<>();
                         // DIR@OPTS: that checkout's launcher with BATCHSCORE_JAVA_OPTS=OPTS
                         int at = build.indexOf('@');
                         String opts = at < 0 ? null : build.substring(at + 1);
                         String dir = at < 0 ? build : build.substring(0, at);
+                        // DIR+warm: with BATCHSCORE_WARM=on, its warm JVM in a cache of its own
+                        boolean warm = dir.endsWith(WARM);
+                        dir = warm ? dir.substring(0, dir.length() - WARM.length()) : dir;
+                        Path warmCache =
+                                warm ? scratch.resolve("cache-" + builds.indexOf(build)) : null;
+                        if (warmCache != null) {
+                            warmCaches.add(warmCache);
+                        }
                         String name =
-                                dir.equals("this") ? "this" : Path.of(dir).getFileName().toString();
+                                (dir.equals("this")
+                                                ? "this"
+                                                : Path.of(dir).getFileName().toString())
+                                        + (warm ? WARM : "");
                         if (opts != null) {
                             name = name + "@" + (builds.indexOf(build) + 1);
                         }
@@ -470,14 +554,14 @@ public final class WholeRun {
 
                         } else {
                             launcher = List.of(Path.of(dir).resolve("batchscore").toString());
-                            env =
-                                    opts == null
-                                            ? Map.of("BATCHSCORE_SKIP_BUILD", "1")
-                                            : Map.of(
-                                                    "BATCHSCORE_SKIP_BUILD",
-                                                    "1",
-                                                    "BATCHSCORE_JAVA_OPTS",
-                                                    opts);
+                            env = new java.util.HashMap<>(Map.of("BATCHSCORE_SKIP_BUILD", "1"));
+                            if (opts != null) {
+                                env.put("BATCHSCORE_JAVA_OPTS", opts);
+                            }
+                            if (warmCache != null) {
+                                env.put("BATCHSCORE_WARM", "on");
+                                env.put("XDG_CACHE_HOME", warmCache.toString());
+                            }
                         }
                         Result r =
                                 run(
@@ -497,7 +581,8 @@ public final class WholeRun {
                                         batch,
                                         warehouse,
                                         table,
-                                        scratch.resolve(table + ".log"));
+                                        scratch.resolve(table + ".log"),
+                                        warmCache);
                         results.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
                         out.printf(
                                 Locale.ROOT,
@@ -509,6 +594,7 @@ public final class WholeRun {
                     }
                 }
             }
+            warmCaches.forEach(cache -> new WarmJvms(cache).stopAll());
             for (int i = 0; i < builds.size(); i++) {
                 out.println("build " + (i + 1) + ": " + builds.get(i));
             }

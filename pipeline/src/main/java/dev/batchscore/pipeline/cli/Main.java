@@ -55,8 +55,14 @@ public final class Main implements Callable<Integer> {
         this.out = out;
     }
 
-    public static void main(String[] args) {
-        System.exit(run(args, System.in, System.out, System.err));
+    public static void main(String[] args) throws java.io.IOException {
+        if (args.length == 2 && args[0].equals(WarmJvm.SERVE)) {
+            WarmJvm.serve(java.nio.file.Path.of(args[1]));
+            return;
+        }
+        java.util.OptionalInt warm = WarmJvm.forward(args, System.out, System.err);
+        System.exit(
+                warm.isPresent() ? warm.getAsInt() : run(args, System.in, System.out, System.err));
     }
 
     /** Runs one command and returns its exit code; never throws. */
