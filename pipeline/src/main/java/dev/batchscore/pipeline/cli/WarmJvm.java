@@ -93,7 +93,11 @@ final class WarmJvm {
      * itself (off, another command, the warm JVM busy or not starting).
      */
     static OptionalInt forward(String[] args, PrintStream out, PrintStream err) {
-        if (!"on".equals(System.getenv(ENV)) || args.length == 0 || !args[0].equals("run")) {
+        // --verbose, the one global option, may stand before the command
+        int command = args.length > 0 && args[0].equals("--verbose") ? 1 : 0;
+        if (!"on".equals(System.getenv(ENV))
+                || args.length <= command
+                || !args[command].equals("run")) {
             return OptionalInt.empty();
         }
         Path socket;
