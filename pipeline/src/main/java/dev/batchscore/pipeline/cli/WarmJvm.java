@@ -42,10 +42,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * (a second concurrent run finds the warm JVM busy and runs in its own JVM, as without it). A warm
  * JVM serves only invocations of the same build, JVM options, working directory and environment;
  * any other starts a warm JVM of its own. When the invoking process ends before the run does
- * (Ctrl-C, a kill), the warm JVM ends at once, as the run's own JVM would: the run resumes on the
- * next start from its last checkpoint. A warm JVM exits after {@link #IDLE} without a run. JVM-wide
- * settings come from its first run, as for any JVM that runs several jobs (TensorFlow's intra-op
- * thread pool, {@code model.intra-op-threads}).
+ * (Ctrl-C, a kill), the warm JVM ends at once, as the run's own JVM would, and the run is finished
+ * as any killed run is (a {@code resume} run, or its run id again). A warm JVM exits after {@link
+ * #IDLE} without a run. JVM-wide settings come from its first run, as for any JVM that runs several
+ * jobs (TensorFlow's intra-op thread pool, {@code model.intra-op-threads}).
  */
 final class WarmJvm {
     /** {@code BATCHSCORE_WARM=on} turns it on. */
@@ -127,7 +127,8 @@ final class WarmJvm {
                             + e.getMessage()
                             + "; its log: "
                             + log(socket)
-                            + "); the run resumes from its last checkpoint on the next start");
+                            + "), as a killed run ends: finish it with a resume run or its run"
+                            + " id (README, Reruns and recovery)");
             return OptionalInt.of(1);
         }
     }
