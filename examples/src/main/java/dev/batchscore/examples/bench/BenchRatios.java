@@ -15,7 +15,7 @@ import java.util.Optional;
  * trivial_pipeline_over_nomodel=R4 cpu_p2_over_p1=R5 rss_5m_over_1m=R6 startup_s=R7
  * whole_run_rows_per_s=W1 whole_run_wall_s=W2 pipeline_cpu_us_per_row_beyond_model=W3
  * first_committed_row_s=W4 whole_run_6m_rows_per_s=W5 steady_cpu_us_per_row_beyond_model_6m=W6
- * bigvars_pipeline_over_load_per_batch=B1 bigvars_load_s=B2}.
+ * whole_run_warm_rows_per_s=W7 bigvars_pipeline_over_load_per_batch=B1 bigvars_load_s=B2}.
  *
  * <p>The heavy model is the tabular one, the trivial one half_plus_two. Pipeline figures are steady
  * state at the heavy pipeline's best batch size: R1 against raw at that batch size and the same
@@ -30,6 +30,8 @@ import java.util.Optional;
  * per row minus the model's own CPU per row ({@code raw} at the same batch size), the time from the
  * process's start to the first committed row, rows/s of 6M records and that run's steady-state CPU
  * per row ({@link WholeRun.SteadyState}) minus the model's (W5 and W6 NaN under {@code --quick}).
+ * W7 is the 600k run in a warm JVM ({@code BATCHSCORE_WARM=on}): the median rows/s of three runs
+ * after the one that started it.
  *
  * <p>B1 and B2 are {@link BigVariablesModel} (300 MB of variables in its checkpoint, the tabular
  * signature): its pipeline over its {@code naive-load-per-batch}, both at the parallelism above,
@@ -51,6 +53,7 @@ public record BenchRatios(
         double firstCommittedRowSeconds,
         double wholeRun6mRowsPerSecond,
         double steadyCpuUsPerRowBeyondModel6m,
+        double wholeRunWarmRowsPerSecond,
         double bigvarsPipelineOverLoadPerBatch,
         double bigvarsLoadSeconds) {
 
@@ -69,6 +72,7 @@ public record BenchRatios(
                     "first_committed_row_s",
                     "whole_run_6m_rows_per_s",
                     "steady_cpu_us_per_row_beyond_model_6m",
+                    "whole_run_warm_rows_per_s",
                     "bigvars_pipeline_over_load_per_batch",
                     "bigvars_load_s");
 
@@ -76,7 +80,7 @@ public record BenchRatios(
             List.of(
                     "%.2f",
                     "%.2f", "%.2f", "%.2f", "%.2f", "%.3f", "%.2f", "%.0f", "%.2f", "%.1f", "%.2f",
-                    "%.0f", "%.1f", "%.2f", "%.2f");
+                    "%.0f", "%.1f", "%.0f", "%.2f", "%.2f");
 
     /** The last line of the bench's output. */
     public String line() {
@@ -106,6 +110,7 @@ public record BenchRatios(
             firstCommittedRowSeconds,
             wholeRun6mRowsPerSecond,
             steadyCpuUsPerRowBeyondModel6m,
+            wholeRunWarmRowsPerSecond,
             bigvarsPipelineOverLoadPerBatch,
             bigvarsLoadSeconds
         };
@@ -131,23 +136,23 @@ public record BenchRatios(
         double[] v = values.values().stream().mapToDouble(Double::doubleValue).toArray();
         return new BenchRatios(
                 v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12],
-                v[13], v[14]);
+                v[13], v[14], v[15]);
     }
 
     /**
-     * As {@link #of(List, String, String, long, long, WholeRun.Result, WholeRun.Result, double)}
-     * without whole runs and load time.
+     * As {@link #of(List, String, String, long, long, WholeRun.Result, WholeRun.Result,
+     * WholeRun.Result, double)} without whole runs and load time.
      */
     public static BenchRatios of(
             List<BenchRow> rows, String heavy, String trivial, long rssSmallKb, long rssLargeKb) {
-        return of(rows, heavy, trivial, rssSmallKb, rssLargeKb, null, null, Double.NaN);
+        return of(rows, heavy, trivial, rssSmallKb, rssLargeKb, null, null, null, Double.NaN);
     }
 
     /**
      * The ratios of {@code rows} ({@link BenchRow} variants of {@code heavy}, {@code trivial} and
      * {@link BigVariablesModel#NAME}), the two peak RSS figures, the whole runs of 600k and 6M
-     * records (either may be null) and the big-variables model's load time; a figure whose inputs
-     * are missing is NaN.
+     * records and the 600k run in a warm JVM (any may be null) and the big-variables model's load
+     * time; a figure whose inputs are missing is NaN.
      */
     static BenchRatios of(
             List<BenchRow> rows,
@@ -157,6 +162,7 @@ public record BenchRatios(
             long rssLargeKb,
             WholeRun.Result whole,
             WholeRun.Result whole6m,
+            WholeRun.Result wholeWarm,
             double bigvarsLoadSeconds) {
         int pMax = rows.stream().mapToInt(BenchRow::parallelism).max().orElse(1);
         Optional<BenchRow> heavyBest = best(rows, heavy, BenchRow.PIPELINE, pMax);
@@ -204,6 +210,7 @@ public record BenchRatios(
                         : find(rows, heavy, BenchRow.RAW, whole6m.batchSize(), pMax)
                                 .map(raw -> whole6m.steadyCpuUsPerRow() - raw.cpuMsPer1kRows())
                                 .orElse(Double.NaN);
+        double w7 = wholeWarm == null ? Double.NaN : wholeWarm.rowsPerSecond();
         double b1 =
                 best(rows, BigVariablesModel.NAME, BenchRow.PIPELINE, pMax)
                         .map(
@@ -217,7 +224,7 @@ public record BenchRatios(
                                                         pMax)))
                         .orElse(Double.NaN);
         return new BenchRatios(
-                r1, r2, r3, r4, r5, r6, r7, w1, w2, w3, w4, w5, w6, b1, bigvarsLoadSeconds);
+                r1, r2, r3, r4, r5, r6, r7, w1, w2, w3, w4, w5, w6, w7, b1, bigvarsLoadSeconds);
     }
 
     private static double over(BenchRow top, Optional<BenchRow> bottom) {

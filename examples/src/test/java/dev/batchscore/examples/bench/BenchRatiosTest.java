@@ -37,8 +37,11 @@ class BenchRatiosTest {
                         "this", 600_000, 512, 10.0, 12.0, 2.5, 15.0, "wrote 600,000 rows");
         WholeRun.Result whole6m =
                 new WholeRun.Result("this", 6_000_000, 512, 60.0, 100.0, 2.5, 14.0, "wrote");
+        WholeRun.Result warm =
+                new WholeRun.Result("this+warm", 600_000, 512, 7.5, 9.0, 1.5, 13.0, "wrote");
         BenchRatios r =
-                BenchRatios.of(rows, "tabular", "half_plus_two", 1000, 1100, whole, whole6m, 0.9);
+                BenchRatios.of(
+                        rows, "tabular", "half_plus_two", 1000, 1100, whole, whole6m, warm, 0.9);
 
         assertThat(r.heavyPipelineOverRaw()).isEqualTo(0.8);
         assertThat(r.heavyPipelineOverLoadPerBatch()).isEqualTo(160.0);
@@ -56,6 +59,7 @@ class BenchRatiosTest {
         // the 6M run's steady state, 14 µs per row, beyond the model's 6
         assertThat(r.steadyCpuUsPerRowBeyondModel6m())
                 .isEqualTo(8.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(r.wholeRunWarmRowsPerSecond()).isEqualTo(80_000);
         assertThat(r.rss5mOver1m()).isEqualTo(1.1, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(r.startupSeconds()).isEqualTo(1.5);
         // the big-variables model against its own load-per-batch, not the tabular pipeline
@@ -70,6 +74,7 @@ class BenchRatiosTest {
                                 + " pipeline_cpu_us_per_row_beyond_model=14.0"
                                 + " first_committed_row_s=2.50 whole_run_6m_rows_per_s=100000"
                                 + " steady_cpu_us_per_row_beyond_model_6m=8.0"
+                                + " whole_run_warm_rows_per_s=80000"
                                 + " bigvars_pipeline_over_load_per_batch=400.00 bigvars_load_s=0.90");
     }
 
@@ -89,7 +94,7 @@ class BenchRatiosTest {
         assertThat(back.wholeRunRowsPerSecond()).isNaN();
         assertThat(back.bigvarsPipelineOverLoadPerBatch()).isNaN();
         assertThat(back.bigvarsLoadSeconds()).isNaN();
-        BenchRatios all = new BenchRatios(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        BenchRatios all = new BenchRatios(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
         assertThat(BenchRatios.parse(all.line())).isEqualTo(all);
         assertThatThrownBy(() -> BenchRatios.parse("bench: p2_over_p1=1"))
                 .isInstanceOf(IllegalArgumentException.class);
