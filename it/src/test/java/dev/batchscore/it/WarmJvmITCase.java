@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ./batchscore run} with {@code BATCHSCORE_WARM=on} as users start it: a JVM process per
  * invocation ({@code Main} with the launcher's JDK 17 options), a real KRaft broker, an Iceberg
  * Hadoop catalog and half_plus_two. The first invocation starts the warm JVM, the second runs in
- * it; a client killed during its run takes the warm JVM with it, as it would the run's own JVM, and
- * the next invocation resumes the run with every record once.
+ * it, one started while it is busy runs in its own JVM; a client killed during its run takes the
+ * warm JVM with it, as it would the run's own JVM, and the next invocation resumes the run with
+ * every record once.
  */
 class WarmJvmITCase {
     private static final int RECORDS = 300;
@@ -42,7 +43,7 @@ class WarmJvmITCase {
     @Test
     void laterRunsRunInTheWarmJvmAndAKilledClientEndsIt() throws Exception {
         Path warehouse = scratch.resolve("warehouse");
-        for (String topic : List.of("warm-a", "warm-b", "warm-c")) {
+        for (String topic : List.of("warm-a", "warm-b", "warm-c", "warm-d")) {
             KAFKA.createTopic(topic, 2);
             KAFKA.produce(topic, 2, ExactlyOnce.halfPlusTwoRecords(0, RECORDS));
         }
@@ -62,15 +63,18 @@ class WarmJvmITCase {
         ExactlyOnce.assertHalfPlusTwoOnce(
                 ExactlyOnce.rows(TestJobs.table(warehouse, "db.warm_b")), RECORDS);
 
-        // Killed once its first rows are committed: the warm JVM ends with it.
+        // A slow run in the warm JVM: a run started meanwhile runs in its own JVM. Killed once its
+        // first rows are committed, the slow run's client takes the warm JVM down with it.
         List<String> slow = args("warm-c", warehouse, "db.warm_c");
-        slow.addAll(ThrottlingInterceptor.jobArgs(60));
+        slow.addAll(ThrottlingInterceptor.jobArgs(100));
         // The killed run keeps its claim: the next run takes it over once it saw it stand still
         // for this long, as after any killed run.
         slow.addAll(List.of("--pipeline.claim-timeout", "2 s"));
         // A killed run is finished by the next resume run (a new earliest run scores it all again).
         slow.addAll(List.of("--source.kafka.starting-offsets", "resume"));
         Client killed = Client.start(slow);
+        killed.awaitStderr("in the warm JVM " + pid);
+        Client meanwhile = Client.start(args("warm-d", warehouse, "db.warm_d"));
         Table c = awaitFirstRows(warehouse, "db.warm_c", killed);
         killed.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         assertThat(warm.get(0).onExit().get(60, TimeUnit.SECONDS).isAlive())
@@ -78,6 +82,13 @@ class WarmJvmITCase {
                 .isFalse();
         c.refresh();
         assertThat(ExactlyOnce.rows(c)).as("rows of the killed run").hasSizeLessThan(RECORDS);
+
+        meanwhile.finish();
+        assertThat(meanwhile.stderr())
+                .contains("the warm JVM is busy with another run; running here")
+                .doesNotContain("in the warm JVM");
+        ExactlyOnce.assertHalfPlusTwoOnce(
+                ExactlyOnce.rows(TestJobs.table(warehouse, "db.warm_d")), RECORDS);
 
         Client resumed = Client.start(slow).finish();
         assertThat(resumed.stderr()).contains("in the warm JVM").doesNotContain(" " + pid + " ");
@@ -172,6 +183,17 @@ class WarmJvmITCase {
             assertThat(process.exitValue()).as(name + " exit; stderr:\n" + stderr()).isZero();
             assertThat(stdout()).contains("wrote ");
             return this;
+        }
+
+        void awaitStderr(String text) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!stderr().contains(text)) {
+                assertThat(process.isAlive()).as(name + " alive, waiting for: " + text).isTrue();
+                assertThat(System.nanoTime())
+                        .as(name + " waiting for: " + text)
+                        .isLessThan(deadline);
+                Thread.sleep(50);
+            }
         }
 
         String stdout() throws Exception {

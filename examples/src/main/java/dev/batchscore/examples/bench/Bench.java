@@ -418,27 +418,13 @@ public final class Bench {
                 records,
                 topic,
                 (System.nanoTime() - start) / 1e9);
-        Path warehouse = scratch.resolve("warehouse-whole");
-        String table = "bench.whole" + (tableCount++);
         String name = "batchscore-run-" + records;
         // with --profile, the whole process under async-profiler, start-up included
         List<String> launcher =
                 profiler == null
                         ? WholeRun.thisBuild()
                         : WholeRun.thisBuildProfiled(plan.profileDir(), name);
-        WholeRun.Result r =
-                WholeRun.run(
-                        "this",
-                        launcher,
-                        Map.of(),
-                        WholeRun.runArgs(
-                                broker.bootstrap, topic, model, WHOLE_RUN_BATCH, warehouse, table),
-                        records,
-                        WHOLE_RUN_BATCH,
-                        warehouse,
-                        table,
-                        scratch.resolve(name + ".log"),
-                        null);
+        WholeRun.Result r = runOnce(broker, model, topic, records, "this", launcher, null);
         out.println("  " + HEAVY + " whole run: " + r.line());
         return r;
     }
@@ -450,30 +436,17 @@ public final class Bench {
     private WholeRun.Result warmRuns(WholeRun.Broker broker, Path model, long records)
             throws Exception {
         Path cache = scratch.resolve("warm-cache");
-        Map<String, String> env =
-                Map.of("BATCHSCORE_WARM", "on", "XDG_CACHE_HOME", cache.toString());
-        Path warehouse = scratch.resolve("warehouse-whole");
         List<WholeRun.Result> warm = new ArrayList<>();
         try {
             for (int i = 0; i <= WARM_RUNS; i++) {
-                String table = "bench.whole" + (tableCount++);
                 WholeRun.Result r =
-                        WholeRun.run(
+                        runOnce(
+                                broker,
+                                model,
+                                "whole-" + records,
+                                records,
                                 "this+warm",
                                 WholeRun.thisBuild(),
-                                env,
-                                WholeRun.runArgs(
-                                        broker.bootstrap,
-                                        "whole-" + records,
-                                        model,
-                                        WHOLE_RUN_BATCH,
-                                        warehouse,
-                                        table),
-                                records,
-                                WHOLE_RUN_BATCH,
-                                warehouse,
-                                table,
-                                scratch.resolve(table + ".log"),
                                 cache);
                 out.println(
                         "  "
@@ -489,6 +462,34 @@ public final class Bench {
         }
         warm.sort(Comparator.comparingDouble(WholeRun.Result::rowsPerSecond));
         return warm.get(warm.size() / 2);
+    }
+
+    /**
+     * One {@code batchscore run} of {@code topic} into a new table; with {@code warmCache}, in the
+     * warm JVM of that cache directory.
+     */
+    private WholeRun.Result runOnce(
+            WholeRun.Broker broker,
+            Path model,
+            String topic,
+            long records,
+            String build,
+            List<String> launcher,
+            Path warmCache)
+            throws Exception {
+        Path warehouse = scratch.resolve("warehouse-whole");
+        String table = "bench.whole" + (tableCount++);
+        return WholeRun.run(
+                build,
+                launcher,
+                Map.of(),
+                WholeRun.runArgs(broker.bootstrap, topic, model, WHOLE_RUN_BATCH, warehouse, table),
+                records,
+                WHOLE_RUN_BATCH,
+                warehouse,
+                table,
+                scratch.resolve(table + ".log"),
+                warmCache);
     }
 
     private void add(BenchRow row) {

@@ -169,7 +169,8 @@ public final class WholeRun {
 
     /**
      * Runs {@code launcher} with {@code args} (ending in a run of {@code records} into {@code
-     * table} of {@code warehouse}) and measures it; fails unless it exits 0.
+     * table} of {@code warehouse}) and measures it; fails unless it exits 0. With {@code warmCache}
+     * (not null), the run goes to the warm JVM of that cache directory and its CPU counts.
      */
     static Result run(
             String build,
@@ -191,6 +192,9 @@ public final class WholeRun {
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(log.toFile());
         pb.environment().putAll(env);
+        if (warmCache != null) {
+            pb.environment().putAll(WarmJvms.env(warmCache));
+        }
         Path tableDir = warehouse.resolve(table.replace('.', '/'));
         long start = System.nanoTime();
         Process process = pb.start();
@@ -335,7 +339,10 @@ public final class WholeRun {
         }
     }
 
-    /** The CPU time of a launcher's JVM: the java process under the shell that runs it. */
+    /**
+     * The CPU time of a launcher's JVM: the java process under the shell that runs it, not a warm
+     * JVM that one started (whose parent is a java process).
+     */
     static final class JvmCpu {
         private final Process process;
         private ProcessHandle jvm;
@@ -349,14 +356,18 @@ public final class WholeRun {
             if (jvm == null) {
                 jvm =
                         process.descendants()
-                                .filter(p -> p.info().command().orElse("").endsWith("/java"))
-                                .filter(p -> !WarmJvms.isWarm(p))
+                                .filter(JvmCpu::isJava)
+                                .filter(p -> p.parent().map(parent -> !isJava(parent)).orElse(true))
                                 .findFirst()
                                 .orElse(null);
             }
             return jvm == null
                     ? -1
                     : jvm.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+        }
+
+        private static boolean isJava(ProcessHandle p) {
+            return p.info().command().orElse("").endsWith("/java");
         }
     }
 
@@ -372,9 +383,9 @@ public final class WholeRun {
             this.dir = cache == null ? null : cache.resolve("batchscore");
         }
 
-        static boolean isWarm(ProcessHandle process) {
-            return Arrays.asList(process.info().arguments().orElse(new String[0]))
-                    .contains("--serve-warm-jvm");
+        /** The launcher's environment for a run in the warm JVM of {@code cache}. */
+        static Map<String, String> env(Path cache) {
+            return Map.of("BATCHSCORE_WARM", "on", "XDG_CACHE_HOME", cache.toString());
         }
 
         /** Each live warm JVM's CPU time in nanoseconds, by process id. */
@@ -510,91 +521,90 @@ public final class WholeRun {
             Map<String, List<Result>> results = new java.util.LinkedHashMap<>();
             List<Path> warmCaches = new ArrayList<>();
             int n = 0;
-            for (int round = 0; round < rounds; round++) {
-                List<String> order = new ArrayList<>(builds);
-                if (round % 2 == 1) {
-                    java.util.Collections.reverse(order);
-                }
-                for (String build : order) {
-                    for (String format : formats) {
-                        String table = "bench.w" + (n++);
-                        Path warehouse = scratch.resolve("warehouse");
-                        List<String> launcher;
-                        Map<String, String> env = new java.util.HashMap<>();
-                        // DIR@OPTS: that checkout's launcher with BATCHSCORE_JAVA_OPTS=OPTS
-                        int at = build.indexOf('@');
-                        String opts = at < 0 ? null : build.substring(at + 1);
-                        String dir = at < 0 ? build : build.substring(0, at);
-                        // DIR+warm: with BATCHSCORE_WARM=on, its warm JVM in a cache of its own
-                        boolean warm = dir.endsWith(WARM);
-                        dir = warm ? dir.substring(0, dir.length() - WARM.length()) : dir;
-                        Path warmCache =
-                                warm ? scratch.resolve("cache-" + builds.indexOf(build)) : null;
-                        if (warmCache != null) {
-                            warmCaches.add(warmCache);
-                        }
-                        String name =
-                                (dir.equals("this")
-                                                ? "this"
-                                                : Path.of(dir).getFileName().toString())
-                                        + (warm ? WARM : "");
-                        if (opts != null) {
-                            name = name + "@" + (builds.indexOf(build) + 1);
-                        }
-                        if (formats.size() > 1) {
-                            name = name + "/" + format;
-                        }
-                        if (build.equals("this")) {
-                            launcher =
-                                    profile == null
-                                            ? thisBuild()
-                                            : thisBuildProfiled(
-                                                    Path.of(profile),
-                                                    "whole-run-" + records + "-" + round);
-
-                        } else {
-                            launcher = List.of(Path.of(dir).resolve("batchscore").toString());
-                            env = new java.util.HashMap<>(Map.of("BATCHSCORE_SKIP_BUILD", "1"));
-                            if (opts != null) {
-                                env.put("BATCHSCORE_JAVA_OPTS", opts);
-                            }
+            try {
+                for (int round = 0; round < rounds; round++) {
+                    List<String> order = new ArrayList<>(builds);
+                    if (round % 2 == 1) {
+                        java.util.Collections.reverse(order);
+                    }
+                    for (String build : order) {
+                        for (String format : formats) {
+                            String table = "bench.w" + (n++);
+                            Path warehouse = scratch.resolve("warehouse");
+                            List<String> launcher;
+                            Map<String, String> env = new java.util.HashMap<>();
+                            // DIR@OPTS: that checkout's launcher with BATCHSCORE_JAVA_OPTS=OPTS
+                            int at = build.indexOf('@');
+                            String opts = at < 0 ? null : build.substring(at + 1);
+                            String dir = at < 0 ? build : build.substring(0, at);
+                            // DIR+warm: with BATCHSCORE_WARM=on, its warm JVM in a cache of its own
+                            boolean warm = dir.endsWith(WARM);
+                            dir = warm ? dir.substring(0, dir.length() - WARM.length()) : dir;
+                            Path warmCache =
+                                    warm ? scratch.resolve("cache-" + builds.indexOf(build)) : null;
                             if (warmCache != null) {
-                                env.put("BATCHSCORE_WARM", "on");
-                                env.put("XDG_CACHE_HOME", warmCache.toString());
+                                warmCaches.add(warmCache);
                             }
+                            String name =
+                                    (dir.equals("this")
+                                                    ? "this"
+                                                    : Path.of(dir).getFileName().toString())
+                                            + (warm ? WARM : "");
+                            if (opts != null) {
+                                name = name + "@" + (builds.indexOf(build) + 1);
+                            }
+                            if (formats.size() > 1) {
+                                name = name + "/" + format;
+                            }
+                            if (build.equals("this")) {
+                                launcher =
+                                        profile == null
+                                                ? thisBuild()
+                                                : thisBuildProfiled(
+                                                        Path.of(profile),
+                                                        "whole-run-" + records + "-" + round);
+
+                            } else {
+                                launcher = List.of(Path.of(dir).resolve("batchscore").toString());
+                                env = new java.util.HashMap<>(Map.of("BATCHSCORE_SKIP_BUILD", "1"));
+                                if (opts != null) {
+                                    env.put("BATCHSCORE_JAVA_OPTS", opts);
+                                }
+                            }
+                            Result r =
+                                    run(
+                                            name,
+                                            launcher,
+                                            env,
+                                            withFormat(
+                                                    runArgs(
+                                                            broker.bootstrap,
+                                                            topics.get(format),
+                                                            model,
+                                                            batch,
+                                                            warehouse,
+                                                            table),
+                                                    format),
+                                            records,
+                                            batch,
+                                            warehouse,
+                                            table,
+                                            scratch.resolve(table + ".log"),
+                                            warmCache);
+                            results.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
+                            out.printf(
+                                    Locale.ROOT,
+                                    "round %d  %s  beyond model %.1f µs/row (steady state %.1f)%n",
+                                    round,
+                                    r.line(),
+                                    r.cpuUsPerRow() - raw.cpuMsPer1kRows(),
+                                    r.steadyCpuUsPerRow() - raw.cpuMsPer1kRows());
                         }
-                        Result r =
-                                run(
-                                        name,
-                                        launcher,
-                                        env,
-                                        withFormat(
-                                                runArgs(
-                                                        broker.bootstrap,
-                                                        topics.get(format),
-                                                        model,
-                                                        batch,
-                                                        warehouse,
-                                                        table),
-                                                format),
-                                        records,
-                                        batch,
-                                        warehouse,
-                                        table,
-                                        scratch.resolve(table + ".log"),
-                                        warmCache);
-                        results.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
-                        out.printf(
-                                Locale.ROOT,
-                                "round %d  %s  beyond model %.1f µs/row (steady state %.1f)%n",
-                                round,
-                                r.line(),
-                                r.cpuUsPerRow() - raw.cpuMsPer1kRows(),
-                                r.steadyCpuUsPerRow() - raw.cpuMsPer1kRows());
                     }
                 }
+            } finally {
+                warmCaches.forEach(cache -> new WarmJvms(cache).stopAll());
             }
-            warmCaches.forEach(cache -> new WarmJvms(cache).stopAll());
             for (int i = 0; i < builds.size(); i++) {
                 out.println("build " + (i + 1) + ": " + builds.get(i));
             }

@@ -3,10 +3,13 @@ package dev.batchscore.pipeline.cli;
 import dev.batchscore.pipeline.runs.QualityCheckException;
 import dev.batchscore.pipeline.runs.QualityChecks;
 import dev.batchscore.pipeline.runs.RunClaimedException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -55,12 +58,12 @@ public final class Main implements Callable<Integer> {
         this.out = out;
     }
 
-    public static void main(String[] args) throws java.io.IOException {
+    public static void main(String[] args) throws IOException {
         if (args.length == 2 && args[0].equals(WarmJvm.SERVE)) {
-            WarmJvm.serve(java.nio.file.Path.of(args[1]));
+            WarmJvm.serve(Path.of(args[1]));
             return;
         }
-        java.util.OptionalInt warm = WarmJvm.forward(args, System.out, System.err);
+        OptionalInt warm = WarmJvm.forward(args, System.out, System.err);
         System.exit(
                 warm.isPresent() ? warm.getAsInt() : run(args, System.in, System.out, System.err));
     }

@@ -322,7 +322,7 @@ final class WarmJvm {
             SocketChannel client = server.accept();
             if (!busy.compareAndSet(false, true)) {
                 try (client) {
-                    writeFully(client, ByteBuffer.wrap(new byte[] {BUSY}));
+                    send(client, ByteBuffer.allocate(1).put(BUSY));
                 } catch (IOException e) {
                     // the client left
                 }
@@ -332,7 +332,7 @@ final class WarmJvm {
                     new Thread(
                             () -> {
                                 try (client) {
-                                    serveOne(client, socket, ownOut, ownErr);
+                                    serveOne(client, socket, ownErr);
                                 } catch (IOException | RuntimeException e) {
                                     e.printStackTrace(ownErr);
                                 } finally {
@@ -362,18 +362,14 @@ final class WarmJvm {
         return server;
     }
 
-    private static void serveOne(
-            SocketChannel client, Path socket, PrintStream ownOut, PrintStream ownErr)
+    private static void serveOne(SocketChannel client, Path socket, PrintStream ownErr)
             throws IOException {
         DataInputStream in = new DataInputStream(new ChannelInput(client));
         String[] args = new String[in.readInt()];
         for (int i = 0; i < args.length; i++) {
             args[i] = in.readUTF();
         }
-        synchronized (client) {
-            ByteBuffer frame = ByteBuffer.allocate(9).put(STARTED);
-            writeFully(client, frame.putLong(ProcessHandle.current().pid()).flip());
-        }
+        send(client, ByteBuffer.allocate(9).put(STARTED).putLong(ProcessHandle.current().pid()));
         AtomicBoolean done = new AtomicBoolean();
         // The invoking process ended (Ctrl-C, a kill): end as the run's own JVM would have.
         Thread watch =
@@ -408,10 +404,7 @@ final class WarmJvm {
         out.flush();
         err.flush();
         done.set(true);
-        ByteBuffer frame = ByteBuffer.allocate(5).put(EXIT).putInt(exit).flip();
-        synchronized (client) {
-            writeFully(client, frame);
-        }
+        send(client, ByteBuffer.allocate(5).put(EXIT).putInt(exit));
     }
 
     /** Exits as a JVM sent SIGINT would (shutdown hooks run), or halts if they hang. */
@@ -438,6 +431,17 @@ final class WarmJvm {
             Files.deleteIfExists(pidFile(socket));
         } catch (IOException e) {
             // best effort: a stale socket is replaced by the next warm JVM
+        }
+    }
+
+    /**
+     * Writes one whole frame, {@code frame} filled up to its position: frames written from the run
+     * and from its output streams never interleave within a frame.
+     */
+    private static void send(SocketChannel channel, ByteBuffer frame) throws IOException {
+        frame.flip();
+        synchronized (channel) {
+            writeFully(channel, frame);
         }
     }
 
@@ -495,9 +499,7 @@ final class WarmJvm {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             ByteBuffer frame = ByteBuffer.allocate(5 + len).put(tag).putInt(len).put(b, off, len);
-            synchronized (channel) {
-                writeFully(channel, frame.flip());
-            }
+            send(channel, frame);
         }
     }
 }
