@@ -120,6 +120,10 @@ final class WarmJvm {
         } catch (IOException e) {
             if (!started[0]) {
                 // It ended before it took the run (its idle time was up): nothing ran.
+                err.println(
+                        "batchscore: the warm JVM closed the connection ("
+                                + e.getMessage()
+                                + "); running here");
                 return OptionalInt.empty();
             }
             err.println(
@@ -321,11 +325,21 @@ final class WarmJvm {
         while (true) {
             SocketChannel client = server.accept();
             if (!busy.compareAndSet(false, true)) {
-                try (client) {
-                    send(client, ByteBuffer.allocate(1).put(BUSY));
-                } catch (IOException e) {
-                    // the client left
-                }
+                // Read the request before the answer: a connection closed while the client still
+                // writes would fail its write instead of telling it why.
+                Thread turnAway =
+                        new Thread(
+                                () -> {
+                                    try (client) {
+                                        readRequest(client);
+                                        send(client, ByteBuffer.allocate(1).put(BUSY));
+                                    } catch (IOException e) {
+                                        // the client left
+                                    }
+                                },
+                                "batchscore-warm-busy");
+                turnAway.setDaemon(true);
+                turnAway.start();
                 continue;
             }
             Thread run =
@@ -364,11 +378,8 @@ final class WarmJvm {
 
     private static void serveOne(SocketChannel client, Path socket, PrintStream ownErr)
             throws IOException {
-        DataInputStream in = new DataInputStream(new ChannelInput(client));
-        String[] args = new String[in.readInt()];
-        for (int i = 0; i < args.length; i++) {
-            args[i] = in.readUTF();
-        }
+        String[] args = readRequest(client);
+        InputStream in = new ChannelInput(client);
         send(client, ByteBuffer.allocate(9).put(STARTED).putLong(ProcessHandle.current().pid()));
         AtomicBoolean done = new AtomicBoolean();
         // The invoking process ended (Ctrl-C, a kill): end as the run's own JVM would have.
@@ -405,6 +416,16 @@ final class WarmJvm {
         err.flush();
         done.set(true);
         send(client, ByteBuffer.allocate(5).put(EXIT).putInt(exit));
+    }
+
+    /** The client's request: its arguments. */
+    private static String[] readRequest(SocketChannel client) throws IOException {
+        DataInputStream in = new DataInputStream(new ChannelInput(client));
+        String[] args = new String[in.readInt()];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = in.readUTF();
+        }
+        return args;
     }
 
     /** Exits as a JVM sent SIGINT would (shutdown hooks run), or halts if they hang. */
