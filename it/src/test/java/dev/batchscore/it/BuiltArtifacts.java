@@ -1,6 +1,7 @@
 package dev.batchscore.it;
 
 import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,26 @@ final class BuiltArtifacts {
     static Path deploy() {
         Path basedir = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
         return basedir.resolveSibling("deploy");
+    }
+
+    /**
+     * The repository's {@code ./batchscore} launcher with the build it runs ({@code target/}, which
+     * {@code mvn verify} packages before this module's tests); a test that needs it is skipped in a
+     * {@code build.suffix} build, which the launcher does not see.
+     */
+    static Path launcher() {
+        Path basedir = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+        String suffix = System.getProperty("build.suffix", "");
+        assumeTrue(suffix.isEmpty(), "the launcher runs target/, not target" + suffix);
+        Path examplesJar =
+                basedir.resolveSibling("examples").resolve("target/batchscore-examples.jar");
+        if (!Files.isRegularFile(examplesJar)) {
+            fail(
+                    "%s does not exist: build it with `mvn -pl examples -am package -DskipTests`"
+                            + " (mvn verify packages it before the it module's tests)",
+                    examplesJar);
+        }
+        return basedir.resolveSibling("batchscore");
     }
 
     /** {@code pipeline/target<build.suffix>/batchscore.jar} next to this module. */

@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.iceberg.Table;
@@ -19,12 +19,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ./batchscore run} with {@code BATCHSCORE_WARM=on} as users start it: a JVM process per
- * invocation ({@code Main} with the launcher's JDK 17 options), a real KRaft broker, an Iceberg
- * Hadoop catalog and half_plus_two. The first invocation starts the warm JVM, the second runs in
- * it, one started while it is busy runs in its own JVM; a client killed during its run takes the
- * warm JVM with it, as it would the run's own JVM, and the next invocation resumes the run with
- * every record once.
+ * {@code BATCHSCORE_WARM=on ./batchscore run} as users start it: the repository's launcher per
+ * invocation (its small client JVM, and its own JVM for a run that is not served), a real KRaft
+ * broker, an Iceberg Hadoop catalog and half_plus_two. The first invocation starts the warm JVM,
+ * the second runs in it, one started while it is busy runs in its own JVM; a client killed during
+ * its run takes the warm JVM with it, as it would the run's own JVM, and the next invocation
+ * resumes the run with every record once.
  */
 class WarmJvmITCase {
     private static final int RECORDS = 300;
@@ -76,6 +76,7 @@ class WarmJvmITCase {
         killed.awaitStderr("in the warm JVM " + pid);
         Client meanwhile = Client.start(args("warm-d", warehouse, "db.warm_d"));
         Table c = awaitFirstRows(warehouse, "db.warm_c", killed);
+        // SIGKILL to the launcher: its client JVM sees it gone and ends, and so does the warm JVM.
         killed.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         assertThat(warm.get(0).onExit().get(60, TimeUnit.SECONDS).isAlive())
                 .as("the warm JVM after its client was killed")
@@ -146,23 +147,14 @@ class WarmJvmITCase {
         }
     }
 
-    /** One {@code ./batchscore} invocation in a JVM of its own. */
+    /** One {@code ./batchscore} invocation, a process of its own. */
     private record Client(Process process, Path outFile, Path errFile, String name) {
         private static int count;
 
         static Client start(List<String> args) throws Exception {
             String name = "client-" + (++count);
             List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx1g");
-            command.addAll(
-                    Arrays.asList(System.getProperty("flink.jdk17.args").trim().split("\\s+")));
-            command.add("-Dlog4j.configurationFile=log4j2-cli.xml");
-            command.add("-cp");
-            command.add(
-                    System.getProperty(
-                            "surefire.test.class.path", System.getProperty("java.class.path")));
-            command.add("dev.batchscore.pipeline.cli.Main");
+            command.add(BuiltArtifacts.launcher().toString());
             command.addAll(args);
             Path out = scratch.resolve(name + ".out");
             Path err = scratch.resolve(name + ".err");
@@ -171,9 +163,24 @@ class WarmJvmITCase {
                             .redirectOutput(out.toFile())
                             .redirectError(err.toFile())
                             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            builder.environment().put("BATCHSCORE_WARM", "on");
-            builder.environment().put("XDG_CACHE_HOME", scratch.resolve("cache").toString());
-            builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+            Map<String, String> env = builder.environment();
+            env.put("BATCHSCORE_WARM", "on");
+            env.put("XDG_CACHE_HOME", scratch.resolve("cache").toString());
+            env.put("TF_CPP_MIN_LOG_LEVEL", "2");
+            // mvn verify built the jars; no class-data archive (a minute of dumping, once)
+            env.put("BATCHSCORE_SKIP_BUILD", "1");
+            env.put("BATCHSCORE_CDS", "off");
+            env.put("BATCHSCORE_JAVA_OPTS", "-Xmx1g -XX:TieredStopAtLevel=1");
+            // the throttling interceptor's class, for the slow run
+            env.put(
+                    "BATCHSCORE_CLASSPATH",
+                    Path.of(
+                                    ThrottlingInterceptor.class
+                                            .getProtectionDomain()
+                                            .getCodeSource()
+                                            .getLocation()
+                                            .toURI())
+                            .toString());
             return new Client(builder.start(), out, err, name);
         }
 

@@ -39,7 +39,7 @@ public final class LocalRpcSystem {
     /** The RPC system for a cluster of {@code conf}: from the cached jar, else Flink's loader. */
     static Reference<RpcSystem> load(Configuration conf) {
         try {
-            return fromCache(cacheDirectory());
+            return fromCache(UserCache.directory());
         } catch (Exception | LinkageError e) {
             LOG.debug("Loading the RPC system from a cached jar failed; Flink extracts its own", e);
             return Reference.owned(RpcSystem.load(conf));
@@ -59,16 +59,6 @@ public final class LocalRpcSystem {
         }
         // No temporary file to delete on close: the copy stays for the next run.
         return Reference.owned(new CleanupOnCloseRpcSystem(systems.next(), loader, null));
-    }
-
-    /** {@code $XDG_CACHE_HOME/batchscore}, else {@code ~/.cache/batchscore}. */
-    public static Path cacheDirectory() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base =
-                xdg != null && !xdg.isBlank()
-                        ? Path.of(xdg)
-                        : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("batchscore");
     }
 
     /**

@@ -446,7 +446,7 @@ public final class Bench {
                                 "whole-" + records,
                                 records,
                                 "this+warm",
-                                WholeRun.thisBuild(),
+                                WholeRun.thisBuildWarm(),
                                 cache);
                 out.println(
                         "  "

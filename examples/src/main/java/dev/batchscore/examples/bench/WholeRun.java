@@ -2,6 +2,7 @@ package dev.batchscore.examples.bench;
 
 import dev.batchscore.examples.ReferenceModels;
 import dev.batchscore.pipeline.cli.Main;
+import dev.batchscore.pipeline.cli.WarmClient;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -130,6 +131,27 @@ public final class WholeRun {
     /** This build's {@code batchscore}: a JVM with this one's options and class path. */
     static List<String> thisBuild() {
         return ChildJvm.command(Main.class, RUN_JVM_OPTIONS);
+    }
+
+    /**
+     * {@link #thisBuild()} in a warm JVM, as {@code BATCHSCORE_WARM=on ./batchscore run} runs it:
+     * the launcher's small client JVM ({@link WarmClient}) with that command. Keep in step with
+     * {@code batchscore}.
+     */
+    static List<String> thisBuildWarm() {
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                ProcessHandle.current().info().command().orElse("java"),
+                                "-XX:TieredStopAtLevel=1",
+                                "-XX:+UseSerialGC",
+                                "-Xmx64m",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                WarmClient.class.getName()));
+        command.addAll(thisBuild());
+        command.add("--");
+        return command;
     }
 
     /** As {@link #thisBuild()}, under async-profiler ({@link ProfiledRun}) into {@code dir}. */

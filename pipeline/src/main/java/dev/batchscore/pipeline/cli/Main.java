@@ -9,7 +9,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -63,9 +62,7 @@ public final class Main implements Callable<Integer> {
             WarmJvm.serve(Path.of(args[1]));
             return;
         }
-        OptionalInt warm = WarmJvm.forward(args, System.out, System.err);
-        System.exit(
-                warm.isPresent() ? warm.getAsInt() : run(args, System.in, System.out, System.err));
+        System.exit(run(args, System.in, System.out, System.err));
     }
 
     /** Runs one command and returns its exit code; never throws. */
