@@ -22,9 +22,21 @@ public final class ProgressLine implements AutoCloseable {
         this.terminal = terminal;
     }
 
-    /** Whether {@code out} is this JVM's console: standard output with a terminal attached. */
+    // The warm JVM's run prints to its client's standard output, which may be a terminal though
+    // the warm JVM has none.
+    private static volatile boolean clientTerminal;
+
+    /**
+     * Whether {@code out} is this JVM's console: standard output with a terminal attached (in the
+     * warm JVM: the client's).
+     */
     public static boolean isTerminal(PrintStream out) {
-        return out == System.out && System.console() != null;
+        return out == System.out && (System.console() != null || clientTerminal);
+    }
+
+    /** The warm JVM, for the run it serves: whether the client's standard output is a terminal. */
+    public static void setClientTerminal(boolean terminal) {
+        clientTerminal = terminal;
     }
 
     /**

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -167,6 +168,7 @@ public final class WarmClient {
         for (String arg : args) {
             data.writeUTF(arg);
         }
+        data.writeBoolean(out == System.out && System.console() != null);
         writeFully(channel, ByteBuffer.wrap(request.toByteArray()));
         DataInputStream in = new DataInputStream(new ChannelInput(channel));
         while (true) {
@@ -202,7 +204,12 @@ public final class WarmClient {
 
     /** Starts a warm JVM of {@code jvm} on {@code socket} and connects; null if none comes up. */
     private static SocketChannel start(List<String> jvm, Path socket, PrintStream err) {
-        List<String> command = new ArrayList<>(jvm);
+        List<String> command = new ArrayList<>();
+        // A session of its own (setsid, where there is one): the warm JVM outlives the terminal and
+        // the process group of the run that started it (a closed terminal's SIGHUP, a scheduler
+        // that kills a task's group). A client that ends mid-run still ends it, by the socket.
+        setsid().ifPresent(command::add);
+        command.addAll(jvm);
         command.add(WarmJvm.SERVE);
         command.add(socket.toString());
         ProcessBuilder builder =
@@ -238,6 +245,18 @@ public final class WarmClient {
                     "batchscore: the warm JVM did not start (" + log(socket) + "); running here");
         }
         return channel;
+    }
+
+    private static Optional<String> setsid() {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return Optional.empty();
+        }
+        return Arrays.stream(path.split(File.pathSeparator))
+                .map(dir -> Path.of(dir, "setsid"))
+                .filter(Files::isExecutable)
+                .map(Path::toString)
+                .findFirst();
     }
 
     static SocketChannel connect(Path socket) {

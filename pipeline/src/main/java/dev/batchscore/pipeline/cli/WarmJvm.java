@@ -1,5 +1,6 @@
 package dev.batchscore.pipeline.cli;
 
+import dev.batchscore.pipeline.ProgressLine;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -140,7 +141,7 @@ final class WarmJvm {
 
     private static void serveOne(SocketChannel client, Path socket, PrintStream ownErr)
             throws IOException {
-        String[] args = readRequest(client);
+        Request request = readRequest(client);
         InputStream in = new WarmClient.ChannelInput(client);
         send(
                 client,
@@ -179,21 +180,30 @@ final class WarmJvm {
         // Logging (log4j2-cli.xml's console appender follows System.err) goes to the client too.
         System.setOut(out);
         System.setErr(err);
-        int exit = Main.run(args, InputStream.nullInputStream(), out, err);
+        // The progress line is redrawn in place when the client prints to a terminal.
+        ProgressLine.setClientTerminal(request.terminal());
+        int exit;
+        try {
+            exit = Main.run(request.args(), InputStream.nullInputStream(), out, err);
+        } finally {
+            ProgressLine.setClientTerminal(false);
+        }
         out.flush();
         err.flush();
         done.set(true);
         send(client, ByteBuffer.allocate(5).put(WarmClient.EXIT).putInt(exit));
     }
 
-    /** The client's request: its arguments. */
-    private static String[] readRequest(SocketChannel client) throws IOException {
+    /** The client's request: its arguments, and whether its standard output is a terminal. */
+    private record Request(String[] args, boolean terminal) {}
+
+    private static Request readRequest(SocketChannel client) throws IOException {
         DataInputStream in = new DataInputStream(new WarmClient.ChannelInput(client));
         String[] args = new String[in.readInt()];
         for (int i = 0; i < args.length; i++) {
             args[i] = in.readUTF();
         }
-        return args;
+        return new Request(args, in.readBoolean());
     }
 
     /** Exits as a JVM sent SIGINT would (shutdown hooks run), or halts if they hang. */
