@@ -113,6 +113,11 @@ public final class WholeRun {
             throw new IllegalStateException("the broker process ended before it printed its port");
         }
 
+        /** The broker process's CPU time so far, in nanoseconds (0 if the system does not say). */
+        long cpuNanos() {
+            return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+        }
+
         @Override
         public void close() throws Exception {
             process.getOutputStream().close();
@@ -593,6 +598,7 @@ public final class WholeRun {
                                     env.put("BATCHSCORE_JAVA_OPTS", opts);
                                 }
                             }
+                            long brokerBefore = broker.cpuNanos();
                             Result r =
                                     run(
                                             name,
@@ -613,14 +619,20 @@ public final class WholeRun {
                                             table,
                                             scratch.resolve(table + ".log"),
                                             warmCache);
+                            // The broker shares the machine's cores with the run: its CPU per
+                            // record is what the run could not use.
+                            double brokerUsPerRow =
+                                    (broker.cpuNanos() - brokerBefore) / 1e3 / records;
                             results.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
                             out.printf(
                                     Locale.ROOT,
-                                    "round %d  %s  beyond model %.1f µs/row (steady state %.1f)%n",
+                                    "round %d  %s  beyond model %.1f µs/row (steady state %.1f)"
+                                            + "  broker %.1f µs/row%n",
                                     round,
                                     r.line(),
                                     r.cpuUsPerRow() - raw.cpuMsPer1kRows(),
-                                    r.steadyCpuUsPerRow() - raw.cpuMsPer1kRows());
+                                    r.steadyCpuUsPerRow() - raw.cpuMsPer1kRows(),
+                                    brokerUsPerRow);
                         }
                     }
                 }
