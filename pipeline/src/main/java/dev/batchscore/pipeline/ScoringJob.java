@@ -124,9 +124,8 @@ public final class ScoringJob {
                 return List.of();
             }
             rows =
-                    RunHistory.read(catalog.loadTable(id), plan.run().pipelineId()).stream()
-                            .filter(r -> r.runId().equals(plan.run().runId()))
-                            .toList();
+                    RunHistory.readRun(
+                            catalog.loadTable(id), plan.run().pipelineId(), plan.run().runId());
         } finally {
             JobPlan.closeQuietly(catalog);
         }

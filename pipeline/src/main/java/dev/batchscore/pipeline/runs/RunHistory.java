@@ -3,10 +3,13 @@ package dev.batchscore.pipeline.runs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,8 @@ import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
+import org.apache.iceberg.expressions.Expression;
+import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.DataWriter;
 import org.apache.iceberg.io.OutputFileFactory;
@@ -219,14 +224,84 @@ public final class RunHistory {
         return true;
     }
 
-    /** Every row of {@code table}, oldest first (by finish time). */
+    /** Every row, oldest first. */
     public static List<Row> read(Table table) {
+        return read(table, Expressions.alwaysTrue());
+    }
+
+    /** The rows of {@code pipelineId}, oldest first. */
+    public static List<Row> read(Table table, String pipelineId) {
+        return read(table, Expressions.equal("pipeline_id", pipelineId)).stream()
+                .filter(r -> r.pipelineId().equals(pipelineId))
+                .toList();
+    }
+
+    /**
+     * The rows of one run of {@code pipelineId}, oldest first (a run stopped and resumed has one
+     * per attempt). Each run adds a file of its own, so the files' bounds leave only the run's to
+     * read, however long the history.
+     */
+    public static List<Row> readRun(Table table, String pipelineId, String runId) {
+        return read(
+                        table,
+                        Expressions.and(
+                                Expressions.equal("pipeline_id", pipelineId),
+                                Expressions.equal("run_id", runId)))
+                .stream()
+                .filter(r -> r.pipelineId().equals(pipelineId) && r.runId().equals(runId))
+                .toList();
+    }
+
+    /**
+     * The last complete run of {@code pipelineId} other than {@code runId}: looked for among the
+     * runs that finished in the last hour, then day, then month, then ever, so that a run's end
+     * reads the files of its recent predecessors, not the pipeline's whole history.
+     */
+    public static Optional<Row> previousComplete(Table table, String pipelineId, String runId) {
+        Expression complete =
+                Expressions.and(
+                        Expressions.equal("pipeline_id", pipelineId),
+                        Expressions.equal("ended", COMPLETE));
+        Instant now = Instant.now();
+        for (Duration window : PREVIOUS_RUN_WINDOWS) {
+            Instant since = window == null ? Instant.MIN : now.minus(window);
+            Expression filter =
+                    window == null
+                            ? complete
+                            : Expressions.and(
+                                    complete,
+                                    Expressions.greaterThanOrEqual(
+                                            "finished_at",
+                                            ChronoUnit.MICROS.between(Instant.EPOCH, since)));
+            Row last = null;
+            for (Row r : read(table, filter)) {
+                if (r.pipelineId().equals(pipelineId)
+                        && COMPLETE.equals(r.ended())
+                        && !r.runId().equals(runId)
+                        && !r.finishedAt().isBefore(since)) {
+                    last = r;
+                }
+            }
+            if (last != null) {
+                return Optional.of(last);
+            }
+        }
+        return Optional.empty();
+    }
+
+    // previousComplete's windows, the last (null) without a bound.
+    private static final List<Duration> PREVIOUS_RUN_WINDOWS =
+            Arrays.asList(Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(31), null);
+
+    /** The rows {@code filter} may match, oldest first: it prunes files, the caller rows. */
+    private static List<Row> read(Table table, Expression filter) {
         table.refresh();
         List<Row> rows = new ArrayList<>();
         if (table.currentSnapshot() == null) {
             return rows;
         }
-        try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+        try (CloseableIterable<Record> records =
+                IcebergGenerics.read(table).where(filter).build()) {
             for (Record r : records) {
                 rows.add(fromRecord(r));
             }
@@ -235,22 +310,6 @@ public final class RunHistory {
         }
         rows.sort(Comparator.comparing(Row::finishedAt));
         return rows;
-    }
-
-    /** The rows of {@code pipelineId}, oldest first. */
-    public static List<Row> read(Table table, String pipelineId) {
-        return read(table).stream().filter(r -> r.pipelineId().equals(pipelineId)).toList();
-    }
-
-    /** The last complete run of {@code pipelineId} other than {@code runId}. */
-    public static Optional<Row> previousComplete(Table table, String pipelineId, String runId) {
-        Row last = null;
-        for (Row r : read(table, pipelineId)) {
-            if (COMPLETE.equals(r.ended()) && !r.runId().equals(runId)) {
-                last = r;
-            }
-        }
-        return Optional.ofNullable(last);
     }
 
     static Record toRecord(Schema schema, Row row) {
