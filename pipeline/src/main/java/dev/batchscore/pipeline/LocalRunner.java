@@ -403,8 +403,17 @@ public final class LocalRunner {
             try {
                 JobDetailsInfo job =
                         client.getJobDetails(jobId).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                long read = 0;
+                // Scored first, read second: the metrics of a later request may be fresher (Flink
+                // fetches them anew now and then), and a count read after the scored one never
+                // shows fewer records read than scored.
                 long processed = -1;
+                for (JobDetailsInfo.JobVertexDetailsInfo vertex : job.getJobVertexInfos()) {
+                    if (vertex.getName().contains(BatchScoring.SPLIT_ERRORS)) {
+                        long n = Math.max(0, recordsOut(vertex.getJobVertexID(), SPLIT));
+                        processed = processed < 0 ? n : processed + n;
+                    }
+                }
+                long read = 0;
                 for (JobDetailsInfo.JobVertexDetailsInfo vertex : job.getJobVertexInfos()) {
                     String name = vertex.getName();
                     if (name.contains(KafkaSources.UID) || name.startsWith("Source")) {
@@ -413,10 +422,6 @@ public final class LocalRunner {
                         // reads.
                         long n = recordsOut(vertex.getJobVertexID(), SOURCE);
                         read += n >= 0 ? n : vertex.getJobVertexMetrics().getRecordsWritten();
-                    }
-                    if (name.contains(BatchScoring.SPLIT_ERRORS)) {
-                        long n = Math.max(0, recordsOut(vertex.getJobVertexID(), SPLIT));
-                        processed = processed < 0 ? n : processed + n;
                     }
                 }
                 long now = System.nanoTime();
