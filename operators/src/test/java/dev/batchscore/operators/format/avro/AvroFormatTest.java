@@ -183,6 +183,50 @@ class AvroFormatTest {
     }
 
     @Test
+    void floatAndDoubleArraysInManyBlocksOrCutShort() throws Exception {
+        GenericRecord r = review(3, "long vectors");
+        List<Float> embedding = new java.util.ArrayList<>();
+        float[] expected = new float[100];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = i * 0.5f - 7.25f;
+            embedding.add(expected[i]);
+        }
+        List<Double> weights = new java.util.ArrayList<>();
+        float[] expectedWeights = new float[50];
+        for (int i = 0; i < expectedWeights.length; i++) {
+            weights.add(i / 8.0);
+            expectedWeights[i] = (float) (i / 8.0);
+        }
+        r.put("embedding", embedding);
+        r.put("weights", weights);
+        // Blocks of at most 64 bytes: arrays in several blocks, each with its byte size.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder blocking =
+                new EncoderFactory().configureBlockSize(64).blockingBinaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(SCHEMA).write(r, blocking);
+        blocking.flush();
+        assertThat(out.size()).as("block counts and sizes").isGreaterThan(write(r).length + 10);
+
+        for (byte[] value : List.of(out.toByteArray(), write(r))) {
+            Map<String, Object> input = new HashMap<>();
+            format.reader(spec(List.of())).read(value, input, new Object[0]);
+            assertThat(input.get("embedding")).isEqualTo(expected);
+            assertThat(input.get("weights")).isEqualTo(expectedWeights);
+        }
+        byte[] whole = write(r);
+        // cut inside the embedding's 400 bytes
+        assertThatThrownBy(
+                        () ->
+                                format.reader(spec(List.of()))
+                                        .read(
+                                                Arrays.copyOf(whole, 60),
+                                                new HashMap<>(),
+                                                new Object[0]))
+                .isInstanceOf(DecodeException.class)
+                .hasMessageContaining("truncated");
+    }
+
+    @Test
     void reusedRecordsDoNotLeakIntoEarlierValues() throws Exception {
         RecordReader reader = format.reader(spec(format.inferPassthrough(List.of(), Set.of())));
         Map<String, Object> first = new HashMap<>();
