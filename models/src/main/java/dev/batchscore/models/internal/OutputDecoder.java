@@ -52,10 +52,44 @@ final class OutputDecoder {
         int total = Math.toIntExact(ValueReader.product(shape));
         Object all = copyOut(key, t, total);
         Object[] out = new Object[rows];
-        for (int r = 0; r < rows; r++) {
-            out[r] = scalar ? Array.get(all, r) : slice(all, r * per, per);
+        if (scalar) {
+            box(all, out);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                out[r] = slice(all, r * per, per);
+            }
         }
         return out;
+    }
+
+    /**
+     * The first {@code out.length} values of {@code all}, boxed as {@code Array.get} boxes them but
+     * without its reflective call per row.
+     */
+    private static void box(Object all, Object[] out) {
+        if (all instanceof float[] f) {
+            for (int r = 0; r < out.length; r++) {
+                out[r] = f[r];
+            }
+        } else if (all instanceof double[] d) {
+            for (int r = 0; r < out.length; r++) {
+                out[r] = d[r];
+            }
+        } else if (all instanceof int[] i) {
+            for (int r = 0; r < out.length; r++) {
+                out[r] = i[r];
+            }
+        } else if (all instanceof long[] l) {
+            for (int r = 0; r < out.length; r++) {
+                out[r] = l[r];
+            }
+        } else if (all instanceof boolean[] b) {
+            for (int r = 0; r < out.length; r++) {
+                out[r] = b[r];
+            }
+        } else {
+            System.arraycopy(all, 0, out, 0, out.length); // String[]
+        }
     }
 
     /** The whole tensor as one primitive array ({@code float[]} ...) or {@code String[]}. */
