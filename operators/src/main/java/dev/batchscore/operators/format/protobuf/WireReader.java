@@ -9,6 +9,8 @@ import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.WireFormat;
 import dev.batchscore.models.DType;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -59,6 +61,7 @@ final class WireReader {
     private final List<?>[] lists;
     private final Object[] values;
     private final boolean[] seen;
+    private float[] floats = new float[64]; // a packed float field's values, before they widen
     // The other needed members of a slot's oneof: reading one clears them, as parsers do.
     private final int[][] oneofPeers;
 
@@ -219,11 +222,16 @@ final class WireReader {
                 if (s >= 0 && wire == wireTypes[s]) {
                     readOne(s, in);
                 } else if (s >= 0 && packable[s] && wire == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                    int limit = in.pushLimit(in.readRawVarint32());
-                    while (in.getBytesUntilLimit() > 0) {
-                        readOne(s, in);
+                    int length = in.readRawVarint32();
+                    if (kinds[s] == FP) {
+                        readPackedFp(s, in, length);
+                    } else {
+                        int limit = in.pushLimit(length);
+                        while (in.getBytesUntilLimit() > 0) {
+                            readOne(s, in);
+                        }
+                        in.popLimit(limit);
                     }
-                    in.popLimit(limit);
                 } else if (!in.skipField(tag)) {
                     throw Fallback.INSTANCE; // an end-group tag
                 }
@@ -231,6 +239,41 @@ final class WireReader {
         } catch (IOException | RuntimeException e) {
             throw Fallback.INSTANCE;
         }
+    }
+
+    /**
+     * A packed float or double field: its elements' little-endian bytes, copied out at once rather
+     * than read one call at a time (64 floats: a quarter of the time with C1).
+     */
+    private void readPackedFp(int s, CodedInputStream in, int length) throws IOException, Fallback {
+        boolean isFloat = fields[s].getType() == FieldDescriptor.Type.FLOAT;
+        int width = isFloat ? Float.BYTES : Double.BYTES;
+        if (length < 0 || length % width != 0) {
+            throw Fallback.INSTANCE; // malformed: DynamicMessage says how
+        }
+        int n = length / width;
+        if (n == 0) {
+            return;
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(in.readRawBytes(length)).order(ByteOrder.LITTLE_ENDIAN);
+        int c = counts[s];
+        double[] buf = doubles[s];
+        if (c + n > buf.length) {
+            buf = doubles[s] = Arrays.copyOf(buf, Math.max(c + n, buf.length * 2));
+        }
+        if (isFloat) {
+            if (floats.length < n) {
+                floats = new float[Math.max(n, floats.length * 2)];
+            }
+            bytes.asFloatBuffer().get(floats, 0, n);
+            for (int i = 0; i < n; i++) {
+                buf[c + i] = floats[i];
+            }
+        } else {
+            bytes.asDoubleBuffer().get(buf, c, n);
+        }
+        counts[s] = c + n;
+        seen[s] = true;
     }
 
     private void readOne(int s, CodedInputStream in) throws IOException, Fallback {

@@ -142,6 +142,17 @@ class ProtobufWireReaderTest {
                                         : f,
                         null));
         values.add(Arrays.copyOf(full, full.length - 2));
+        // Packed floats and doubles, copied out in one piece: well formed, written packed where
+        // unpacked is declared (weights), of a length no element size divides, cut short.
+        byte[] oneAndAHalf = {0, 0, 0, 0, 0, 0, (byte) 0xf8, 0x3f};
+        byte[] minusTwo = {0, 0, 0, 0, 0, 0, 0, (byte) 0xc0};
+        values.add(concat(new byte[] {98, 16}, concat(oneAndAHalf, minusTwo)));
+        values.add(concat(full, concat(new byte[] {98, 8}, minusTwo)));
+        values.add(new byte[] {98, 12, 0, 0, 0, 0, 0, 0, (byte) 0xf8, 0x3f, 1, 2, 3, 4});
+        values.add(new byte[] {50, 8, 0, 0, (byte) 0x80, 0x3f, 0, 0, 0, 0x40});
+        values.add(new byte[] {50, 3, 1, 2, 3});
+        values.add(new byte[] {50, 8, 0, 0, (byte) 0x80, 0x3f});
+        values.add(new byte[] {50, 0});
         values.add(new byte[] {0x0f, 1, 2});
         values.add(new byte[] {0x0c}); // an end-group tag
 
