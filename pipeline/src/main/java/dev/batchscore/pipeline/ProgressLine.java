@@ -1,6 +1,8 @@
 package dev.batchscore.pipeline;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -22,21 +24,26 @@ public final class ProgressLine implements AutoCloseable {
         this.terminal = terminal;
     }
 
-    // The warm JVM's run prints to its client's standard output, which may be a terminal though
-    // the warm JVM has none.
-    private static volatile boolean clientTerminal;
-
     /**
-     * Whether {@code out} is this JVM's console: standard output with a terminal attached (in the
-     * warm JVM: the client's).
+     * Whether {@code out} prints to a terminal: this JVM's standard output with a console attached,
+     * or a stream of {@link #onTerminal}.
      */
     public static boolean isTerminal(PrintStream out) {
-        return out == System.out && (System.console() != null || clientTerminal);
+        return out instanceof TerminalStream || (out == System.out && System.console() != null);
     }
 
-    /** The warm JVM, for the run it serves: whether the client's standard output is a terminal. */
-    public static void setClientTerminal(boolean terminal) {
-        clientTerminal = terminal;
+    /**
+     * A stream onto {@code out} that {@link #isTerminal} takes for a terminal: the warm JVM's copy
+     * of a client's standard output that is one, though the warm JVM has no console.
+     */
+    public static PrintStream onTerminal(OutputStream out) {
+        return new TerminalStream(out);
+    }
+
+    private static final class TerminalStream extends PrintStream {
+        TerminalStream(OutputStream out) {
+            super(out, true, StandardCharsets.UTF_8);
+        }
     }
 
     /**

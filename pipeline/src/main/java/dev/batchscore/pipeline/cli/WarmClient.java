@@ -32,11 +32,11 @@ import java.util.TreeMap;
  * classes (and this one), so the hand-over costs a few hundredths of a second where the run's own
  * JVM, with its class path and archive, took ~0.4 s to get that far.
  *
- * <p>Arguments: the command of the JVM that would run the command here (the launcher's {@code
- * java}, its options, class path and {@link Main}), {@code --}, then the CLI's arguments. Exits
- * with the run's exit code, or with {@link #RUN_HERE} after saying why on stderr when the run
- * belongs in that JVM after all (the warm JVM is busy, or none could start); the launcher then
- * starts it.
+ * <p>The launcher sends it {@code run} commands only. Arguments: the command of the JVM that would
+ * run the command here (the launcher's {@code java}, its options, class path and {@link Main}),
+ * {@code --}, then the CLI's arguments. Exits with the run's exit code, or with {@link #RUN_HERE}
+ * after saying why on stderr when the run belongs in that JVM after all (the warm JVM is busy, or
+ * none could start); the launcher then starts it.
  */
 public final class WarmClient {
     /** {@code BATCHSCORE_WARM=on} turns it on (the launcher reads it). */
@@ -84,11 +84,6 @@ public final class WarmClient {
      * it if there is none; its exit code, or {@link #RUN_HERE}.
      */
     static int forward(List<String> jvm, String[] args, PrintStream out, PrintStream err) {
-        // --verbose, the one global option, may stand before the command
-        int command = args.length > 0 && args[0].equals("--verbose") ? 1 : 0;
-        if (args.length <= command || !args[command].equals("run")) {
-            return RUN_HERE;
-        }
         Path socket;
         try {
             socket = socket(jvm);

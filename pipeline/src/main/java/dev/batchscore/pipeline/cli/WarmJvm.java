@@ -171,23 +171,19 @@ final class WarmJvm {
                         "batchscore-warm-watch");
         watch.setDaemon(true);
         watch.start();
+        // The progress line is redrawn in place when the client prints to a terminal.
+        FrameOutput stdout = new FrameOutput(client, WarmClient.OUT);
         PrintStream out =
-                new PrintStream(
-                        new FrameOutput(client, WarmClient.OUT), true, StandardCharsets.UTF_8);
+                request.terminal()
+                        ? ProgressLine.onTerminal(stdout)
+                        : new PrintStream(stdout, true, StandardCharsets.UTF_8);
         PrintStream err =
                 new PrintStream(
                         new FrameOutput(client, WarmClient.ERR), true, StandardCharsets.UTF_8);
         // Logging (log4j2-cli.xml's console appender follows System.err) goes to the client too.
         System.setOut(out);
         System.setErr(err);
-        // The progress line is redrawn in place when the client prints to a terminal.
-        ProgressLine.setClientTerminal(request.terminal());
-        int exit;
-        try {
-            exit = Main.run(request.args(), InputStream.nullInputStream(), out, err);
-        } finally {
-            ProgressLine.setClientTerminal(false);
-        }
+        int exit = Main.run(request.args(), InputStream.nullInputStream(), out, err);
         out.flush();
         err.flush();
         done.set(true);

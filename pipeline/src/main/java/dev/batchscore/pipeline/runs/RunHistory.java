@@ -9,7 +9,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -231,9 +230,7 @@ public final class RunHistory {
 
     /** The rows of {@code pipelineId}, oldest first. */
     public static List<Row> read(Table table, String pipelineId) {
-        return read(table, Expressions.equal("pipeline_id", pipelineId)).stream()
-                .filter(r -> r.pipelineId().equals(pipelineId))
-                .toList();
+        return read(table, Expressions.equal("pipeline_id", pipelineId));
     }
 
     /**
@@ -243,13 +240,10 @@ public final class RunHistory {
      */
     public static List<Row> readRun(Table table, String pipelineId, String runId) {
         return read(
-                        table,
-                        Expressions.and(
-                                Expressions.equal("pipeline_id", pipelineId),
-                                Expressions.equal("run_id", runId)))
-                .stream()
-                .filter(r -> r.pipelineId().equals(pipelineId) && r.runId().equals(runId))
-                .toList();
+                table,
+                Expressions.and(
+                        Expressions.equal("pipeline_id", pipelineId),
+                        Expressions.equal("run_id", runId)));
     }
 
     /**
@@ -258,42 +252,40 @@ public final class RunHistory {
      * reads the files of its recent predecessors, not the pipeline's whole history.
      */
     public static Optional<Row> previousComplete(Table table, String pipelineId, String runId) {
-        Expression complete =
+        Expression others =
                 Expressions.and(
                         Expressions.equal("pipeline_id", pipelineId),
-                        Expressions.equal("ended", COMPLETE));
+                        Expressions.equal("ended", COMPLETE),
+                        Expressions.notEqual("run_id", runId));
         Instant now = Instant.now();
         for (Duration window : PREVIOUS_RUN_WINDOWS) {
-            Instant since = window == null ? Instant.MIN : now.minus(window);
-            Expression filter =
-                    window == null
-                            ? complete
-                            : Expressions.and(
-                                    complete,
-                                    Expressions.greaterThanOrEqual(
-                                            "finished_at",
-                                            ChronoUnit.MICROS.between(Instant.EPOCH, since)));
-            Row last = null;
-            for (Row r : read(table, filter)) {
-                if (r.pipelineId().equals(pipelineId)
-                        && COMPLETE.equals(r.ended())
-                        && !r.runId().equals(runId)
-                        && !r.finishedAt().isBefore(since)) {
-                    last = r;
-                }
-            }
-            if (last != null) {
-                return Optional.of(last);
+            long since = ChronoUnit.MICROS.between(Instant.EPOCH, now.minus(window));
+            Optional<Row> last =
+                    last(
+                            read(
+                                    table,
+                                    Expressions.and(
+                                            others,
+                                            Expressions.greaterThanOrEqual("finished_at", since))));
+            if (last.isPresent()) {
+                return last;
             }
         }
-        return Optional.empty();
+        return last(read(table, others));
     }
 
-    // previousComplete's windows, the last (null) without a bound.
+    // previousComplete's windows before it reads the whole history.
     private static final List<Duration> PREVIOUS_RUN_WINDOWS =
-            Arrays.asList(Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(31), null);
+            List.of(Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(31));
 
-    /** The rows {@code filter} may match, oldest first: it prunes files, the caller rows. */
+    private static Optional<Row> last(List<Row> rows) {
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(rows.size() - 1));
+    }
+
+    /**
+     * The rows {@code filter} matches, oldest first: the scan prunes files by their bounds and
+     * filters the rows of the files it reads.
+     */
     private static List<Row> read(Table table, Expression filter) {
         table.refresh();
         List<Row> rows = new ArrayList<>();
