@@ -63,6 +63,7 @@ final class DemoCommand extends Cli.Command {
                     "--format is '" + format + "'; the demo writes json or avro");
         }
         Examples.load("demo").runDemo(records, warehouse, parallelism, format, io.out());
+        RunClassArchive.writeIfAsked(io.err());
         return 0;
     }
 }

@@ -70,7 +70,11 @@ public final class RunCommand extends Cli.Command {
 
     @Override
     public Integer call() throws Exception {
-        return run(jobArgs.toArray(new String[0]), io.out(), io.err());
+        int exit = run(jobArgs.toArray(new String[0]), io.out(), io.err());
+        if (exit == 0) {
+            RunClassArchive.writeIfAsked(io.err());
+        }
+        return exit;
     }
 
     /** Runs the job that the job options {@code args} ({@link JobConfig#fromArgs}) describe. */
