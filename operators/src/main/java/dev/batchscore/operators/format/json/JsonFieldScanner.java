@@ -524,10 +524,10 @@ final class JsonFieldScanner {
         final byte[] in = this.in;
         final int n = in.length;
         int p = pos;
-        final boolean negative = p < n && in[p] == '-';
-        if (negative) {
-            p++;
-        }
+        // 1 for a '-', else 0, without a branch: a vector's signs are random, and a mispredicted
+        // branch per number costs more than this (the byte masked, so only '-' gives 0 - 1 < 0).
+        final int negative = p < n ? (((in[p] & 0xFF) ^ '-') - 1) >>> 31 : 0;
+        p += negative;
         final int intStart = p;
         long mantissa = 0;
         int d;
@@ -577,11 +577,11 @@ final class JsonFieldScanner {
             return Double.NaN;
         }
         if (!fp) {
-            if (negative && mantissa == 0) {
+            if (negative != 0 && mantissa == 0) {
                 return Double.NaN; // -0: the general reader's refusal
             }
             pos = p;
-            return negative ? -mantissa : mantissa;
+            return negative != 0 ? -mantissa : mantissa;
         }
         if (mantissa >= (1L << 53) || exponent < -22 || exponent > 22) {
             return Double.NaN;
@@ -592,7 +592,8 @@ final class JsonFieldScanner {
                 exponent >= 0
                         ? m * JsonNumber.POWERS_OF_TEN[exponent]
                         : m / JsonNumber.POWERS_OF_TEN[-exponent];
-        return negative ? -v : v;
+        // The sign bit set from negative, again without a branch.
+        return Double.longBitsToDouble(Double.doubleToRawLongBits(v) | ((long) negative << 63));
     }
 
     private boolean delimiterFollows() {
