@@ -114,13 +114,14 @@ public record JobPlan(
      */
     public static Checked check(JobSettings settings) {
         ScoringSpec.Builder builder = specBuilder(settings);
-        // Kafka and the tables do not depend on the model: they are read on a thread of their own
-        // while the model loads, and their failures are reported in the steps' order.
+        // Kafka and the tables depend neither on the model nor on each other: each is read on a
+        // thread of its own while the model loads (Kafka's round trips leave the cores to the
+        // others), and their failures are reported in the steps' order, Kafka's first.
         CompletableFuture<List<byte[]>> sampled =
                 CompletableFuture.supplyAsync(
                         () -> KafkaPreflight.sample(settings.source()), JobPlan::planningThread);
         CompletableFuture<Tables> loaded =
-                sampled.thenApplyAsync(samples -> Tables.load(settings), JobPlan::planningThread);
+                CompletableFuture.supplyAsync(() -> Tables.load(settings), JobPlan::planningThread);
         try {
             // 1. The model: outputs and input fields come from the model itself, so the row type
             // is fixed up front.

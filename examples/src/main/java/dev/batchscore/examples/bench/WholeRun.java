@@ -129,9 +129,11 @@ public final class WholeRun {
 
     /**
      * The JVM options {@code ./batchscore run} adds to the bench's own (which the launcher starts
-     * without them): C1 only, see the launcher. Keep in step with {@code batchscore}.
+     * without them): TensorFlow's CPU libraries without a search for CUDA's, and C1 only; see the
+     * launcher. Keep in step with {@code batchscore}.
      */
-    static final List<String> RUN_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
+    static final List<String> RUN_JVM_OPTIONS =
+            List.of("-Dorg.bytedeco.javacpp.platform.extension=", "-XX:TieredStopAtLevel=1");
 
     /** This build's {@code batchscore}: a JVM with this one's options and class path. */
     static List<String> thisBuild() {
