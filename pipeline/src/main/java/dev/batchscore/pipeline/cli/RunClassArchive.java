@@ -27,7 +27,10 @@ final class RunClassArchive {
 
     private RunClassArchive() {}
 
-    /** Writes the archive if the launcher asked for it; a failure costs later runs only speed. */
+    /**
+     * Writes the archive if the launcher asked for it; a failure costs later runs only speed (they
+     * start from the build's archive alone).
+     */
     static void writeIfAsked(PrintStream err) {
         String target = System.getProperty(PROPERTY);
         if (target == null) {
@@ -79,7 +82,7 @@ final class RunClassArchive {
             err.println(
                     "batchscore: could not write the class-data archive ("
                             + e.getMessage()
-                            + "); runs start without it");
+                            + "); the next run or demo tries again");
             try {
                 Files.deleteIfExists(tmp);
             } catch (Exception ignored) {
