@@ -305,7 +305,12 @@ public final class ScoringJob {
         @SuppressWarnings("unchecked")
         Sink<RowData> iceberg = (Sink<RowData>) transformation.getSink();
         return rows.sinkTo(
-                        new PostCommitSink<>(iceberg, marker::add, () -> ClaimKeeper.hold(lease)))
+                        new PostCommitSink<>(
+                                iceberg,
+                                marker::add,
+                                () -> ClaimKeeper.hold(lease),
+                                loader,
+                                rowType))
                 .uid(transformation.getUid())
                 .name(transformation.getName())
                 .setParallelism(transformation.getParallelism());

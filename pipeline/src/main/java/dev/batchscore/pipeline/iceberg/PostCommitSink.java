@@ -19,12 +19,15 @@ import org.apache.flink.streaming.api.connector.sink2.SupportsPreCommitTopology;
 import org.apache.flink.streaming.api.connector.sink2.SupportsPreWriteTopology;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.types.logical.RowType;
 import org.apache.flink.util.function.SerializableSupplier;
+import org.apache.iceberg.flink.TableLoader;
 
 /**
- * Iceberg's v2 sink with our own post-commit topology: every operator of the sink (writer,
- * pre-commit aggregator, committer) is Iceberg's, but the committables its committer has committed
- * flow on to {@code postCommit}, which is how the job learns that a table's last commit is done.
+ * Iceberg's v2 sink with our own writer and post-commit topology: the pre-commit aggregator and the
+ * committer are Iceberg's, the writer is {@link ParquetSinkWriter} where it can write the table
+ * (else Iceberg's), and the committables the committer has committed flow on to {@code postCommit},
+ * which is how the job learns that a table's last commit is done.
  *
  * <p>Iceberg's {@code IcebergSink} already implements {@link SupportsPostCommitTopology} (for table
  * maintenance, which we do not use), so its committer emits what it committed either way; this
@@ -48,16 +51,21 @@ public final class PostCommitSink<CommT, WriteResultT>
     private final Sink<RowData> delegate;
     private final transient Consumer<DataStream<CommittableMessage<CommT>>> postCommit;
     private final SerializableSupplier<AutoCloseable> writerResource;
+    private final ParquetSinkWriter.Factory parquet;
 
     /**
      * @param delegate an {@code IcebergSink}
      * @param postCommit receives the stream of committed committables
      * @param writerResource opened with every writer and closed with it (the run's claim)
+     * @param table the sink's table, which {@link ParquetSinkWriter} writes when it can
+     * @param rowType the rows' type
      */
     public PostCommitSink(
             Sink<RowData> delegate,
             Consumer<DataStream<CommittableMessage<CommT>>> postCommit,
-            SerializableSupplier<AutoCloseable> writerResource) {
+            SerializableSupplier<AutoCloseable> writerResource,
+            TableLoader table,
+            RowType rowType) {
         if (!(delegate instanceof SupportsPreWriteTopology<?>
                 && delegate instanceof SupportsPreCommitTopology<?, ?>
                 && delegate instanceof SupportsCommitter<?>)) {
@@ -67,13 +75,19 @@ public final class PostCommitSink<CommT, WriteResultT>
         this.delegate = delegate;
         this.postCommit = postCommit;
         this.writerResource = writerResource;
+        this.parquet = new ParquetSinkWriter.Factory(table, rowType);
     }
 
     @Override
     public SinkWriter<RowData> createWriter(WriterInitContext context) throws IOException {
-        return new ResourceWriter<>(
-                (CommittingSinkWriter<RowData, WriteResultT>) delegate.createWriter(context),
-                writerResource.get());
+        // Our Parquet writer where it can write the table: Iceberg's spends most of a scored row's
+        // CPU in the sink (docs/performance.md section 16); its results are Iceberg's WriteResult.
+        CommittingSinkWriter<RowData, WriteResultT> writer =
+                (CommittingSinkWriter<RowData, WriteResultT>) (Object) parquet.create(context);
+        if (writer == null) {
+            writer = (CommittingSinkWriter<RowData, WriteResultT>) delegate.createWriter(context);
+        }
+        return new ResourceWriter<>(writer, writerResource.get());
     }
 
     /** The delegate's writer, holding {@code resource} until it is closed. */
