@@ -34,9 +34,16 @@ import org.apache.iceberg.types.Types;
  * The Parquet settings of a table that {@link ParquetAppender} can write, read from the table's
  * properties as Iceberg's own writer reads them. A table it cannot write as Iceberg would (another
  * file format, encryption, bloom filters, column statistics turned off, v2 pages, nested or other
- * column types) has none, and keeps Iceberg's writer.
+ * column types) has none, and keeps Iceberg's writer; so does a table whose property {@value
+ * #WRITER} is {@code iceberg}.
  */
 record ParquetFormat(int pageRows, long pageBytes, long rowGroupBytes, String codec, String level) {
+
+    /**
+     * The table property that chooses the writer of the table's data files: {@code batchscore} (the
+     * default) or {@code iceberg}.
+     */
+    static final String WRITER = "batchscore.parquet-writer";
 
     /** The {@code write.parquet.*} properties this writer honours; any other keeps Iceberg's. */
     private static final Set<String> HONOURED =
@@ -59,7 +66,13 @@ record ParquetFormat(int pageRows, long pageBytes, long rowGroupBytes, String co
                 props.getOrDefault(
                         TableProperties.DEFAULT_FILE_FORMAT,
                         TableProperties.DEFAULT_FILE_FORMAT_DEFAULT);
-        if (FileFormat.fromString(fileFormat) != FileFormat.PARQUET
+        String writer = props.getOrDefault(WRITER, "batchscore");
+        if (!writer.equals("batchscore") && !writer.equals("iceberg")) {
+            throw new IllegalArgumentException(
+                    "table property " + WRITER + " is '" + writer + "': batchscore or iceberg");
+        }
+        if (writer.equals("iceberg")
+                || FileFormat.fromString(fileFormat) != FileFormat.PARQUET
                 || props.containsKey(TableProperties.ENCRYPTION_TABLE_KEY)) {
             return null;
         }

@@ -126,6 +126,11 @@ class ParquetAppenderTest {
                         "bloom",
                         PartitionSpec.unpartitioned(),
                         Map.of("write.parquet.bloom-filter-enabled.column.id", "true"));
+        Table chosen =
+                table(
+                        "chosen",
+                        PartitionSpec.unpartitioned(),
+                        Map.of(ParquetFormat.WRITER, "iceberg"));
         Table nested =
                 catalog.createTable(
                         TableIdentifier.of("db", "nested"),
@@ -141,6 +146,7 @@ class ParquetAppenderTest {
                 .isNotNull();
         assertThat(ParquetFormat.of(orc, ROW_TYPE)).isNull();
         assertThat(ParquetFormat.of(bloom, ROW_TYPE)).isNull();
+        assertThat(ParquetFormat.of(chosen, ROW_TYPE)).isNull();
         assertThat(ParquetFormat.of(nested, FlinkSchemaUtil.convert(nested.schema()))).isNull();
     }
 
