@@ -112,6 +112,15 @@ public final class BatchscoreOptions {
      */
     public static final Duration BOUNDED_FETCH_MAX_WAIT = Duration.ofMillis(100);
 
+    /**
+     * {@code max.poll.records} of the consumers unless set: each poll is one hand-over from the
+     * source's fetcher thread to its task, with a fixed cost that Kafka's 500 records a poll pay 40
+     * times as often (docs/performance.md section 16: more rows/s in most alternating runs, within
+     * a noisy machine's spread). A poll returns records that were fetched already, within {@code
+     * fetch.max.bytes}, so a larger one holds no more of them in memory.
+     */
+    public static final int MAX_POLL_RECORDS = 20_000;
+
     public static final ConfigOption<Map<String, String>> SOURCE_KAFKA_PROPERTIES =
             ConfigOptions.key("source.kafka.properties")
                     .mapType()
@@ -124,7 +133,9 @@ public final class BatchscoreOptions {
                                     + " last stable offset. fetch.max.wait.ms defaults to "
                                     + BOUNDED_FETCH_MAX_WAIT.toMillis()
                                     + " in a bounded run, whose readers wait that long when they"
-                                    + " close.");
+                                    + " close; max.poll.records to "
+                                    + MAX_POLL_RECORDS
+                                    + ", the records the source hands to its task at a time.");
 
     // ---------------------------------------------------------------- pipeline
 

@@ -66,6 +66,11 @@ public final class KafkaSources {
                                         : startingOffsets(source.startingOffsets()))
                         .setDeserializer(new KafkaRecordDeserializer())
                         .setProperties(source.clientProperties());
+        if (!source.clientProperties().containsKey(ConsumerConfig.MAX_POLL_RECORDS_CONFIG)) {
+            builder.setProperty(
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                    Integer.toString(BatchscoreOptions.MAX_POLL_RECORDS));
+        }
         if (source.bounded()) {
             // "latest" is resolved once when the enumerator starts: records produced later are
             // left for the next run, which is what makes the job finish.
