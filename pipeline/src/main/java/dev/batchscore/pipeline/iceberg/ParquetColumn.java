@@ -128,8 +128,11 @@ abstract class ParquetColumn {
     /** Whether this page's non-null values are one value; its PLAIN bytes then, else null. */
     abstract byte[] onlyValue();
 
-    /** This page's statistics: min and max of its non-null values, as Parquet orders them. */
-    abstract void stats(Statistics.Builder builder);
+    /**
+     * This page's statistics, without its null count: parquet-java's own for primitive values (its
+     * rules for NaN and signed zeros; a call per value costs little beside a page's encoding).
+     */
+    abstract Statistics<?> stats();
 
     /** Bytes this page holds so far, for the page and file size checks. */
     abstract long bufferedBytes();
@@ -166,13 +169,11 @@ abstract class ParquetColumn {
         }
         BytesInput levels = optional ? definitionLevels() : BytesInput.empty();
         BytesInput page = BytesInput.concat(levels, data);
-        Statistics.Builder stats = Statistics.getBuilderForReading(type).withNumNulls(nullCount);
-        if (values > 0) {
-            stats(stats);
-        }
+        Statistics<?> stats = stats();
+        stats.incrementNumNulls(nullCount);
         long uncompressed = page.size();
         byte[] compressed = compressor.compress(page).toByteArray();
-        pages.add(new Page(compressed, (int) uncompressed, size, stats.build(), encoding));
+        pages.add(new Page(compressed, (int) uncompressed, size, stats, encoding));
         chunkValues += size;
         valueCount += size;
         fileNulls += nullCount;
@@ -299,11 +300,14 @@ abstract class ParquetColumn {
         }
 
         @Override
-        void stats(Statistics.Builder builder) {
-            boolean hasFalse = count(false) > 0;
-            boolean hasTrue = count(true) > 0;
-            builder.withMin(new byte[] {(byte) (hasFalse ? 0 : 1)})
-                    .withMax(new byte[] {(byte) (hasTrue ? 1 : 0)});
+        Statistics<?> stats() {
+            Statistics<?> stats = Statistics.createStats(type);
+            for (int i = 0; i < size; i++) {
+                if (!isNull(i)) {
+                    stats.updateStats(values[i]);
+                }
+            }
+            return stats;
         }
 
         @Override
@@ -360,16 +364,14 @@ abstract class ParquetColumn {
         }
 
         @Override
-        void stats(Statistics.Builder builder) {
-            int min = Integer.MAX_VALUE;
-            int max = Integer.MIN_VALUE;
+        Statistics<?> stats() {
+            Statistics<?> stats = Statistics.createStats(type);
             for (int i = 0; i < size; i++) {
                 if (!isNull(i)) {
-                    min = Math.min(min, values[i]);
-                    max = Math.max(max, values[i]);
+                    stats.updateStats(values[i]);
                 }
             }
-            builder.withMin(le(4).putInt(min).array()).withMax(le(4).putInt(max).array());
+            return stats;
         }
 
         @Override
@@ -430,16 +432,14 @@ abstract class ParquetColumn {
         }
 
         @Override
-        void stats(Statistics.Builder builder) {
-            long min = Long.MAX_VALUE;
-            long max = Long.MIN_VALUE;
+        Statistics<?> stats() {
+            Statistics<?> stats = Statistics.createStats(type);
             for (int i = 0; i < size; i++) {
                 if (!isNull(i)) {
-                    min = Math.min(min, values[i]);
-                    max = Math.max(max, values[i]);
+                    stats.updateStats(values[i]);
                 }
             }
-            builder.withMin(le(8).putLong(min).array()).withMax(le(8).putLong(max).array());
+            return stats;
         }
 
         @Override
@@ -449,8 +449,8 @@ abstract class ParquetColumn {
     }
 
     /**
-     * Floats: Parquet's page statistics leave NaN out and widen zeros to -0.0 and +0.0 (as
-     * parquet-java writes them); Iceberg's bounds and NaN count come from {@link #fieldMetrics}.
+     * Floats: Iceberg's bounds (without NaN) and NaN count come from {@link #fieldMetrics}, as its
+     * own writer gives them; the page statistics are parquet-java's.
      */
     static final class FloatColumn extends ParquetColumn {
         private float[] values;
@@ -498,31 +498,21 @@ abstract class ParquetColumn {
         }
 
         @Override
-        void stats(Statistics.Builder builder) {
-            float min = Float.NaN;
-            float max = Float.NaN;
+        Statistics<?> stats() {
+            Statistics<?> stats = Statistics.createStats(type);
             for (int i = 0; i < size; i++) {
                 if (!isNull(i)) {
                     float v = values[i];
+                    stats.updateStats(v);
                     if (Float.isNaN(v)) {
                         nanCount++;
-                        continue;
-                    }
-                    if (Float.isNaN(min) || Float.compare(v, min) < 0) {
-                        min = v;
-                    }
-                    if (Float.isNaN(max) || Float.compare(v, max) > 0) {
-                        max = v;
+                    } else {
+                        lower = lower == null || Float.compare(v, lower) < 0 ? v : lower;
+                        upper = upper == null || Float.compare(v, upper) > 0 ? v : upper;
                     }
                 }
             }
-            if (Float.isNaN(min)) {
-                return; // only NaN: no bounds
-            }
-            lower = lower == null || Float.compare(min, lower) < 0 ? min : lower;
-            upper = upper == null || Float.compare(max, upper) > 0 ? max : upper;
-            builder.withMin(le(4).putFloat(min == 0.0f ? -0.0f : min).array())
-                    .withMax(le(4).putFloat(max == 0.0f ? 0.0f : max).array());
+            return stats;
         }
 
         @Override
@@ -583,31 +573,21 @@ abstract class ParquetColumn {
         }
 
         @Override
-        void stats(Statistics.Builder builder) {
-            double min = Double.NaN;
-            double max = Double.NaN;
+        Statistics<?> stats() {
+            Statistics<?> stats = Statistics.createStats(type);
             for (int i = 0; i < size; i++) {
                 if (!isNull(i)) {
                     double v = values[i];
+                    stats.updateStats(v);
                     if (Double.isNaN(v)) {
                         nanCount++;
-                        continue;
-                    }
-                    if (Double.isNaN(min) || Double.compare(v, min) < 0) {
-                        min = v;
-                    }
-                    if (Double.isNaN(max) || Double.compare(v, max) > 0) {
-                        max = v;
+                    } else {
+                        lower = lower == null || Double.compare(v, lower) < 0 ? v : lower;
+                        upper = upper == null || Double.compare(v, upper) > 0 ? v : upper;
                     }
                 }
             }
-            if (Double.isNaN(min)) {
-                return;
-            }
-            lower = lower == null || Double.compare(min, lower) < 0 ? min : lower;
-            upper = upper == null || Double.compare(max, upper) > 0 ? max : upper;
-            builder.withMin(le(8).putDouble(min == 0.0 ? -0.0 : min).array())
-                    .withMax(le(8).putDouble(max == 0.0 ? 0.0 : max).array());
+            return stats;
         }
 
         @Override
@@ -701,15 +681,20 @@ abstract class ParquetColumn {
             return entry;
         }
 
+        /** Byte comparisons of our own: parquet-java's wrap each value in a {@code Binary}. */
         @Override
-        void stats(Statistics.Builder builder) {
-            builder.withMin(min).withMax(max);
+        Statistics<?> stats() {
+            Statistics.Builder builder = Statistics.getBuilderForReading(type).withNumNulls(0);
+            if (first != null) {
+                builder.withMin(min).withMax(max);
+            }
             first = null;
             firstRun = 0;
             only = true;
             min = null;
             max = null;
             length = 0;
+            return builder.build();
         }
 
         @Override

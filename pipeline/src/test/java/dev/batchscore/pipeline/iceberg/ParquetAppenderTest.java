@@ -30,6 +30,11 @@ import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.TaskWriter;
 import org.apache.iceberg.io.WriteResult;
+import org.apache.iceberg.shaded.org.apache.parquet.column.statistics.Statistics;
+import org.apache.iceberg.shaded.org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.iceberg.shaded.org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.iceberg.shaded.org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.iceberg.shaded.org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -100,6 +105,7 @@ class ParquetAppenderTest {
         assertThat(a.lowerBounds()).isEqualTo(b.lowerBounds());
         assertThat(a.upperBounds()).isEqualTo(b.upperBounds());
         assertThat(a.splitOffsets()).hasSizeGreaterThan(1); // several row groups
+        assertThat(footerStats(a)).isEqualTo(footerStats(b));
         assertThat(a.fileSizeInBytes()).isLessThan(b.fileSizeInBytes() * 2);
     }
 
@@ -180,11 +186,13 @@ class ParquetAppenderTest {
                                     random.nextBoolean() ? "" : "naïve " + random.nextInt(100)));
             row.setField(
                     2,
-                    random.nextInt(7) == 0
-                            ? null
-                            : random.nextBoolean()
-                                    ? floats[random.nextInt(floats.length)]
-                                    : (float) random.nextGaussian());
+                    i >= 6000 && i < 8000
+                            ? (Object) Float.NaN // a page of NaN only
+                            : random.nextInt(7) == 0
+                                    ? null
+                                    : random.nextBoolean()
+                                            ? floats[random.nextInt(floats.length)]
+                                            : (float) random.nextGaussian());
             row.setField(3, random.nextGaussian() * 1e6);
             row.setField(4, i < 3000 ? null : (Object) (random.nextInt(2000) - 1000));
             row.setField(5, 1_000_000L + i);
@@ -245,6 +253,34 @@ class ParquetAppenderTest {
         var append = table.newAppend();
         files.forEach(append::appendFile);
         append.commit();
+    }
+
+    /** Each column's Parquet statistics over the file's row groups, as readers see them. */
+    private static Map<String, String> footerStats(DataFile file) throws Exception {
+        Map<String, String> stats = new java.util.TreeMap<>();
+        try (ParquetFileReader reader =
+                ParquetFileReader.open(
+                        HadoopInputFile.fromPath(
+                                new org.apache.hadoop.fs.Path(file.location()),
+                                new org.apache.hadoop.conf.Configuration()))) {
+            Map<String, Statistics<?>> merged = new java.util.HashMap<>();
+            for (BlockMetaData block : reader.getFooter().getBlocks()) {
+                for (ColumnChunkMetaData column : block.getColumns()) {
+                    merged.merge(
+                            column.getPath().toDotString(),
+                            column.getStatistics(),
+                            (x, y) -> {
+                                Statistics<?> sum =
+                                        Statistics.createStats(column.getPrimitiveType());
+                                sum.mergeStatistics(x);
+                                sum.mergeStatistics(y);
+                                return sum;
+                            });
+                }
+            }
+            merged.forEach((column, s) -> stats.put(column, s.toString()));
+        }
+        return stats;
     }
 
     private static List<String> read(Table table) throws Exception {
