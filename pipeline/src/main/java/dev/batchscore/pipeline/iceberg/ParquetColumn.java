@@ -339,7 +339,7 @@ abstract class ParquetColumn {
 
         @Override
         BytesInput plain() {
-            ByteBuffer out = le((size - 0) * 4);
+            ByteBuffer out = le(size * 4);
             for (int i = 0; i < size; i++) {
                 if (!isNull(i)) {
                     out.putInt(values[i]);
