@@ -121,6 +121,15 @@ public final class BatchscoreOptions {
      */
     public static final int MAX_POLL_RECORDS = 20_000;
 
+    /**
+     * {@code receive.buffer.bytes} of the consumers unless set: -1, the operating system's own
+     * socket buffer, which grows with the connection (Linux's autotuning, up to {@code tcp_rmem}'s
+     * maximum), where Kafka's 64 KiB splits every fetch response of up to a MiB per partition into
+     * many reads and throttles the broker's sends to it (docs/performance.md section 17: more
+     * rows/s and less CPU per record, the broker's too, in every alternating run).
+     */
+    public static final int RECEIVE_BUFFER_BYTES = -1;
+
     public static final ConfigOption<Map<String, String>> SOURCE_KAFKA_PROPERTIES =
             ConfigOptions.key("source.kafka.properties")
                     .mapType()
@@ -135,7 +144,10 @@ public final class BatchscoreOptions {
                                     + " in a bounded run, whose readers wait that long when they"
                                     + " close; max.poll.records to "
                                     + MAX_POLL_RECORDS
-                                    + ", the records the source hands to its task at a time.");
+                                    + ", the records the source hands to its task at a time;"
+                                    + " receive.buffer.bytes to "
+                                    + RECEIVE_BUFFER_BYTES
+                                    + ", the operating system's socket buffer.");
 
     // ---------------------------------------------------------------- pipeline
 

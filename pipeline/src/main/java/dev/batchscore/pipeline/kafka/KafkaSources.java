@@ -65,25 +65,38 @@ public final class KafkaSources {
                                                 OffsetsInitializer.offsets(start))
                                         : startingOffsets(source.startingOffsets()))
                         .setDeserializer(new KafkaRecordDeserializer())
-                        .setProperties(source.clientProperties());
-        if (!source.clientProperties().containsKey(ConsumerConfig.MAX_POLL_RECORDS_CONFIG)) {
-            builder.setProperty(
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                    Integer.toString(BatchscoreOptions.MAX_POLL_RECORDS));
-        }
+                        .setProperties(readerProperties(source));
         if (source.bounded()) {
             // "latest" is resolved once when the enumerator starts: records produced later are
             // left for the next run, which is what makes the job finish.
             builder.setBounded(
                     end != null ? OffsetsInitializer.offsets(end) : stoppingAtLatest(source));
-            if (!source.clientProperties().containsKey(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)) {
-                // A reader with records to fetch never waits; this is the end of every run.
-                builder.setProperty(
-                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-                        Long.toString(BatchscoreOptions.BOUNDED_FETCH_MAX_WAIT.toMillis()));
-            }
         }
         return builder.build();
+    }
+
+    /**
+     * The source's consumer properties: the user's ({@link SourceSettings#clientProperties}) over
+     * the defaults that suit a job reading a topic from end to end ({@link
+     * BatchscoreOptions#MAX_POLL_RECORDS}, {@link BatchscoreOptions#RECEIVE_BUFFER_BYTES}, and in a
+     * bounded run {@link BatchscoreOptions#BOUNDED_FETCH_MAX_WAIT}, since a reader with records to
+     * fetch never waits and this wait is the end of every run).
+     */
+    static Properties readerProperties(SourceSettings source) {
+        Properties props = new Properties();
+        props.setProperty(
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                Integer.toString(BatchscoreOptions.MAX_POLL_RECORDS));
+        props.setProperty(
+                ConsumerConfig.RECEIVE_BUFFER_CONFIG,
+                Integer.toString(BatchscoreOptions.RECEIVE_BUFFER_BYTES));
+        if (source.bounded()) {
+            props.setProperty(
+                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                    Long.toString(BatchscoreOptions.BOUNDED_FETCH_MAX_WAIT.toMillis()));
+        }
+        props.putAll(source.clientProperties());
+        return props;
     }
 
     /**
