@@ -131,8 +131,13 @@ abstract class ParquetColumn {
     /**
      * This page's statistics, without its null count: parquet-java's own for primitive values (its
      * rules for NaN and signed zeros; a call per value costs little beside a page's encoding).
+     * Called once a page, at its end: float and double columns count the page into {@link
+     * #fieldMetrics} here.
      */
     abstract Statistics<?> stats();
+
+    /** Forgets what this column keeps of the page just written, beyond its rows and nulls. */
+    void startPage() {}
 
     /** Bytes this page holds so far, for the page and file size checks. */
     abstract long bufferedBytes();
@@ -179,6 +184,7 @@ abstract class ParquetColumn {
         fileNulls += nullCount;
         size = 0;
         nullCount = 0;
+        startPage();
     }
 
     /** Bytes of the compressed pages this row group holds so far. */
@@ -688,13 +694,17 @@ abstract class ParquetColumn {
             if (first != null) {
                 builder.withMin(min).withMax(max);
             }
+            return builder.build();
+        }
+
+        @Override
+        void startPage() {
             first = null;
             firstRun = 0;
             only = true;
             min = null;
             max = null;
             length = 0;
-            return builder.build();
         }
 
         @Override
